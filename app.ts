@@ -1,0 +1,139 @@
+// Lightweight: placeholder images, prototype pages and a Scrum board in one app.
+//
+// Settings come from the environment (see src/settings.ts and the README);
+// below them, which part owns which URL prefix. A part that SERVICES leaves
+// out is never imported, so it costs nothing and its URLs answer 404.
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { allowedHosts, createLog, errorHandler, notFound, requestLog, securityHeaders } from './src/http.ts';
+import { loadSettings, SettingsError, type Settings } from './src/settings.ts';
+import { staticFiles } from './src/static.ts';
+import type { PartContext } from './src/part.ts';
+
+export interface Lightweight {
+  app: Hono;
+  settings: Settings;
+  /** Attach what needs the raw server (websocket upgrades). */
+  attach(server: Server): void;
+  /** End long-lived connections (websockets, live-reload streams) so a closing server can finish. */
+  detach(): Promise<void>;
+  /** Release databases, watchers and timers; after the server has closed. */
+  close(): Promise<void>;
+}
+
+/** URL prefixes owned by a part; pages never shadow them, even when the part is off. */
+export const RESERVED_PREFIXES = ['/image', '/api', '/board', '/socket', '/static'];
+
+export async function createApp(settings: Settings, log: (line: string) => void = createLog()): Promise<Lightweight> {
+  const context: PartContext = { settings, log };
+  const closers: Array<() => Promise<void> | void> = [];
+  const attachers: Array<(server: Server) => void> = [];
+  const detachers: Array<() => Promise<void> | void> = [];
+
+  const app = new Hono();
+  app.use(requestLog(log), securityHeaders(), allowedHosts(settings));
+  app.onError(errorHandler(settings, log));
+  app.notFound(notFound);
+
+  if (settings.services.has('placeholder')) {
+    const { createPlaceholder } = await import('./src/placeholder/index.ts');
+    const placeholder = createPlaceholder(context);
+    app.route('/image', placeholder.routes); // chapter 2: /image/300x200/
+  }
+
+  if (settings.services.has('board')) {
+    const { createBoard } = await import('./src/board/index.ts');
+    const board = await createBoard(context);
+    const { createBoardClient } = await import('./src/board/client-routes.ts');
+    const { createRealtime } = await import('./src/realtime/index.ts');
+    const client = await createBoardClient(context);
+    const realtime = createRealtime({ settings, log, pubsub: board.pubsub });
+    app.route('/api', board.api); // chapter 4: the REST API
+    app.route('/board', client.routes); // chapters 5-6: the single-page board
+    attachers.push(realtime.attach); // chapters 7-8: websockets at /socket
+    detachers.push(realtime.close);
+    closers.push(board.close, client.close);
+  }
+
+  app.route('/static', staticFiles(context));
+
+  if (settings.services.has('pages')) {
+    const { createPages } = await import('./src/pages/index.ts');
+    const pages = await createPages(context, RESERVED_PREFIXES);
+    app.route('/', pages.routes); // chapter 3: every pages/<slug>.html at /<slug>/
+    detachers.push(pages.close); // live-reload streams and file watchers
+  }
+
+  return {
+    app,
+    settings,
+    attach: (server) => attachers.forEach((attach) => attach(server)),
+    detach: async () => {
+      await Promise.all(detachers.splice(0).map((detach) => detach()));
+    },
+    close: async () => {
+      await Promise.all(detachers.splice(0).map((detach) => detach()));
+      for (const close of closers.splice(0).reverse()) await close();
+    },
+  };
+}
+
+/** Start serving; SIGTERM/SIGINT stop accepting, finish in-flight requests and exit 0. */
+export async function main(argv = process.argv.slice(2)): Promise<void> {
+  // A .env file, where present, fills in what the real environment leaves unset.
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  let settings: Settings;
+  try {
+    settings = loadSettings(process.env, { dev: argv.includes('--dev') });
+  } catch (err) {
+    if (!(err instanceof SettingsError)) throw err;
+    console.error(`Configuration error: ${err.message}`);
+    process.exit(2);
+  }
+  const log = createLog();
+  const lightweight = await createApp(settings, log);
+  const server = serve({ fetch: lightweight.app.fetch, port: settings.port, hostname: settings.host }) as Server;
+  lightweight.attach(server);
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    console.error(
+      err.code === 'EADDRINUSE'
+        ? `Port ${settings.port} is already in use. Stop the other server or set PORT to a free port.`
+        : `Server error: ${err.message}`,
+    );
+    process.exit(1);
+  });
+  server.on('listening', () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : settings.port;
+    const shown = settings.host === '0.0.0.0' || settings.host === '127.0.0.1' ? 'localhost' : settings.host;
+    log(`Lightweight serving ${[...settings.services].join(', ')} at http://${shown}:${port}/ (DEBUG ${settings.debug ? 'on' : 'off'}${settings.dev ? ', live reload' : ''})`);
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: finishing in-flight requests`);
+    const force = setTimeout(() => {
+      console.error('Shutdown took over 10 s; exiting anyway.');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    server.close(async () => {
+      await lightweight.close();
+      // The log flushes on the next turn of the event loop; let it, then go.
+      setImmediate(() => process.stdout.write('', () => process.exit(0)));
+    });
+    server.closeIdleConnections();
+    void lightweight.detach();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main();
+}

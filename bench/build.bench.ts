@@ -1,0 +1,180 @@
+// `npm run bench -- build`: the static-site build on 10, 100 and 1000
+// generated pages (each with a few links and two placeholder images), and
+// Eleventy 3 building the same pages in the same run, as the yardstick.
+//
+// Both run as they would from a terminal, each in its own process: ours is
+// `build.ts` with PAGES_DIR pointing at the generated pages (real templates,
+// full build: bundling, hashing, .gz + .br, images, link check); Eleventy's
+// is its plain build of an equivalent project (a nunjucks layout like
+// templates/base.html, the same page bodies, static files copied through).
+// Wall time includes start-up; peak memory is each process's max RSS.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fmt, ROOT } from './lib.ts';
+
+const SIZES = [10, 100, 1000];
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ELEVENTY = path.join(ROOT, 'node_modules/@11ty/eleventy/cmd.cjs');
+/** Loaded into each child: prints its peak memory as it exits. */
+const REPORT_RSS = `data:text/javascript,${encodeURIComponent('process.on("exit", () => process.stderr.write(`\\nMAXRSS ${process.resourceUsage().maxRSS}\\n`));')}`;
+
+/** The starter site's page names stay, as the layout's navigation links to them. */
+const slugOf = (i: number) => ['index', 'pricing', 'contact', 'login'][i] ?? `page-${String(i).padStart(4, '0')}`;
+const urlOf = (slug: string) => (slug === 'index' ? '/' : `/${slug}/`);
+
+/** The body of page i of n: a few links to its neighbours, two placeholder images (from a few dozen sizes). */
+function pageBody(i: number, n: number): string {
+  const previous = urlOf(slugOf((i + n - 1) % n));
+  const next = urlOf(slugOf((i + 1) % n));
+  return `<div class="container py-5">
+  <h1 class="display-5 fw-bold">Page ${i}</h1>
+  <img class="img-fluid rounded-3 mb-4" src="/image/1200x400/" width="1200" height="400" alt="">
+  <p class="lead">Generated page ${i} of ${n}, one of a prototype's many variations on a theme.</p>
+  <div class="row g-4">
+    <div class="col-md-8">
+      <p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat.</p>
+      <p>Duis aute irure dolor in reprehenderit in voluptate velit esse cillum dolore eu fugiat nulla pariatur. Excepteur sint occaecat cupidatat non proident, sunt in culpa qui officia deserunt mollit anim id est laborum.</p>
+    </div>
+    <div class="col-md-4">
+      <img class="img-fluid rounded-3" src="/image/${300 + (i % 30)}x200/" width="${300 + (i % 30)}" height="200" alt="">
+    </div>
+  </div>
+  <nav class="d-flex gap-3 mt-4">
+    <a href="${previous}">Previous</a> <a href="/">Home</a> <a href="/pricing/">Pricing</a> <a href="${next}">Next</a>
+  </nav>
+</div>
+`;
+}
+
+function generateLightweight(dir: string, n: number): void {
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < n; i++) {
+    writeFileSync(path.join(dir, `${slugOf(i)}.html`), `{% block context %}{ "description": "Page ${i}" }{% endblock %}\n${pageBody(i, n)}`);
+  }
+}
+
+/** Eleventy's layout: templates/base.html's markup, with its URLs written out. */
+const ELEVENTY_LAYOUT = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Rapid Prototypes - {{ title }}</title>
+  <meta name="description" content="{{ description }}">
+  <link rel="icon" href="/static/img/logo.svg" type="image/svg+xml">
+  <link rel="stylesheet" href="/static/vendor/bootstrap/css/bootstrap.min.css">
+  <link rel="stylesheet" href="/static/css/site.css">
+</head>
+<body id="{{ title }}">
+  <nav class="navbar navbar-expand-md navbar-dark bg-dark fixed-top" aria-label="Main navigation">
+    <div class="container">
+      <a class="navbar-brand d-flex align-items-center gap-2" href="/"><img src="/static/img/logo.svg" width="28" height="28" alt=""> Rapid Prototypes</a>
+      <div class="collapse navbar-collapse" id="site-nav">
+        <ul class="navbar-nav me-auto">
+          {% for link in [["/", "Home"], ["/pricing/", "Pricing"], ["/contact/", "Contact"]] %}
+          <li class="nav-item"><a class="nav-link{% if page.url == link[0] %} active{% endif %}" href="{{ link[0] }}">{{ link[1] }}</a></li>
+          {% endfor %}
+        </ul>
+        <ul class="navbar-nav"><li class="nav-item"><a class="nav-link" href="/login/">Login</a></li></ul>
+      </div>
+    </div>
+  </nav>
+  <main>
+    {{ content | safe }}
+  </main>
+  <script src="/static/vendor/bootstrap/js/bootstrap.bundle.min.js"></script>
+</body>
+</html>
+`;
+
+function generateEleventy(dir: string, n: number): void {
+  mkdirSync(path.join(dir, 'src/_includes'), { recursive: true });
+  const bootstrap = path.join(ROOT, 'node_modules/bootstrap/dist');
+  writeFileSync(
+    path.join(dir, 'eleventy.config.cjs'),
+    `module.exports = (config) => {
+  config.addPassthroughCopy({ ${JSON.stringify(path.join(ROOT, 'static'))}: 'static' });
+  config.addPassthroughCopy({ ${JSON.stringify(`${bootstrap}/css/bootstrap.min.css`)}: 'static/vendor/bootstrap/css/bootstrap.min.css' });
+  config.addPassthroughCopy({ ${JSON.stringify(`${bootstrap}/js/bootstrap.bundle.min.js`)}: 'static/vendor/bootstrap/js/bootstrap.bundle.min.js' });
+  return { dir: { input: 'src', output: '_site' } };
+};
+`,
+  );
+  writeFileSync(path.join(dir, 'src/_includes/layout.njk'), ELEVENTY_LAYOUT);
+  for (let i = 0; i < n; i++) {
+    const slug = slugOf(i);
+    const frontMatter = `---\nlayout: layout.njk\ntitle: ${slug}\ndescription: Page ${i}\npermalink: ${urlOf(slug)}\n---\n`;
+    writeFileSync(path.join(dir, `src/${slug}.njk`), frontMatter + pageBody(i, n));
+  }
+}
+
+interface Run {
+  seconds: number;
+  maxRssMb: number;
+  stdout: string;
+}
+
+function measure(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<Run> {
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
+  return new Promise((resolve, reject) => {
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const seconds = (performance.now() - started) / 1000;
+      const rss = /MAXRSS (\d+)/.exec(stderr);
+      if (code !== 0 || !rss) return reject(new Error(`${args.join(' ')} exited with ${code}:\n${stderr.slice(-2000)}`));
+      resolve({ seconds, maxRssMb: Number(rss[1]) / 1024, stdout });
+    });
+  });
+}
+
+/** The run with the median time, memory taken from the same run. */
+const median = (runs: Run[]): Run => [...runs].sort((x, y) => x.seconds - y.seconds)[Math.floor(runs.length / 2)]!;
+
+const buildOurs = (pagesDir: string, buildDir: string) =>
+  measure(['--import', 'tsx', '--import', REPORT_RSS, 'build.ts'], { cwd: ROOT, env: { PAGES_DIR: pagesDir, BUILD_DIR: buildDir } });
+const buildEleventy = (projectDir: string) => measure(['--import', REPORT_RSS, ELEVENTY, '--quiet'], { cwd: projectDir });
+
+const line = (name: string, pages: number, run: Run) =>
+  `${name.padEnd(26)} ${fmt(run.seconds, 2).padStart(6)} s ${fmt(pages / run.seconds).padStart(6)} pages/s ${fmt(run.maxRssMb).padStart(5)} MB peak`;
+
+export async function run(): Promise<void> {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'lightweight-bench-build-'));
+  try {
+    // Once each, unmeasured: tsx's compile cache and the disk cache warm for both.
+    generateLightweight(path.join(work, 'warm/pages'), 4);
+    generateEleventy(path.join(work, 'warm/eleventy'), 4);
+    await buildOurs(path.join(work, 'warm/pages'), path.join(work, 'warm/site'));
+    await buildEleventy(path.join(work, 'warm/eleventy'));
+
+    for (const n of SIZES) {
+      const dir = path.join(work, String(n));
+      generateLightweight(path.join(dir, 'pages'), n);
+      generateEleventy(path.join(dir, 'eleventy'), n);
+      // Alternating rounds, medians: a shared machine's noise hits both alike.
+      const ours: Run[] = [];
+      const eleventy: Run[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        ours.push(await buildOurs(path.join(dir, 'pages'), path.join(dir, `site-${round}`)));
+        eleventy.push(await buildEleventy(path.join(dir, 'eleventy')));
+      }
+      const a = median(ours);
+      const b = median(eleventy);
+      console.log(`\n${n} pages (median of ${ROUNDS})`);
+      console.log(`  ${line('lightweight (full build)', n, a)}`);
+      console.log(`  ${line('eleventy 3.1.7 (plain)', n, b)}`);
+      console.log(`  ours takes ${fmt(a.seconds / b.seconds, 2)}x Eleventy's time`);
+      const summary = a.stdout.split('\n').filter((l) => /^Built|^\s+\d+ files/.test(l));
+      for (const l of summary) console.log(`  ${l.trim()}`);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}

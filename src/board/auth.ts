@@ -1,0 +1,253 @@
+// Who is asking: DRF's TokenAuthentication and BasicAuthentication with their
+// messages, the token endpoint's login, throttling of repeated failures, a
+// short-lived cache of verified Basic credentials (so a client that keeps
+// sending the same ones does not pay a password hash per request), and the
+// cross-site rule that keeps the browsable API from making the API a CSRF
+// target.
+import { createHmac, randomBytes } from 'node:crypto';
+import type { Context } from 'hono';
+import { HttpError, isAllowedHost } from '../http.ts';
+import type { Settings } from '../settings.ts';
+import type { Credentials, Store, TokenUser } from './db.ts';
+import { dictionary, ValidationError } from './fields.ts';
+import { verifyDecoyPassword, verifyPassword } from './users.ts';
+
+export interface Caller {
+  id: number;
+  username: string;
+  scheme: 'token' | 'basic';
+}
+
+const LOGIN_FAILED = 'Unable to log in with provided credentials.';
+const FAILURES_PER_USERNAME = 5;
+const FAILURES_PER_CLIENT = 20;
+const FAILURE_WINDOW_MS = 5 * 60_000;
+const VERIFIED_TTL_MS = 2 * 60_000;
+const VERIFIED_MAX_ENTRIES = 10_000;
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Counts failures per key in fixed windows; a key at its limit waits for the window to end. */
+class FailureThrottle {
+  readonly #windows = new Map<string, { count: number; resetAt: number }>();
+  constructor(readonly windowMs: number) {}
+
+  /** Seconds until `key` may try again; 0 if it may now. */
+  wait(key: string, limit: number, now = Date.now()): number {
+    const window = this.#windows.get(key);
+    if (!window || window.resetAt <= now) return 0;
+    return window.count >= limit ? Math.ceil((window.resetAt - now) / 1000) : 0;
+  }
+
+  fail(key: string, now = Date.now()): void {
+    const window = this.#windows.get(key);
+    if (window && window.resetAt > now) window.count++;
+    else {
+      if (this.#windows.size >= 100_000) this.#sweep(now);
+      this.#windows.set(key, { count: 1, resetAt: now + this.windowMs });
+    }
+  }
+
+  clear(key: string): void {
+    this.#windows.delete(key);
+  }
+
+  #sweep(now: number): void {
+    for (const [key, window] of this.#windows) if (window.resetAt <= now) this.#windows.delete(key);
+    // Still full of live windows (a flood of distinct keys): forget the oldest half rather than grow without bound.
+    let excess = this.#windows.size - 50_000;
+    for (const key of this.#windows.keys()) if (excess-- > 0) this.#windows.delete(key);
+  }
+}
+
+/**
+ * Credentials verified recently, keyed by an HMAC of username and password
+ * under a per-process key: the plain password is never kept. An entry holds
+ * the password hash it was verified against, so a password change (even by
+ * the changepassword command in another process) drops it.
+ */
+class VerifiedCredentials {
+  readonly #key = randomBytes(32);
+  readonly #entries = new Map<string, { userId: number; passwordHash: string; expires: number }>();
+
+  fingerprint(username: string, password: string): string {
+    return createHmac('sha256', this.#key).update(username).update('\0').update(password).digest('base64');
+  }
+
+  lookup(fingerprint: string, store: Store): Credentials | null {
+    const entry = this.#entries.get(fingerprint);
+    if (!entry) return null;
+    const user = entry.expires > Date.now() ? store.credentialsById(entry.userId) : undefined;
+    if (user && user.is_active && user.password === entry.passwordHash) return user;
+    this.#entries.delete(fingerprint);
+    return null;
+  }
+
+  remember(fingerprint: string, user: Credentials): void {
+    if (this.#entries.size >= VERIFIED_MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
+    this.#entries.set(fingerprint, { userId: user.id, passwordHash: user.password, expires: Date.now() + VERIFIED_TTL_MS });
+  }
+}
+
+/** The client's address: the socket's, or with TRUST_PROXY the one our proxy appended to X-Forwarded-For. */
+function clientAddress(c: Context, settings: Pick<Settings, 'trustProxy'>): string {
+  if (settings.trustProxy) {
+    const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
+    if (forwarded) return forwarded;
+  }
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? 'unknown';
+}
+
+/**
+ * Why a request carrying Basic credentials looks cross-site, or null if it
+ * does not: an Origin that is neither the request's own host nor an allowed
+ * host (a wildcard `*` serves any Host but vouches for no site), or the
+ * browser's own verdict.
+ */
+function crossSiteReason(c: Context, settings: Pick<Settings, 'allowedHosts'>): string | null {
+  if (c.req.header('sec-fetch-site')?.toLowerCase() === 'cross-site') return 'the browser marked it cross-site';
+  const origin = c.req.header('origin');
+  if (origin === undefined) return null;
+  let host: string | null = null;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    // "null" (sandboxed or privacy-sensitive contexts) or garbage: not ours either way.
+  }
+  const trusted = settings.allowedHosts.filter((pattern) => pattern !== '*');
+  const ours = host !== null && (host === c.req.header('host')?.toLowerCase() || isAllowedHost(host, trusted));
+  return ours ? null : `Origin ${origin.slice(0, 100)} is not an allowed host`;
+}
+
+export class Auth {
+  readonly #store: Store;
+  readonly #settings: Settings;
+  readonly #throttle = new FailureThrottle(FAILURE_WINDOW_MS);
+  readonly #verified = new VerifiedCredentials();
+  readonly #pending = new Map<string, Promise<Credentials | null>>();
+  /** Token → user, valid for one store generation: a revoked token or a deactivated user is seen at once. */
+  readonly #tokens = new Map<string, { generation: number; user: TokenUser | undefined }>();
+
+  constructor(store: Store, settings: Settings) {
+    this.#store = store;
+    this.#settings = settings;
+  }
+
+  /**
+   * The user whose username and password these are, or null. Throttled:
+   * after repeated failures for a username or from a client, 429 until the
+   * window ends, whatever the password.
+   */
+  async verify(c: Context, username: string, password: string): Promise<Credentials | null> {
+    const fingerprint = this.#verified.fingerprint(username, password);
+    const known = this.#verified.lookup(fingerprint, this.#store);
+    if (known) return known;
+
+    const userKey = `user:${username.toLowerCase()}`;
+    const clientKey = `client:${clientAddress(c, this.#settings)}`;
+    const wait = Math.max(this.#throttle.wait(userKey, FAILURES_PER_USERNAME), this.#throttle.wait(clientKey, FAILURES_PER_CLIENT));
+    if (wait > 0) {
+      throw new HttpError(429, `Request was throttled. Expected available in ${wait} second${wait === 1 ? '' : 's'}.`, { 'Retry-After': String(wait) });
+    }
+
+    // Concurrent requests with the same credentials share one hash.
+    let pending = this.#pending.get(fingerprint);
+    if (!pending) {
+      pending = this.#check(username, password).finally(() => this.#pending.delete(fingerprint));
+      this.#pending.set(fingerprint, pending);
+    }
+    const user = await pending;
+    if (user) {
+      this.#verified.remember(fingerprint, user);
+      this.#throttle.clear(userKey);
+    } else {
+      this.#throttle.fail(userKey);
+      this.#throttle.fail(clientKey);
+    }
+    return user;
+  }
+
+  async #check(username: string, password: string): Promise<Credentials | null> {
+    const user = this.#store.credentialsByUsername(username);
+    if (!user) return verifyDecoyPassword(password).then(() => null);
+    return (await verifyPassword(password, user.password)) && user.is_active ? user : null;
+  }
+
+  /**
+   * The caller of an API request, from `Authorization: Token <key>` or
+   * `Basic <base64>`; 401 with DRF's messages otherwise. `html` picks the
+   * WWW-Authenticate challenge: Basic makes a browser prompt, Token never does.
+   */
+  async authenticate(c: Context, options: { html: boolean }): Promise<Caller> {
+    const challenge = { 'WWW-Authenticate': options.html ? 'Basic realm="api"' : 'Token' };
+    const unauthorized = (detail: string) => new HttpError(401, detail, challenge);
+    const parts = (c.req.header('authorization') ?? '').trim().split(/\s+/).filter(Boolean);
+    const scheme = parts[0]?.toLowerCase();
+
+    if (scheme === 'token') {
+      if (parts.length === 1) throw unauthorized('Invalid token header. No credentials provided.');
+      if (parts.length > 2) throw unauthorized('Invalid token header. Token string should not contain spaces.');
+      const user = /^[0-9a-f]{40}$/.test(parts[1]!) ? this.#userByToken(parts[1]!) : undefined;
+      if (!user) throw unauthorized('Invalid token.');
+      if (!user.is_active) throw unauthorized('User inactive or deleted.');
+      return { id: user.id, username: user.username, scheme: 'token' };
+    }
+
+    if (scheme === 'basic') {
+      if (parts.length === 1) throw unauthorized('Invalid basic header. No credentials provided.');
+      if (parts.length > 2) throw unauthorized('Invalid basic header. Credentials string should not contain spaces.');
+      const encoded = parts[1]!;
+      const decoded = /^[A-Za-z0-9+/]*={0,2}$/.test(encoded) && encoded.length % 4 === 0 ? Buffer.from(encoded, 'base64').toString('utf8') : '';
+      const colon = decoded.indexOf(':');
+      if (colon === -1) throw unauthorized('Invalid basic header. Credentials not correctly base64 encoded.');
+      if (STATE_CHANGING.has(c.req.method)) {
+        // Browsers replay cached Basic credentials on their own, even for another site's form.
+        const reason = crossSiteReason(c, this.#settings);
+        if (reason) {
+          throw new HttpError(403, `CSRF Failed: ${reason}. Cross-site requests must authenticate with a token, not Basic credentials.`);
+        }
+      }
+      const user = await this.verify(c, decoded.slice(0, colon), decoded.slice(colon + 1));
+      if (!user) throw unauthorized('Invalid username/password.');
+      return { id: user.id, username: user.username, scheme: 'basic' };
+    }
+
+    throw unauthorized('Authentication credentials were not provided.');
+  }
+
+  #userByToken(key: string): TokenUser | undefined {
+    const generation = this.#store.generation();
+    const known = this.#tokens.get(key);
+    if (known && known.generation === generation) return known.user;
+    const user = this.#store.userByToken(key);
+    if (this.#tokens.size >= VERIFIED_MAX_ENTRIES) this.#tokens.clear();
+    this.#tokens.set(key, { generation, user });
+    return user;
+  }
+
+  /** POST /api/token/: the user's token (the same one on every login, as DRF's authtoken). */
+  async login(c: Context, data: unknown): Promise<string> {
+    const fields = dictionary(data);
+    const errors: Record<string, string[]> = {};
+    const credentials: Record<string, string> = {};
+    for (const name of ['username', 'password']) {
+      const value = Object.hasOwn(fields, name) ? fields[name] : undefined;
+      if (value === undefined) errors[name] = ['This field is required.'];
+      else if (value === null) errors[name] = ['This field may not be null.'];
+      else if (typeof value !== 'string') errors[name] = ['Not a valid string.'];
+      else if (value === '') errors[name] = ['This field may not be blank.'];
+      else credentials[name] = value;
+    }
+    if (Object.keys(errors).length) throw new ValidationError(errors);
+    const user = await this.verify(c, credentials.username!, credentials.password!);
+    if (!user) throw new ValidationError({ non_field_errors: [LOGIN_FAILED] });
+    const store = this.#store;
+    return store.write(() => store.tokenFor(user.id, () => randomBytes(20).toString('hex')));
+  }
+
+  /** DELETE /api/token/: the caller's token stops working; the next login makes a new one. */
+  async logout(caller: Caller): Promise<void> {
+    const store = this.#store;
+    await store.write(() => store.deleteToken(caller.id));
+  }
+}

@@ -1,0 +1,144 @@
+// The Scrum board's single-page client (chapters 5–8), served at /board/.
+//
+//   /board/                 the page (templates/board.html), its configuration embedded as JSON
+//   /board/assets/<file>    the client: src/board/client/ bundled by esbuild (JS and CSS)
+//
+// Under `npm run dev` the bundle is rebuilt (incrementally) on every page
+// request, so an edit shows on reload. Otherwise it is built once at
+// start-up, minified, with a content hash in its file names, and cached by
+// browsers for good.
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+import { Hono, type Context } from 'hono';
+import { baseRoutePath } from 'hono/route';
+import { errorResponse, escapeHtml } from '../http.ts';
+import type { PartContext } from '../part.ts';
+import { ROOT } from '../settings.ts';
+import { contentTypeOf } from '../static.ts';
+import { createTemplateEnvironment } from '../templates.ts';
+
+/** What the page tells the client, as the book's `config-json`; the client finds everything else from the API root. */
+const CLIENT_CONFIG = { apiRoot: '/api/', apiLogin: '/api/token/' };
+
+const ENTRY = path.join(ROOT, 'src', 'board', 'client', 'main.ts');
+/** Nothing is written there; esbuild names its in-memory output files after it. */
+const OUT_DIR = path.join(ROOT, 'board-assets');
+
+interface Bundle {
+  files: Map<string, Uint8Array>;
+  script: string;
+  stylesheet: string;
+}
+
+function buildOptions(dev: boolean): esbuild.BuildOptions {
+  return {
+    entryPoints: { board: ENTRY },
+    bundle: true,
+    write: false,
+    outdir: OUT_DIR,
+    entryNames: dev ? '[name]' : '[name]-[hash]',
+    format: 'iife',
+    target: 'es2020',
+    minify: !dev,
+    sourcemap: dev ? 'linked' : false,
+    logLevel: 'silent',
+  };
+}
+
+function toBundle(result: esbuild.BuildResult): Bundle {
+  const files = new Map<string, Uint8Array>();
+  for (const file of result.outputFiles ?? []) files.set(path.relative(OUT_DIR, file.path), file.contents);
+  const named = (ext: string) => [...files.keys()].find((name) => name.startsWith('board') && name.endsWith(ext));
+  const script = named('.js');
+  const stylesheet = named('.css');
+  if (!script || !stylesheet) throw new Error(`The board bundle lacks its ${script ? 'CSS' : 'JavaScript'} file.`);
+  return { files, script, stylesheet };
+}
+
+/** esbuild's errors, one per line, for the log and the dev error page. */
+async function describeFailure(error: unknown): Promise<string> {
+  const errors = (error as esbuild.BuildFailure)?.errors;
+  if (!Array.isArray(errors)) return String(error);
+  return (await esbuild.formatMessages(errors, { kind: 'error', color: false })).join('\n');
+}
+
+let production: Promise<Bundle> | null = null;
+
+/** Built once per process: the sources cannot change under a production server (and tests start many apps). */
+function productionBundle(): Promise<Bundle> {
+  production ??= esbuild.build(buildOptions(false)).then(toBundle, async (error: unknown) => {
+    production = null;
+    throw new Error(`Building the board client failed:\n${await describeFailure(error)}`);
+  });
+  return production;
+}
+
+export interface BoardClient {
+  routes: Hono;
+  close(): Promise<void>;
+}
+
+export async function createBoardClient({ settings, log }: PartContext): Promise<BoardClient> {
+  const templates = createTemplateEnvironment(settings);
+  const config = JSON.stringify(CLIENT_CONFIG).replace(/</g, '\\u003c'); // inside <script>, "</" must not appear
+  const dev = settings.dev;
+  let bundle: Bundle | null = null;
+  let builder: esbuild.BuildContext | null = null;
+  let rebuilding: Promise<Bundle> | null = null;
+
+  if (dev) builder = await esbuild.context(buildOptions(true));
+  else bundle = await productionBundle();
+
+  /** Dev: the latest sources, rebuilt incrementally; requests arriving meanwhile share the build. */
+  const freshBundle = (): Promise<Bundle> => {
+    rebuilding ??= builder!
+      .rebuild()
+      .then((result) => (bundle = toBundle(result)))
+      .finally(() => (rebuilding = null));
+    return rebuilding;
+  };
+
+  const page = async (c: Context) => {
+    let current: Bundle;
+    try {
+      current = dev ? await freshBundle() : bundle!;
+    } catch (error) {
+      const detail = await describeFailure(error);
+      log(`Board client: build failed\n${detail}`);
+      return errorResponse(c, 500, 'The board client does not build; fix the errors below and reload.', {
+        extraHtml: `<pre>${escapeHtml(detail)}</pre>`,
+      });
+    }
+    c.header('Cache-Control', 'no-cache'); // always current, so it names the current hashed files
+    return c.html(
+      templates.render('board.html', {
+        config,
+        // Relative to the page, so the client works wherever app.ts mounts it.
+        script: `assets/${current.script}`,
+        stylesheet: `assets/${current.stylesheet}`,
+      }),
+    );
+  };
+
+  const routes = new Hono();
+
+  routes.get('/assets/:file', (c) => {
+    const file = c.req.param('file');
+    const contents = bundle?.files.get(file);
+    if (!contents) return errorResponse(c, 404, `The board has no asset ${file}.`);
+    c.header('Content-Type', contentTypeOf(file));
+    c.header('Cache-Control', dev ? 'no-cache' : 'public, max-age=31536000, immutable');
+    return c.body(contents as Uint8Array<ArrayBuffer>);
+  });
+
+  // Mounted at /board, '/' is /board itself (redirected to the page's URL) and '/*' the rest.
+  routes.get('/', (c) => c.redirect(`${c.req.path}/`, 301));
+  routes.get('/*', (c) => (c.req.path === `${baseRoutePath(c)}/` ? page(c) : c.notFound()));
+
+  return {
+    routes,
+    async close() {
+      await builder?.dispose();
+    },
+  };
+}

@@ -1,0 +1,58 @@
+// Showing the API's validation errors where they belong: each field's
+// messages beside it (`[data-error-for=<field>]`), the rest above the form.
+import { ApiError } from './api.ts';
+import { html } from './view.ts';
+
+const messagesOf = (value: unknown): string[] => (Array.isArray(value) ? value : [value]).filter((m): m is string => typeof m === 'string');
+
+export function clearErrors(form: HTMLElement): void {
+  for (const slot of form.querySelectorAll<HTMLElement>('[data-error-for], .form-errors')) slot.replaceChildren();
+  for (const field of form.querySelectorAll('[aria-invalid]')) field.removeAttribute('aria-invalid');
+}
+
+export function showErrors(form: HTMLElement, error: unknown): void {
+  clearErrors(form);
+  const top = form.querySelector<HTMLElement>('.form-errors');
+  const general: string[] = [];
+  if (!(error instanceof ApiError)) {
+    general.push(String(error));
+  } else if (Object.keys(error.body).length === 0) {
+    general.push(error.message);
+  } else {
+    for (const [field, value] of Object.entries(error.body)) {
+      const slot = form.querySelector<HTMLElement>(`[data-error-for="${CSS.escape(field)}"]`);
+      if (!slot) {
+        general.push(...messagesOf(value));
+        continue;
+      }
+      slot.innerHTML = html`${messagesOf(value).map((message) => html`<span>${message}</span>`)}`.value;
+      form.querySelector(`[data-field="${CSS.escape(field)}"], [name="${CSS.escape(field)}"]`)?.setAttribute('aria-invalid', 'true');
+    }
+  }
+  if (top) top.innerHTML = html`${general.map((message) => html`<p>${message}</p>`)}`.value;
+  form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+}
+
+/** A form's text fields as an object, as typed (the API trims what it trims; passwords keep their spaces). */
+export function formValues(form: HTMLFormElement): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [name, value] of new FormData(form)) if (typeof value === 'string') values[name] = value;
+  return values;
+}
+
+/** Disable a form's buttons while its request runs, with a label saying what is happening. */
+export async function busy<T>(form: HTMLElement, label: string, work: () => Promise<T>): Promise<T> {
+  const submit = form.querySelector<HTMLButtonElement>('button[type="submit"]');
+  const buttons = [...form.querySelectorAll<HTMLButtonElement>('button')];
+  const original = submit?.textContent ?? '';
+  buttons.forEach((button) => (button.disabled = true));
+  if (submit) submit.textContent = label;
+  form.setAttribute('aria-busy', 'true');
+  try {
+    return await work();
+  } finally {
+    buttons.forEach((button) => (button.disabled = false));
+    if (submit) submit.textContent = original;
+    form.removeAttribute('aria-busy');
+  }
+}

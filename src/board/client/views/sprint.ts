@@ -1,0 +1,449 @@
+// A sprint's board `#sprint/<id>` (chapters 5–8): its five columns, adding
+// tasks to the backlog, moving tasks by drag and drop or from the keyboard,
+// and the live channel that shows every other board's changes at once.
+import { ApiError, withQuery } from '../api.ts';
+import type { App } from '../app.ts';
+import { byOrder, columnOf, COLUMNS, planMove, type Column, type Placed } from '../columns.ts';
+import { showDate } from '../dates.ts';
+import { busy, clearErrors, formValues, showErrors } from '../forms.ts';
+import { LiveChannel, type BoardMessage, type LiveState } from '../live.ts';
+import { save, Sprint, Task, Tasks, type SprintAttributes, type TaskAttributes } from '../models.ts';
+import { html, View } from '../view.ts';
+import { failure, loading } from './states.ts';
+import { TaskDetailView, type TaskMover } from './task-detail.ts';
+import { TaskItemView } from './task-item.ts';
+
+/** A drag hint whose board vanished mid-drag must not lock the task forever. */
+const LOCK_TIMEOUT_MS = 60_000;
+
+const LIVE_LABELS: Record<LiveState, string> = { connecting: 'Connecting…', live: 'Live', offline: 'Reconnecting…' };
+
+const placed = (task: Task): Placed => ({
+  id: task.key,
+  order: task.get('order') ?? 0,
+  sprint: task.get('sprint') ?? null,
+  status: task.get('status') ?? 1,
+});
+
+export class SprintView extends View implements TaskMover {
+  private readonly sprint: Sprint;
+  private readonly tasks = new Tasks();
+  private readonly items = new Map<number, TaskItemView>();
+  private readonly locks = new Map<number, number>();
+  private channel: LiveChannel | null = null;
+  private detail: TaskDetailView | null = null;
+  private dragging: Task | null = null;
+  private layoutQueued = false;
+  private removed = false;
+
+  constructor(
+    private readonly app: App,
+    private readonly sprintId: number,
+  ) {
+    super({
+      tagName: 'section',
+      className: 'sprint-board',
+      events: {
+        'click .task-open': 'openTask',
+        'keydown .task-open': 'moveByKey',
+        'dragstart .task': 'dragStart',
+        'dragend .task': 'dragEnd',
+        'dragover .column': 'dragOver',
+        'dragleave .column': 'dragLeave',
+        'drop .column': 'drop',
+        'click .add-task': 'openAddTask',
+        'click .add-task-form .cancel': 'closeAddTask',
+        'submit .add-task-form': 'addTask',
+        'click .retry': 'start',
+      },
+    });
+    this.sprint = new Sprint({ id: sprintId });
+    this.listenTo(this.tasks, 'add remove reset change:order change:status change:sprint', this.queueLayout);
+    this.listenTo(this.sprint, 'change', this.renderHeader);
+    void this.start();
+  }
+
+  /** Load the sprint, draw the board, open the live channel, load the tasks. */
+  async start(): Promise<void> {
+    this.setHtml(loading('Loading the sprint…'));
+    try {
+      const root = await this.app.root();
+      this.sprint.urlRoot = root.sprints;
+      this.tasks.url = root.tasks;
+      await this.sprint.fetch();
+    } catch (error) {
+      if (this.removed) return;
+      if (error instanceof ApiError && error.status === 404) return this.notFound();
+      this.setHtml(failure('Could not load the sprint.', error));
+      return;
+    }
+    if (this.removed) return;
+    this.renderBoard();
+    this.channel?.close();
+    this.channel = new LiveChannel(this.sprint.get('links')!.channel, () => this.freshChannel());
+    this.listenTo(this.channel, 'message', this.receive);
+    this.listenTo(this.channel, 'state', this.showLiveState);
+    this.listenTo(this.channel, 'reconnect', this.catchUp);
+    await this.loadTasks();
+  }
+
+  private notFound(): void {
+    document.title = 'Sprint not found · Scrum Board';
+    this.setHtml(html`<div class="failure" role="alert"><p>Sprint ${this.sprintId} not found.</p><a href="#">Back to your sprints</a></div>`);
+  }
+
+  private renderBoard(): void {
+    this.setHtml(html`
+      <div class="sprint-header"></div>
+      <p id="move-help" class="help">Drag tasks between columns, or focus one and press Shift with the arrow keys; a task's details also let you choose its column.</p>
+      <p class="announce visually-hidden" role="status" aria-live="polite"></p>
+      <div class="board-error" role="alert" hidden></div>
+      <div class="columns">
+        ${COLUMNS.map(
+          (column) => html`<section class="column" data-column="${column.key}" aria-labelledby="column-${column.key}">
+            <h3 id="column-${column.key}">${column.title} <span class="count"></span></h3>
+            ${column.inSprint ? '' : this.addTaskForm()}
+            <ol class="task-list" aria-labelledby="column-${column.key}"></ol>
+            <div class="column-state">${loading('Loading…')}</div>
+          </section>`,
+        )}
+      </div>`);
+    this.renderHeader();
+  }
+
+  private addTaskForm() {
+    return html`<button type="button" class="add-task" aria-expanded="false" aria-controls="add-task-form">Add Task</button>
+      <form class="add-task-form card" id="add-task-form" hidden novalidate>
+        <div class="form-errors" role="alert"></div>
+        <label for="task-name">Name</label>
+        <input id="task-name" name="name" maxlength="100" required>
+        <p class="field-error" data-error-for="name"></p>
+        <label for="task-description">Description</label>
+        <textarea id="task-description" name="description" rows="2"></textarea>
+        <p class="field-error" data-error-for="description"></p>
+        <div class="actions"><button type="submit" class="primary">Add</button><button type="button" class="cancel">Cancel</button></div>
+      </form>`;
+  }
+
+  private renderHeader(): void {
+    const header = this.el.querySelector('.sprint-header');
+    if (!header) return;
+    const name = this.sprint.get('name') || `Sprint ${this.sprintId}`;
+    document.title = `${name} · Scrum Board`;
+    header.innerHTML = html`
+      <div class="sprint-title">
+        <h2>${name}</h2>
+        <span class="live-state" data-state="connecting" role="status">${LIVE_LABELS.connecting}</span>
+      </div>
+      <p class="sprint-due">Due by <time datetime="${this.sprint.get('end')}">${showDate(this.sprint.get('end'))}</time></p>
+      ${this.sprint.get('description') && html`<p class="sprint-description">${this.sprint.get('description')}</p>`}`.value;
+    if (this.channel) this.showLiveState(this.channel.state);
+  }
+
+  private showLiveState(state: LiveState): void {
+    const badge = this.el.querySelector<HTMLElement>('.live-state');
+    if (!badge) return;
+    badge.dataset.state = state;
+    badge.textContent = LIVE_LABELS[state];
+  }
+
+  /** The backlog and this sprint's tasks, every page; what is gone from the API goes from the board. */
+  private async loadTasks(): Promise<void> {
+    try {
+      await this.tasks.load(withQuery(String(this.tasks.url), { backlog: 'True' }), this.sprint.get('links')!.tasks);
+      if (this.removed) return;
+      this.find('.board-error').hidden = true;
+      this.layout();
+    } catch (error) {
+      if (this.removed) return;
+      const problem = this.find('.board-error');
+      problem.innerHTML = failure('Could not load the tasks.', error).value;
+      problem.hidden = false;
+    } finally {
+      for (const state of this.el.querySelectorAll('.column-state')) state.replaceChildren();
+    }
+  }
+
+  /** A fresh signed channel URL for reconnecting: the sprint again from the API. */
+  private async freshChannel(): Promise<string> {
+    try {
+      await this.sprint.fetch();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) this.gone();
+      throw error;
+    }
+    return this.sprint.get('links')!.channel;
+  }
+
+  /** Back after a dropped connection: whatever changed meanwhile. */
+  private catchUp(): void {
+    for (const id of [...this.locks.keys()]) this.unlock(id);
+    void this.loadTasks();
+  }
+
+  private gone(): void {
+    this.channel?.close();
+    this.channel = null;
+    this.detail?.close();
+    this.notFound();
+  }
+
+  private receive(message: BoardMessage): void {
+    if (message.model === 'sprint' && message.id === this.sprintId) {
+      if (message.action === 'remove') this.gone();
+      else if (message.action === 'update') this.sprint.set(message.body as SprintAttributes);
+      return;
+    }
+    if (message.model !== 'task') return;
+    switch (message.action) {
+      case 'add':
+      case 'update': {
+        const body = message.body as TaskAttributes;
+        if (body.sprint === null || body.sprint === this.sprintId) this.tasks.add(body, { merge: true });
+        else this.tasks.remove(message.id); // moved to another sprint
+        break;
+      }
+      case 'remove':
+        this.tasks.remove(message.id);
+        break;
+      case 'dragstart':
+        this.lock(message.id);
+        break;
+      case 'dragend':
+      case 'drop':
+        this.unlock(message.id);
+        break;
+    }
+  }
+
+  private lock(id: number): void {
+    clearTimeout(this.locks.get(id));
+    this.locks.set(id, window.setTimeout(() => this.unlock(id), LOCK_TIMEOUT_MS));
+    this.items.get(id)?.lock(true);
+  }
+
+  private unlock(id: number): void {
+    clearTimeout(this.locks.get(id));
+    this.locks.delete(id);
+    this.items.get(id)?.lock(false);
+  }
+
+  columnOf(task: Task): Column | null {
+    return columnOf(placed(task), this.sprintId);
+  }
+
+  private columnTasks(column: Column): Task[] {
+    return this.tasks.filter((task) => this.columnOf(task) === column).sort((a, b) => byOrder(placed(a), placed(b)));
+  }
+
+  private queueLayout(): void {
+    if (this.layoutQueued) return;
+    this.layoutQueued = true;
+    queueMicrotask(() => {
+      this.layoutQueued = false;
+      if (!this.removed) this.layout();
+    });
+  }
+
+  /** Put every card in its column, in board order; cards of tasks gone from the board go too. */
+  private layout(): void {
+    const focused = document.activeElement;
+    const shown = new Set<number>();
+    for (const column of COLUMNS) {
+      const section = this.el.querySelector<HTMLElement>(`.column[data-column="${column.key}"]`);
+      if (!section) return; // the board is not drawn (loading, not found)
+      const tasks = this.columnTasks(column);
+      const list = section.querySelector('.task-list')!;
+      for (const task of tasks) {
+        let item = this.items.get(task.key);
+        if (!item) {
+          item = new TaskItemView(task);
+          item.lock(this.locks.has(task.key));
+          this.items.set(task.key, item);
+        }
+        list.append(item.el);
+        shown.add(task.key);
+      }
+      section.querySelector('.count')!.textContent = String(tasks.length);
+      section.classList.toggle('is-empty', tasks.length === 0);
+    }
+    for (const [id, item] of this.items) {
+      if (shown.has(id)) continue;
+      item.remove();
+      this.items.delete(id);
+    }
+    // Moving a focused card through the DOM blurs it; keyboard users keep their place.
+    if (focused instanceof HTMLElement && focused !== document.activeElement && this.el.contains(focused)) focused.focus();
+  }
+
+  /**
+   * Put a task in a column before another task (or at the top): the moved
+   * task's new order, status, sprint and dates, and the order of the tasks
+   * that shift behind it. Saved at once (the board shows the move before the
+   * API confirms it); rejects with the API's error after reloading the truth.
+   */
+  async move(task: Task, column: Column, before: Task | null = null): Promise<void> {
+    const plan = planMove(this.columnTasks(column).map(placed), placed(task), before?.key ?? null);
+    if (!plan) return;
+    const updates = task.moveUpdates(column.status, column.inSprint ? this.sprintId : null, plan.get(task.key)!);
+    const saves = [...plan]
+      .filter(([id]) => id !== task.key)
+      .map(([id, order]) => save(this.tasks.get(id)!, { order }, { patch: true, wait: false }));
+    if (Object.keys(updates).length) saves.push(save(task, updates, { patch: true, wait: false }));
+    const item = this.items.get(task.key);
+    item?.saving(true);
+    try {
+      await Promise.all(saves);
+    } catch (error) {
+      await this.loadTasks();
+      throw error;
+    } finally {
+      item?.saving(false);
+    }
+  }
+
+  /** Move, then say so (for screen readers) or show why it failed. */
+  private async moveAndTell(task: Task, column: Column, before: Task | null): Promise<void> {
+    const problem = this.find('.board-error');
+    problem.hidden = true;
+    try {
+      await this.move(task, column, before);
+      this.find('.announce').textContent = `Moved “${task.get('name')}” to ${column.title}.`;
+    } catch (error) {
+      if (this.removed || (error instanceof ApiError && error.status === 401)) return;
+      problem.textContent = `Could not move “${task.get('name')}”: ${error instanceof Error ? error.message : String(error)}`;
+      problem.hidden = false;
+    }
+  }
+
+  private taskOf(element: HTMLElement): Task | undefined {
+    return this.tasks.get(Number(element.closest<HTMLElement>('.task')?.dataset.taskId));
+  }
+
+  openTask(_event: Event, button: HTMLElement): void {
+    const task = this.taskOf(button);
+    if (!task) return;
+    this.detail?.close();
+    const detail = new TaskDetailView(task, this);
+    this.detail = detail;
+    this.listenToOnce(detail, 'closed', () => {
+      if (this.detail === detail) this.detail = null;
+      this.items.get(task.key)?.find('.task-open').focus();
+    });
+    detail.open();
+  }
+
+  /** Shift+←/→: top of the previous/next column. Shift+↑/↓: one place up/down. */
+  moveByKey(event: KeyboardEvent, button: HTMLElement): void {
+    if (!event.shiftKey || !event.key.startsWith('Arrow') || event.altKey || event.ctrlKey || event.metaKey) return;
+    const task = this.taskOf(button);
+    const column = task && this.columnOf(task);
+    if (!task || !column) return;
+    event.preventDefault();
+    if (this.items.get(task.key)?.locked) {
+      this.find('.announce').textContent = `Someone else is moving “${task.get('name')}”.`;
+      return;
+    }
+    const index = COLUMNS.indexOf(column);
+    const siblings = this.columnTasks(column);
+    const position = siblings.indexOf(task);
+    if (event.key === 'ArrowLeft' && index > 0) void this.moveAndTell(task, COLUMNS[index - 1]!, null);
+    if (event.key === 'ArrowRight' && index < COLUMNS.length - 1) void this.moveAndTell(task, COLUMNS[index + 1]!, null);
+    if (event.key === 'ArrowUp' && position > 0) void this.moveAndTell(task, column, siblings[position - 1]!);
+    // One place down is the next task moving up past this one.
+    const next = siblings[position + 1];
+    if (event.key === 'ArrowDown' && next) void this.moveAndTell(next, column, task);
+  }
+
+  dragStart(event: DragEvent, card: HTMLElement): void {
+    const task = this.taskOf(card);
+    if (!task || this.items.get(task.key)?.locked || !event.dataTransfer) {
+      event.preventDefault();
+      return;
+    }
+    this.dragging = task;
+    event.dataTransfer.effectAllowed = 'move';
+    event.dataTransfer.setData('text/plain', task.get('name') ?? '');
+    card.classList.add('dragging');
+    this.channel?.send({ model: 'task', id: task.key, action: 'dragstart' });
+  }
+
+  dragEnd(_event: DragEvent, card: HTMLElement): void {
+    card.classList.remove('dragging');
+    this.clearDropTargets();
+    if (this.dragging) this.channel?.send({ model: 'task', id: this.dragging.key, action: 'dragend' });
+    this.dragging = null;
+  }
+
+  dragOver(event: DragEvent, section: HTMLElement): void {
+    if (!this.dragging) return; // not one of our cards: no drop here
+    event.preventDefault();
+    if (event.dataTransfer) event.dataTransfer.dropEffect = 'move';
+    const over = (event.target as Element).closest('.task');
+    if (section.classList.contains('over') && section.querySelector('.task.over') === over) return;
+    this.clearDropTargets();
+    section.classList.add('over');
+    if (over && !over.classList.contains('locked')) over.classList.add('over');
+  }
+
+  dragLeave(event: DragEvent, section: HTMLElement): void {
+    if (!section.contains(event.relatedTarget as Node | null)) section.classList.remove('over');
+  }
+
+  drop(event: DragEvent, section: HTMLElement): void {
+    const task = this.dragging;
+    if (!task) return;
+    event.preventDefault();
+    this.clearDropTargets();
+    const column = COLUMNS.find((c) => c.key === section.dataset.column)!;
+    const onCard = (event.target as Element).closest<HTMLElement>('.task');
+    const before = onCard && !onCard.classList.contains('locked') ? (this.taskOf(onCard) ?? null) : null;
+    this.channel?.send({ model: 'task', id: task.key, action: 'drop' });
+    void this.moveAndTell(task, column, before);
+  }
+
+  private clearDropTargets(): void {
+    for (const element of this.el.querySelectorAll('.over')) element.classList.remove('over');
+  }
+
+  openAddTask(_event: Event, button: HTMLElement): void {
+    const form = this.find<HTMLFormElement>('.add-task-form');
+    form.hidden = false;
+    button.setAttribute('aria-expanded', 'true');
+    this.find<HTMLInputElement>('#task-name').focus();
+  }
+
+  closeAddTask(): void {
+    const form = this.find<HTMLFormElement>('.add-task-form');
+    form.reset();
+    clearErrors(form);
+    form.hidden = true;
+    const button = this.find('.add-task');
+    button.setAttribute('aria-expanded', 'false');
+    button.focus();
+  }
+
+  async addTask(event: SubmitEvent, form: HTMLFormElement): Promise<void> {
+    event.preventDefault();
+    clearErrors(form);
+    const task = new Task({ ...formValues(form), sprint: null }, { collection: this.tasks });
+    try {
+      await busy(form, 'Adding…', () => save(task, null));
+      this.tasks.add(task); // the live channel may have brought it already; then this is a no-op
+      form.reset();
+      this.find<HTMLInputElement>('#task-name').focus();
+      this.find('.announce').textContent = `Added “${task.get('name')}” to the backlog.`;
+    } catch (error) {
+      showErrors(form, error);
+    }
+  }
+
+  override remove(): this {
+    this.removed = true;
+    this.channel?.close();
+    this.detail?.close();
+    for (const timer of this.locks.values()) clearTimeout(timer);
+    for (const item of this.items.values()) item.remove();
+    return super.remove();
+  }
+}

@@ -1,0 +1,193 @@
+// A task's details (chapter 6) in a modal dialog: name, description, due date
+// and assignee edited in place (contenteditable), a column to move it to, and
+// Save, which sends only what changed.
+import { showDate } from '../dates.ts';
+import { busy, clearErrors, showErrors } from '../forms.ts';
+import { COLUMNS, type Column } from '../columns.ts';
+import { save, type Task, type TaskAttributes } from '../models.ts';
+import { html, View } from '../view.ts';
+
+interface Field {
+  name: 'name' | 'description' | 'due' | 'assigned';
+  label: string;
+  placeholder: string;
+  multiline?: boolean;
+  /** Blank means "none" (null) rather than an empty string. */
+  nullable?: boolean;
+}
+
+const FIELDS: Field[] = [
+  { name: 'name', label: 'Name', placeholder: 'What needs doing' },
+  { name: 'description', label: 'Description', placeholder: 'Add details', multiline: true },
+  { name: 'due', label: 'Due date', placeholder: 'YYYY-MM-DD', nullable: true },
+  { name: 'assigned', label: 'Assigned to', placeholder: 'username', nullable: true },
+];
+
+/** What the dialog needs from the board it was opened on. */
+export interface TaskMover {
+  columnOf(task: Task): Column | null;
+  /** To the top of a column; rejects with the API's error. */
+  move(task: Task, column: Column): Promise<void>;
+}
+
+export class TaskDetailView extends View<Task> {
+  private readonly edited = new Set<Field['name']>();
+
+  constructor(
+    task: Task,
+    private readonly board: TaskMover,
+  ) {
+    super({
+      model: task,
+      tagName: 'dialog',
+      className: 'task-detail',
+      attributes: { 'aria-labelledby': 'task-detail-title' },
+      events: {
+        'submit form': 'submit',
+        'click .close': 'close',
+        close: 'remove',
+        'input [data-field]': 'markEdited',
+        'keydown [data-field]': 'keepOneLine',
+        'paste [data-field]': 'pastePlainText',
+      },
+    });
+    this.render();
+    this.listenTo(task, 'change', this.refresh);
+    this.listenTo(task, 'remove destroy', this.close);
+  }
+
+  override render(): this {
+    const task = this.model;
+    const current = this.board.columnOf(task);
+    this.setHtml(html`
+      <form novalidate>
+        <div class="detail-head">
+          <h2 id="task-detail-title">Task #${task.key}</h2>
+          <button type="button" class="close icon" aria-label="Close">×</button>
+        </div>
+        <div class="form-errors" role="alert"></div>
+        ${FIELDS.map(
+          (field) => html`<div class="field">
+            <span class="label" id="task-field-${field.name}">${field.label}</span>
+            <div class="editable${field.multiline ? ' multiline' : ''}" contenteditable="true" role="textbox"
+              aria-labelledby="task-field-${field.name}" aria-multiline="${field.multiline ? 'true' : 'false'}"
+              data-field="${field.name}" data-placeholder="${field.placeholder}">${task.get(field.name) ?? ''}</div>
+            <p class="field-error" data-error-for="${field.name}"></p>
+          </div>`,
+        )}
+        <div class="field">
+          <label for="task-column">Column</label>
+          <select id="task-column" name="column">
+            ${COLUMNS.map((column) => html`<option value="${column.key}" ${column === current ? 'selected' : ''}>${column.title}</option>`)}
+          </select>
+        </div>
+        <p class="task-dates">${this.dates()}</p>
+        <div class="actions">
+          <button type="submit" class="primary">Save</button>
+          <button type="button" class="close">Close</button>
+          <span class="save-note" role="status"></span>
+        </div>
+      </form>`);
+    return this;
+  }
+
+  private dates(): string {
+    const started = this.model.get('started');
+    const completed = this.model.get('completed');
+    return [
+      this.model.get('status_display') ?? '',
+      started && `started ${showDate(started)}`,
+      completed && `completed ${showDate(completed)}`,
+    ]
+      .filter(Boolean)
+      .join(', ');
+  }
+
+  open(): void {
+    document.body.append(this.el);
+    (this.el as HTMLDialogElement).showModal();
+  }
+
+  close(): void {
+    const dialog = this.el as HTMLDialogElement;
+    if (dialog.open) dialog.close(); // its `close` event removes the view
+    else this.remove();
+  }
+
+  /** Triggers `closed`, so the board can put the focus back on the task. */
+  override remove(): this {
+    super.remove();
+    this.trigger('closed');
+    return this;
+  }
+
+  /** Another board (or a move) changed the task: show it, except where the person is typing. */
+  private refresh(): void {
+    for (const field of FIELDS) {
+      if (this.edited.has(field.name)) continue;
+      this.find(`[data-field="${field.name}"]`).textContent = this.model.get(field.name) ?? '';
+    }
+    const current = this.board.columnOf(this.model);
+    if (current) this.find<HTMLSelectElement>('#task-column').value = current.key;
+    this.find('.task-dates').textContent = this.dates();
+  }
+
+  markEdited(_event: Event, target: HTMLElement): void {
+    this.edited.add(target.dataset.field as Field['name']);
+    this.find('.save-note').textContent = '';
+  }
+
+  keepOneLine(event: KeyboardEvent, target: HTMLElement): void {
+    if (event.key !== 'Enter' || target.getAttribute('aria-multiline') === 'true') return;
+    event.preventDefault();
+    this.find<HTMLFormElement>('form').requestSubmit();
+  }
+
+  /** Pasted formatting would be saved as markup soup; keep the text only. */
+  pastePlainText(event: ClipboardEvent): void {
+    event.preventDefault();
+    const text = event.clipboardData?.getData('text/plain') ?? '';
+    const selection = window.getSelection();
+    if (!selection?.rangeCount) return;
+    const range = selection.getRangeAt(0);
+    range.deleteContents();
+    range.insertNode(document.createTextNode(text));
+    range.collapse(false);
+    (event.target as HTMLElement).dispatchEvent(new Event('input', { bubbles: true }));
+  }
+
+  /** The fields the person changed, with the values the API expects. */
+  private changes(): Partial<TaskAttributes> {
+    const changes: Record<string, string | null> = {};
+    for (const field of FIELDS) {
+      if (!this.edited.has(field.name)) continue;
+      const element = this.find(`[data-field="${field.name}"]`);
+      const text = field.multiline ? element.innerText.replace(/\n+$/, '') : (element.textContent ?? '').trim();
+      const value = field.nullable && text === '' ? null : text;
+      if (value !== (this.model.get(field.name) ?? (field.nullable ? null : ''))) changes[field.name] = value;
+    }
+    return changes as Partial<TaskAttributes>;
+  }
+
+  async submit(event: SubmitEvent, form: HTMLFormElement): Promise<void> {
+    event.preventDefault();
+    clearErrors(form);
+    const changes = this.changes();
+    const column = COLUMNS.find((c) => c.key === this.find<HTMLSelectElement>('#task-column').value);
+    const moving = column && column !== this.board.columnOf(this.model) ? column : null;
+    if (Object.keys(changes).length === 0 && !moving) {
+      this.find('.save-note').textContent = 'Nothing changed.';
+      return;
+    }
+    try {
+      await busy(form, 'Saving…', async () => {
+        if (Object.keys(changes).length) await save(this.model, changes, { patch: true });
+        this.edited.clear();
+        if (moving) await this.board.move(this.model, moving);
+      });
+      this.close();
+    } catch (error) {
+      showErrors(form, error);
+    }
+  }
+}

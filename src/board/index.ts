@@ -1,0 +1,107 @@
+// The Scrum board's REST API (book chapter 4, with what chapters 5–8 add):
+// settings and storage, then the URL table. app.ts mounts `api` at /api.
+//
+//   /api/                       API root (no credentials needed)
+//   /api/token/                 POST: log in for a token; DELETE: log out
+//   /api/schema/                OpenAPI 3.1 document
+//   /api/sprints/[<id>/]        sprints   (list, create, retrieve, update, delete)
+//   /api/tasks/[<id>/]          tasks     (the same)
+//   /api/users/[<username>/]    users     (read-only)
+//
+// Every URL also answers without its trailing slash.
+import { Hono } from 'hono';
+import { errorResponse } from '../http.ts';
+import type { PartContext } from '../part.ts';
+import { createLocalPubSub, type PubSub } from '../realtime/pubsub.ts';
+import { Auth } from './auth.ts';
+import { openStore, type Store } from './db.ts';
+import { endpoint, route, type EndpointDeps } from './endpoint.ts';
+import { listUrl, RESOURCES } from './resources.ts';
+import { resourceViews } from './resource-routes.ts';
+import { openApiDocument } from './schema.ts';
+import { createUser } from './users.ts';
+
+export interface Board {
+  api: Hono;
+  pubsub: PubSub;
+  store: Store;
+  close(): Promise<void>;
+}
+
+/** The book's example user, created with DEBUG on when there are no users at all. */
+const DEMO = { username: 'demo', password: 'test', fullName: 'Demo User' };
+
+export async function createBoard({ settings, log }: PartContext): Promise<Board> {
+  const store = openStore(settings.databasePath);
+  if (settings.debug && store.countUsers() === 0) {
+    await createUser(store, DEMO);
+    log(`Board: created the demo user "${DEMO.username}" (password "${DEMO.password}") because DEBUG is on and there were no users.`);
+  }
+  const pubsub = createLocalPubSub();
+  const auth = new Auth(store, settings);
+  const deps: EndpointDeps = { settings, auth };
+  const schema = openApiDocument(RESOURCES);
+  const api = new Hono();
+
+  route(
+    api,
+    '/',
+    endpoint(deps, {
+      name: 'Api Root',
+      description: 'The Scrum board API: sprints, tasks and users.',
+      kind: 'root',
+      public: ['GET'],
+      handlers: {
+        GET: ({ urls }) => ({ status: 200, data: Object.fromEntries(RESOURCES.map((resource) => [resource.name, listUrl(urls, resource.name)])) }),
+      },
+    }),
+  );
+
+  route(
+    api,
+    '/token',
+    endpoint(deps, {
+      name: 'Obtain Auth Token',
+      description: 'POST a username and password for your API token (the same on every login); DELETE it to log out.',
+      kind: 'token',
+      public: ['POST', 'OPTIONS'],
+      handlers: {
+        POST: async ({ c, data }) => ({ status: 200, data: { token: await auth.login(c, data) } }),
+        DELETE: async ({ caller }) => {
+          await auth.logout(caller!);
+          return { status: 204 };
+        },
+      },
+    }),
+  );
+
+  route(
+    api,
+    '/schema',
+    endpoint(deps, {
+      name: 'Schema',
+      description: 'The OpenAPI 3.1 description of this API.',
+      kind: 'schema',
+      renders: ['application/json', 'application/vnd.oai.openapi+json', 'text/html'],
+      handlers: { GET: ({ origin }) => ({ status: 200, data: { ...schema, servers: [{ url: origin }] } }) },
+    }),
+  );
+
+  for (const resource of RESOURCES) {
+    const views = resourceViews(resource, { store, pubsub });
+    route(api, `/${resource.name}`, endpoint(deps, views.list));
+    route(api, `/${resource.name}/:key{${resource.lookup.pattern}}`, endpoint(deps, views.detail));
+  }
+
+  api.all('/*', (c) => errorResponse(c, 404, 'Not found.'));
+
+  return {
+    api,
+    pubsub,
+    store,
+    close: async () => {
+      await pubsub.close();
+      await store.close();
+    },
+  };
+}

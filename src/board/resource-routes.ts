@@ -1,0 +1,232 @@
+// The generic code behind every resource, as DRF's ModelViewSet: list,
+// create, retrieve, update, partial update and destroy, driven entirely by a
+// resource's declaration. Also validation, representation, conditional
+// requests (ETag / If-None-Match / If-Match) and the events every write
+// publishes for the real-time part.
+import { HttpError } from '../http.ts';
+import { MODEL_EVENTS_TOPIC, type ModelEvent, type PubSub } from '../realtime/pubsub.ts';
+import { ResponseCache } from './cache.ts';
+import type { ModelName, Row, SqlValue, Store } from './db.ts';
+import type { Exchange, Result, View } from './endpoint.ts';
+import { dictionary, Invalid, ValidationError, type RepresentContext, type ValidateContext } from './fields.ts';
+import { parseListRequest } from './query.ts';
+import { objectUrl, RESOURCES, type Resource } from './resources.ts';
+
+export interface ResourceDeps {
+  store: Store;
+  pubsub: PubSub;
+}
+
+/** Today as YYYY-MM-DD in local time, as Django's date.today(). */
+function today(): string {
+  const now = new Date();
+  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
+}
+
+function represent(resource: Resource, row: Row, context: RepresentContext): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const name in resource.fields) body[name] = resource.fields[name]!.represent(row, context);
+  return body;
+}
+
+/** A strong validator from the stored row's version counter, not from the bytes (links.channel is signed afresh). */
+const etagOf = (resource: Resource, row: Row): string => `"${resource.model}.${row.id}.${row.version}"`;
+
+const etagList = (header: string): string[] => header.split(',').map((tag) => tag.trim());
+
+/** The stored values of a row's writable fields, by column: what validation merges request values into. */
+function storedValues(resource: Resource, row: Row): Record<string, SqlValue> {
+  const values: Record<string, SqlValue> = {};
+  for (const field of Object.values(resource.fields)) {
+    if (!field.readOnly) values[field.column!] = row[field.column!] as SqlValue;
+  }
+  return values;
+}
+
+/**
+ * The columns a request sets, checked field by field and then across fields,
+ * with every message reported at once. `partial` (PATCH) requires nothing;
+ * a create fills absent fields with their defaults; PUT keeps them.
+ */
+function validate(resource: Resource, data: unknown, context: ValidateContext, partial: boolean): Record<string, SqlValue> {
+  const input = dictionary(data);
+  const errors: Record<string, string[]> = {};
+  const changes: Record<string, SqlValue> = {};
+  for (const [name, field] of Object.entries(resource.fields)) {
+    // Read-only fields are ignored, not refused: Backbone's save() sends the whole model back.
+    if (field.readOnly) continue;
+    const column = field.column!;
+    if (!Object.hasOwn(input, name)) {
+      if (partial) continue;
+      if (field.required) errors[name] = ['This field is required.'];
+      else if (!context.instance) changes[column] = field.default ?? null;
+      continue;
+    }
+    // A form cannot send null: an empty value of a nullable field means none.
+    const value = input[name] === '' && field.nullable ? null : input[name];
+    let stored: SqlValue;
+    if (value === null) {
+      if (!field.nullable) {
+        errors[name] = ['This field may not be null.'];
+        continue;
+      }
+      stored = null;
+    } else {
+      try {
+        stored = field.parse(value, context.store);
+      } catch (err) {
+        if (!(err instanceof Invalid)) throw err;
+        errors[name] = [err.message];
+        continue;
+      }
+    }
+    const problems = field.validators.map((check) => check(stored, context)).filter((m): m is string => m !== null);
+    if (problems.length) errors[name] = problems;
+    else changes[column] = stored;
+  }
+  if (Object.keys(errors).length === 0 && resource.validate) {
+    const merged = { ...(context.instance ? storedValues(resource, context.instance) : {}), ...changes };
+    const problems = resource.validate(merged, context);
+    if (problems.length) errors.non_field_errors = problems;
+  }
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+  return changes;
+}
+
+const resourceOf = (model: ModelName): Resource => RESOURCES.find((r) => r.model === model)!;
+
+export function resourceViews(resource: Resource, { store, pubsub }: ResourceDeps): { list: View; detail: View } {
+  const { model } = resource;
+  const cache = new ResponseCache<{ json: string; headers: Record<string, string> }>(() => store.generation());
+
+  const publish = (action: ModelEvent['action'], of: Resource, id: number, body: Record<string, unknown>) => {
+    const event: ModelEvent = { model: of.model, id, action, body };
+    pubsub.publish(MODEL_EVENTS_TOPIC, JSON.stringify(event));
+  };
+
+  const key = (exchange: Exchange): SqlValue => {
+    const raw = exchange.c.req.param('key')!;
+    return resource.lookup.column === 'id' ? Number(raw) : raw;
+  };
+
+  const find = (exchange: Exchange): Row => {
+    const row = store.get(model, resource.lookup.column, key(exchange));
+    if (!row) throw new HttpError(404, 'Not found.');
+    return row;
+  };
+
+  /** Lost-update protection: a write naming an older version is refused. Clients that send no If-Match are unaffected. */
+  const checkIfMatch = (exchange: Exchange, row: Row) => {
+    const header = exchange.c.req.header('if-match');
+    if (header === undefined || header.trim() === '*') return;
+    if (!etagList(header).includes(etagOf(resource, row))) {
+      throw new HttpError(412, 'The object has changed since you fetched it (If-Match names an older ETag). Fetch it again and reapply your change.');
+    }
+  };
+
+  const answer = (exchange: Exchange, row: Row, status: number, headers: Record<string, string> = {}): Result => {
+    const body = represent(resource, row, exchange.urls);
+    return { status, data: body, object: body, headers: { ETag: etagOf(resource, row), ...headers } };
+  };
+
+  const update = (partial: boolean) => async (exchange: Exchange): Promise<Result> => {
+    const row = await store.write(() => {
+      const instance = find(exchange);
+      checkIfMatch(exchange, instance);
+      const changes = validate(resource, exchange.data, { store, instance, today: today() }, partial);
+      return store.update(model, instance.id, changes)!;
+    });
+    const result = answer(exchange, row, 200);
+    publish('update', resource, row.id, result.data as Record<string, unknown>);
+    return result;
+  };
+
+  const listPage = (exchange: Exchange): Result => {
+    const request = parseListRequest(resource.listing, exchange.params);
+    const count = store.count(model, request.query);
+    const lastPage = Math.max(1, Math.ceil(count / request.pageSize));
+    const page = request.page === 'last' ? lastPage : request.page;
+    if (page > lastPage) throw new HttpError(404, 'Invalid page.');
+    const rows = store.list(model, { ...request.query, limit: request.pageSize, offset: (page - 1) * request.pageSize });
+    const pageUrl = (n: number) => {
+      const params = new URLSearchParams(exchange.params);
+      if (n === 1) params.delete('page');
+      else params.set('page', String(n));
+      const query = params.toString();
+      return `${exchange.origin}${exchange.c.req.path}${query ? `?${query}` : ''}`;
+    };
+    const next = page < lastPage ? pageUrl(page + 1) : null;
+    const previous = page > 1 ? pageUrl(page - 1) : null;
+    const links = [next && `<${next}>; rel="next"`, previous && `<${previous}>; rel="prev"`].filter(Boolean);
+    const headers: Record<string, string> = links.length ? { Link: links.join(', ') } : {};
+    return { status: 200, data: { count, next, previous, results: rows.map((row) => represent(resource, row, exchange.urls)) }, headers };
+  };
+
+  const listView: View = {
+    name: `${resource.label} List`,
+    description: resource.description,
+    kind: 'list',
+    resource,
+    handlers: {
+      GET: (exchange) => {
+        if (exchange.format !== 'json') return listPage(exchange);
+        const { json, headers } = cache.get(`${exchange.origin}${exchange.c.req.path}?${exchange.params}`, () => {
+          const page = listPage(exchange);
+          return { json: JSON.stringify(page.data), headers: page.headers! };
+        });
+        return { status: 200, json, headers };
+      },
+    },
+  };
+
+  const detailView: View = {
+    name: `${resource.label} Instance`,
+    description: resource.description,
+    kind: 'detail',
+    resource,
+    handlers: {
+      GET: (exchange) => {
+        if (exchange.format !== 'json') return answer(exchange, find(exchange), 200);
+        const { json, headers } = cache.get(`${exchange.origin}${exchange.c.req.path}`, () => {
+          const row = find(exchange);
+          return { json: JSON.stringify(represent(resource, row, exchange.urls)), headers: { ETag: etagOf(resource, row) } };
+        });
+        const ifNoneMatch = exchange.c.req.header('if-none-match');
+        if (ifNoneMatch !== undefined) {
+          const tags = etagList(ifNoneMatch).map((tag) => tag.replace(/^W\//, ''));
+          if (tags.includes('*') || tags.includes(headers.ETag!)) return { status: 304, headers };
+        }
+        return { status: 200, json, headers };
+      },
+    },
+  };
+
+  if (resource.writable) {
+    listView.handlers.POST = async (exchange) => {
+      const row = await store.write(() => store.insert(model, validate(resource, exchange.data, { store, instance: null, today: today() }, false)));
+      const result = answer(exchange, row, 201, { Location: objectUrl(exchange.urls, resource.name, row[resource.lookup.column] as string | number) });
+      publish('add', resource, row.id, result.data as Record<string, unknown>);
+      return result;
+    };
+    detailView.handlers.PUT = update(false);
+    detailView.handlers.PATCH = update(true);
+    detailView.handlers.DELETE = async (exchange) => {
+      const { id, body, changed } = await store.write(() => {
+        const instance = find(exchange);
+        checkIfMatch(exchange, instance);
+        const body = represent(resource, instance, exchange.urls);
+        const changed = store.delete(model, instance.id).map((dependent) => ({ ...dependent, row: store.get(dependent.model, 'id', dependent.id)! }));
+        return { id: instance.id, body, changed };
+      });
+      publish('remove', resource, id, body);
+      // Tasks moved to the backlog (or unassigned) changed too; boards showing them must hear of it.
+      for (const dependent of changed) {
+        const of = resourceOf(dependent.model);
+        publish('update', of, dependent.id, represent(of, dependent.row, exchange.urls));
+      }
+      return { status: 204 };
+    };
+  }
+
+  return { list: listView, detail: detailView };
+}

@@ -1,0 +1,226 @@
+// The board's resources, declared once each as the book's serializers,
+// viewsets and filters are: fields in representation order, validations with
+// the book's messages, and what lists may be filtered, searched and ordered
+// by. resource-routes.ts serves them; OPTIONS, the browsable API and the
+// OpenAPI schema are generated from these same declarations.
+import { signChannel } from '../realtime/channel.ts';
+import type { ModelName, SqlValue } from './db.ts';
+import {
+  BooleanField,
+  CharField,
+  ChoiceField,
+  ComputedField,
+  DateField,
+  IdField,
+  IntegerField,
+  RelatedField,
+  type Field,
+  type RepresentContext,
+  type ValidateContext,
+  type Validator,
+} from './fields.ts';
+import { choiceFilter, dateFilter, idFilter, nullFilter, textFilter, type Listing } from './query.ts';
+
+export interface Resource {
+  /** URL segment: /api/<name>/. */
+  name: 'sprints' | 'tasks' | 'users';
+  model: ModelName;
+  /** Singular, capitalised: "Sprint". */
+  label: string;
+  description: string;
+  /** The column that names one object in its URL, and the shape of that URL segment. */
+  lookup: { column: 'id' | 'username'; pattern: string };
+  fields: Record<string, Field>;
+  /** False for read-only resources (users). */
+  writable: boolean;
+  listing: Listing;
+  /** Checks across fields, on the object as it would be stored (DRF's `validate`): non_field_errors. */
+  validate?(values: Record<string, SqlValue>, context: ValidateContext): string[];
+}
+
+export const objectUrl = (context: RepresentContext, resource: Resource['name'], key: string | number): string =>
+  `${context.api}/${resource}/${encodeURIComponent(key)}/`;
+export const listUrl = (context: RepresentContext, resource: Resource['name']): string => `${context.api}/${resource}/`;
+
+/** Each stored field reads and writes the store column of its own name. */
+function defineResource(resource: Resource): Resource {
+  for (const [name, field] of Object.entries(resource.fields)) {
+    if (field.column === null && !(field instanceof ComputedField)) field.column = name;
+  }
+  return resource;
+}
+
+const linkSchema = (names: string[], nullable: string[] = []) => ({
+  type: 'object',
+  properties: Object.fromEntries(names.map((n) => [n, { type: nullable.includes(n) ? ['string', 'null'] : 'string', format: 'uri' }])),
+});
+
+const unique =
+  (model: ModelName, column: string, message: string): Validator =>
+  (value, { store, instance }) => {
+    const other = store.get(model, column, value);
+    return other && other.id !== instance?.id ? message : null;
+  };
+
+// Sprint -------------------------------------------------------------------
+
+const endNotInPast: Validator = (end, { instance, today }) =>
+  (!instance || instance.end !== end) && String(end) < today ? 'End date cannot be in the past.' : null;
+
+const sprints = defineResource({
+  name: 'sprints',
+  model: 'sprint',
+  label: 'Sprint',
+  description: 'Sprints of the board: a name, a description and an end date, one sprint per end date.',
+  lookup: { column: 'id', pattern: '[0-9]+' },
+  fields: {
+    id: new IdField(),
+    name: new CharField({ label: 'Name', maxLength: 100, allowBlank: true, default: '' }),
+    description: new CharField({ label: 'Description', allowBlank: true, default: '', multiline: true }),
+    end: new DateField({
+      label: 'End',
+      validators: [endNotInPast, unique('sprint', 'end', 'sprint with this end already exists.')],
+    }),
+    links: new ComputedField({
+      label: 'Links',
+      type: 'field',
+      schema: linkSchema(['self', 'tasks', 'channel']),
+      compute: (row, context) => ({
+        self: objectUrl(context, 'sprints', row.id),
+        tasks: `${listUrl(context, 'tasks')}?sprint=${row.id}`,
+        channel: `${context.ws}/socket?channel=${encodeURIComponent(signChannel(context.secretKey, row.id))}`,
+      }),
+    }),
+  },
+  writable: true,
+  listing: {
+    filters: {
+      end_min: dateFilter('end', '>=', 'Sprints ending on or after this date (YYYY-MM-DD).'),
+      end_max: dateFilter('end', '<=', 'Sprints ending on or before this date (YYYY-MM-DD).'),
+    },
+    search: ['name'],
+    ordering: { end: 'end', name: 'name' },
+    defaultOrdering: ['end'],
+  },
+});
+
+// Task ---------------------------------------------------------------------
+
+const STATUS = { todo: 1, inProgress: 2, testing: 3, done: 4 } as const;
+const STATUS_CHOICES = [
+  [STATUS.todo, 'Not Started'],
+  [STATUS.inProgress, 'In Progress'],
+  [STATUS.testing, 'Testing'],
+  [STATUS.done, 'Done'],
+] as const;
+
+const sprintIsCurrent: Validator = (sprintId, { store, instance, today }) => {
+  const sprint = sprintId === null ? undefined : store.get('sprint', 'id', sprintId);
+  const past = sprint !== undefined && String(sprint.end) < today;
+  if (!instance) return past ? 'Cannot add tasks to past sprints.' : null;
+  if (sprintId === instance.sprint) return null;
+  if (instance.status === STATUS.done) return 'Cannot change the sprint of a completed task.';
+  return past ? 'Cannot assign tasks to past sprints.' : null;
+};
+
+const status = new ChoiceField({ label: 'Status', choices: STATUS_CHOICES, default: STATUS.todo });
+
+const tasks = defineResource({
+  name: 'tasks',
+  model: 'task',
+  label: 'Task',
+  description: 'Tasks of the board. A task without a sprint is in the backlog.',
+  lookup: { column: 'id', pattern: '[0-9]+' },
+  fields: {
+    id: new IdField(),
+    name: new CharField({ label: 'Name', maxLength: 100 }),
+    description: new CharField({ label: 'Description', allowBlank: true, default: '', multiline: true }),
+    sprint: new RelatedField({
+      label: 'Sprint',
+      model: 'sprint',
+      lookup: 'id',
+      nullable: true,
+      default: null,
+      helpText: 'Id of the sprint; null for the backlog.',
+      validators: [sprintIsCurrent],
+    }),
+    status,
+    status_display: new ComputedField({
+      label: 'Status display',
+      type: 'string',
+      schema: { type: 'string', enum: STATUS_CHOICES.map(([, label]) => label) },
+      compute: (row) => status.display(row.status),
+    }),
+    order: new IntegerField({ label: 'Order', min: -32768, max: 32767, default: 0 }),
+    assigned: new RelatedField({
+      label: 'Assigned',
+      model: 'user',
+      lookup: 'username',
+      representColumn: 'assigned_username',
+      nullable: true,
+      default: null,
+      helpText: 'Username of the user working on it.',
+    }),
+    started: new DateField({ label: 'Started', nullable: true, default: null }),
+    due: new DateField({ label: 'Due', nullable: true, default: null }),
+    completed: new DateField({ label: 'Completed', nullable: true, default: null }),
+    links: new ComputedField({
+      label: 'Links',
+      type: 'field',
+      schema: linkSchema(['self', 'sprint', 'assigned'], ['sprint', 'assigned']),
+      compute: (row, context) => ({
+        self: objectUrl(context, 'tasks', row.id),
+        sprint: row.sprint === null ? null : objectUrl(context, 'sprints', row.sprint as number),
+        assigned: row.assigned_username === null ? null : objectUrl(context, 'users', row.assigned_username as string),
+      }),
+    }),
+  },
+  writable: true,
+  listing: {
+    filters: {
+      sprint: idFilter('sprint', 'Tasks of the sprint with this id.'),
+      status: choiceFilter('status', STATUS_CHOICES, 'Tasks with this status (1 Not Started, 2 In Progress, 3 Testing, 4 Done).'),
+      assigned: textFilter('assigned_username', 'Tasks assigned to the user with this username.'),
+      backlog: nullFilter('sprint', 'True: only backlog tasks (no sprint); False: only tasks in a sprint.'),
+    },
+    search: ['name', 'description'],
+    ordering: { name: 'name', order: 'order', started: 'started', due: 'due', completed: 'completed' },
+    defaultOrdering: ['order'],
+  },
+  validate(values) {
+    const errors: string[] = [];
+    if (values.sprint === null && values.status !== STATUS.todo) errors.push('Backlog tasks must have "Not Started" status.');
+    if (values.started !== null && values.status === STATUS.todo) errors.push('Started date cannot be set for not started tasks.');
+    if (values.completed !== null && values.status !== STATUS.done) errors.push('Completed date cannot be set for uncompleted tasks.');
+    return errors;
+  },
+});
+
+// User ---------------------------------------------------------------------
+
+const users = defineResource({
+  name: 'users',
+  model: 'user',
+  label: 'User',
+  description: 'Users of the board (read-only: `npm run createuser` adds them).',
+  lookup: { column: 'username', pattern: '[\\w.@+-]+' },
+  fields: {
+    id: new IdField(),
+    username: new CharField({ label: 'Username', readOnly: true, required: false }),
+    full_name: new CharField({ label: 'Full name', readOnly: true, required: false }),
+    is_active: new BooleanField({ label: 'Active' }),
+    links: new ComputedField({
+      label: 'Links',
+      type: 'field',
+      schema: linkSchema(['self', 'tasks']),
+      compute: (row, context) => ({
+        self: objectUrl(context, 'users', row.username as string),
+        tasks: `${listUrl(context, 'tasks')}?assigned=${encodeURIComponent(row.username as string)}`,
+      }),
+    }),
+  },
+  writable: false,
+  listing: { filters: {}, search: ['username'], ordering: { username: 'username' }, defaultOrdering: ['username'] },
+});
+
+export const RESOURCES: Resource[] = [sprints, tasks, users];

@@ -1,0 +1,19 @@
+// Which files get precompressed siblings (.gz, .br), so a static host sends
+// them without compressing per request, and how hard brotli works on them.
+// The writer thread (write-worker.mjs) does the compressing.
+import { contentTypeOf } from '../static.ts';
+
+/** Smaller files gain too little for the extra requests' worth of bytes. */
+export const MIN_COMPRESS_BYTES = 1024;
+
+const TEXT_TYPE = /^(text\/|application\/(json|xml|manifest\+json)|image\/svg\+xml)/;
+
+export const isCompressible = (file: string, size: number): boolean =>
+  size > MIN_COMPRESS_BYTES && TEXT_TYPE.test(contentTypeOf(file));
+
+/**
+ * Brotli's top quality costs about 60x quality 6 for a few percent: worth it
+ * for hashed assets, cached for a year by every visitor, not for pages that
+ * change with every build.
+ */
+export const brotliQuality = ({ hashed }: { hashed: boolean }): number => (hashed ? 10 : 6);

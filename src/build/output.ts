@@ -1,0 +1,158 @@
+// Where a build writes: a staging folder beside BUILD_DIR, swapped in only
+// once the whole site is written and checked, so a failed build never leaves
+// a half-written site in place of the last good one.
+import { existsSync, readdirSync } from 'node:fs';
+import { copyFile, link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { brotliQuality, isCompressible } from './compress.ts';
+import { BuildError } from './errors.ts';
+import { startWriter, type WriteStats } from './writer.ts';
+
+/** Every build writes one; its presence is how a folder is recognised as a build. */
+export const MANIFEST = 'manifest.json';
+
+/**
+ * Refuse a BUILD_DIR whose replacement would destroy something: the
+ * filesystem root, the project or a folder above it, a source folder, or a
+ * folder holding files that are not a previous build.
+ */
+export function assertSafeBuildDir(buildDir: string, { project, sources }: { project: string; sources: string[] }): void {
+  const dir = path.resolve(buildDir);
+  const inside = (child: string, parent: string) => child === parent || child.startsWith(parent + path.sep);
+  if (dir === path.parse(dir).root || inside(project, dir)) {
+    throw new BuildError(`BUILD_DIR ${dir} would replace the project itself; choose a folder such as _build.`);
+  }
+  for (const source of sources) {
+    if (inside(dir, source) || inside(source, dir)) {
+      throw new BuildError(`BUILD_DIR ${dir} overlaps the source folder ${source}; choose a folder outside it.`);
+    }
+  }
+  if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(path.join(dir, MANIFEST))) {
+    throw new BuildError(`BUILD_DIR ${dir} holds files that are not a previous build (no ${MANIFEST}); choose an empty or new folder.`);
+  }
+}
+
+/**
+ * Page drafts are held in memory up to this many bytes and on disk beyond:
+ * no extra disk round trip for most sites, memory bounded for any.
+ */
+const DRAFTS_IN_MEMORY = 32 * 1024 * 1024;
+
+/**
+ * Threads writing and compressing while the main thread renders. Two even on
+ * two cores: creating a file is mostly the kernel's work, and two overlap.
+ */
+const WRITER_THREADS = 2;
+
+export interface Output {
+  /** The staging folder the site is written into. */
+  dir: string;
+  stats: WriteStats;
+  /**
+   * Write a file of the site and, for text over 1 KiB, its .gz and .br
+   * siblings, on a writer thread. Resolves once the file is handed over.
+   */
+  write(file: string, data: Buffer | string, options?: { hashed: boolean }): Promise<void>;
+  /** Keep a page's first draft (before its references are rewritten) until it is written for real. */
+  keepDraft(file: string, text: string): Promise<void>;
+  takeDraft(file: string): Promise<string>;
+  /** Wait until every file is written. */
+  settle(): Promise<void>;
+  /** Replace BUILD_DIR by the staging folder. */
+  publish(): Promise<void>;
+  /** Remove the staging folder after a failure. */
+  discard(): Promise<void>;
+}
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Staging and retired folders that builds killed midway left behind. */
+async function removeLeftovers(buildDir: string): Promise<void> {
+  const parent = path.dirname(buildDir);
+  const pattern = new RegExp(`^${path.basename(buildDir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(?:next|old)-(\\d+)$`);
+  for (const name of existsSync(parent) ? readdirSync(parent) : []) {
+    const match = pattern.exec(name);
+    if (match && !isAlive(Number(match[1]))) await rm(path.join(parent, name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * The site in `from` again in `to`, as hard links: instant, and each file
+ * keeps its inode and modification time (and so its ETag). Writers must
+ * therefore replace files, never write into them.
+ */
+async function linkTree(from: string, to: string): Promise<void> {
+  await mkdir(to, { recursive: true });
+  for (const entry of await readdir(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name);
+    const target = path.join(to, entry.name);
+    if (entry.isDirectory()) await linkTree(source, target);
+    else await link(source, target).catch(() => copyFile(source, target));
+  }
+}
+
+/**
+ * Open the staging folder: empty for a full build, the current site (as
+ * hard links) for a rebuild of single pages in place.
+ */
+export async function openOutput(buildDir: string, { incremental }: { incremental: boolean }): Promise<Output> {
+  await removeLeftovers(buildDir);
+  const staging = `${buildDir}.next-${process.pid}`;
+  await rm(staging, { recursive: true, force: true });
+  if (incremental) await linkTree(buildDir, staging);
+  else await mkdir(staging, { recursive: true });
+
+  const writer = startWriter(staging, { replace: incremental, threads: WRITER_THREADS });
+  const drafts = new Map<string, string>();
+  let draftBytes = 0;
+
+  return {
+    dir: staging,
+    stats: writer.stats,
+    async write(file, data, options = { hashed: false }) {
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+      await writer.write(file, bytes, isCompressible(file, bytes.length) ? brotliQuality(options) : 0);
+    },
+    async keepDraft(file, text) {
+      if (draftBytes + text.length > DRAFTS_IN_MEMORY) {
+        const target = path.join(staging, file);
+        await mkdir(path.dirname(target), { recursive: true });
+        return writeFile(target, text);
+      }
+      drafts.set(file, text);
+      draftBytes += text.length;
+    },
+    async takeDraft(file) {
+      const text = drafts.get(file);
+      if (text === undefined) return readFile(path.join(staging, file), 'utf8');
+      drafts.delete(file);
+      draftBytes -= text.length;
+      return text;
+    },
+    settle: () => writer.settle(),
+    async publish() {
+      await writer.close();
+      const retired = `${buildDir}.old-${process.pid}`;
+      const hadSite = existsSync(buildDir);
+      if (hadSite) await rename(buildDir, retired);
+      try {
+        await rename(staging, buildDir);
+      } catch (err) {
+        if (hadSite) await rename(retired, buildDir);
+        throw err;
+      }
+      if (hadSite) await rm(retired, { recursive: true, force: true });
+    },
+    async discard() {
+      await writer.close();
+      await rm(staging, { recursive: true, force: true });
+    },
+  };
+}

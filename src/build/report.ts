@@ -1,0 +1,62 @@
+// What a build tells the person running it: one progress line that updates
+// in place on a terminal (one line per finished step otherwise, so CI logs
+// stay short), and a summary at the end.
+import type { WriteStats } from './writer.ts';
+
+export interface Progress {
+  /** The current step and how far along it is, e.g. ('Rendering', '120 pages, 3 images'). */
+  update(step: string, detail: string): void;
+  /** Finish the current step's line. */
+  done(): void;
+}
+
+export function createProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
+  const live = stream.isTTY === true;
+  let current: { step: string; detail: string } | undefined;
+  let shownAt = 0;
+  const line = () => (current ? `${current.step}: ${current.detail}` : '');
+  const finish = () => {
+    if (current) stream.write(live ? `\r\x1b[K${line()}\n` : `${line()}\n`);
+    current = undefined;
+  };
+  return {
+    update(step, detail) {
+      if (current && current.step !== step) finish();
+      current = { step, detail };
+      const now = performance.now();
+      if (live && now - shownAt > 100) {
+        stream.write(`\r\x1b[K${line()}`);
+        shownAt = now;
+      }
+    },
+    done: finish,
+  };
+}
+
+/** A progress that says nothing (tests, benchmarks). */
+export const silentProgress: Progress = { update() {}, done() {} };
+
+export interface Summary {
+  pages: number;
+  assets: number;
+  images: number;
+  bytes: WriteStats;
+  seconds: number;
+  buildDir: string;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export function formatSummary(s: Summary): string {
+  const rate = s.seconds > 0 ? ` (${Math.round(s.pages / s.seconds)} pages/s)` : '';
+  return [
+    `Built ${plural(s.pages, 'page')}, ${plural(s.assets, 'asset')} and ${plural(s.images, 'image')} into ${s.buildDir} in ${s.seconds.toFixed(2)} s${rate}.`,
+    `  ${plural(s.bytes.files, 'file')}: ${formatBytes(s.bytes.raw)} raw, ${formatBytes(s.bytes.gzip)} gzip, ${formatBytes(s.bytes.brotli)} brotli`,
+  ].join('\n');
+}

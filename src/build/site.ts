@@ -1,0 +1,94 @@
+// One build of the static site, step by step: crawl the app into a staging
+// folder, write the manifest, sitemap and robots.txt, check every link, and
+// only then swap the new site in.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { LocateFile } from './assets.ts';
+import { createLinkCheck } from './check.ts';
+import { createCrawl, type Crawl } from './crawl.ts';
+import { BuildError } from './errors.ts';
+import { staticKeys, type NameFile } from './names.ts';
+import { MANIFEST, openOutput, type Output } from './output.ts';
+import type { Progress, Summary } from './report.ts';
+import { pagesIn, robotsTxt, sitemapXml } from './sitemap.ts';
+
+export interface SiteOptions {
+  /** The app, asked in-process. */
+  fetch: (request: Request) => Response | Promise<Response>;
+  /** URL paths of the pages to start from, e.g. ['/', '/pricing/']. */
+  pages: string[];
+  /** Disk file of a /static/ URL path. */
+  locate: LocateFile;
+  /** Its files are all published, referenced or not (full builds). */
+  staticDir: string;
+  buildDir: string;
+  /** Public origin (https://example.com): enables sitemap.xml and robots.txt. */
+  siteOrigin?: string;
+  /** Rebuild just these pages (and what they reference) in the existing site. */
+  incremental: boolean;
+  progress: Progress;
+  nameFile?: NameFile;
+}
+
+/** What a static host serves for a URL it has no file for. */
+const NOT_FOUND_PAGE = '404.html';
+
+export async function buildSite(options: SiteOptions): Promise<Summary> {
+  const started = performance.now();
+  const { buildDir, siteOrigin, incremental, progress } = options;
+  if (incremental && !existsSync(path.join(buildDir, MANIFEST))) {
+    throw new BuildError(`There is no previous build in ${buildDir} to rebuild pages in. Run a full build first: npm run build`);
+  }
+  const output = await openOutput(buildDir, { incremental });
+  try {
+    const check = createLinkCheck(output.dir, siteOrigin);
+    const crawl = createCrawl({ ...options, output, check, onlyPages: incremental ? new Set(options.pages) : undefined });
+    // Static files first: pages reference them, and a page is written once they are.
+    if (!incremental) {
+      for (const key of staticKeys(options.staticDir)) crawl.visit(key);
+      crawl.visitNotFound(NOT_FOUND_PAGE);
+    }
+    for (const page of options.pages) crawl.visit(page);
+    await crawl.finished();
+
+    // The pages asked for, and the 404 page, must come out as pages; anything else is the link check's business.
+    const required = incremental ? options.pages : [...options.pages, `/${NOT_FOUND_PAGE}`];
+    const failed = required.flatMap((key) => {
+      const outcome = crawl.outcomeOf(key);
+      return outcome.kind === 'page' ? [] : [`  ${key}: ${outcome.kind === 'missing' ? outcome.why : 'not a page'}`];
+    });
+    if (failed.length > 0) throw new BuildError(`Pages that could not be built:\n${failed.join('\n')}`);
+
+    await writeManifest(crawl, output);
+    progress.update('Writing', 'the last files');
+    await output.settle();
+    if (siteOrigin) {
+      // Every page is on disk now, including those a rebuild of single pages left alone.
+      await output.write('sitemap.xml', sitemapXml(siteOrigin, pagesIn(output.dir)));
+      await output.write('robots.txt', robotsTxt(siteOrigin));
+      await output.settle();
+    }
+    progress.update('Checking', 'links and references');
+    await check.verify((key) => {
+      const outcome = crawl.outcomeOf(key);
+      return outcome.kind === 'missing' ? outcome.why : undefined;
+    });
+    progress.done();
+    await output.publish();
+    return { ...crawl.counts, bytes: output.stats, seconds: (performance.now() - started) / 1000, buildDir };
+  } catch (err) {
+    progress.done();
+    await output.discard();
+    throw err;
+  }
+}
+
+/** manifest.json: source name to hashed name of every static file, merged into the last one on a rebuild. */
+async function writeManifest(crawl: Crawl, output: Output): Promise<void> {
+  const target = path.join(output.dir, MANIFEST);
+  const manifest: Record<string, string> = existsSync(target) ? JSON.parse(await readFile(target, 'utf8')) : {};
+  for (const [source, hashed] of crawl.hashedFiles()) manifest[source] = hashed;
+  const sorted = Object.fromEntries(Object.entries(manifest).sort(([a], [b]) => a.localeCompare(b)));
+  await output.write(MANIFEST, JSON.stringify(sorted, null, 2) + '\n');
+}

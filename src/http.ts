@@ -1,0 +1,171 @@
+// Cross-cutting HTTP behaviour shared by every part: middleware, content
+// negotiation for errors, and the error pages themselves.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Settings } from './settings.ts';
+
+/** An error a client caused, with a message meant for a person. */
+export class HttpError extends HTTPException {
+  readonly headers: Record<string, string>;
+  constructor(status: ContentfulStatusCode, detail: string, headers: Record<string, string> = {}) {
+    super(status, { message: detail });
+    this.headers = headers;
+  }
+}
+
+export const escapeHtml = (s: string): string =>
+  s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+
+/** Browsers ask for text/html first; scripts ask for JSON or anything. */
+export function prefersHtml(c: Context): boolean {
+  const accept = c.req.header('accept') ?? '';
+  if (!accept.includes('text/html')) return false;
+  const json = accept.indexOf('application/json');
+  return json === -1 || accept.indexOf('text/html') < json;
+}
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  412: 'Precondition Failed',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Server Error',
+  503: 'Service Unavailable',
+};
+
+export function errorPage(status: number, detail: string, extraHtml = ''): string {
+  const title = `${status} ${REASONS[status] ?? 'Error'}`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<style>
+body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f6f7f9;color:#1f2328}
+main{max-width:46rem;margin:12vh auto;padding:2rem;background:#fff;border:1px solid #d0d7de;border-radius:12px}
+h1{margin:0 0 .5rem;font-size:1.6rem}p{margin:.5rem 0}pre{background:#f6f8fa;padding:1rem;overflow:auto;font-size:13px;border-radius:6px}
+a{color:#0969da}ul{padding-left:1.2rem}
+</style></head>
+<body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(detail)}</p>${extraHtml}</main></body></html>`;
+}
+
+/** The one way every part answers with an error: HTML for browsers, `{"detail"}` JSON otherwise. */
+export function errorResponse(
+  c: Context,
+  status: ContentfulStatusCode,
+  detail: string,
+  options: { headers?: Record<string, string>; extraHtml?: string } = {},
+): Response {
+  for (const [k, v] of Object.entries(options.headers ?? {})) c.header(k, v);
+  if (!c.res.headers.get('cache-control')) c.header('Cache-Control', 'no-store');
+  return prefersHtml(c) ? c.html(errorPage(status, detail, options.extraHtml), status) : c.json({ detail }, status);
+}
+
+export function errorHandler(settings: Pick<Settings, 'debug'>, log: (line: string) => void): ErrorHandler {
+  return (err, c) => {
+    if (err instanceof HttpError) return errorResponse(c, err.status as ContentfulStatusCode, err.message, { headers: err.headers });
+    if (err instanceof HTTPException) return errorResponse(c, err.status as ContentfulStatusCode, err.message || REASONS[err.status] || 'Error');
+    log(`ERROR ${c.req.method} ${c.req.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    if (!settings.debug) return errorResponse(c, 500, 'Something went wrong on our side. The error has been logged.');
+    const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    return prefersHtml(c)
+      ? errorResponse(c, 500, String(err instanceof Error ? err.message : err), { extraHtml: `<pre>${escapeHtml(stack)}</pre>` })
+      : c.json({ detail: err instanceof Error ? err.message : String(err), stack: stack.split('\n') }, 500);
+  };
+}
+
+export const notFound: NotFoundHandler = (c) => errorResponse(c, 404, `Nothing is served at ${c.req.path}.`);
+
+/** The clickjacking, sniffing and referrer protections of Django's defaults, on every response. */
+export const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-Frame-Options', 'DENY'],
+  ['Referrer-Policy', 'same-origin'],
+];
+
+/** Node's own request/response when served by @hono/node-server; absent for in-process `app.fetch`. */
+const nodeEnv = (c: Context): { incoming?: IncomingMessage; outgoing?: ServerResponse } => (c.env ?? {}) as never;
+
+export function securityHeaders(): MiddlewareHandler {
+  return async (c, next) => {
+    const { outgoing } = nodeEnv(c);
+    if (outgoing) {
+      // Set on Node's response before the handler runs: writeHead merges them
+      // in, and the response object Hono built never has to be materialised.
+      for (const [name, value] of SECURITY_HEADERS) outgoing.setHeader(name, value);
+      return next();
+    }
+    await next();
+    for (const [name, value] of SECURITY_HEADERS) c.res.headers.set(name, value);
+  };
+}
+
+/** Host name of a Host header value, without port; IPv6 brackets kept. */
+export function hostName(hostHeader: string): string {
+  const h = hostHeader.trim().toLowerCase();
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
+  const colon = h.indexOf(':');
+  return colon === -1 ? h : h.slice(0, colon);
+}
+
+/** Django's ALLOWED_HOSTS matching: exact, `.example.com` for it and subdomains, `*` for any. */
+export function isAllowedHost(host: string, allowed: readonly string[]): boolean {
+  const name = hostName(host).replace(/\.$/, '');
+  if (!name || !/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)$/.test(name)) return false;
+  return allowed.some((pattern) =>
+    pattern === '*' || pattern === name || (pattern.startsWith('.') && (name === pattern.slice(1) || name.endsWith(pattern))),
+  );
+}
+
+export function allowedHosts(settings: Pick<Settings, 'allowedHosts' | 'trustProxy'>): MiddlewareHandler {
+  return async (c, next) => {
+    const host =
+      (settings.trustProxy && c.req.header('x-forwarded-host')?.split(',')[0]) || nodeEnv(c).incoming?.headers.host || c.req.header('host') || '';
+    if (!isAllowedHost(host, settings.allowedHosts)) {
+      return errorResponse(c, 400, `Invalid Host header "${host.slice(0, 100)}". Add it to ALLOWED_HOSTS to serve it.`);
+    }
+    await next();
+  };
+}
+
+/** Origin (scheme://host[:port]) the client used, for building absolute URLs. */
+export function requestOrigin(c: Context, settings: Pick<Settings, 'trustProxy'>): string {
+  const url = new URL(c.req.url);
+  if (settings.trustProxy) {
+    const proto = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim();
+    const host = c.req.header('x-forwarded-host')?.split(',')[0]?.trim();
+    return `${proto === 'https' || proto === 'http' ? proto : url.protocol.slice(0, -1)}://${host || url.host}`;
+  }
+  return url.origin;
+}
+
+/**
+ * A log that batches lines and writes them once per tick, so logging a busy
+ * server costs one write per burst rather than one per request.
+ */
+export function createLog(stream: NodeJS.WritableStream = process.stdout): (line: string) => void {
+  let pending: string[] = [];
+  const flush = () => {
+    const out = pending.join('');
+    pending = [];
+    stream.write(out);
+  };
+  return (line) => {
+    if (pending.length === 0) setImmediate(flush);
+    pending.push(line + '\n');
+  };
+}
+
+export function requestLog(log: (line: string) => void): MiddlewareHandler {
+  return async (c, next) => {
+    const start = performance.now();
+    await next();
+    log(`${c.req.method} ${c.req.path} ${c.res.status} ${(performance.now() - start).toFixed(1)}ms`);
+  };
+}

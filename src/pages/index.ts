@@ -1,0 +1,96 @@
+// Prototype pages (book chapter 3): every pages/<slug>.html is rendered as a
+// nunjucks template inside templates/page.html and served at /<slug>/
+// (pages/index.html at /). Under `npm run dev`, open tabs reload on changes.
+//
+//   GET /__reload        live-reload event stream (dev only)
+//   GET /<slug>/         the page; /<slug> answers 301 to /<slug>/
+//   anything else        404 (listing the pages in DEBUG)
+import { Hono, type Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { errorPage, escapeHtml, notFound, prefersHtml } from '../http.ts';
+import type { PartContext } from '../part.ts';
+import { safeSegments } from '../safe-path.ts';
+import { errorExcerptHtml } from './excerpt.ts';
+import { findPageFile, INDEX_SLUG, isReserved, listPages, type PageInfo } from './files.ts';
+import { createLiveReload, injectLiveReload, LIVE_RELOAD_PATH } from './live-reload.ts';
+import { createPageRenderer, RenderError } from './render.ts';
+
+export { listPages, pageUrl, type PageInfo } from './files.ts';
+export { RenderError } from './render.ts';
+
+export async function createPages({ settings, log }: PartContext, reservedPrefixes: string[]): Promise<{ routes: Hono; close(): Promise<void> }> {
+  const renderer = createPageRenderer(settings);
+  const reserved = [...reservedPrefixes, LIVE_RELOAD_PATH];
+  const liveReload = settings.dev ? createLiveReload([settings.pagesDir, settings.templatesDir, settings.staticDir], log) : null;
+  const withLiveReload = (html: string) => (liveReload ? injectLiveReload(html) : html);
+
+  /** HTML for browsers, `{"detail", ...}` JSON for everyone else. */
+  const answer = (c: Context, status: ContentfulStatusCode, html: () => string, json: Record<string, unknown>) => {
+    c.header('Cache-Control', 'no-store');
+    return prefersHtml(c) ? c.html(withLiveReload(html()), status) : c.json(json, status);
+  };
+
+  const pageNotFound = (c: Context) => {
+    const detail = `There is no page at ${c.req.path}.`;
+    const pages: PageInfo[] = settings.debug ? listPages(settings.pagesDir, reserved) : [];
+    const json = settings.debug ? { detail, pages: pages.map((p) => p.url) } : { detail };
+    return answer(c, 404, () => {
+      try {
+        return renderer.renderTemplate('404.html', { detail, pages, debug: settings.debug });
+      } catch (err) {
+        // A broken layout must not hide the 404 behind a 500; say both.
+        log(`ERROR rendering templates/404.html: ${err instanceof Error ? err.message : String(err)}`);
+        const list = pages.map((p) => `<li><a href="${escapeHtml(p.url)}">${escapeHtml(p.url)}</a></li>`).join('');
+        return errorPage(404, detail, settings.debug && list ? `<p>Pages that exist:</p><ul>${list}</ul>` : '');
+      }
+    }, json);
+  };
+
+  const renderFailed = (c: Context, err: RenderError) => {
+    log(`ERROR ${c.req.method} ${c.req.path}: ${err.message}`);
+    if (!settings.debug) {
+      const detail = 'Something went wrong on our side. The error has been logged.';
+      return answer(c, 500, () => errorPage(500, detail), { detail });
+    }
+    const json = { detail: err.message, file: err.file, line: err.line, column: err.column };
+    return answer(c, 500, () => errorPage(500, `Template error: ${err.reason}`, errorExcerptHtml(err)), json);
+  };
+
+  const page = (c: Context) => {
+    const url = new URL(c.req.url);
+    const rawPath = url.pathname;
+    if (isReserved(rawPath, reserved)) return notFound(c);
+    const segments = safeSegments(rawPath);
+    if (!segments) return pageNotFound(c);
+    if (segments.length === 0) segments.push(INDEX_SLUG);
+    const file = findPageFile(settings.pagesDir, segments);
+    if (!file) return pageNotFound(c);
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      const detail = `${c.req.path} is a page: it answers GET and HEAD only.`;
+      c.header('Allow', 'GET, HEAD');
+      return answer(c, 405, () => errorPage(405, detail), { detail });
+    }
+    const slug = segments.join('/');
+    // One URL per page: with its trailing slash, without empty segments, / for the index.
+    const canonical = slug === INDEX_SLUG ? '/' : `/${rawPath.split('/').filter(Boolean).join('/')}/`;
+    if (rawPath !== canonical) return c.redirect(canonical + url.search, 301);
+    let html: string;
+    try {
+      html = renderer.renderPage(slug, file);
+    } catch (err) {
+      if (err instanceof RenderError) return renderFailed(c, err);
+      throw err;
+    }
+    c.header('Cache-Control', 'no-cache');
+    return c.html(withLiveReload(html));
+  };
+
+  const routes = new Hono();
+  if (liveReload) routes.get(LIVE_RELOAD_PATH, (c) => liveReload.events(c));
+  routes.all('*', page);
+
+  return {
+    routes,
+    close: async () => liveReload?.close(),
+  };
+}

@@ -1,0 +1,180 @@
+// Chapter 2's placeholder-image service, mounted at /image by app.ts:
+// GET /image/300x200/ is a PNG with "300 × 200" on it, GET /image/ is the
+// home page explaining the rest of the grammar (see grammar.ts).
+//
+// A request is answered, cheapest first: its URL seen before gives the
+// canonical image and ETag from a map; a matching If-None-Match is a 304
+// with no image work; bytes rendered before come from the LRU; otherwise
+// one render (shared by identical concurrent requests) waits for a slot.
+import { createHash } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import sharp from 'sharp';
+import { HttpError, requestOrigin } from '../http.ts';
+import type { PartContext } from '../part.ts';
+import { createTemplateEnvironment } from '../templates.ts';
+import { Lru, QueueFullError, RenderQueue } from './cache.ts';
+import { IMAGE_PREFIX, parseImagePath, PlaceholderInputError, type PlaceholderImage } from './grammar.ts';
+import { homeContext } from './home.ts';
+import { renderImage, RENDERER_VERSION } from './render.ts';
+
+// Settings.
+
+/** A URL names one image forever: browsers and CDNs may keep it a year without asking. */
+const IMAGE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+/** Errors may be fixed by a deploy; keep them briefly. */
+const ERROR_HEADERS = { 'Cache-Control': 'public, max-age=60', 'Access-Control-Allow-Origin': '*', Vary: 'Accept' };
+/** Requests that may wait per render slot before the next is turned away with a 503. */
+const WAITING_PER_SLOT = 32;
+/** Memory for the URL → canonical image map (about 1 KB an entry), apart from the image bytes. */
+const URL_MAP_BYTES = 8 * 1024 * 1024;
+const MB = 1024 * 1024;
+
+type Bytes = Uint8Array<ArrayBuffer>;
+
+/**
+ * An image URL as seen once: its canonical form and the headers it is
+ * served with. Every header costs time on each response, so there are few:
+ * the server adds Content-Length for bodies itself.
+ */
+interface Resolved {
+  image: PlaceholderImage;
+  etag: string;
+  notModified: Record<string, string>;
+  ok: Record<string, string>;
+}
+
+export interface PlaceholderStats {
+  cachedImages: number;
+  cachedBytes: number;
+  /** Renders started since creation. */
+  renders: number;
+  rendering: number;
+  waiting: number;
+  /** Requests turned away with 503 because the queue was full. */
+  refused: number;
+}
+
+export interface Placeholder {
+  routes: Hono;
+  stats(): PlaceholderStats;
+}
+
+/** Strong, and derived from the canonical parameters only: computed before any image work. */
+function etagOf(image: PlaceholderImage): string {
+  return `"${createHash('sha256').update(RENDERER_VERSION).update('\0').update(image.fileName).digest('base64url').slice(0, 32)}"`;
+}
+
+function matches(ifNoneMatch: string, etag: string): boolean {
+  return ifNoneMatch === etag || ifNoneMatch.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t === etag || t === `W/${etag}`;
+  });
+}
+
+export function createPlaceholder({ settings }: PartContext): Placeholder {
+  // Our own LRU keeps the encoded bytes; libvips' cache of operations would hold the same images again.
+  sharp.cache(false);
+  const images = new Lru<string, Bytes>(settings.placeholderCacheMb * MB, (_name, bytes) => bytes.byteLength);
+  const urls = new Lru<string, Resolved>(URL_MAP_BYTES, (url) => 1024 + 2 * url.length);
+  const inFlight = new Map<string, Promise<Bytes>>();
+  const queue = new RenderQueue(settings.placeholderConcurrency, settings.placeholderConcurrency * WAITING_PER_SLOT);
+  const templates = createTemplateEnvironment(settings);
+  let renders = 0;
+  let refused = 0;
+
+  /** `rest` is the URL after `/image/`, query included. */
+  function resolve(rest: string): Resolved {
+    const question = rest.indexOf('?');
+    let image: PlaceholderImage;
+    try {
+      image = question === -1 ? parseImagePath(rest, '') : parseImagePath(rest.slice(0, question), rest.slice(question + 1));
+    } catch (err) {
+      if (err instanceof PlaceholderInputError) throw new HttpError(400, err.message, ERROR_HEADERS);
+      throw err;
+    }
+    const etag = etagOf(image);
+    const notModified = { ETag: etag, 'Cache-Control': IMAGE_CACHE_CONTROL, 'Access-Control-Allow-Origin': '*' };
+    const resolved: Resolved = {
+      image,
+      etag,
+      notModified,
+      ok: {
+        ...notModified,
+        'Content-Type': image.contentType,
+        ...(image.format === 'svg' ? { 'Content-Security-Policy': "default-src 'none'" } : {}),
+      },
+    };
+    urls.set(rest, resolved);
+    return resolved;
+  }
+
+  function render(image: PlaceholderImage): Promise<Bytes> {
+    let pending = inFlight.get(image.fileName);
+    if (!pending) {
+      pending = queue
+        .run(() => {
+          renders++;
+          return renderImage(image);
+        })
+        .then((encoded) => {
+          // A copy of exactly its size: encoders may hand out slices of a shared pool, which the LRU would not count.
+          const bytes = new Uint8Array(encoded);
+          images.set(image.fileName, bytes);
+          return bytes;
+        })
+        .finally(() => inFlight.delete(image.fileName));
+      inFlight.set(image.fileName, pending);
+    }
+    return pending;
+  }
+
+  // Views.
+
+  const home = (c: Context) => c.html(templates.render('placeholder/home.html', homeContext(requestOrigin(c, settings))));
+
+  async function image(c: Context, rest: string): Promise<Response> {
+    const resolved = urls.get(rest) ?? resolve(rest);
+    const ifNoneMatch = c.req.header('if-none-match');
+    if (ifNoneMatch && matches(ifNoneMatch, resolved.etag)) return new Response(null, { status: 304, headers: resolved.notModified });
+
+    let bytes = images.get(resolved.image.fileName);
+    if (!bytes) {
+      try {
+        bytes = await render(resolved.image);
+      } catch (err) {
+        if (!(err instanceof QueueFullError)) throw err;
+        refused++;
+        throw new HttpError(503, 'Too many images are being drawn right now; try again in a moment.', {
+          'Retry-After': '1',
+          'Cache-Control': 'no-store',
+          'Access-Control-Allow-Origin': '*',
+        });
+      }
+    }
+    if (c.req.method === 'HEAD') return new Response(null, { status: 200, headers: { ...resolved.ok, 'Content-Length': String(bytes.byteLength) } });
+    return new Response(bytes, { status: 200, headers: resolved.ok });
+  }
+
+  // URL table.
+
+  const routes = new Hono();
+  routes.get('/', (c) => c.redirect(`${IMAGE_PREFIX}/`, 301));
+  routes.get('/*', (c) => {
+    const url = c.req.url;
+    // Everything after "/image/", percent-encoding and query kept: the key of the URL map.
+    const rest = url.slice(url.indexOf('/', url.indexOf('//') + 2) + IMAGE_PREFIX.length + 1);
+    return rest === '' || rest.startsWith('?') ? home(c) : image(c, rest);
+  });
+
+  return {
+    routes,
+    stats: () => ({
+      cachedImages: images.size,
+      cachedBytes: images.cost,
+      renders,
+      rendering: queue.running,
+      waiting: queue.queued,
+      refused,
+    }),
+  };
+}

@@ -1,0 +1,39 @@
+// Maps a URL path onto a file inside one folder, or nothing. Every route that
+// reads files (static assets, pages) goes through here, so path safety lives
+// in one place.
+import { realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Split a raw (still percent-encoded) URL path into decoded segments, or
+ * null when any segment could step outside: `.`/`..`, encoded slashes,
+ * backslashes, NUL bytes, drive letters, malformed escapes.
+ */
+export function safeSegments(rawPath: string): string[] | null {
+  const segments: string[] = [];
+  for (const raw of rawPath.split('/')) {
+    if (raw === '') continue;
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      return null;
+    }
+    if (segment === '.' || segment === '..' || /[\\/\0:]/.test(segment) || segment.startsWith('.')) return null;
+    segments.push(segment);
+  }
+  return segments;
+}
+
+/** Real path of `segments` under `root` when it is a regular file whose real location is inside root. */
+export function resolveInside(root: string, segments: string[]): string | null {
+  const candidate = path.join(root, ...segments);
+  try {
+    const real = realpathSync(candidate);
+    const realRoot = realpathSync(root);
+    if (real !== realRoot && !real.startsWith(realRoot + path.sep)) return null;
+    return statSync(real).isFile() ? real : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,127 @@
+// Settings come from the environment (12-factor), validated once at start-up.
+// Every variable is declared in VARIABLES below; the README's table mirrors it.
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+
+export const SERVICES = ['placeholder', 'pages', 'board'] as const;
+export type Service = (typeof SERVICES)[number];
+
+export interface Settings {
+  port: number;
+  host: string;
+  debug: boolean;
+  /** True under `npm run dev`: live reload, on-the-fly bundling. */
+  dev: boolean;
+  secretKey: string;
+  allowedHosts: string[];
+  services: Set<Service>;
+  /** Trust X-Forwarded-Proto/Host from a reverse proxy in front of us. */
+  trustProxy: boolean;
+  placeholderCacheMb: number;
+  placeholderConcurrency: number;
+  pagesDir: string;
+  templatesDir: string;
+  staticDir: string;
+  databasePath: string;
+}
+
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function parseBoolean(name: string, value: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (['on', 'true', '1', 'yes'].includes(v)) return true;
+  if (['off', 'false', '0', 'no'].includes(v)) return false;
+  throw new SettingsError(`${name} must be "on" or "off" (got "${value}").`);
+}
+
+function parseInteger(name: string, value: string, min: number, max: number): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new SettingsError(`${name} must be a whole number from ${min} to ${max} (got "${value}").`);
+  }
+  return n;
+}
+
+function parseList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+}
+
+function parseServices(value: string): Set<Service> {
+  const names = parseList(value);
+  const unknown = names.filter((n) => !(SERVICES as readonly string[]).includes(n));
+  if (unknown.length) {
+    throw new SettingsError(`SERVICES has unknown part(s): ${unknown.join(', ')}. Choose from ${SERVICES.join(', ')}.`);
+  }
+  return new Set(names as Service[]);
+}
+
+/** Where the project's own folders live: the directory holding app.ts. */
+export const ROOT = path.resolve(import.meta.dirname, '..');
+
+export interface Variable {
+  name: string;
+  default: string;
+  description: string;
+}
+
+/** The one list of environment variables (the README documents the same). */
+export const VARIABLES: Variable[] = [
+  { name: 'PORT', default: '8000', description: 'TCP port to listen on.' },
+  { name: 'HOST', default: '127.0.0.1', description: 'Interface to bind; `0.0.0.0` to accept outside connections.' },
+  { name: 'DEBUG', default: 'on', description: '`on` shows error details and enables the demo user; `off` for production.' },
+  { name: 'SECRET_KEY', default: 'random per process (DEBUG on)', description: 'Signs websocket channels and keys caches. Required when DEBUG is off.' },
+  { name: 'ALLOWED_HOSTS', default: 'localhost,127.0.0.1', description: 'Comma list of Host names served; others get 400. `.example.com` matches subdomains, `*` anything.' },
+  { name: 'SERVICES', default: 'placeholder,pages,board', description: 'Which parts this process serves; the others answer 404 and are never loaded.' },
+  { name: 'TRUST_PROXY', default: 'off', description: '`on` behind a reverse proxy: use X-Forwarded-Proto and X-Forwarded-Host for absolute URLs.' },
+  { name: 'PLACEHOLDER_CACHE_MB', default: '64', description: 'Bytes of rendered images kept in memory (LRU).' },
+  { name: 'PLACEHOLDER_CONCURRENCY', default: 'CPU count', description: 'Images rendered at once; further requests wait their turn.' },
+  { name: 'PAGES_DIR', default: 'pages', description: 'Folder of prototype page templates.' },
+  { name: 'TEMPLATES_DIR', default: 'templates', description: 'Folder of layouts (base.html, page.html, ...).' },
+  { name: 'STATIC_DIR', default: 'static', description: 'Folder served at /static/.' },
+  { name: 'DATABASE_PATH', default: 'data/board.sqlite3', description: 'SQLite file of the Scrum board (created with its folder).' },
+  // Read by `npm run build` and `npm run preview` only (src/build/config.ts).
+  { name: 'BUILD_DIR', default: '_build', description: '`npm run build`: where the static site is written (and what `npm run preview` serves).' },
+  { name: 'SITE_URL', default: 'unset', description: '`npm run build`: the origin the site will be served from; enables sitemap.xml and robots.txt.' },
+];
+
+export function loadSettings(env: Env = process.env, options: { dev?: boolean } = {}): Settings {
+  const get = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v;
+  };
+  const debug = get('DEBUG') === undefined ? true : parseBoolean('DEBUG', get('DEBUG')!);
+  const secretKey = get('SECRET_KEY');
+  if (!secretKey && !debug) {
+    throw new SettingsError('SECRET_KEY is required when DEBUG is off. Set it to a long random string, e.g. `openssl rand -hex 32`.');
+  }
+  if (secretKey && !debug && secretKey.length < 32) {
+    throw new SettingsError('SECRET_KEY must be at least 32 characters when DEBUG is off.');
+  }
+  const dir = (name: string, fallback: string) => path.resolve(ROOT, get(name) ?? fallback);
+  return {
+    port: get('PORT') === undefined ? 8000 : parseInteger('PORT', get('PORT')!, 0, 65535),
+    host: get('HOST') ?? '127.0.0.1',
+    debug,
+    dev: options.dev ?? false,
+    secretKey: secretKey ?? randomBytes(32).toString('hex'),
+    allowedHosts: parseList(get('ALLOWED_HOSTS') ?? 'localhost,127.0.0.1'),
+    services: parseServices(get('SERVICES') ?? SERVICES.join(',')),
+    trustProxy: get('TRUST_PROXY') === undefined ? false : parseBoolean('TRUST_PROXY', get('TRUST_PROXY')!),
+    placeholderCacheMb: get('PLACEHOLDER_CACHE_MB') === undefined ? 64 : parseInteger('PLACEHOLDER_CACHE_MB', get('PLACEHOLDER_CACHE_MB')!, 0, 65536),
+    placeholderConcurrency:
+      get('PLACEHOLDER_CONCURRENCY') === undefined
+        ? Math.max(1, (globalThis.navigator?.hardwareConcurrency as number | undefined) ?? 2)
+        : parseInteger('PLACEHOLDER_CONCURRENCY', get('PLACEHOLDER_CONCURRENCY')!, 1, 256),
+    pagesDir: dir('PAGES_DIR', 'pages'),
+    templatesDir: dir('TEMPLATES_DIR', 'templates'),
+    staticDir: dir('STATIC_DIR', 'static'),
+    databasePath: dir('DATABASE_PATH', 'data/board.sqlite3'),
+  };
+}

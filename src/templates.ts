@@ -1,0 +1,175 @@
+// The one nunjucks environment over templates/ (layouts and the service pages
+// of every part), with the helpers templates share (src/pages/helpers.ts),
+// and template errors that name the file and line they come from.
+import nunjucks from 'nunjucks';
+import { registerHelpers } from './pages/helpers.ts';
+import type { Settings } from './settings.ts';
+
+export type TemplateSettings = Pick<Settings, 'templatesDir' | 'debug' | 'dev'> & Partial<Pick<Settings, 'pagesDir'>>;
+
+/** `pagesDir`, when given, enables `url('page', ...)`. */
+export function createTemplateEnvironment(settings: TemplateSettings, extraSearchPaths: string[] = []): nunjucks.Environment {
+  const loader = new nunjucks.FileSystemLoader([settings.templatesDir, ...extraSearchPaths], {
+    // Production compiles each template once; debug/dev sees edits at once.
+    noCache: settings.debug || settings.dev,
+  });
+  // `dev` keeps nunjucks' error objects (line, column, cause) instead of
+  // flattening them into text; it changes nothing else.
+  const env = new nunjucks.Environment(loader, { autoescape: true, throwOnUndefined: false, dev: true });
+  registerHelpers(env, { pagesDir: settings.pagesDir });
+  guardTemplates(env);
+  return env;
+}
+
+/** Compile a template held in memory (a page), so its errors name `file`. */
+export function compileTemplate(env: nunjucks.Environment, source: string, file: string): nunjucks.Template {
+  const template = new nunjucks.Template(source, env, file, true);
+  guardTemplate(template as unknown as CompiledTemplate);
+  return template;
+}
+
+export interface TemplateProblem {
+  /** The template the error is in, as nunjucks knows it (a full path for files). */
+  file: string | null;
+  /** From 1; null when nunjucks does not know. */
+  line: number | null;
+  column: number | null;
+  message: string;
+}
+
+/** File, line and message of a nunjucks error, or null for any other error. */
+export function describeTemplateError(err: unknown): TemplateProblem | null {
+  if (!(err instanceof nunjucks.lib.TemplateError)) return null;
+  // A missing include arrives as an error wrapped in another.
+  const inner = describeTemplateError(err.cause);
+  if (inner) return inner;
+  // nunjucks prefixes the message with "(file) [Line n, Column m]" for the
+  // innermost template, and "(file)" for each one around it.
+  const lines = err.message.split('\n');
+  let file: string | null = null;
+  let located = false;
+  let rest = 0;
+  for (; rest < lines.length; rest++) {
+    const m = /^\s*\((.*)\)( \[Line \d+(?:, Column \d+)?\])?$/.exec(lines[rest]!);
+    if (!m) break;
+    if (!located) file = m[1] || null;
+    located ||= Boolean(m[2]);
+  }
+  const message = err.cause?.message ?? lines.slice(rest).join('\n').trim();
+  // Parse errors count lines from 1; errors while rendering count from 0 and
+  // have a cause. 0:0 while rendering means "somewhere in the template".
+  const { lineno, colno } = err;
+  if (err.cause) {
+    const known = typeof lineno === 'number' && (lineno > 0 || colno > 0);
+    return { file, line: known ? lineno + 1 : null, column: known ? colno + 1 : null, message };
+  }
+  return { file, line: lineno || null, column: colno || null, message };
+}
+
+// --- Where an error is ---------------------------------------------------
+//
+// nunjucks compiles a template to callback-passing code: after a block or an
+// include, the rest of the template runs inside the callback that block
+// calls, within the block's try/catch. An error in a layout's footer is
+// then caught by the page's content block and reported with that block's
+// line. And nunjucks names only templates it renders itself, never a parent
+// layout. So every root and block function of our templates gets a guarded
+// callback: an error thrown by the code after the function is carried back
+// out to its caller's own try/catch (where its line is known), and an error
+// the function reports is marked with the function's template.
+
+type Callback = (err: unknown, result?: unknown) => void;
+type RenderFunction = (env: unknown, context: RenderContext, frame: unknown, runtime: unknown, cb: Callback) => void;
+
+interface RenderContext {
+  blocks: Record<string, RenderFunction[]>;
+  getBlock(name: string): RenderFunction;
+  getSuper(env: unknown, name: string, block: RenderFunction, frame: unknown, runtime: unknown, cb: Callback): void;
+}
+
+interface CompiledTemplate {
+  path: string;
+  compiled?: boolean;
+  rootRenderFunc: RenderFunction;
+  blocks: Record<string, RenderFunction>;
+}
+
+interface UnplacedError {
+  firstUpdate?: boolean;
+  Update(path: string): void;
+}
+
+/** An error thrown after a function finished, on its way back to the caller. */
+class AfterReturn extends Error {
+  // nunjucks' handleError passes on errors that have a line as they are.
+  readonly lineno = -1;
+  constructor(readonly thrown: unknown) {
+    super(thrown instanceof Error ? thrown.message : String(thrown));
+  }
+}
+
+const guarded = new WeakSet<object>();
+const blockFiles = new WeakMap<RenderFunction, string>();
+
+function guard(file: string | undefined, cb: Callback): Callback {
+  return (err, result) => {
+    if (err instanceof AfterReturn) throw err.thrown;
+    if (err) {
+      const e = err as Partial<UnplacedError>;
+      if (file && e.firstUpdate && typeof e.Update === 'function') e.Update(file);
+      return cb(err);
+    }
+    try {
+      cb(null, result);
+    } catch (thrown) {
+      throw new AfterReturn(thrown);
+    }
+  };
+}
+
+function guardBlocksOf(context: RenderContext): void {
+  if (guarded.has(context)) return;
+  guarded.add(context);
+  const getBlock = context.getBlock;
+  context.getBlock = (name) => {
+    const block = getBlock.call(context, name);
+    return (env, ctx, frame, runtime, cb) => block(env, ctx, frame, runtime, guard(blockFiles.get(block), cb));
+  };
+  const getSuper = context.getSuper;
+  context.getSuper = (env, name, block, frame, runtime, cb) => {
+    const chain = context.blocks[name] ?? [];
+    const parent = chain[chain.indexOf(block) + 1];
+    getSuper.call(context, env, name, block, frame, runtime, guard(parent && blockFiles.get(parent), cb));
+  };
+}
+
+function guardTemplate(template: CompiledTemplate): void {
+  if (!template.compiled || guarded.has(template)) return;
+  guarded.add(template);
+  for (const block of Object.values(template.blocks)) blockFiles.set(block, template.path);
+  const root = template.rootRenderFunc;
+  template.rootRenderFunc = (env, context, frame, runtime, cb) => {
+    guardBlocksOf(context);
+    root(env, context, frame, runtime, guard(template.path, cb));
+  };
+}
+
+/** Every template the environment hands out is compiled at once (so its blocks are known) and guarded. */
+function guardTemplates(env: nunjucks.Environment): void {
+  type GetTemplate = (name: unknown, eagerCompile: boolean, parentName: unknown, ignoreMissing: unknown, cb?: Callback) => unknown;
+  const getTemplate = env.getTemplate.bind(env) as unknown as GetTemplate;
+  (env as unknown as { getTemplate: (...args: unknown[]) => unknown }).getTemplate = (...args) => {
+    // nunjucks calls it as (name, [eagerCompile], [parentName], [ignoreMissing], [cb]).
+    const cb = typeof args.at(-1) === 'function' ? (args.pop() as Callback) : undefined;
+    const [name, , parentName = null, ignoreMissing = false] = args;
+    if (!cb) {
+      const template = getTemplate(name, true, parentName, ignoreMissing) as CompiledTemplate;
+      guardTemplate(template);
+      return template;
+    }
+    return getTemplate(name, true, parentName, ignoreMissing, (err, template) => {
+      if (template) guardTemplate(template as CompiledTemplate);
+      cb(err, template);
+    });
+  };
+}

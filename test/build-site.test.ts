@@ -1,0 +1,207 @@
+// `npm run build` on the starter site, as a person runs it: build.ts in its
+// own process, the real app (pages and placeholder images) asked in-process,
+// into a temporary BUILD_DIR. Then the built site in Chromium, through the
+// preview server, as a visitor would see it on a static host.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import zlib from 'node:zlib';
+import { serve } from '@hono/node-server';
+import { chromium, type Browser } from 'playwright-core';
+import sharp from 'sharp';
+import { htmlUrls } from '../src/build/html.ts';
+import { previewRoutes } from '../src/build/preview.ts';
+import { ROOT } from '../src/settings.ts';
+import { tempDir } from './helpers.ts';
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `npm run build -- <args>` with this environment, bounded in time. */
+function build(args: string[], env: Record<string, string>): Promise<Result> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'build.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, SITE_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+  return new Promise((resolve) => {
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const read = (dir: string, file: string) => readFileSync(path.join(dir, file), 'utf8');
+const STARTER_PAGES = ['index.html', 'pricing/index.html', 'contact/index.html', 'login/index.html'];
+
+function allFiles(dir: string, prefix = ''): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? allFiles(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
+  );
+}
+
+describe('npm run build on the starter site', () => {
+  const buildDir = path.join(tempDir('lightweight-build-site-'), '_build');
+  let first: Result;
+
+  before(async () => {
+    first = await build([], { BUILD_DIR: buildDir, SITE_URL: 'https://prototypes.example.com' });
+  });
+
+  test('builds every page, the 404 page, sitemap and robots.txt, and sums up', () => {
+    assert.equal(first.code, 0, first.stderr);
+    for (const file of [...STARTER_PAGES, '404.html', 'manifest.json', 'sitemap.xml', 'robots.txt']) {
+      assert.ok(existsSync(path.join(buildDir, file)), file);
+    }
+    assert.match(first.stdout, /^Built 4 pages, \d+ assets and \d+ images into .* in [\d.]+ s/m);
+    assert.match(first.stdout, /files: [\d.]+ (KiB|MiB) raw, [\d.]+ (KiB|MiB) gzip, [\d.]+ (KiB|MiB) brotli/);
+    assert.match(read(buildDir, '404.html'), /Page not found/);
+    const locs = [...read(buildDir, 'sitemap.xml').matchAll(/<loc>(.*?)<\/loc>/g)].map((m) => m[1]);
+    assert.deepEqual(locs, ['/', '/contact/', '/login/', '/pricing/'].map((p) => `https://prototypes.example.com${p}`));
+  });
+
+  test('Bootstrap and the site CSS are hashed, and every page points at the hashed files', () => {
+    const manifest = JSON.parse(read(buildDir, 'manifest.json')) as Record<string, string>;
+    const bootstrap = manifest['static/vendor/bootstrap/css/bootstrap.min.css'];
+    const site = manifest['static/css/site.css'];
+    assert.match(bootstrap ?? '', /^static\/vendor\/bootstrap\/css\/bootstrap\.min\.[0-9a-f]{8}\.css$/);
+    assert.match(site ?? '', /^static\/css\/site\.[0-9a-f]{8}\.css$/);
+    for (const page of STARTER_PAGES) {
+      const urls = htmlUrls(read(buildDir, page));
+      assert.ok(urls.includes(`/${bootstrap}`) && urls.includes(`/${site}`), page);
+      assert.ok(!urls.some((u) => u.startsWith('/static/') && !Object.values(manifest).includes(u.slice(1))), `${page}: ${urls.join(' ')}`);
+      assert.ok(!urls.some((u) => u.startsWith('/image/') && !/^\/image\/[^/?]+\.(png|jpg|webp|avif|gif|svg)$/.test(u)), `${page}: ${urls.join(' ')}`);
+    }
+  });
+
+  test('each placeholder image is a file that decodes at the size its <img> declares', async () => {
+    let checked = 0;
+    for (const page of STARTER_PAGES) {
+      for (const tag of read(buildDir, page).match(/<img\b[^>]*>/g) ?? []) {
+        const src = /\bsrc="(\/image\/[^"]+)"/.exec(tag)?.[1];
+        if (!src) continue;
+        const width = Number(/\bwidth="(\d+)"/.exec(tag)?.[1]);
+        const height = Number(/\bheight="(\d+)"/.exec(tag)?.[1]);
+        const meta = await sharp(path.join(buildDir, src)).metadata();
+        assert.deepEqual([meta.width, meta.height], [width, height], src);
+        assert.equal(`.${meta.format}`, path.extname(src).replace('jpg', 'jpeg'), src);
+        checked++;
+      }
+    }
+    assert.ok(checked >= 4, `${checked} images checked`);
+  });
+
+  test('text files over 1 KiB have .gz and .br siblings that decompress to them', () => {
+    const files = allFiles(buildDir).filter((f) => /\.(html|css|js|svg|json|xml)$/.test(f));
+    for (const file of files) {
+      const original = readFileSync(path.join(buildDir, file));
+      if (original.length <= 1024) continue;
+      assert.deepEqual(zlib.gunzipSync(readFileSync(path.join(buildDir, `${file}.gz`))), original, file);
+      assert.deepEqual(zlib.brotliDecompressSync(readFileSync(path.join(buildDir, `${file}.br`))), original, file);
+    }
+    assert.ok(existsSync(path.join(buildDir, `${JSON.parse(read(buildDir, 'manifest.json'))['static/vendor/bootstrap/css/bootstrap.min.css']}.br`)));
+  });
+
+  test('named pages are rebuilt in place, the others left alone', async () => {
+    const before = Object.fromEntries(STARTER_PAGES.map((p) => [p, statSync(path.join(buildDir, p)).mtimeMs]));
+    const result = await build(['pricing'], { BUILD_DIR: buildDir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^Built 1 page,/m);
+    for (const page of STARTER_PAGES) {
+      const after = statSync(path.join(buildDir, page)).mtimeMs;
+      if (page === 'pricing/index.html') assert.ok(after > before[page]!, 'pricing rewritten');
+      else assert.equal(after, before[page], `${page} untouched`);
+    }
+  });
+
+  test('unknown page names exit 1 with the book\'s message', async () => {
+    const result = await build(['index', 'foo', 'bar'], { BUILD_DIR: buildDir });
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr.trim(), 'Invalid pages: foo, bar');
+  });
+
+  test('a broken link fails the build, naming page and URL, and the last good site stays', async () => {
+    const pagesDir = tempDir('lightweight-build-pages-');
+    cpSync(path.join(ROOT, 'pages'), pagesDir, { recursive: true });
+    writeFileSync(path.join(pagesDir, 'broken.html'), '<p>See <a href="/no-such-page/">this</a>.</p>\n');
+    const before = read(buildDir, 'index.html');
+    const result = await build([], { BUILD_DIR: buildDir, PAGES_DIR: pagesDir });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^  \/broken\/: \/no-such-page\/ \(the app answered 404\)$/m);
+    assert.equal(read(buildDir, 'index.html'), before);
+    assert.ok(!existsSync(path.join(buildDir, 'broken')));
+    assert.deepEqual(readdirSync(path.dirname(buildDir)), ['_build'], 'no staging folder left behind');
+  });
+
+  test('settings it cannot use are refused before anything is written', async () => {
+    const site = await build([], { BUILD_DIR: buildDir, SITE_URL: 'example.com' });
+    assert.equal(site.code, 1);
+    assert.match(site.stderr, /SITE_URL must be an absolute URL/);
+    const project = await build([], { BUILD_DIR: '.' });
+    assert.equal(project.code, 1);
+    assert.match(project.stderr, /would replace the project itself/);
+    const notABuild = tempDir('lightweight-build-other-');
+    writeFileSync(path.join(notABuild, 'thesis.txt'), 'precious');
+    const other = await build([], { BUILD_DIR: notABuild });
+    assert.equal(other.code, 1);
+    assert.match(other.stderr, /holds files that are not a previous build/);
+    assert.equal(read(notABuild, 'thesis.txt'), 'precious');
+  });
+
+  describe('in a browser, through the preview server', () => {
+    let server: Server;
+    let browser: Browser;
+    let base: string;
+    before(async () => {
+      server = await new Promise<Server>((resolve) => {
+        const s = serve({ fetch: previewRoutes(buildDir).fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
+      });
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      browser = await chromium.launch({
+        executablePath: '/usr/bin/chromium',
+        args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-gpu'],
+      });
+    });
+    after(async () => {
+      await browser?.close();
+      server?.closeAllConnections();
+      server?.close();
+    });
+
+    test('every page loads all it references, styled by Bootstrap, images at their size', async () => {
+      const page = await browser.newPage();
+      const failures: string[] = [];
+      page.on('response', (response) => {
+        if (response.status() >= 400) failures.push(`${response.status()} ${response.url()}`);
+      });
+      page.on('requestfailed', (request) => failures.push(`failed ${request.url()}`));
+      for (const url of ['/', '/pricing/', '/contact/', '/login/']) {
+        await page.goto(base + url, { waitUntil: 'load', timeout: 20_000 });
+        const navbar = await page.evaluate(() => getComputedStyle(document.querySelector('.navbar')!).position);
+        assert.equal(navbar, 'fixed', `${url}: Bootstrap's .fixed-top applied`);
+        const images = await page.evaluate(() =>
+          [...document.images].map((img) => ({ src: img.src, ok: img.complete && img.naturalWidth > 0 })),
+        );
+        assert.ok(images.every((img) => img.ok), `${url}: ${JSON.stringify(images)}`);
+      }
+      assert.deepEqual(failures, []);
+      const missing = await page.goto(`${base}/not-built/`);
+      assert.equal(missing?.status(), 404);
+      assert.match(await page.title(), /Page not found/);
+      await page.close();
+    });
+  });
+});

@@ -1,0 +1,220 @@
+// Live reload under `npm run dev`: the injected script, the event stream and
+// the watcher in-process, then a real Chromium tab following edits under
+// `npm run dev`, and a tab reloading when the server restarts.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { serve } from '@hono/node-server';
+import { chromium, type Browser } from 'playwright-core';
+import { createApp } from '../app.ts';
+import { loadSettings, ROOT } from '../src/settings.ts';
+import { startApp, tempDir, type Running } from './helpers.ts';
+
+const CHROMIUM = {
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-gpu'],
+};
+
+/** A copy of the starter pages (the layout links to them) plus `pages`, with the real templates and static files. */
+function makeSite(pages: Record<string, string>): { pagesDir: string; env: Record<string, string> } {
+  const pagesDir = path.join(tempDir('lightweight-dev-'), 'pages');
+  cpSync(path.join(ROOT, 'pages'), pagesDir, { recursive: true });
+  for (const [name, text] of Object.entries(pages)) writeFileSync(path.join(pagesDir, name), text);
+  return { pagesDir, env: { SERVICES: 'pages', PAGES_DIR: pagesDir, DEBUG: 'on' } };
+}
+
+/** Wait until `check` is true, polling; fail with `what` after `ms`. */
+async function until(what: string, check: () => boolean, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Reads a server-sent event stream; `next(name)` waits for the next event of that name. */
+async function openEvents(url: string) {
+  const res = await fetch(url, { signal: AbortSignal.timeout(20_000) });
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  return {
+    res,
+    async next(name: string): Promise<string | null> {
+      for (;;) {
+        const match = new RegExp(`(?:^|\\n)event: ${name}\\ndata: (.*)\\n\\n`).exec(buffer);
+        if (match) {
+          buffer = buffer.slice(match.index + match[0].length);
+          return match[1]!;
+        }
+        const { value, done } = await reader.read();
+        if (done) return null;
+        buffer += value;
+      }
+    },
+    cancel: () => reader.cancel(),
+  };
+}
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
+
+describe('live reload in dev', () => {
+  let site: ReturnType<typeof makeSite>;
+  let app: Running;
+  before(async () => {
+    site = makeSite({ 'note.html': '<p>note</p>', 'broken.html': '{% if %}' });
+    app = await startApp(site.env, { dev: true });
+  });
+  after(() => app.close());
+
+  it('injects the script into pages, the 404 page and error pages', async () => {
+    for (const [url, status] of [
+      ['/note/', 200],
+      ['/nope/', 404],
+    ] as const) {
+      const res = await fetch(app.url + url, { headers: { accept: 'text/html' } });
+      assert.equal(res.status, status);
+      assert.match(await res.text(), /<script>\/\* live reload: npm run dev \*\/[\s\S]*new EventSource\("\/__reload"\)[\s\S]*<\/script><\/body>/);
+    }
+    const res = await fetch(`${app.url}/broken/`, { headers: { accept: 'text/html' } });
+    assert.equal(res.status, 500);
+    assert.match(await res.text(), /pages\/broken\.html[\s\S]*new EventSource/);
+  });
+
+  it('tells open tabs which file changed', async () => {
+    const events = await openEvents(`${app.url}/__reload`);
+    try {
+      assert.equal(events.res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+      assert.match((await events.next('hello'))!, /^[0-9a-f-]{36}$/);
+      writeFileSync(path.join(site.pagesDir, 'note.html'), '<p>edited</p>');
+      assert.ok(JSON.parse((await events.next('change'))!).includes('pages/note.html'));
+      mkdirSync(path.join(site.pagesDir, 'docs'), { recursive: true });
+      writeFileSync(path.join(site.pagesDir, 'docs', 'new.html'), '<p>new</p>');
+      assert.ok(JSON.parse((await events.next('change'))!).includes('pages/docs/new.html'), 'nested folders too');
+    } finally {
+      await events.cancel();
+    }
+  });
+
+  it('ends the streams when the part closes', async () => {
+    const other = await startApp(makeSite({}).env, { dev: true });
+    const events = await openEvents(`${other.url}/__reload`);
+    assert.ok(await events.next('hello'));
+    await other.lightweight.close();
+    assert.equal(await events.next('change'), null, 'the stream ended');
+    await other.close();
+  });
+
+  it('has neither the script nor the stream outside dev', async () => {
+    const plain = await startApp(site.env);
+    try {
+      assert.doesNotMatch(await (await fetch(`${plain.url}/note/`)).text(), /EventSource/);
+      assert.equal((await fetch(`${plain.url}/__reload`)).status, 404);
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
+describe('a Chromium tab under npm run dev', () => {
+  let browser: Browser;
+  let child: ChildProcess;
+  let output = '';
+  const site = makeSite({ 'live.html': '<h1 id="message">First version</h1>' });
+  const reloadStreams = () => output.match(/GET \/__reload 200/g)?.length ?? 0;
+
+  before(async () => {
+    const port = await freePort();
+    child = spawn('npm', ['run', 'dev'], {
+      cwd: ROOT,
+      env: { ...process.env, ...site.env, PORT: String(port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group: npm, tsx watch and the app stop together
+    });
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    await until('npm run dev to serve', () => /Lightweight serving/.test(output), 60_000);
+    browser = await chromium.launch(CHROMIUM);
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      process.kill(-child.pid!, 'SIGTERM');
+      const force = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(force);
+    }
+  });
+
+  it('shows each edit of the page without a reload by hand, and template errors until fixed', { timeout: 120_000 }, async () => {
+    const port = /Lightweight serving pages at http:\/\/localhost:(\d+)\//.exec(output)![1];
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${port}/live/`);
+    assert.equal(await page.textContent('#message'), 'First version');
+
+    /** Save the page, wait for the tab to show `expected` in `selector`, then for it to listen again. */
+    const editAndSee = async (text: string, selector: string, expected: string) => {
+      const streams = reloadStreams();
+      writeFileSync(path.join(site.pagesDir, 'live.html'), text);
+      await page.waitForFunction(
+        ([selector, expected]) => document.querySelector(selector!)?.textContent?.includes(expected!) ?? false,
+        [selector, expected],
+        { timeout: 20_000 },
+      );
+      await until('the reloaded tab to listen again', () => reloadStreams() > streams);
+    };
+
+    await until('the tab to listen for changes', () => reloadStreams() >= 1);
+    await editAndSee('<h1 id="message">Second version</h1>', '#message', 'Second version');
+    await editAndSee('<h1 id="message">{% if %}</h1>', 'body', 'In pages/live.html, line 1');
+    await editAndSee('<h1 id="message">Third version</h1>', '#message', 'Third version');
+  });
+});
+
+describe('a tab when the server restarts', () => {
+  /** The app on a fixed port, as `tsx watch` restarts it. */
+  async function serveOn(port: number, env: Record<string, string>, logs: string[]) {
+    const lightweight = await createApp(loadSettings({ ...env, PORT: String(port) }, { dev: true }), (line) => logs.push(line));
+    const server = await new Promise<Server>((resolve) => {
+      const s = serve({ fetch: lightweight.app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
+    });
+    return async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await lightweight.close();
+    };
+  }
+
+  it('reloads once a new server instance answers', { timeout: 60_000 }, async () => {
+    const { env } = makeSite({ 'live.html': '<h1 id="message">Before</h1>' });
+    const port = await freePort();
+    const logs: string[] = [];
+    let stop = await serveOn(port, env, logs);
+    const browser = await chromium.launch(CHROMIUM);
+    try {
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${port}/live/`);
+      await page.evaluate(() => Object.assign(window, { beforeRestart: true }));
+      await until('the tab to listen for changes', () => logs.some((line) => line.startsWith('GET /__reload 200')));
+      await stop();
+      stop = await serveOn(port, env, logs);
+      await page.waitForFunction(() => !('beforeRestart' in window), undefined, { timeout: 20_000 });
+      assert.equal(await page.textContent('#message'), 'Before');
+    } finally {
+      await browser.close();
+      await stop();
+    }
+  });
+});

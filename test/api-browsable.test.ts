@@ -5,18 +5,15 @@
 // challenge itself is tested over plain HTTP in api.test.ts.)
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
-import { startApp, type Running } from './helpers.ts';
+import { type Browser } from 'playwright-core';
+import { launchChromium, startApp, type Running } from './helpers.ts';
 
 let app: Running;
 let browser: Browser;
 
 before(async () => {
   app = await startApp({ SERVICES: 'board' });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-gpu'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

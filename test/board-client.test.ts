@@ -3,8 +3,8 @@
 // sprint seeing each other's changes live.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startApp, type Running } from './helpers.ts';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium, startApp, type Running } from './helpers.ts';
 
 const TEST_TIMEOUT = 30_000;
 const WAIT = { timeout: 10_000 };
@@ -15,10 +15,7 @@ let sprintDay = 0;
 
 before(async () => {
   app = await startApp({ SERVICES: 'board' });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-gpu'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -282,7 +279,8 @@ describe('the board in Chromium', () => {
       await page.waitForSelector(`${column('in-testing')} ${card('Keyboard lower')}`, WAIT);
       const tested = await taskBecomes(lower.id, (task) => task.status === 3);
       assert.equal(tested.started, today());
-      assert.match((await page.textContent('.announce')) ?? '', /Moved “Keyboard lower” to In Testing/);
+      // The announcement follows the last save of the move, which may land after the status.
+      await page.waitForFunction(() => /Moved “Keyboard lower” to In Testing/.test(document.querySelector('.announce')?.textContent ?? ''), null, WAIT);
 
       await page.keyboard.press('Shift+ArrowLeft');
       await page.keyboard.press('Shift+ArrowLeft');

@@ -11,12 +11,12 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import zlib from 'node:zlib';
 import { serve } from '@hono/node-server';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import sharp from 'sharp';
 import { htmlUrls } from '../src/build/html.ts';
 import { previewRoutes } from '../src/build/preview.ts';
 import { ROOT } from '../src/settings.ts';
-import { tempDir } from './helpers.ts';
+import { launchChromium, tempDir } from './helpers.ts';
 
 interface Result {
   code: number | null;
@@ -170,10 +170,7 @@ describe('npm run build on the starter site', () => {
         const s = serve({ fetch: previewRoutes(buildDir).fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
       });
       base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      browser = await chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-gpu'],
-      });
+      browser = await launchChromium();
     });
     after(async () => {
       await browser?.close();

@@ -9,15 +9,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { serve } from '@hono/node-server';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { createApp } from '../app.ts';
 import { loadSettings, ROOT } from '../src/settings.ts';
-import { startApp, tempDir, type Running } from './helpers.ts';
-
-const CHROMIUM = {
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-gpu'],
-};
+import { launchChromium, startApp, tempDir, type Running } from './helpers.ts';
 
 /** A copy of the starter pages (the layout links to them) plus `pages`, with the real templates and static files. */
 function makeSite(pages: Record<string, string>): { pagesDir: string; env: Record<string, string> } {
@@ -144,7 +139,7 @@ describe('a Chromium tab under npm run dev', () => {
     child.stdout!.on('data', (chunk) => (output += chunk));
     child.stderr!.on('data', (chunk) => (output += chunk));
     await until('npm run dev to serve', () => /Lightweight serving/.test(output), 60_000);
-    browser = await chromium.launch(CHROMIUM);
+    browser = await launchChromium();
   });
 
   after(async () => {
@@ -202,7 +197,7 @@ describe('a tab when the server restarts', () => {
     const port = await freePort();
     const logs: string[] = [];
     let stop = await serveOn(port, env, logs);
-    const browser = await chromium.launch(CHROMIUM);
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       await page.goto(`http://127.0.0.1:${port}/live/`);

@@ -56,3 +56,12 @@ export async function startApp(env: Record<string, string> = {}, options: { dev?
     },
   };
 }
+
+/** Debian's Chromium, headless, never a downloaded browser; no background traffic to a closed network. */
+export async function launchChromium(): Promise<import('playwright-core').Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-gpu'],
+  });
+}

@@ -2,18 +2,14 @@
 // in every format, decodes there, at the pixel size its URL asks for.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
-import { startApp, type Running } from './helpers.ts';
+import { type Browser } from 'playwright-core';
+import { launchChromium, startApp, type Running } from './helpers.ts';
 
 let app: Running;
 let browser: Browser;
 before(async () => {
   app = await startApp({ SERVICES: 'placeholder' });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-gpu'],
-    timeout: 30_000,
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

@@ -5,7 +5,7 @@
 // challenge itself is tested over plain HTTP in api.test.ts.)
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { launchChromium, startApp, type Running } from './helpers.ts';
 
 let app: Running;

@@ -3,7 +3,7 @@
 // sprint seeing each other's changes live.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, startApp, type Running } from './helpers.ts';
 
 const TEST_TIMEOUT = 30_000;

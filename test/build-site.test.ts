@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import zlib from 'node:zlib';
 import { serve } from '@hono/node-server';
-import { type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
 import { htmlUrls } from '../src/build/html.ts';
 import { previewRoutes } from '../src/build/preview.ts';

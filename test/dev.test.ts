@@ -9,7 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { serve } from '@hono/node-server';
-import { type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createApp } from '../app.ts';
 import { loadSettings, ROOT } from '../src/settings.ts';
 import { launchChromium, startApp, tempDir, type Running } from './helpers.ts';

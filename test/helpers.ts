@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
+import type { Browser } from 'playwright-core';
 import { createApp, type Lightweight } from '../app.ts';
 import { loadSettings } from '../src/settings.ts';
 
@@ -58,7 +59,8 @@ export async function startApp(env: Record<string, string> = {}, options: { dev?
 }
 
 /** Debian's Chromium, headless, never a downloaded browser; no background traffic to a closed network. */
-export async function launchChromium(): Promise<import('playwright-core').Browser> {
+export async function launchChromium(): Promise<Browser> {
+  // Imported on use, so tests without a browser never load playwright.
   const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: '/usr/bin/chromium',

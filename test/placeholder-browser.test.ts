@@ -2,7 +2,7 @@
 // in every format, decodes there, at the pixel size its URL asks for.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { launchChromium, startApp, type Running } from './helpers.ts';
 
 let app: Running;

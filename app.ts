@@ -11,6 +11,7 @@ import { Hono } from 'hono';
 import { allowedHosts, createLog, errorHandler, notFound, requestLog, securityHeaders } from './src/http.ts';
 import { loadSettings, SettingsError, type Settings } from './src/settings.ts';
 import { staticFiles } from './src/static.ts';
+import { health, type Dependency } from './src/health.ts';
 import type { PartContext } from './src/part.ts';
 
 export interface Lightweight {
@@ -25,15 +26,18 @@ export interface Lightweight {
 }
 
 /** URL prefixes owned by a part; pages never shadow them, even when the part is off. */
-export const RESERVED_PREFIXES = ['/image', '/api', '/board', '/socket', '/static'];
+export const RESERVED_PREFIXES = ['/image', '/api', '/board', '/socket', '/static', '/healthz'];
 
 export async function createApp(settings: Settings, log: (line: string) => void = createLog()): Promise<Lightweight> {
   const context: PartContext = { settings, log };
   const closers: Array<() => Promise<void> | void> = [];
   const attachers: Array<(server: Server) => void> = [];
   const detachers: Array<() => Promise<void> | void> = [];
+  const dependencies: Dependency[] = [];
 
   const app = new Hono();
+  // Before the Host check and the request log: probes come by address (Host: 10.0.0.5:8000) every few seconds.
+  app.get('/healthz', health(dependencies));
   app.use(requestLog(log), securityHeaders(), allowedHosts(settings));
   app.onError(errorHandler(settings, log));
   app.notFound(notFound);
@@ -51,6 +55,8 @@ export async function createApp(settings: Settings, log: (line: string) => void 
     const { createRealtime } = await import('./src/realtime/index.ts');
     const client = await createBoardClient(context);
     const realtime = createRealtime({ settings, log, pubsub: board.pubsub });
+    dependencies.push(...board.dependencies);
+    for (const dependency of board.dependencies) dependency.onRecovered?.(() => realtime.resync(`${dependency.kind} is back`));
     app.route('/api', board.api); // chapter 4: the REST API
     app.route('/board', client.routes); // chapters 5-6: the single-page board
     attachers.push(realtime.attach); // chapters 7-8: websockets at /socket

@@ -5,14 +5,26 @@
 // (gunicorn, 2 workers, SQLite, measured on this kind of machine). Basic
 // authentication is measured too: its verified-credentials cache must spare
 // a client that keeps sending the same credentials a password hash per request.
+//
+// The token scenarios run again on PostgreSQL (BENCH_POSTGRES_URL or
+// TEST_POSTGRES_URL names the server; a database of its own is created and
+// dropped): with one app process, and with two sharing the database, the
+// same load split across both (two load generators at once, half the
+// connections each; their requests per second added, the worse p99 kept).
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { openStore } from '../src/board/db.ts';
+import pg from 'pg';
+import { openStore } from '../src/board/store.ts';
 import { createUser } from '../src/board/users.ts';
-import { fmt, load, report, ROOT, startBareServer, startServer, type LoadOptions, type LoadResult } from './lib.ts';
+import { fmt, load, report, ROOT, startBareServer, startServer, type ChildServer, type LoadOptions, type LoadResult } from './lib.ts';
 
 const TASKS = 1000;
+/** Connections of every load run; with two processes, half go to each. */
+const CONNECTIONS = 32;
+const TOKEN = 'b'.repeat(40);
+const SECRET_KEY = 'bench-secret-key-that-is-long-enough-to-pass';
 /** The book's DRF API, requests per second, and the multiple we aim for. */
 const DRF = {
   list: { rps: 222, goal: 20 },
@@ -21,80 +33,223 @@ const DRF = {
   basic: { rps: 27, goal: 20 },
 };
 
-async function seed(databasePath: string): Promise<{ token: string; taskId: number }> {
-  const store = openStore(databasePath);
-  await createUser(store, { username: 'bench', password: 'bench-password' });
-  const user = store.get('user', 'username', 'bench')!;
-  const result = await store.write(() => {
-    const sprint = store.insert('sprint', { name: 'Bench sprint', description: '', end: '2999-12-31' });
-    let last = 0;
-    for (let i = 0; i < TASKS; i++) {
-      last = store.insert('task', {
-        name: `Task ${i}`,
-        description: `Description of task ${i}, long enough to look like a real one.`,
-        sprint: i % 2 ? sprint.id : null,
-        status: i % 2 ? 2 : 1,
-        order: i % 100,
-        assigned: i % 3 ? user.id : null,
-        started: i % 2 ? '2024-01-01' : null,
-        due: '2999-01-01',
-        completed: null,
-      }).id;
-    }
-    return { token: store.tokenFor(user.id, () => 'b'.repeat(40)), taskId: last };
-  });
-  await store.close();
-  return result;
+const CONFIGURATIONS = ['SQLite, 1 process', 'PostgreSQL, 1 process', 'PostgreSQL, 2 processes'] as const;
+type Configuration = (typeof CONFIGURATIONS)[number];
+
+interface Scenario {
+  name: string;
+  /** Path and load options, given the id of the task the detail scenario reads. */
+  path: (taskId: number) => string;
+  options: LoadOptions;
+  drf: { rps: number; goal: number };
+  /** Measured on SQLite only. */
+  sqliteOnly?: boolean;
 }
 
-/** The same load against the app and against a bare server answering the app's bytes. */
-async function compare(name: string, url: string, options: LoadOptions, drf: { rps: number; goal: number }): Promise<void> {
-  const sample = await fetch(url, { method: options.method ?? 'GET', headers: options.headers, body: options.body });
-  const body = Buffer.from(await sample.arrayBuffer());
-  if (!sample.ok) throw new Error(`${name}: ${sample.status} ${body.toString().slice(0, 200)}`);
-  const bare = await startBareServer(body, { 'Content-Type': sample.headers.get('content-type') ?? 'application/json' });
-  let baseline: LoadResult;
-  let result: LoadResult;
+interface Row {
+  scenario: Scenario;
+  baseline: LoadResult;
+  results: Partial<Record<Configuration, LoadResult>>;
+}
+
+/** Where a configuration's load goes. */
+interface Target {
+  configuration: Configuration;
+  /** One server, or two sharing the load. */
+  servers: ChildServer[];
+  taskId: number;
+}
+
+function scenarios(): Scenario[] {
+  const tokenAuth = { Authorization: `Token ${TOKEN}`, Accept: 'application/json' };
+  const basicAuth = { Authorization: `Basic ${Buffer.from('bench:bench-password').toString('base64')}`, Accept: 'application/json' };
+  const createBody = JSON.stringify({ name: 'Benchmarked task', description: 'created under load', order: 1 });
+  return [
+    { name: `GET /api/tasks/ (25 of ${TASKS}, token)`, path: () => '/api/tasks/', options: { headers: tokenAuth }, drf: DRF.list },
+    { name: 'GET /api/tasks/<id>/ (token)', path: (id) => `/api/tasks/${id}/`, options: { headers: tokenAuth }, drf: DRF.detail },
+    { name: `GET /api/tasks/ (25 of ${TASKS}, Basic)`, path: () => '/api/tasks/', options: { headers: basicAuth }, drf: DRF.basic, sqliteOnly: true },
+    // Last: it adds tasks, which the list scenario would otherwise count.
+    {
+      name: 'POST /api/tasks/ (token)',
+      path: () => '/api/tasks/',
+      options: { method: 'POST', headers: { ...tokenAuth, 'Content-Type': 'application/json' }, body: createBody },
+      drf: DRF.create,
+    },
+  ];
+}
+
+/** The bench user (with a fixed token) and TASKS tasks, written through the store as the app would. */
+async function seed(database: { databasePath: string; databaseUrl: string | null }): Promise<{ taskId: number }> {
+  const store = await openStore(database);
   try {
-    // A second of warm-up each: JIT, connection pools, caches.
-    await load(bare.url, { ...options, duration: 1 });
-    baseline = await load(bare.url, options);
-    await load(url, { ...options, duration: 1 });
-    result = await load(url, options);
+    await createUser(store, { username: 'bench', password: 'bench-password' });
+    const user = (await store.get('user', 'username', 'bench'))!;
+    return await store.transaction(async (tx) => {
+      const sprint = await tx.insert('sprint', { name: 'Bench sprint', description: '', end: '2999-12-31' });
+      let last = 0;
+      for (let i = 0; i < TASKS; i++) {
+        last = (await tx.insert('task', {
+          name: `Task ${i}`,
+          description: `Description of task ${i}, long enough to look like a real one.`,
+          sprint: i % 2 ? sprint.id : null,
+          status: i % 2 ? 2 : 1,
+          order: i % 100,
+          assigned: i % 3 ? user.id : null,
+          started: i % 2 ? '2024-01-01' : null,
+          due: '2999-01-01',
+          completed: null,
+        })).id;
+      }
+      await tx.tokenFor(user.id, () => TOKEN);
+      return { taskId: last };
+    });
+  } finally {
+    await store.close();
+  }
+}
+
+// ---------------------------------------------------------------- PostgreSQL: a database of the run's own
+
+export interface BenchDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** How to get PostgreSQL (and Redis) into a benchmark run. */
+export const ENABLE_SERVICES = '`source .ci/services.sh` (or set BENCH_POSTGRES_URL / BENCH_REDIS_URL) and run again';
+
+async function onServer(serverUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query(sql);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/**
+ * A new empty database on the server BENCH_POSTGRES_URL or TEST_POSTGRES_URL
+ * names, for this run only (drop() it at the end); null when neither is set.
+ */
+export async function benchPostgresDatabase(): Promise<BenchDatabase | null> {
+  const serverUrl = process.env.BENCH_POSTGRES_URL || process.env.TEST_POSTGRES_URL;
+  if (!serverUrl) return null;
+  const name = `lw_bench_${randomBytes(6).toString('hex')}`;
+  await onServer(serverUrl, `CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { url: url.href, drop: () => onServer(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+// ---------------------------------------------------------------- measuring
+
+const appServer = (env: Record<string, string>) =>
+  // Empty values count as unset: a DATABASE_URL or REDIS_URL of the caller's shell must not creep in.
+  startServer(path.join(ROOT, 'bench/servers/app.ts'), { SERVICES: 'board', DEBUG: 'off', SECRET_KEY, DATABASE_URL: '', REDIS_URL: '', ...env });
+
+/** One process takes all the connections; two take half each, at the same time. */
+async function measure(target: Target, scenario: Scenario, duration?: number): Promise<LoadResult> {
+  const connections = Math.max(1, Math.floor(CONNECTIONS / target.servers.length));
+  const results = await Promise.all(
+    target.servers.map((server) => load(`${server.url}${scenario.path(target.taskId)}`, { ...scenario.options, connections, duration })),
+  );
+  return combine(results);
+}
+
+/** Several load generators as one: requests per second add up, latency is the worse one's. */
+function combine(results: LoadResult[]): LoadResult {
+  return {
+    requestsPerSecond: results.reduce((sum, r) => sum + r.requestsPerSecond, 0),
+    p50: Math.max(...results.map((r) => r.p50)),
+    p99: Math.max(...results.map((r) => r.p99)),
+    max: Math.max(...results.map((r) => r.max)),
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
+  };
+}
+
+/** The bare server's figure for the app's bytes of this scenario: the denominator of every ratio in its row. */
+async function baseline(scenario: Scenario, sqlite: Target): Promise<LoadResult> {
+  const { options } = scenario;
+  const sample = await fetch(`${sqlite.servers[0]!.url}${scenario.path(sqlite.taskId)}`, { method: options.method ?? 'GET', headers: options.headers, body: options.body });
+  const body = Buffer.from(await sample.arrayBuffer());
+  if (!sample.ok) throw new Error(`${scenario.name}: ${sample.status} ${body.toString().slice(0, 200)}`);
+  const bare = await startBareServer(body, { 'Content-Type': sample.headers.get('content-type') ?? 'application/json' });
+  try {
+    const bareOptions = { ...options, connections: CONNECTIONS };
+    await load(bare.url, { ...bareOptions, duration: 1 }); // warm-up: JIT, connections
+    const result = await load(bare.url, bareOptions);
+    report(`bare node:http, ${body.length} bytes`, result);
+    return result;
   } finally {
     await bare.stop();
   }
-  report(`bare node:http, ${body.length} bytes`, baseline);
-  report(name, result, baseline);
-  const multiple = result.requestsPerSecond / drf.rps;
-  console.log(`${''.padEnd(44)} ${fmt(multiple, 1)}x the book's DRF API (${drf.rps} req/s); goal ${drf.goal}x ${multiple >= drf.goal ? 'met' : 'NOT met'}`);
+}
+
+async function runScenario(scenario: Scenario, targets: Target[]): Promise<Row> {
+  console.log(`\n${scenario.name}`);
+  const row: Row = { scenario, baseline: await baseline(scenario, targets[0]!), results: {} };
+  for (const target of targets) {
+    if (scenario.sqliteOnly && target.configuration !== 'SQLite, 1 process') continue;
+    await measure(target, scenario, 1); // warm-up: JIT, connection pools, caches
+    const result = await measure(target, scenario);
+    row.results[target.configuration] = result;
+    report(`  ${target.configuration}`, result, row.baseline);
+  }
+  const sqlite = row.results['SQLite, 1 process']!;
+  const multiple = sqlite.requestsPerSecond / scenario.drf.rps;
+  const goal = `goal ${scenario.drf.goal}x ${multiple >= scenario.drf.goal ? 'met' : 'NOT met'}`;
+  console.log(`${''.padEnd(44)} SQLite: ${fmt(multiple, 1)}x the book's DRF API (${scenario.drf.rps} req/s); ${goal}`);
+  return row;
+}
+
+/** scenario × configuration: req/s, ratio to the bare server of the same row, p99. */
+function printTable(rows: Row[], configurations: readonly Configuration[]): void {
+  const NAME = 38;
+  const CELL = 30;
+  const cell = (result: LoadResult | undefined, bare: LoadResult) => {
+    if (!result) return '—'.padStart(12).padEnd(CELL);
+    const problems = result.errors || result.non2xx ? '!' : ' ';
+    const text = `${fmt(result.requestsPerSecond).padStart(7)}  ${(result.requestsPerSecond / bare.requestsPerSecond).toFixed(2)}x  ${fmt(result.p99, 1).padStart(5)} ms${problems}`;
+    return text.padEnd(CELL);
+  };
+  console.log('\nreq/s, ratio to the bare server (one process, same run), p99');
+  console.log(`${''.padEnd(NAME)} ${configurations.map((c) => c.padEnd(CELL)).join('')}`.trimEnd());
+  for (const row of rows) {
+    console.log(`${row.scenario.name.padEnd(NAME)} ${configurations.map((c) => cell(row.results[c], row.baseline)).join('')}`.trimEnd());
+  }
+  if (rows.some((row) => Object.values(row.results).some((r) => r.errors || r.non2xx))) console.log('! errors or non-2xx answers: see above');
 }
 
 export async function run(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lightweight-bench-'));
   const databasePath = path.join(dir, 'board.sqlite3');
+  const postgres = await benchPostgresDatabase();
+  if (!postgres) console.log(`PostgreSQL is not configured: SQLite only. For both, ${ENABLE_SERVICES}.`);
+  const servers: ChildServer[] = [];
   try {
-    const { token, taskId } = await seed(databasePath);
-    const app = await startServer(path.join(ROOT, 'bench/servers/app.ts'), {
-      DATABASE_PATH: databasePath,
-      SERVICES: 'board',
-      DEBUG: 'off',
-      SECRET_KEY: 'bench-secret-key-that-is-long-enough-to-pass',
-    });
-    try {
-      const tokenAuth = { Authorization: `Token ${token}`, Accept: 'application/json' };
-      const basicAuth = { Authorization: `Basic ${Buffer.from('bench:bench-password').toString('base64')}`, Accept: 'application/json' };
-      const createBody = JSON.stringify({ name: 'Benchmarked task', description: 'created under load', order: 1 });
-      const jsonPost = { ...tokenAuth, 'Content-Type': 'application/json' };
+    const targets: Target[] = [];
+    const sqlite = await seed({ databasePath, databaseUrl: null });
+    const sqliteServer = await appServer({ DATABASE_PATH: databasePath });
+    servers.push(sqliteServer);
+    targets.push({ configuration: 'SQLite, 1 process', servers: [sqliteServer], taskId: sqlite.taskId });
 
-      await compare(`GET /api/tasks/ (25 of ${TASKS}, token)`, `${app.url}/api/tasks/`, { headers: tokenAuth }, DRF.list);
-      await compare(`GET /api/tasks/<id>/ (token)`, `${app.url}/api/tasks/${taskId}/`, { headers: tokenAuth }, DRF.detail);
-      await compare(`GET /api/tasks/ (25 of ${TASKS}, Basic)`, `${app.url}/api/tasks/`, { headers: basicAuth }, DRF.basic);
-      await compare('POST /api/tasks/ (token)', `${app.url}/api/tasks/`, { method: 'POST', headers: jsonPost, body: createBody }, DRF.create);
-    } finally {
-      await app.stop();
+    if (postgres) {
+      const { taskId } = await seed({ databasePath: '', databaseUrl: postgres.url });
+      // Both serve throughout; the one-process figures use the first only.
+      const pair = await Promise.all([appServer({ DATABASE_URL: postgres.url }), appServer({ DATABASE_URL: postgres.url })]);
+      servers.push(...pair);
+      targets.push({ configuration: 'PostgreSQL, 1 process', servers: [pair[0]], taskId });
+      targets.push({ configuration: 'PostgreSQL, 2 processes', servers: pair, taskId });
     }
+
+    const rows: Row[] = [];
+    for (const scenario of scenarios()) rows.push(await runScenario(scenario, targets));
+    printTable(rows, CONFIGURATIONS.filter((c) => targets.some((t) => t.configuration === c)));
   } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+    await postgres?.drop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -6,7 +6,7 @@ import { CommandError, newPasswordFromTerminal, passwordFromStdin, runCommand } 
 const USAGE = 'Usage: npm run changepassword -- <username> [--password-stdin]';
 
 await runCommand(USAGE, { 'password-stdin': { type: 'boolean' } }, async ({ username, values }, store) => {
-  if (!store.get('user', 'username', username)) throw new CommandError(`user '${username}' does not exist`);
+  if (!(await store.get('user', 'username', username))) throw new CommandError(`user '${username}' does not exist`);
   let password: string;
   if (values['password-stdin']) {
     password = await passwordFromStdin();

@@ -1,7 +1,7 @@
-// What the board's user commands share: settings, the store, arguments, and
+// What the board's commands share: settings, the store, arguments, and
 // reading a password without echoing it (or from stdin for scripts).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { openStore, type Store } from '../src/board/db.ts';
+import { openStore, StoreOpenError, type Store } from '../src/board/store.ts';
 import { UserError } from '../src/board/users.ts';
 import { loadSettings, SettingsError } from '../src/settings.ts';
 
@@ -9,20 +9,27 @@ export class CommandError extends Error {
   override name = 'CommandError';
 }
 
-/** Run a command: its errors become one line on stderr and exit status 1 (2 for configuration). */
-export async function runCommand(usage: string, options: ParseArgsConfig['options'], body: (args: { username: string; values: Record<string, string | boolean | undefined> }, store: Store) => Promise<void>): Promise<void> {
+type Body = (args: { username: string; values: Record<string, string | boolean | undefined> }, store: Store) => Promise<void>;
+
+/**
+ * Run a command on the board's store (SQLite, or PostgreSQL with DATABASE_URL):
+ * its errors become one line on stderr and exit status 1 (2 for configuration).
+ * Commands about a user take exactly one username; the others none.
+ */
+export async function runCommand(usage: string, options: ParseArgsConfig['options'], body: Body, takes: 'username' | 'nothing' = 'username'): Promise<void> {
   let store: Store | undefined;
   try {
     const { values, positionals } = parseArgs({ options, allowPositionals: true });
-    if (positionals.length !== 1) throw new CommandError(`expected one username.\n${usage}`);
+    const wanted = takes === 'username' ? 1 : 0;
+    if (positionals.length !== wanted) throw new CommandError(`${wanted ? 'expected one username' : 'unexpected arguments'}.\n${usage}`);
     const settings = loadSettings(process.env);
-    store = openStore(settings.databasePath);
-    await body({ username: positionals[0]!, values: values as Record<string, string | boolean | undefined> }, store);
+    store = await openStore(settings, (line) => console.error(line));
+    await body({ username: positionals[0] ?? '', values: values as Record<string, string | boolean | undefined> }, store);
   } catch (err) {
     if (err instanceof SettingsError) {
       console.error(`Configuration error: ${err.message}`);
       process.exitCode = 2;
-    } else if (err instanceof CommandError || err instanceof UserError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    } else if (err instanceof CommandError || err instanceof UserError || err instanceof StoreOpenError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`Error: ${(err as Error).message}`);
       process.exitCode = 1;
     } else {

@@ -23,6 +23,10 @@ export interface Settings {
   templatesDir: string;
   staticDir: string;
   databasePath: string;
+  /** PostgreSQL instead of the SQLite file, when set. */
+  databaseUrl: string | null;
+  /** Redis for events and shared login throttling across processes, when set. */
+  redisUrl: string | null;
 }
 
 export class SettingsError extends Error {
@@ -51,6 +55,17 @@ function parseList(value: string): string[] {
     .split(',')
     .map((s) => s.trim().toLowerCase())
     .filter(Boolean);
+}
+
+function parseUrl(name: string, value: string, schemes: string[]): string {
+  let scheme: string;
+  try {
+    scheme = new URL(value.trim()).protocol.replace(/:$/, '');
+  } catch {
+    throw new SettingsError(`${name} must be a URL such as ${schemes[0]}://host (got something that is not a URL).`);
+  }
+  if (!schemes.includes(scheme)) throw new SettingsError(`${name} must start with ${schemes.map((s) => `${s}://`).join(' or ')} (got ${scheme}://).`);
+  return value.trim();
 }
 
 function parseServices(value: string): Set<Service> {
@@ -86,6 +101,8 @@ export const VARIABLES: Variable[] = [
   { name: 'TEMPLATES_DIR', default: 'templates', description: 'Folder of layouts (base.html, page.html, ...).' },
   { name: 'STATIC_DIR', default: 'static', description: 'Folder served at /static/.' },
   { name: 'DATABASE_PATH', default: 'data/board.sqlite3', description: 'SQLite file of the Scrum board (created with its folder).' },
+  { name: 'DATABASE_URL', default: 'unset', description: '`postgres://user:password@host:5432/database`: store the board in PostgreSQL instead of the SQLite file (migrated at start-up).' },
+  { name: 'REDIS_URL', default: 'unset', description: '`redis://host:6379`: spread live events and login throttling across processes through Redis.' },
   // Read by `npm run build` and `npm run preview` only (src/build/config.ts).
   { name: 'BUILD_DIR', default: '_build', description: '`npm run build`: where the static site is written (and what `npm run preview` serves).' },
   { name: 'SITE_URL', default: 'unset', description: '`npm run build`: the origin the site will be served from; enables sitemap.xml and robots.txt.' },
@@ -123,5 +140,7 @@ export function loadSettings(env: Env = process.env, options: { dev?: boolean } 
     templatesDir: dir('TEMPLATES_DIR', 'templates'),
     staticDir: dir('STATIC_DIR', 'static'),
     databasePath: dir('DATABASE_PATH', 'data/board.sqlite3'),
+    databaseUrl: get('DATABASE_URL') === undefined ? null : parseUrl('DATABASE_URL', get('DATABASE_URL')!, ['postgres', 'postgresql']),
+    redisUrl: get('REDIS_URL') === undefined ? null : parseUrl('REDIS_URL', get('REDIS_URL')!, ['redis', 'rediss']),
   };
 }

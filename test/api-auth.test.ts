@@ -4,42 +4,18 @@
 // dropped by a password change, the demo user, and the user commands.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import { ROOT } from '../src/settings.ts';
-import { startApp, tempDir, type Running } from './helpers.ts';
+import { boardDatabase, runScript as command, openDatabaseReader, startApp, type Running } from './helpers.ts';
 
 const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
-/** Run one of the user commands against a database; resolves with its exit code and output. */
-function command(name: string, args: string[], env: Record<string, string>, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', `${name}.ts`), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(stdin ?? '');
-  });
-}
-
 describe('authentication', () => {
   let app: Running;
-  let database: string;
+  let database: Record<string, string>;
   before(async () => {
-    database = path.join(tempDir(), 'board.sqlite3');
-    app = await startApp({ SERVICES: 'board', DATABASE_PATH: database });
+    database = await boardDatabase();
+    app = await startApp({ SERVICES: 'board', ...database });
   });
   after(() => app.close());
 
@@ -69,10 +45,10 @@ describe('authentication', () => {
     assert.equal(wrong.status, 400);
     assert.deepEqual(await wrong.json(), { non_field_errors: ['Unable to log in with provided credentials.'] });
 
-    assert.equal((await command('createuser', ['sleepy', '--password-stdin'], { DATABASE_PATH: database }, 'sleepy-pass\n')).code, 0);
-    const db = new Database(database);
-    db.prepare("UPDATE users SET is_active = 0 WHERE username = 'sleepy'").run();
-    db.close();
+    assert.equal((await command('createuser', ['sleepy', '--password-stdin'], database, 'sleepy-pass\n')).code, 0);
+    const db = await openDatabaseReader(database);
+    await db.exec("UPDATE users SET is_active = 0 WHERE username = 'sleepy'");
+    await db.close();
     const inactive = await login(new URLSearchParams({ username: 'sleepy', password: 'sleepy-pass' }));
     assert.deepEqual(await inactive.json(), { non_field_errors: ['Unable to log in with provided credentials.'] });
     const viaBasic = await fetch(`${app.url}/api/tasks/`, { headers: { Authorization: basic('sleepy', 'sleepy-pass') } });
@@ -80,7 +56,7 @@ describe('authentication', () => {
   });
 
   it('throttles repeated failures for one username with 429 and Retry-After, whatever the password', async () => {
-    assert.equal((await command('createuser', ['target', '--password-stdin'], { DATABASE_PATH: database }, 'right-password\n')).code, 0);
+    assert.equal((await command('createuser', ['target', '--password-stdin'], database, 'right-password\n')).code, 0);
     let throttled: Response | undefined;
     for (let attempt = 0; attempt < 10 && !throttled; attempt++) {
       const reply = await login(new URLSearchParams({ username: 'target', password: `guess-${attempt}` }));
@@ -164,13 +140,13 @@ describe('authentication', () => {
   });
 
   it('forgets verified Basic credentials when the password changes, even from another process', async () => {
-    assert.equal((await command('createuser', ['carol', '--full-name', 'Carol C', '--password-stdin'], { DATABASE_PATH: database }, 'first-password\n')).code, 0);
+    assert.equal((await command('createuser', ['carol', '--full-name', 'Carol C', '--password-stdin'], database, 'first-password\n')).code, 0);
     const get = (password: string) => fetch(`${app.url}/api/users/carol/`, { headers: { Authorization: basic('carol', password) } });
     const before = await get('first-password');
     assert.equal(before.status, 200);
     assert.equal(((await before.json()) as { full_name: string }).full_name, 'Carol C');
     assert.equal((await get('first-password')).status, 200);
-    const changed = await command('changepassword', ['carol', '--password-stdin'], { DATABASE_PATH: database }, 'second-password\n');
+    const changed = await command('changepassword', ['carol', '--password-stdin'], database, 'second-password\n');
     assert.equal(changed.code, 0, changed.stderr);
     assert.equal((await get('first-password')).status, 401);
     assert.equal((await get('second-password')).status, 200);
@@ -201,10 +177,10 @@ describe('the demo user', () => {
 });
 
 describe('user commands', () => {
-  const env = () => ({ DATABASE_PATH: path.join(tempDir(), 'board.sqlite3') });
+  const env = boardDatabase;
 
   it('creates users, refusing duplicates, bad usernames and short passwords with clear errors', async () => {
-    const e = env();
+    const e = await env();
     const created = await command('createuser', ['dave', '--full-name', 'Dave D', '--password-stdin'], e, 'long-enough\n');
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /User "dave" created/);
@@ -218,14 +194,14 @@ describe('user commands', () => {
   });
 
   it('changes passwords of existing users only', async () => {
-    const e = env();
+    const e = await env();
     const unknown = await command('changepassword', ['nobody', '--password-stdin'], e, 'whatever-1\n');
     assert.equal(unknown.code, 1);
     assert.equal(unknown.stderr.trim(), "Error: user 'nobody' does not exist");
   });
 
   it('asks for the password twice at a terminal, without echo', { skip: process.platform !== 'linux' }, async () => {
-    const e = env();
+    const e = await env();
     const script = `${process.execPath} --import tsx scripts/createuser.ts frank`;
     const child = spawn('script', ['-qec', script, '/dev/null'], { cwd: ROOT, env: { ...process.env, ...e }, stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';

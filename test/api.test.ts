@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -13,7 +12,7 @@ import { createBoard, type Board } from '../src/board/index.ts';
 import { errorHandler } from '../src/http.ts';
 import { MODEL_EVENTS_TOPIC, type ModelEvent } from '../src/realtime/pubsub.ts';
 import { loadSettings } from '../src/settings.ts';
-import { tempDir } from './helpers.ts';
+import { boardDatabase } from './helpers.ts';
 
 interface Harness {
   url: string;
@@ -24,7 +23,7 @@ interface Harness {
 
 /** The board's API alone, mounted at /api as app.ts mounts it, so tests can reach its store and events. */
 async function startBoard(env: Record<string, string> = {}): Promise<Harness> {
-  const settings = loadSettings({ DATABASE_PATH: path.join(tempDir(), 'board.sqlite3'), SERVICES: 'board', ...env });
+  const settings = loadSettings({ ...(await boardDatabase()), SERVICES: 'board', ...env });
   const log = () => {};
   const board = await createBoard({ settings, log });
   const app = new Hono();
@@ -95,8 +94,7 @@ async function newTask(fields: Record<string, unknown> = {}): Promise<any> {
 
 /** A sprint that ended already: the API refuses to make one, so it goes straight into the store. */
 async function pastSprint(): Promise<number> {
-  const store = h.board.store;
-  const row = await store.write(() => store.insert('sprint', { name: 'Past', description: '', end: day(-(nextEnd++)) }));
+  const row = await h.board.store.transaction((tx) => tx.insert('sprint', { name: 'Past', description: '', end: day(-(nextEnd++)) }));
   return row.id;
 }
 
@@ -555,10 +553,10 @@ describe('deletions and events', () => {
 
   it('unassigns the tasks of a deleted user', async () => {
     const store = h.board.store;
-    await store.write(() => store.createUser({ username: 'leaving', fullName: '', password: 'unused' }));
+    await store.transaction((tx) => tx.createUser({ username: 'leaving', fullName: '', password: 'unused' }));
     const task = await newTask({ assigned: 'leaving' });
     assert.equal(task.links.assigned, `${h.url}/api/users/leaving/`);
-    const changed = await store.write(() => store.deleteUser('leaving'));
+    const changed = await store.transaction((tx) => tx.deleteUser('leaving'));
     assert.deepEqual(changed, [{ model: 'task', id: task.id }]);
     const now = (await call('GET', `/api/tasks/${task.id}/`)).body;
     assert.equal(now.assigned, null);

@@ -1,4 +1,5 @@
 // Shared test plumbing: the real app on a real loopback port.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +8,8 @@ import path from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Browser } from 'playwright-core';
 import { createApp, type Lightweight } from '../app.ts';
-import { loadSettings } from '../src/settings.ts';
+import { loadSettings, ROOT } from '../src/settings.ts';
+import { POSTGRES_UNAVAILABLE, postgresDatabase } from './services.ts';
 
 export interface Running {
   /** e.g. http://127.0.0.1:41234 */
@@ -28,14 +30,23 @@ export function tempDir(prefix = 'lightweight-test-'): string {
 }
 
 /**
+ * The settings of a throwaway board database: a new SQLite file, or with
+ * TEST_BOARD_ENGINE=postgresql (set by the test/postgres-*.test.ts files,
+ * which run the API suites again) a new PostgreSQL database.
+ */
+export async function boardDatabase(): Promise<Record<string, string>> {
+  if (process.env.TEST_BOARD_ENGINE !== 'postgresql') return { DATABASE_PATH: path.join(tempDir(), 'board.sqlite3') };
+  const url = await postgresDatabase();
+  if (!url) throw new Error('TEST_BOARD_ENGINE=postgresql but PostgreSQL is not available: run `source .ci/services.sh` first.');
+  return { DATABASE_URL: url };
+}
+
+/**
  * Start the app with these environment variables (on top of defaults that
  * keep tests isolated: a throwaway database, an ephemeral port).
  */
 export async function startApp(env: Record<string, string> = {}, options: { dev?: boolean } = {}): Promise<Running> {
-  const settings = loadSettings(
-    { DATABASE_PATH: path.join(tempDir(), 'board.sqlite3'), ...env, PORT: '0' },
-    { dev: options.dev ?? false },
-  );
+  const settings = loadSettings({ ...(await boardDatabase()), ...env, PORT: '0' }, { dev: options.dev ?? false });
   const logs: string[] = [];
   const lightweight = await createApp(settings, (line) => logs.push(line));
   const server = await new Promise<Server>((resolve) => {
@@ -65,5 +76,82 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-gpu'],
+  });
+}
+
+/** Direct access to a test's board database, around the app: for arranging data and for proving nothing changed. */
+export interface DatabaseReader {
+  /** Changes whenever anything was committed (SQLite: its commit counter; PostgreSQL: every row's id and version). */
+  fingerprint(): Promise<string>;
+  /** Tables, columns, indexes and triggers. */
+  schema(): Promise<string>;
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openDatabaseReader(database: Record<string, string>): Promise<DatabaseReader> {
+  if (database.DATABASE_URL) {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: database.DATABASE_URL });
+    await client.connect();
+    const json = async (sql: string) => JSON.stringify((await client.query(sql)).rows);
+    return {
+      fingerprint: () => json(`SELECT (SELECT json_agg(json_build_array(id, version) ORDER BY id) FROM users) AS users,
+        (SELECT json_agg(json_build_array(id, version) ORDER BY id) FROM sprints) AS sprints,
+        (SELECT json_agg(json_build_array(id, version) ORDER BY id) FROM tasks) AS tasks,
+        (SELECT json_agg(key ORDER BY key) FROM tokens) AS tokens`),
+      schema: async () =>
+        (await json("SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, 2")) +
+        (await json("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1")) +
+        (await json('SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1')),
+      exec: async (sql) => void (await client.query(sql)),
+      close: () => client.end(),
+    };
+  }
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(database.DATABASE_PATH!);
+  return {
+    // SQLite's count of commits made by other connections: unchanged means the app committed nothing, not even a write it later undid.
+    fingerprint: async () => String(db.pragma('data_version', { simple: true })),
+    schema: async () => JSON.stringify(db.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY name').all()),
+    exec: async (sql) => void db.exec(sql),
+    close: async () => void db.close(),
+  };
+}
+
+/**
+ * Load test suites again with every board on PostgreSQL (see boardDatabase);
+ * skipped with a clear message when it is unavailable outside CI.
+ */
+export async function againOnPostgres(suites: Array<() => Promise<unknown>>): Promise<void> {
+  if (!process.env.TEST_POSTGRES_URL) {
+    if (process.env.CI) throw new Error(`${POSTGRES_UNAVAILABLE}. In CI this is an error: .ci/run must start the services.`);
+    const { it } = await import('node:test');
+    it('runs the suites on PostgreSQL', (t) => t.skip(POSTGRES_UNAVAILABLE));
+    return;
+  }
+  process.env.TEST_BOARD_ENGINE = 'postgresql';
+  for (const load of suites) await load();
+}
+
+/** Run one of the commands in scripts/ (createuser, export, ...) with this environment; its exit code and output. */
+export function runScript(name: string, args: string[], env: Record<string, string>, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', `${name}.ts`), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(stdin ?? '');
   });
 }

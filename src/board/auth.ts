@@ -8,7 +8,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { Context } from 'hono';
 import { HttpError, isAllowedHost } from '../http.ts';
 import type { Settings } from '../settings.ts';
-import type { Credentials, Store, TokenUser } from './db.ts';
+import type { Credentials, Store, TokenUser } from './store.ts';
+import type { FailureCounter } from './throttle.ts';
 import { dictionary, ValidationError } from './fields.ts';
 import { verifyDecoyPassword, verifyPassword } from './users.ts';
 
@@ -21,70 +22,44 @@ export interface Caller {
 const LOGIN_FAILED = 'Unable to log in with provided credentials.';
 const FAILURES_PER_USERNAME = 5;
 const FAILURES_PER_CLIENT = 20;
-const FAILURE_WINDOW_MS = 5 * 60_000;
+export const FAILURE_WINDOW_MS = 5 * 60_000;
 const VERIFIED_TTL_MS = 2 * 60_000;
 const VERIFIED_MAX_ENTRIES = 10_000;
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** Counts failures per key in fixed windows; a key at its limit waits for the window to end. */
-class FailureThrottle {
-  readonly #windows = new Map<string, { count: number; resetAt: number }>();
-  constructor(readonly windowMs: number) {}
-
-  /** Seconds until `key` may try again; 0 if it may now. */
-  wait(key: string, limit: number, now = Date.now()): number {
-    const window = this.#windows.get(key);
-    if (!window || window.resetAt <= now) return 0;
-    return window.count >= limit ? Math.ceil((window.resetAt - now) / 1000) : 0;
-  }
-
-  fail(key: string, now = Date.now()): void {
-    const window = this.#windows.get(key);
-    if (window && window.resetAt > now) window.count++;
-    else {
-      if (this.#windows.size >= 100_000) this.#sweep(now);
-      this.#windows.set(key, { count: 1, resetAt: now + this.windowMs });
-    }
-  }
-
-  clear(key: string): void {
-    this.#windows.delete(key);
-  }
-
-  #sweep(now: number): void {
-    for (const [key, window] of this.#windows) if (window.resetAt <= now) this.#windows.delete(key);
-    // Still full of live windows (a flood of distinct keys): forget the oldest half rather than grow without bound.
-    let excess = this.#windows.size - 50_000;
-    for (const key of this.#windows.keys()) if (excess-- > 0) this.#windows.delete(key);
-  }
-}
-
 /**
  * Credentials verified recently, keyed by an HMAC of username and password
  * under a per-process key: the plain password is never kept. An entry holds
- * the password hash it was verified against, so a password change (even by
- * the changepassword command in another process) drops it.
+ * the password hash it was verified against and is checked against the
+ * stored one whenever the store's generation has moved, so a password change
+ * or deactivation (by the changepassword command, or through another process
+ * sharing the database) drops it.
  */
 class VerifiedCredentials {
   readonly #key = randomBytes(32);
-  readonly #entries = new Map<string, { userId: number; passwordHash: string; expires: number }>();
+  readonly #entries = new Map<string, { user: Credentials; generation: number; expires: number }>();
 
   fingerprint(username: string, password: string): string {
     return createHmac('sha256', this.#key).update(username).update('\0').update(password).digest('base64');
   }
 
-  lookup(fingerprint: string, store: Store): Credentials | null {
+  async lookup(fingerprint: string, store: Store): Promise<Credentials | null> {
     const entry = this.#entries.get(fingerprint);
-    if (!entry) return null;
-    const user = entry.expires > Date.now() ? store.credentialsById(entry.userId) : undefined;
-    if (user && user.is_active && user.password === entry.passwordHash) return user;
+    if (!entry || entry.expires <= Date.now()) return null;
+    const generation = store.generation();
+    if (entry.generation === generation) return entry.user;
+    const user = await store.credentialsById(entry.user.id);
+    if (user && user.is_active && user.password === entry.user.password) {
+      entry.generation = generation;
+      return user;
+    }
     this.#entries.delete(fingerprint);
     return null;
   }
 
-  remember(fingerprint: string, user: Credentials): void {
+  remember(fingerprint: string, user: Credentials, generation: number): void {
     if (this.#entries.size >= VERIFIED_MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
-    this.#entries.set(fingerprint, { userId: user.id, passwordHash: user.password, expires: Date.now() + VERIFIED_TTL_MS });
+    this.#entries.set(fingerprint, { user, generation, expires: Date.now() + VERIFIED_TTL_MS });
   }
 }
 
@@ -122,15 +97,16 @@ function crossSiteReason(c: Context, settings: Pick<Settings, 'allowedHosts'>): 
 export class Auth {
   readonly #store: Store;
   readonly #settings: Settings;
-  readonly #throttle = new FailureThrottle(FAILURE_WINDOW_MS);
+  readonly #failures: FailureCounter;
   readonly #verified = new VerifiedCredentials();
   readonly #pending = new Map<string, Promise<Credentials | null>>();
   /** Token → user, valid for one store generation: a revoked token or a deactivated user is seen at once. */
   readonly #tokens = new Map<string, { generation: number; user: TokenUser | undefined }>();
 
-  constructor(store: Store, settings: Settings) {
+  constructor(store: Store, settings: Settings, failures: FailureCounter) {
     this.#store = store;
     this.#settings = settings;
+    this.#failures = failures;
   }
 
   /**
@@ -140,12 +116,13 @@ export class Auth {
    */
   async verify(c: Context, username: string, password: string): Promise<Credentials | null> {
     const fingerprint = this.#verified.fingerprint(username, password);
-    const known = this.#verified.lookup(fingerprint, this.#store);
+    const known = await this.#verified.lookup(fingerprint, this.#store);
     if (known) return known;
 
     const userKey = `user:${username.toLowerCase()}`;
     const clientKey = `client:${clientAddress(c, this.#settings)}`;
-    const wait = Math.max(this.#throttle.wait(userKey, FAILURES_PER_USERNAME), this.#throttle.wait(clientKey, FAILURES_PER_CLIENT));
+    const waits = await Promise.all([this.#failures.wait(userKey, FAILURES_PER_USERNAME), this.#failures.wait(clientKey, FAILURES_PER_CLIENT)]);
+    const wait = Math.max(...waits);
     if (wait > 0) {
       throw new HttpError(429, `Request was throttled. Expected available in ${wait} second${wait === 1 ? '' : 's'}.`, { 'Retry-After': String(wait) });
     }
@@ -156,19 +133,19 @@ export class Auth {
       pending = this.#check(username, password).finally(() => this.#pending.delete(fingerprint));
       this.#pending.set(fingerprint, pending);
     }
+    const generation = this.#store.generation();
     const user = await pending;
     if (user) {
-      this.#verified.remember(fingerprint, user);
-      this.#throttle.clear(userKey);
+      this.#verified.remember(fingerprint, user, generation);
+      await this.#failures.clear(userKey);
     } else {
-      this.#throttle.fail(userKey);
-      this.#throttle.fail(clientKey);
+      await Promise.all([this.#failures.fail(userKey), this.#failures.fail(clientKey)]);
     }
     return user;
   }
 
   async #check(username: string, password: string): Promise<Credentials | null> {
-    const user = this.#store.credentialsByUsername(username);
+    const user = await this.#store.credentialsByUsername(username);
     if (!user) return verifyDecoyPassword(password).then(() => null);
     return (await verifyPassword(password, user.password)) && user.is_active ? user : null;
   }
@@ -187,7 +164,7 @@ export class Auth {
     if (scheme === 'token') {
       if (parts.length === 1) throw unauthorized('Invalid token header. No credentials provided.');
       if (parts.length > 2) throw unauthorized('Invalid token header. Token string should not contain spaces.');
-      const user = /^[0-9a-f]{40}$/.test(parts[1]!) ? this.#userByToken(parts[1]!) : undefined;
+      const user = /^[0-9a-f]{40}$/.test(parts[1]!) ? await this.#userByToken(parts[1]!) : undefined;
       if (!user) throw unauthorized('Invalid token.');
       if (!user.is_active) throw unauthorized('User inactive or deleted.');
       return { id: user.id, username: user.username, scheme: 'token' };
@@ -215,11 +192,11 @@ export class Auth {
     throw unauthorized('Authentication credentials were not provided.');
   }
 
-  #userByToken(key: string): TokenUser | undefined {
+  async #userByToken(key: string): Promise<TokenUser | undefined> {
     const generation = this.#store.generation();
     const known = this.#tokens.get(key);
     if (known && known.generation === generation) return known.user;
-    const user = this.#store.userByToken(key);
+    const user = await this.#store.userByToken(key);
     if (this.#tokens.size >= VERIFIED_MAX_ENTRIES) this.#tokens.clear();
     this.#tokens.set(key, { generation, user });
     return user;
@@ -236,18 +213,17 @@ export class Auth {
       else if (value === null) errors[name] = ['This field may not be null.'];
       else if (typeof value !== 'string') errors[name] = ['Not a valid string.'];
       else if (value === '') errors[name] = ['This field may not be blank.'];
+      else if (value.includes('\0')) errors[name] = ['Null characters are not allowed.'];
       else credentials[name] = value;
     }
     if (Object.keys(errors).length) throw new ValidationError(errors);
     const user = await this.verify(c, credentials.username!, credentials.password!);
     if (!user) throw new ValidationError({ non_field_errors: [LOGIN_FAILED] });
-    const store = this.#store;
-    return store.write(() => store.tokenFor(user.id, () => randomBytes(20).toString('hex')));
+    return this.#store.transaction((tx) => tx.tokenFor(user.id, () => randomBytes(20).toString('hex')));
   }
 
   /** DELETE /api/token/: the caller's token stops working; the next login makes a new one. */
   async logout(caller: Caller): Promise<void> {
-    const store = this.#store;
-    await store.write(() => store.deleteToken(caller.id));
+    await this.#store.transaction((tx) => tx.deleteToken(caller.id));
   }
 }

@@ -3,7 +3,7 @@
 // verbatim), how to represent a stored value, and how to describe itself for
 // OPTIONS metadata and the OpenAPI schema. Resources (resources.ts) declare
 // their fields with these; the generic code only ever iterates over them.
-import type { ModelName, Row, SqlValue, Store } from './db.ts';
+import type { ModelName, Queries, Row, SqlValue } from './store.ts';
 
 /** Why a request value was refused; the message is shown to the client as is. */
 export class Invalid extends Error {
@@ -19,16 +19,16 @@ export interface RepresentContext {
   secretKey: string;
 }
 
-/** What field and object validators may consult: the store, the object being changed, today's date. */
+/** What field and object validators may consult: the transaction's queries, the object being changed, today's date. */
 export interface ValidateContext {
-  store: Store;
+  store: Queries;
   /** The stored object for updates; null on create. */
   instance: Row | null;
   /** YYYY-MM-DD, local time, as Django's date.today(). */
   today: string;
 }
 
-export type Validator = (value: SqlValue, context: ValidateContext) => string | null;
+export type Validator = (value: SqlValue, context: ValidateContext) => string | null | Promise<string | null>;
 
 export interface FieldOptions {
   label: string;
@@ -39,6 +39,8 @@ export interface FieldOptions {
   helpText?: string;
   readOnly?: boolean;
   validators?: Validator[];
+  /** No two objects may hold the same value: the message when one already does (DRF's UniqueValidator). */
+  unique?: string;
 }
 
 export type OpenApiSchema = Record<string, unknown>;
@@ -52,6 +54,7 @@ export abstract class Field {
   readonly default: SqlValue | undefined;
   readonly helpText: string | undefined;
   readonly validators: Validator[];
+  readonly unique: string | undefined;
   /** Logical store column this field reads and writes (its name, set by its resource); null for computed fields. */
   column: string | null = null;
   readonly readOnly: boolean;
@@ -64,6 +67,7 @@ export abstract class Field {
     this.helpText = options.helpText;
     this.readOnly = options.readOnly ?? false;
     this.validators = options.validators ?? [];
+    this.unique = options.unique;
   }
 
   represent(row: Row, _context: RepresentContext): unknown {
@@ -71,7 +75,7 @@ export abstract class Field {
   }
 
   /** The stored value for a request value (not null: the caller handles null); throws Invalid. Read-only fields are never asked. */
-  parse(_value: unknown, _store: Store): SqlValue {
+  parse(_value: unknown, _store: Queries): SqlValue | Promise<SqlValue> {
     throw new Error(`${this.label} is read-only`);
   }
 
@@ -281,17 +285,22 @@ export class RelatedField extends Field {
     return row[this.#representColumn ?? this.column!] ?? null;
   }
 
-  override parse(value: unknown, store: Store): SqlValue {
+  override async parse(value: unknown, store: Queries): Promise<SqlValue> {
     if (this.lookup === 'id') {
       const id = typeof value === 'number' || typeof value === 'string' ? parseInteger(value) : null;
       if (id === null) throw new Invalid(`Incorrect type. Expected pk value, received ${pythonType(value)}.`);
-      if (!Number.isSafeInteger(id) || !store.get(this.model, 'id', id)) throw new Invalid(`Invalid pk "${shown(value)}" - object does not exist.`);
+      if (!Number.isSafeInteger(id) || !(await store.get(this.model, 'id', id))) throw new Invalid(this.missing(value));
       return id;
     }
     if (typeof value !== 'string' && typeof value !== 'number') throw new Invalid('Invalid value.');
-    const row = store.get(this.model, this.lookup, String(value));
-    if (!row) throw new Invalid(`Object with ${this.lookup}=${shown(value)} does not exist.`);
+    const row = await store.get(this.model, this.lookup, String(value));
+    if (!row) throw new Invalid(this.missing(value));
     return row.id;
+  }
+
+  /** DRF's message for a reference to an object that does not exist. */
+  missing(value: unknown): string {
+    return this.lookup === 'id' ? `Invalid pk "${shown(value)}" - object does not exist.` : `Object with ${this.lookup}=${shown(value)} does not exist.`;
   }
 
   valueSchema(): OpenApiSchema {

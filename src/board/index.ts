@@ -10,35 +10,61 @@
 //
 // Every URL also answers without its trailing slash.
 import { Hono } from 'hono';
+import type { Dependency } from '../health.ts';
 import { errorResponse } from '../http.ts';
 import type { PartContext } from '../part.ts';
 import { createLocalPubSub, type PubSub } from '../realtime/pubsub.ts';
-import { Auth } from './auth.ts';
-import { openStore, type Store } from './db.ts';
+import { Auth, FAILURE_WINDOW_MS } from './auth.ts';
 import { endpoint, route, type EndpointDeps } from './endpoint.ts';
 import { listUrl, RESOURCES } from './resources.ts';
 import { resourceViews } from './resource-routes.ts';
 import { openApiDocument } from './schema.ts';
-import { createUser } from './users.ts';
+import { openStore, type Store } from './store.ts';
+import { createLocalFailureCounter, createRedisFailureCounter, type FailureCounter } from './throttle.ts';
+import { createUser, UserError } from './users.ts';
 
 export interface Board {
   api: Hono;
   pubsub: PubSub;
   store: Store;
+  dependencies: Dependency[];
   close(): Promise<void>;
+}
+
+/**
+ * Events and login-failure counts: in this process, or with REDIS_URL shared
+ * by every process through Redis.
+ */
+async function sharedState(redisUrl: string | null, log: (line: string) => void): Promise<{ pubsub: PubSub; failures: FailureCounter; events: Dependency }> {
+  if (!redisUrl) {
+    const pubsub = createLocalPubSub();
+    return { pubsub, failures: createLocalFailureCounter(FAILURE_WINDOW_MS), events: { name: 'events', kind: 'in-process', check: async () => ({ state: 'up' }) } };
+  }
+  const { createRedisPubSub } = await import('../realtime/redis-pubsub.ts');
+  const pubsub = createRedisPubSub(redisUrl, log);
+  return {
+    pubsub,
+    failures: createRedisFailureCounter(redisUrl, FAILURE_WINDOW_MS, log),
+    events: { name: 'events', kind: 'redis', check: async () => pubsub.health(), onRecovered: (listener) => pubsub.onRecovered(listener) },
+  };
 }
 
 /** The book's example user, created with DEBUG on when there are no users at all. */
 const DEMO = { username: 'demo', password: 'test', fullName: 'Demo User' };
 
 export async function createBoard({ settings, log }: PartContext): Promise<Board> {
-  const store = openStore(settings.databasePath);
-  if (settings.debug && store.countUsers() === 0) {
-    await createUser(store, DEMO);
-    log(`Board: created the demo user "${DEMO.username}" (password "${DEMO.password}") because DEBUG is on and there were no users.`);
+  const store = await openStore(settings, log);
+  if (settings.debug && (await store.countUsers()) === 0) {
+    try {
+      await createUser(store, DEMO);
+      log(`Board: created the demo user "${DEMO.username}" (password "${DEMO.password}") because DEBUG is on and there were no users.`);
+    } catch (error) {
+      // Another process starting at the same time on the same database was first.
+      if (!(error instanceof UserError)) throw error;
+    }
   }
-  const pubsub = createLocalPubSub();
-  const auth = new Auth(store, settings);
+  const { pubsub, failures, events } = await sharedState(settings.redisUrl, log);
+  const auth = new Auth(store, settings, failures);
   const deps: EndpointDeps = { settings, auth };
   const schema = openApiDocument(RESOURCES);
   const api = new Hono();
@@ -99,8 +125,10 @@ export async function createBoard({ settings, log }: PartContext): Promise<Board
     api,
     pubsub,
     store,
+    dependencies: [{ name: 'database', kind: store.engine, check: () => store.health() }, events],
     close: async () => {
       await pubsub.close();
+      await failures.close();
       await store.close();
     },
   };

@@ -3,7 +3,7 @@
 // naming its parameter, never silently ignored; unknown parameters (such as
 // jQuery's cache-busting `_`) are left alone.
 import { HttpError } from '../http.ts';
-import type { Condition, ListQuery } from './db.ts';
+import type { Condition, ListQuery } from './store.ts';
 import { parseDate, ValidationError } from './fields.ts';
 
 export const PAGE_SIZE = 25;
@@ -53,6 +53,7 @@ export const textFilter = (column: string, description: string, maxLength = 150)
   schema: { type: 'string', maxLength },
   condition: (value) => {
     if (value.length > maxLength) throw new FilterValueError(`Ensure this value has at most ${maxLength} characters.`);
+    if (value.includes('\0')) throw new FilterValueError('Null characters are not allowed.');
     return { column, op: '=', value };
   },
 });

@@ -6,11 +6,11 @@
 import { HttpError } from '../http.ts';
 import { MODEL_EVENTS_TOPIC, type ModelEvent, type PubSub } from '../realtime/pubsub.ts';
 import { ResponseCache } from './cache.ts';
-import type { ModelName, Row, SqlValue, Store } from './db.ts';
 import type { Exchange, Result, View } from './endpoint.ts';
-import { dictionary, Invalid, ValidationError, type RepresentContext, type ValidateContext } from './fields.ts';
+import { dictionary, Invalid, RelatedField, ValidationError, type RepresentContext, type ValidateContext } from './fields.ts';
 import { parseListRequest } from './query.ts';
 import { objectUrl, RESOURCES, type Resource } from './resources.ts';
+import { MissingReference, UniqueViolation, type ModelName, type Queries, type Row, type SqlValue, type Store } from './store.ts';
 
 export interface ResourceDeps {
   store: Store;
@@ -48,7 +48,7 @@ function storedValues(resource: Resource, row: Row): Record<string, SqlValue> {
  * with every message reported at once. `partial` (PATCH) requires nothing;
  * a create fills absent fields with their defaults; PUT keeps them.
  */
-function validate(resource: Resource, data: unknown, context: ValidateContext, partial: boolean): Record<string, SqlValue> {
+async function validate(resource: Resource, data: unknown, context: ValidateContext, partial: boolean): Promise<Record<string, SqlValue>> {
   const input = dictionary(data);
   const errors: Record<string, string[]> = {};
   const changes: Record<string, SqlValue> = {};
@@ -73,14 +73,23 @@ function validate(resource: Resource, data: unknown, context: ValidateContext, p
       stored = null;
     } else {
       try {
-        stored = field.parse(value, context.store);
+        stored = await field.parse(value, context.store);
       } catch (err) {
         if (!(err instanceof Invalid)) throw err;
         errors[name] = [err.message];
         continue;
       }
     }
-    const problems = field.validators.map((check) => check(stored, context)).filter((m): m is string => m !== null);
+    const problems: string[] = [];
+    for (const check of field.validators) {
+      const problem = await check(stored, context);
+      if (problem !== null) problems.push(problem);
+    }
+    // The early answer, with the other messages; a concurrent write is caught by the constraint (see refusal()).
+    if (field.unique && stored !== null) {
+      const other = await context.store.get(resource.model, column, stored);
+      if (other && other.id !== context.instance?.id) problems.push(field.unique);
+    }
     if (problems.length) errors[name] = problems;
     else changes[column] = stored;
   }
@@ -95,9 +104,36 @@ function validate(resource: Resource, data: unknown, context: ValidateContext, p
 
 const resourceOf = (model: ModelName): Resource => RESOURCES.find((r) => r.model === model)!;
 
+/**
+ * A write the database refused because of another request that won a race
+ * (the same sprint end, a sprint deleted meanwhile), as the 400 the same
+ * request would have had a moment later.
+ */
+function refusal(resource: Resource, error: unknown, data: unknown): unknown {
+  if (error instanceof UniqueViolation && error.model === resource.model) {
+    const entry = Object.entries(resource.fields).find(([, field]) => field.column === error.column && field.unique);
+    if (entry) return new ValidationError({ [entry[0]]: [entry[1].unique!] });
+  }
+  if (error instanceof MissingReference) {
+    const entry = Object.entries(resource.fields).find(([, field]) => field instanceof RelatedField && field.column === error.column);
+    if (entry) return new ValidationError({ [entry[0]]: [(entry[1] as RelatedField).missing(dictionary(data)[entry[0]])] });
+    return new HttpError(409, 'An object this one refers to was deleted meanwhile. Reload it and try again.');
+  }
+  return error;
+}
+
 export function resourceViews(resource: Resource, { store, pubsub }: ResourceDeps): { list: View; detail: View } {
   const { model } = resource;
   const cache = new ResponseCache<{ json: string; headers: Record<string, string> }>(() => store.generation());
+
+  /** A write in one transaction; the database's refusals as the API's messages. */
+  const write = async <T>(exchange: Exchange, work: (tx: Queries) => Promise<T>): Promise<T> => {
+    try {
+      return await store.transaction(work);
+    } catch (error) {
+      throw refusal(resource, error, exchange.data);
+    }
+  };
 
   const publish = (action: ModelEvent['action'], of: Resource, id: number, body: Record<string, unknown>) => {
     const event: ModelEvent = { model: of.model, id, action, body };
@@ -109,8 +145,9 @@ export function resourceViews(resource: Resource, { store, pubsub }: ResourceDep
     return resource.lookup.column === 'id' ? Number(raw) : raw;
   };
 
-  const find = (exchange: Exchange): Row => {
-    const row = store.get(model, resource.lookup.column, key(exchange));
+  /** The object the URL names; `lock`ed (in a transaction) so that concurrent writes to it take turns. */
+  const find = async (exchange: Exchange, queries: Queries = store, lock = false): Promise<Row> => {
+    const row = await queries.get(model, resource.lookup.column, key(exchange), { lock });
     if (!row) throw new HttpError(404, 'Not found.');
     return row;
   };
@@ -130,24 +167,24 @@ export function resourceViews(resource: Resource, { store, pubsub }: ResourceDep
   };
 
   const update = (partial: boolean) => async (exchange: Exchange): Promise<Result> => {
-    const row = await store.write(() => {
-      const instance = find(exchange);
+    const row = await write(exchange, async (tx) => {
+      const instance = await find(exchange, tx, true);
       checkIfMatch(exchange, instance);
-      const changes = validate(resource, exchange.data, { store, instance, today: today() }, partial);
-      return store.update(model, instance.id, changes)!;
+      const changes = await validate(resource, exchange.data, { store: tx, instance, today: today() }, partial);
+      return (await tx.update(model, instance.id, changes))!;
     });
     const result = answer(exchange, row, 200);
     publish('update', resource, row.id, result.data as Record<string, unknown>);
     return result;
   };
 
-  const listPage = (exchange: Exchange): Result => {
+  const listPage = async (exchange: Exchange): Promise<Result> => {
     const request = parseListRequest(resource.listing, exchange.params);
-    const count = store.count(model, request.query);
+    const count = await store.count(model, request.query);
     const lastPage = Math.max(1, Math.ceil(count / request.pageSize));
     const page = request.page === 'last' ? lastPage : request.page;
     if (page > lastPage) throw new HttpError(404, 'Invalid page.');
-    const rows = store.list(model, { ...request.query, limit: request.pageSize, offset: (page - 1) * request.pageSize });
+    const rows = await store.list(model, { ...request.query, limit: request.pageSize, offset: (page - 1) * request.pageSize });
     const pageUrl = (n: number) => {
       const params = new URLSearchParams(exchange.params);
       if (n === 1) params.delete('page');
@@ -168,10 +205,10 @@ export function resourceViews(resource: Resource, { store, pubsub }: ResourceDep
     kind: 'list',
     resource,
     handlers: {
-      GET: (exchange) => {
+      GET: async (exchange) => {
         if (exchange.format !== 'json') return listPage(exchange);
-        const { json, headers } = cache.get(`${exchange.origin}${exchange.c.req.path}?${exchange.params}`, () => {
-          const page = listPage(exchange);
+        const { json, headers } = await cache.get(`${exchange.origin}${exchange.c.req.path}?${exchange.params}`, async () => {
+          const page = await listPage(exchange);
           return { json: JSON.stringify(page.data), headers: page.headers! };
         });
         return { status: 200, json, headers };
@@ -185,10 +222,10 @@ export function resourceViews(resource: Resource, { store, pubsub }: ResourceDep
     kind: 'detail',
     resource,
     handlers: {
-      GET: (exchange) => {
-        if (exchange.format !== 'json') return answer(exchange, find(exchange), 200);
-        const { json, headers } = cache.get(`${exchange.origin}${exchange.c.req.path}`, () => {
-          const row = find(exchange);
+      GET: async (exchange) => {
+        if (exchange.format !== 'json') return answer(exchange, await find(exchange), 200);
+        const { json, headers } = await cache.get(`${exchange.origin}${exchange.c.req.path}`, async () => {
+          const row = await find(exchange);
           return { json: JSON.stringify(represent(resource, row, exchange.urls)), headers: { ETag: etagOf(resource, row) } };
         });
         const ifNoneMatch = exchange.c.req.header('if-none-match');
@@ -203,7 +240,9 @@ export function resourceViews(resource: Resource, { store, pubsub }: ResourceDep
 
   if (resource.writable) {
     listView.handlers.POST = async (exchange) => {
-      const row = await store.write(() => store.insert(model, validate(resource, exchange.data, { store, instance: null, today: today() }, false)));
+      const row = await write(exchange, async (tx) =>
+        tx.insert(model, await validate(resource, exchange.data, { store: tx, instance: null, today: today() }, false)),
+      );
       const result = answer(exchange, row, 201, { Location: objectUrl(exchange.urls, resource.name, row[resource.lookup.column] as string | number) });
       publish('add', resource, row.id, result.data as Record<string, unknown>);
       return result;
@@ -211,11 +250,12 @@ export function resourceViews(resource: Resource, { store, pubsub }: ResourceDep
     detailView.handlers.PUT = update(false);
     detailView.handlers.PATCH = update(true);
     detailView.handlers.DELETE = async (exchange) => {
-      const { id, body, changed } = await store.write(() => {
-        const instance = find(exchange);
+      const { id, body, changed } = await write(exchange, async (tx) => {
+        const instance = await find(exchange, tx, true);
         checkIfMatch(exchange, instance);
         const body = represent(resource, instance, exchange.urls);
-        const changed = store.delete(model, instance.id).map((dependent) => ({ ...dependent, row: store.get(dependent.model, 'id', dependent.id)! }));
+        const changed = [];
+        for (const dependent of await tx.delete(model, instance.id)) changed.push({ ...dependent, row: (await tx.get(dependent.model, 'id', dependent.id))! });
         return { id: instance.id, body, changed };
       });
       publish('remove', resource, id, body);

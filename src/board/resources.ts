@@ -4,7 +4,7 @@
 // by. resource-routes.ts serves them; OPTIONS, the browsable API and the
 // OpenAPI schema are generated from these same declarations.
 import { signChannel } from '../realtime/channel.ts';
-import type { ModelName, SqlValue } from './db.ts';
+import type { ModelName, SqlValue } from './store.ts';
 import {
   BooleanField,
   CharField,
@@ -55,13 +55,6 @@ const linkSchema = (names: string[], nullable: string[] = []) => ({
   properties: Object.fromEntries(names.map((n) => [n, { type: nullable.includes(n) ? ['string', 'null'] : 'string', format: 'uri' }])),
 });
 
-const unique =
-  (model: ModelName, column: string, message: string): Validator =>
-  (value, { store, instance }) => {
-    const other = store.get(model, column, value);
-    return other && other.id !== instance?.id ? message : null;
-  };
-
 // Sprint -------------------------------------------------------------------
 
 const endNotInPast: Validator = (end, { instance, today }) =>
@@ -79,7 +72,8 @@ const sprints = defineResource({
     description: new CharField({ label: 'Description', allowBlank: true, default: '', multiline: true }),
     end: new DateField({
       label: 'End',
-      validators: [endNotInPast, unique('sprint', 'end', 'sprint with this end already exists.')],
+      validators: [endNotInPast],
+      unique: 'sprint with this end already exists.',
     }),
     links: new ComputedField({
       label: 'Links',
@@ -114,8 +108,8 @@ const STATUS_CHOICES = [
   [STATUS.done, 'Done'],
 ] as const;
 
-const sprintIsCurrent: Validator = (sprintId, { store, instance, today }) => {
-  const sprint = sprintId === null ? undefined : store.get('sprint', 'id', sprintId);
+const sprintIsCurrent: Validator = async (sprintId, { store, instance, today }) => {
+  const sprint = sprintId === null ? undefined : await store.get('sprint', 'id', sprintId);
   const past = sprint !== undefined && String(sprint.end) < today;
   if (!instance) return past ? 'Cannot add tasks to past sprints.' : null;
   if (sprintId === instance.sprint) return null;

@@ -1,7 +1,7 @@
 // Users of the board: password hashing (salted scrypt from node:crypto) and
 // the rules for usernames and passwords, shared by the commands and the demo user.
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import type { Store } from './db.ts';
+import { UniqueViolation, type Store } from './store.ts';
 
 /** Django's username rule: letters, digits and @/./+/-/_ only, up to 150 characters. */
 const USERNAME_PATTERN = /^[\w.@+-]{1,150}$/u;
@@ -63,19 +63,21 @@ export class UserError extends Error {
 export async function createUser(store: Store, user: { username: string; fullName?: string; password: string }): Promise<void> {
   const problem = usernameProblem(user.username);
   if (problem) throw new UserError(problem);
-  if (store.get('user', 'username', user.username)) throw new UserError('That username is already taken.');
+  const taken = new UserError('That username is already taken.');
+  // Asked first so that a taken name does not cost a password hash; the unique constraint has the last word.
+  if (await store.get('user', 'username', user.username)) throw taken;
   const password = await hashPassword(user.password);
-  await store.write(() => {
-    // Checked again inside the transaction: another process may have added it meanwhile.
-    if (store.get('user', 'username', user.username)) throw new UserError('That username is already taken.');
-    store.createUser({ username: user.username, fullName: user.fullName ?? '', password });
-  });
+  try {
+    await store.transaction((tx) => tx.createUser({ username: user.username, fullName: user.fullName ?? '', password }));
+  } catch (error) {
+    throw error instanceof UniqueViolation ? taken : error;
+  }
 }
 
 /** New password for an existing user; also revokes their API token (a password change signs them out). */
 export async function changePassword(store: Store, username: string, password: string): Promise<void> {
-  if (!store.get('user', 'username', username)) throw new UserError(`user '${username}' does not exist`);
+  if (!(await store.get('user', 'username', username))) throw new UserError(`user '${username}' does not exist`);
   const hash = await hashPassword(password);
-  const changed = await store.write(() => store.setPassword(username, hash));
+  const changed = await store.transaction((tx) => tx.setPassword(username, hash));
   if (!changed) throw new UserError(`user '${username}' does not exist`);
 }

@@ -64,6 +64,11 @@ export interface RealtimeStats {
 export interface Realtime {
   /** Handle the server's websocket upgrades (of /socket; others get 404). */
   attach(server: Server): void;
+  /**
+   * Ask every board to reconnect (1012), after events may have been lost (the
+   * event bus was down): reconnecting, a board refetches what it shows.
+   */
+  resync(reason: string): void;
   /** Say goodbye (1001) to every board and stop listening. */
   close(): Promise<void>;
   stats(): RealtimeStats;
@@ -167,6 +172,10 @@ export function createRealtime({ settings, log, pubsub, limits: overrides = {} }
     attach(server) {
       servers.add(server);
       server.on('upgrade', upgrade);
+    },
+    resync(reason) {
+      if (clients.size) log(`realtime: asking ${clients.size} board(s) to reconnect and catch up: ${reason}`);
+      for (const client of clients) client.socket.close(1012, 'Reconnect to catch up');
     },
     async close() {
       if (closed) return;

@@ -1,0 +1,57 @@
+// npm run import < board.json
+// Loads what `npm run export` wrote into an empty board (DATABASE_URL, or the
+// SQLite file at DATABASE_PATH), ids and password hashes included, in one
+// transaction: either everything is imported or nothing is.
+import { TABLES, type BoardData } from '../src/board/store.ts';
+import { CommandError, runCommand } from './command.ts';
+
+/** The file as BoardData, or a CommandError saying what is wrong with it. */
+function parseBoardData(text: string): BoardData {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new CommandError(`stdin is not JSON (${(error as Error).message}). Pipe in a file written by \`npm run export\`.`);
+  }
+  const object = data as Partial<BoardData> | null;
+  if (typeof object !== 'object' || object === null || object.format !== 'lightweight-board') {
+    throw new CommandError('stdin is JSON but not a board export (no "format": "lightweight-board"). Pipe in a file written by `npm run export`.');
+  }
+  if (object.version !== 1) throw new CommandError(`this export has version ${String(object.version)}; this app reads version 1. Import it with the version of the app that wrote it.`);
+  for (const table of TABLES) {
+    const rows = object[table];
+    if (!Array.isArray(rows)) throw new CommandError(`the export has no "${table}" list.`);
+    rows.forEach((row, i) => {
+      const ok = typeof row === 'object' && row !== null && !Array.isArray(row) && Object.values(row).every((v) => v === null || typeof v === 'string' || typeof v === 'number');
+      if (!ok) throw new CommandError(`${table}[${i}] is not an object of strings, numbers and nulls.`);
+    });
+  }
+  const nextIds = object.next_ids as Record<string, unknown> | undefined;
+  if (typeof nextIds !== 'object' || nextIds === null || !['users', 'sprints', 'tasks'].every((t) => Number.isSafeInteger(nextIds[t]))) {
+    throw new CommandError('the export has no "next_ids" with a whole number for users, sprints and tasks.');
+  }
+  return object as BoardData;
+}
+
+await runCommand(
+  'Usage: npm run import < board.json',
+  {},
+  async (_args, store) => {
+    if (process.stdin.isTTY) throw new CommandError('pipe the export in: npm run import < board.json');
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    const data = parseBoardData(Buffer.concat(chunks).toString('utf8'));
+    const existing = await store.tableCounts();
+    const held = TABLES.filter((table) => existing[table] > 0).map((table) => `${existing[table]} ${table}`);
+    if (held.length) {
+      throw new CommandError(`the board at ${store.location} is not empty (${held.join(', ')}). Import into a new, empty database, so that nothing is overwritten.`);
+    }
+    try {
+      await store.transaction((tx) => tx.importAll(data));
+    } catch (error) {
+      throw new CommandError(`nothing was imported: ${(error as Error).message}`);
+    }
+    console.log(`Imported ${data.users.length} users, ${data.sprints.length} sprints, ${data.tasks.length} tasks and ${data.tokens.length} tokens into ${store.engine} (${store.location}).`);
+  },
+  'nothing',
+);

@@ -1,0 +1,292 @@
+// The board on PostgreSQL (node-postgres), for several app processes sharing
+// one database. A pool of connections serves queries and transactions; one
+// more connection LISTENs for the commits of every process, so that each
+// process's caches forget what another one changed. Losing the server is
+// logged once, reported by health(), answered with 503, and recovered from
+// on its own.
+import pg from 'pg';
+import type { DependencyHealth } from '../health.ts';
+import { MIGRATIONS, tooNew } from './migrations.ts';
+import { columnOf, DatabaseUnavailable, MissingReference, Queries, StoreOpenError, UniqueViolation, type Dialect, type Executor, type SqlValue, type Store } from './store.ts';
+
+/** The channel every committed write notifies. */
+const CHANNEL = 'lightweight_board';
+/** Any constant: the advisory lock that lets one starting process migrate while the others wait. */
+const MIGRATION_LOCK = 7_262_022;
+const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock
+const ATTEMPTS = 3;
+const INT8 = 20;
+const DATE = 1082;
+
+// Ids as numbers (they are far below 2^53), dates as the YYYY-MM-DD text the API shows.
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === INT8) return (value: string) => Number(value);
+    if (oid === DATE) return (value: string) => value;
+    return pg.types.getTypeParser(oid, format);
+  }) as typeof pg.types.getTypeParser,
+};
+
+/** `?` placeholders as PostgreSQL's `$1, $2, ...` (our SQL has no `?` of its own). */
+const numbered = new Map<string, string>();
+function numberPlaceholders(sql: string): string {
+  let text = numbered.get(sql);
+  if (text === undefined) {
+    let n = 0;
+    text = sql.replace(/\?/g, () => `$${++n}`);
+    if (numbered.size > 1000) numbered.clear();
+    numbered.set(sql, text);
+  }
+  return text;
+}
+
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** Why the server cannot be used right now, or null if the error is about the query. */
+function unavailability(error: unknown): string | null {
+  const e = error as { code?: string; message?: string };
+  if (e.code && (CONNECTION_ERRORS.has(e.code) || e.code.startsWith('08') || e.code.startsWith('57P') || e.code === '53300')) {
+    return e.code === '53300' ? 'too many connections' : 'connection lost';
+  }
+  if (/Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection refused/i.test(e.message ?? '')) {
+    return 'cannot connect';
+  }
+  return null;
+}
+
+/** PostgreSQL's refusals as the store's typed errors. */
+function translate(error: unknown): unknown {
+  const e = error as { code?: string; table?: string; constraint?: string };
+  if (e.code === '23505' && e.table && e.constraint) {
+    // Constraints are named <table>_<column>_unique by the migrations.
+    const column = e.constraint.slice(e.table.length + 1).replace(/_unique$/, '');
+    const known = columnOf(e.table, column);
+    if (known) return new UniqueViolation(known.model, known.column);
+  }
+  if (e.code === '23503' && e.table && e.constraint) {
+    const column = e.constraint.slice(e.table.length + 1).replace(/_fkey$/, '');
+    return new MissingReference(columnOf(e.table, column)?.column ?? null);
+  }
+  const reason = unavailability(error);
+  return reason ? new DatabaseUnavailable(reason) : error;
+}
+
+class PostgresExecutor implements Executor {
+  constructor(readonly client: pg.Pool | pg.PoolClient) {}
+
+  async all(sql: string, params: SqlValue[]): Promise<Array<Record<string, unknown>>> {
+    try {
+      return (await this.client.query(numberPlaceholders(sql), params)).rows;
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  async run(sql: string, params: SqlValue[]): Promise<number> {
+    try {
+      return (await this.client.query(numberPlaceholders(sql), params)).rowCount ?? 0;
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+}
+
+const DIALECT: Dialect = {
+  lock: (model) => (model === 'task' ? ' FOR UPDATE OF t' : ' FOR UPDATE'),
+  nextIds: `SELECT t.name, coalesce(pg_sequence_last_value(pg_get_serial_sequence(t.name, 'id')::regclass) + 1, 1) AS next
+    FROM (VALUES ('users'), ('sprints'), ('tasks')) AS t (name)`,
+  setNextId: (table) => [`SELECT setval(pg_get_serial_sequence('${table}', 'id'), ?, false)`],
+};
+
+/** The server's address without credentials, for messages. */
+export function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+  } catch {
+    return 'the DATABASE_URL server';
+  }
+}
+
+class PostgresStore extends Queries implements Store {
+  readonly engine = 'postgresql' as const;
+  readonly location: string;
+  readonly #pool: pg.Pool;
+  readonly #url: string;
+  readonly #log: (line: string) => void;
+  #listener: pg.Client | null = null;
+  #listening = false;
+  #generation = 0;
+  #retryMs = 250;
+  #retryTimer: NodeJS.Timeout | null = null;
+  #down: string | null = null;
+  #closed = false;
+
+  constructor(pool: pg.Pool, url: string, log: (line: string) => void) {
+    super(new PostgresExecutor(pool), DIALECT);
+    this.#pool = pool;
+    this.#url = url;
+    this.location = describeUrl(url);
+    this.#log = log;
+    // An idle connection that breaks must not crash the process; the pool replaces it on demand.
+    pool.on('error', (error) => this.#lost(error));
+  }
+
+  /**
+   * Our commits move it at once; other processes' through their NOTIFY. While
+   * the LISTEN connection is down, other processes' writes would go unseen,
+   * so it moves on every call and caches keep nothing.
+   */
+  generation(): number {
+    return this.#listening ? this.#generation : ++this.#generation;
+  }
+
+  async transaction<T>(work: (tx: Queries) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      let client: pg.PoolClient;
+      try {
+        client = await this.#pool.connect();
+      } catch (error) {
+        this.#lost(error);
+        throw translate(error);
+      }
+      let broken: unknown = undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await work(new Queries(new PostgresExecutor(client), DIALECT));
+        await client.query(`SELECT pg_notify('${CHANNEL}', '')`);
+        await client.query('COMMIT');
+        this.#generation++;
+        this.#up();
+        return result;
+      } catch (error) {
+        if (unavailability(error) || error instanceof DatabaseUnavailable) {
+          broken = error;
+          this.#lost(error);
+        } else {
+          await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError));
+        }
+        const code = (error as { code?: string }).code;
+        if (!broken && code && RETRYABLE.has(code) && attempt < ATTEMPTS) continue;
+        throw translate(error);
+      } finally {
+        client.release(broken === undefined ? undefined : true);
+      }
+    }
+  }
+
+  async health(): Promise<DependencyHealth> {
+    try {
+      await this.#pool.query('SELECT 1');
+      this.#up();
+      return this.#listening ? { state: 'up' } : { state: 'up', detail: 'reconnecting to hear other processes\' writes' };
+    } catch (error) {
+      this.#lost(error);
+      return { state: 'down', detail: `${this.location}: ${(error as Error).message}` };
+    }
+  }
+
+  /** Log an outage once, when it starts. */
+  #lost(error: unknown): void {
+    if (this.#closed || this.#down !== null) return;
+    this.#down = (error as Error).message;
+    this.#log(`PostgreSQL at ${this.location} unreachable: ${this.#down}. Board requests answer 503 until it is back.`);
+  }
+
+  #up(): void {
+    if (this.#down === null) return;
+    this.#down = null;
+    this.#log(`PostgreSQL at ${this.location} is back.`);
+  }
+
+  async listen(): Promise<void> {
+    if (this.#closed) return;
+    const client = new pg.Client({ connectionString: this.#url, connectionTimeoutMillis: 3000 });
+    const retry = (error: unknown) => {
+      if (this.#listener !== client) return;
+      this.#listener = null;
+      this.#listening = false;
+      this.#lost(error);
+      client.removeAllListeners();
+      client.on('error', () => {});
+      void client.end().catch(() => {});
+      if (this.#closed) return;
+      this.#retryTimer = setTimeout(() => void this.listen(), this.#retryMs);
+      this.#retryTimer.unref();
+      this.#retryMs = Math.min(this.#retryMs * 2, 5000);
+    };
+    this.#listener = client;
+    client.on('error', retry);
+    client.on('end', () => retry(new Error('connection ended')));
+    client.on('notification', () => this.#generation++);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+      if (this.#listener !== client) return;
+      this.#listening = true;
+      this.#generation++; // what changed while we were not listening
+      this.#retryMs = 250;
+      this.#up();
+    } catch (error) {
+      retry(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    const listener = this.#listener;
+    this.#listener = null;
+    this.#listening = false;
+    await listener?.end().catch(() => {});
+    await this.#pool.end().catch(() => {});
+  }
+}
+
+/** Apply missing migrations, holding an advisory lock: processes starting together take turns, and only the first has work. */
+async function migrate(pool: pg.Pool, location: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY,
+      name text NOT NULL,
+      applied text NOT NULL DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))`);
+    const { rows } = await client.query('SELECT coalesce(max(version), 0)::integer AS version FROM schema_migrations');
+    const current = rows[0].version as number;
+    if (current > MIGRATIONS.length) throw new StoreOpenError(tooNew(location, current));
+    for (const [i, migration] of MIGRATIONS.entries()) {
+      if (i < current) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(migration.postgresql);
+        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [i + 1, migration.name]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
+    }
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+    client.release();
+  }
+}
+
+/** Connect to the board's PostgreSQL database and migrate it; a clear error if it cannot be reached. */
+export async function openPostgresStore(url: string, log: (line: string) => void): Promise<Store> {
+  const pool = new pg.Pool({ connectionString: url, types, max: 10, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000, application_name: 'lightweight' });
+  pool.on('error', () => {}); // until the store takes over: a failed start must not crash on a stray event
+  const location = describeUrl(url);
+  try {
+    await migrate(pool, location);
+  } catch (error) {
+    await pool.end().catch(() => {});
+    const reason = unavailability(error);
+    if (reason) throw new StoreOpenError(`Cannot reach PostgreSQL at ${location} (${(error as Error).message}). Check DATABASE_URL and that the server is running.`);
+    throw error;
+  }
+  const store = new PostgresStore(pool, url, log);
+  await store.listen();
+  return store;
+}

@@ -1,0 +1,425 @@
+// The board's storage: the only place with SQL (with migrations.ts). One set
+// of parameterised queries over two engines: SQLite, embedded and the
+// default (sqlite.ts), and PostgreSQL when DATABASE_URL is set (postgres.ts).
+// Everything above it speaks in models and logical column names. Races
+// (two sprints with one end date, a task added to a sprint being deleted,
+// two updates of one task) are decided by the database: constraints, row
+// locks and transactions, reported here as typed errors.
+import type { DependencyHealth } from '../health.ts';
+import { HttpError } from '../http.ts';
+import type { Settings } from '../settings.ts';
+
+export type ModelName = 'sprint' | 'task' | 'user';
+export type SqlValue = string | number | null;
+/** A stored object: logical column names to values, with the row's version counter. */
+export type Row = { id: number; version: number } & Record<string, unknown>;
+
+export interface Condition {
+  column: string;
+  op: '=' | '>=' | '<=' | 'is null' | 'is not null';
+  value?: SqlValue;
+}
+
+export interface ListQuery {
+  where: Condition[];
+  /** Every word must occur (case-insensitively) in at least one of the columns. */
+  search: { columns: string[]; words: string[] } | null;
+  orderBy: Array<{ column: string; descending: boolean }>;
+  limit: number;
+  offset: number;
+}
+
+/** What password authentication needs; never leaves the board's auth code. */
+export interface Credentials {
+  id: number;
+  username: string;
+  password: string;
+  is_active: number;
+}
+
+export interface TokenUser {
+  id: number;
+  username: string;
+  is_active: number;
+}
+
+/** The board's whole data, as `npm run export` writes it and `npm run import` reads it. */
+export interface BoardData {
+  format: 'lightweight-board';
+  version: 1;
+  users: Record<string, unknown>[];
+  sprints: Record<string, unknown>[];
+  tasks: Record<string, unknown>[];
+  tokens: Record<string, unknown>[];
+  /** The id each table would give its next row: deleted rows' ids are never handed out again, after a move too. */
+  next_ids: Record<IdTable, number>;
+}
+
+export type IdTable = 'users' | 'sprints' | 'tasks';
+const ID_TABLES: IdTable[] = ['users', 'sprints', 'tasks'];
+
+/** Tables in the order an import fills them (references first), with their columns. */
+export const TABLES = ['users', 'sprints', 'tasks', 'tokens'] as const;
+const TABLE_COLUMNS: Record<(typeof TABLES)[number], string[]> = {
+  users: ['id', 'username', 'full_name', 'is_active', 'password', 'date_joined', 'version'],
+  sprints: ['id', 'name', 'description', 'end', 'version'],
+  tasks: ['id', 'name', 'description', 'sprint_id', 'status', 'order', 'assigned_id', 'started', 'due', 'completed', 'version'],
+  tokens: ['key', 'user_id', 'created'],
+};
+
+/** The database cannot be opened: unreachable, or migrated by a newer version of the app. The message says what to do. */
+export class StoreOpenError extends Error {
+  override name = 'StoreOpenError';
+}
+
+/** A write the database refused because another row already holds the value. */
+export class UniqueViolation extends Error {
+  override name = 'UniqueViolation';
+  constructor(
+    readonly model: ModelName,
+    readonly column: string,
+  ) {
+    super(`another ${model} has this ${column}`);
+  }
+}
+
+/** A write naming a row that is gone (deleted meanwhile, perhaps by another process). */
+export class MissingReference extends Error {
+  override name = 'MissingReference';
+  constructor(readonly column: string | null) {
+    super(`the row ${column ?? 'a reference'} names does not exist`);
+  }
+}
+
+/** The database cannot be reached or is busy: the request may succeed if tried again. */
+export class DatabaseUnavailable extends HttpError {
+  constructor(reason: string) {
+    super(503, `The board's database is unavailable right now (${reason}). Try again in a moment.`, { 'Retry-After': '5' });
+  }
+}
+
+interface ModelTable {
+  table: string;
+  from: string;
+  /** What `FOR UPDATE OF` names to lock this model's row (PostgreSQL). */
+  lockTarget: string;
+  /** Logical column → SQL expression over `from`: what rows carry and queries may name. */
+  columns: Record<string, string>;
+  /** Logical column → column of `table` that writes may set. */
+  writable: Record<string, string>;
+  /** Rows of other models that deleting one of these changes (through the schema's triggers). */
+  dependents: Array<{ model: ModelName; column: string }>;
+}
+
+const MODELS: Record<ModelName, ModelTable> = {
+  sprint: {
+    table: 'sprints',
+    from: 'sprints',
+    lockTarget: 'sprints',
+    columns: { id: 'id', name: 'name', description: 'description', end: '"end"', version: 'version' },
+    writable: { name: 'name', description: 'description', end: '"end"' },
+    dependents: [{ model: 'task', column: 'sprint_id' }],
+  },
+  task: {
+    table: 'tasks',
+    from: 'tasks t LEFT JOIN users u ON u.id = t.assigned_id',
+    lockTarget: 't',
+    columns: {
+      id: 't.id',
+      name: 't.name',
+      description: 't.description',
+      sprint: 't.sprint_id',
+      status: 't.status',
+      order: 't."order"',
+      assigned: 't.assigned_id',
+      assigned_username: 'u.username',
+      started: 't.started',
+      due: 't.due',
+      completed: 't.completed',
+      version: 't.version',
+    },
+    writable: {
+      name: 'name',
+      description: 'description',
+      sprint: 'sprint_id',
+      status: 'status',
+      order: '"order"',
+      assigned: 'assigned_id',
+      started: 'started',
+      due: 'due',
+      completed: 'completed',
+    },
+    dependents: [],
+  },
+  user: {
+    table: 'users',
+    from: 'users',
+    lockTarget: 'users',
+    // Never the password: rows go to the HTTP layer.
+    columns: { id: 'id', username: 'username', full_name: 'full_name', is_active: 'is_active', version: 'version' },
+    writable: {},
+    dependents: [{ model: 'task', column: 'assigned_id' }],
+  },
+};
+
+/** Columns holding ids: a value that is not a whole number in range names no row. */
+const ID_COLUMNS = new Set(['id', 'sprint', 'assigned']);
+const MAX_ID = 2 ** 53 - 1;
+
+/** The model and logical column behind a table's column, for reporting constraint violations. */
+export function columnOf(table: string, column: string): { model: ModelName; column: string } | null {
+  for (const [model, spec] of Object.entries(MODELS) as Array<[ModelName, ModelTable]>) {
+    if (spec.table !== table) continue;
+    if (column === 'username' && model === 'user') return { model, column };
+    for (const [logical, physical] of Object.entries(spec.writable)) if (physical.replaceAll('"', '') === column) return { model, column: logical };
+  }
+  return null;
+}
+
+/** How a transaction or connection runs SQL written with `?` placeholders. */
+export interface Executor {
+  all(sql: string, params: SqlValue[]): Promise<Array<Record<string, unknown>>>;
+  /** Rows changed. */
+  run(sql: string, params: SqlValue[]): Promise<number>;
+}
+
+export interface Dialect {
+  /** Appended to a single-row select that the transaction will change: the row stays ours until commit. */
+  lock(model: ModelName): string;
+  /** Rows of (name, next): the id each table of ID_TABLES would give its next row. */
+  nextIds: string;
+  /** Statements that make `table` give `?` (the one parameter) as its next id. */
+  setNextId(table: IdTable): string[];
+}
+
+/** The board's queries, the same for both engines. */
+export class Queries {
+  constructor(
+    protected readonly db: Executor,
+    protected readonly dialect: Dialect,
+  ) {}
+
+  #expression(model: ModelName, column: string): string {
+    const expression = MODELS[model].columns[column];
+    if (!expression) throw new Error(`${model} has no column "${column}"`);
+    return expression;
+  }
+
+  #select(model: ModelName): string {
+    const columns = Object.entries(MODELS[model].columns).map(([name, expression]) => `${expression} AS "${name}"`);
+    return `SELECT ${columns.join(', ')} FROM ${MODELS[model].from}`;
+  }
+
+  /**
+   * False for a value no row can hold: an id that is not a whole number, or
+   * too large for any engine; text with a NUL character, which PostgreSQL
+   * cannot even compare (and the API never stores).
+   */
+  #comparable(column: string, value: SqlValue | undefined): boolean {
+    if (typeof value === 'string' && value.includes('\0')) return false;
+    if (!ID_COLUMNS.has(column) || value === null || value === undefined) return true;
+    const n = Number(value);
+    return Number.isSafeInteger(n) && Math.abs(n) <= MAX_ID;
+  }
+
+  #where(model: ModelName, query: Pick<ListQuery, 'where' | 'search'>): { sql: string; params: SqlValue[] } | null {
+    const clauses: string[] = [];
+    const params: SqlValue[] = [];
+    for (const condition of query.where) {
+      const expression = this.#expression(model, condition.column);
+      if (condition.op === 'is null' || condition.op === 'is not null') {
+        clauses.push(`${expression} ${condition.op === 'is null' ? 'IS NULL' : 'IS NOT NULL'}`);
+      } else {
+        if (!this.#comparable(condition.column, condition.value)) return null;
+        clauses.push(`${expression} ${condition.op} ?`);
+        params.push(condition.value ?? null);
+      }
+    }
+    if (query.search) {
+      const expressions = query.search.columns.map((column) => this.#expression(model, column));
+      for (const word of query.search.words) {
+        clauses.push(`(${expressions.map((e) => `icontains(${e}, ?)`).join(' OR ')})`);
+        params.push(...expressions.map(() => word.toLowerCase()));
+      }
+    }
+    return { sql: clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '', params };
+  }
+
+  async list(model: ModelName, query: ListQuery): Promise<Row[]> {
+    const where = this.#where(model, query);
+    if (!where) return [];
+    // Spelled out so both engines agree: SQLite's own default puts nulls first, PostgreSQL's last.
+    const order = [...query.orderBy, { column: 'id', descending: false }]
+      .map(({ column, descending }) => `${this.#expression(model, column)}${descending ? ' DESC NULLS LAST' : ' NULLS FIRST'}`)
+      .join(', ');
+    const sql = `${this.#select(model)}${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`;
+    return (await this.db.all(sql, [...where.params, query.limit, query.offset])) as Row[];
+  }
+
+  async count(model: ModelName, query: Pick<ListQuery, 'where' | 'search'>): Promise<number> {
+    const where = this.#where(model, query);
+    if (!where) return 0;
+    const rows = await this.db.all(`SELECT count(*) AS n FROM ${MODELS[model].from}${where.sql}`, where.params);
+    return Number(rows[0]!.n);
+  }
+
+  /** The one object whose `column` equals `value`, if any; `lock` keeps it from changing until the transaction ends. */
+  async get(model: ModelName, column: string, value: SqlValue, options: { lock?: boolean } = {}): Promise<Row | undefined> {
+    if (!this.#comparable(column, value)) return undefined;
+    const sql = `${this.#select(model)} WHERE ${this.#expression(model, column)} = ?${options.lock ? this.dialect.lock(model) : ''}`;
+    return (await this.db.all(sql, [value]))[0] as Row | undefined;
+  }
+
+  #assignments(model: ModelName, values: Record<string, SqlValue>): Array<[string, SqlValue]> {
+    return Object.entries(values).map(([column, value]) => {
+      const target = MODELS[model].writable[column];
+      if (!target) throw new Error(`${model}.${column} is not writable`);
+      return [target, value];
+    });
+  }
+
+  async insert(model: ModelName, values: Record<string, SqlValue>): Promise<Row> {
+    const assignments = this.#assignments(model, values);
+    const sql = assignments.length
+      ? `INSERT INTO ${MODELS[model].table} (${assignments.map(([c]) => c).join(', ')}) VALUES (${assignments.map(() => '?').join(', ')}) RETURNING id`
+      : `INSERT INTO ${MODELS[model].table} DEFAULT VALUES RETURNING id`;
+    const [inserted] = await this.db.all(sql, assignments.map(([, v]) => v));
+    return (await this.get(model, 'id', Number(inserted!.id)))!;
+  }
+
+  /** Sets the values and bumps the row's version; the updated row, or undefined if it is gone. */
+  async update(model: ModelName, id: number, values: Record<string, SqlValue>): Promise<Row | undefined> {
+    const assignments = this.#assignments(model, values);
+    const sets = [...assignments.map(([c]) => `${c} = ?`), 'version = version + 1'];
+    await this.db.run(`UPDATE ${MODELS[model].table} SET ${sets.join(', ')} WHERE id = ?`, [...assignments.map(([, v]) => v), id]);
+    return this.get(model, 'id', id);
+  }
+
+  /** Deletes the object; returns the other objects the deletion changed (tasks moved to the backlog, unassigned). */
+  async delete(model: ModelName, id: number): Promise<Array<{ model: ModelName; id: number }>> {
+    const changed: Array<{ model: ModelName; id: number }> = [];
+    for (const dependent of MODELS[model].dependents) {
+      const rows = await this.db.all(`SELECT id FROM ${MODELS[dependent.model].table} WHERE ${dependent.column} = ? ORDER BY id`, [id]);
+      changed.push(...rows.map((row) => ({ model: dependent.model, id: Number(row.id) })));
+    }
+    await this.db.run(`DELETE FROM ${MODELS[model].table} WHERE id = ?`, [id]);
+    return changed;
+  }
+
+  // Users and tokens: the authentication side, which the generic model API does not expose.
+
+  async countUsers(): Promise<number> {
+    return Number((await this.db.all('SELECT count(*) AS n FROM users', []))[0]!.n);
+  }
+
+  /** Throws UniqueViolation when the username is taken. */
+  async createUser(user: { username: string; fullName: string; password: string }): Promise<Row> {
+    await this.db.run('INSERT INTO users (username, full_name, password) VALUES (?, ?, ?)', [user.username, user.fullName, user.password]);
+    return (await this.get('user', 'username', user.username))!;
+  }
+
+  /** Replaces the password hash and revokes the user's token; false if there is no such user. Call within a transaction. */
+  async setPassword(username: string, password: string): Promise<boolean> {
+    const changes = await this.db.run('UPDATE users SET password = ?, version = version + 1 WHERE username = ?', [password, username]);
+    if (changes) await this.db.run('DELETE FROM tokens WHERE user_id = (SELECT id FROM users WHERE username = ?)', [username]);
+    return changes > 0;
+  }
+
+  /** The rows the deletion changed, or null if there is no such user. Call within a transaction. */
+  async deleteUser(username: string): Promise<Array<{ model: ModelName; id: number }> | null> {
+    const user = await this.get('user', 'username', username, { lock: true });
+    return user ? this.delete('user', user.id) : null;
+  }
+
+  async credentialsByUsername(username: string): Promise<Credentials | undefined> {
+    if (username.includes('\0')) return undefined;
+    return (await this.db.all('SELECT id, username, password, is_active FROM users WHERE username = ?', [username]))[0] as Credentials | undefined;
+  }
+
+  async credentialsById(id: number): Promise<Credentials | undefined> {
+    return (await this.db.all('SELECT id, username, password, is_active FROM users WHERE id = ?', [id]))[0] as Credentials | undefined;
+  }
+
+  async userByToken(key: string): Promise<TokenUser | undefined> {
+    const sql = 'SELECT u.id, u.username, u.is_active FROM tokens k JOIN users u ON u.id = k.user_id WHERE k.key = ?';
+    return (await this.db.all(sql, [key]))[0] as TokenUser | undefined;
+  }
+
+  /** The user's token, created with `newKey()` if they have none. */
+  async tokenFor(userId: number, newKey: () => string): Promise<string> {
+    await this.db.run('INSERT INTO tokens (key, user_id) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING', [newKey(), userId]);
+    return String((await this.db.all('SELECT key FROM tokens WHERE user_id = ?', [userId]))[0]!.key);
+  }
+
+  async deleteToken(userId: number): Promise<boolean> {
+    return (await this.db.run('DELETE FROM tokens WHERE user_id = ?', [userId])) > 0;
+  }
+
+  // The whole board, for `npm run export` and `npm run import`.
+
+  async exportAll(): Promise<BoardData> {
+    const data: BoardData = { format: 'lightweight-board', version: 1, users: [], sprints: [], tasks: [], tokens: [], next_ids: { users: 1, sprints: 1, tasks: 1 } };
+    for (const table of TABLES) {
+      const columns = TABLE_COLUMNS[table].map((c) => `"${c}"`).join(', ');
+      data[table] = await this.db.all(`SELECT ${columns} FROM ${table} ORDER BY ${table === 'tokens' ? 'user_id' : 'id'}`, []);
+    }
+    for (const row of await this.db.all(this.dialect.nextIds, [])) {
+      if (ID_TABLES.includes(row.name as IdTable)) data.next_ids[row.name as IdTable] = Number(row.next);
+    }
+    return data;
+  }
+
+  /** How many rows each table holds. */
+  async tableCounts(): Promise<Record<(typeof TABLES)[number], number>> {
+    const counts = {} as Record<(typeof TABLES)[number], number>;
+    for (const table of TABLES) counts[table] = Number((await this.db.all(`SELECT count(*) AS n FROM ${table}`, []))[0]!.n);
+    return counts;
+  }
+
+  /** Inserts every row as it is, ids included. Call within a transaction, on an empty board. */
+  async importAll(data: BoardData): Promise<void> {
+    for (const table of TABLES) {
+      for (const row of data[table]) {
+        const columns = Object.keys(row);
+        const unknown = columns.find((c) => !TABLE_COLUMNS[table].includes(c));
+        if (unknown !== undefined) throw new Error(`${table} has no column "${unknown.slice(0, 40)}"`);
+        const sql = `INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+        await this.db.run(sql, columns.map((c) => row[c] as SqlValue));
+      }
+    }
+    for (const table of ID_TABLES) {
+      const largest = Math.max(0, ...data[table].map((row) => Number(row.id)));
+      const next = Math.max(largest + 1, Number(data.next_ids?.[table]) || 1);
+      for (const sql of this.dialect.setNextId(table)) await this.db.run(sql, sql.includes('?') ? [next] : []);
+    }
+  }
+}
+
+/** What the app holds: the queries, plus transactions, a change counter for caches, health and shutdown. */
+export interface Store extends Queries {
+  readonly engine: 'sqlite' | 'postgresql';
+  /** Where the data lives, for messages (never with a password). */
+  readonly location: string;
+  /**
+   * A number that changes whenever the data may have: at once after our own
+   * commits, and soon after another process's. Caches key on it.
+   */
+  generation(): number;
+  /**
+   * Run `work` in a transaction, committed (and durable) when the promise
+   * resolves; any error rolls it back. `work` must use the `tx` it is given.
+   */
+  transaction<T>(work: (tx: Queries) => Promise<T>): Promise<T>;
+  health(): Promise<DependencyHealth>;
+  close(): Promise<void>;
+}
+
+/** The board's store as the settings choose: PostgreSQL with DATABASE_URL, else the SQLite file. Migrated before it is returned. */
+export async function openStore(settings: Pick<Settings, 'databaseUrl' | 'databasePath'>, log: (line: string) => void = () => {}): Promise<Store> {
+  if (settings.databaseUrl) {
+    const { openPostgresStore } = await import('./postgres.ts');
+    return openPostgresStore(settings.databaseUrl, log);
+  }
+  const { openSqliteStore } = await import('./sqlite.ts');
+  return openSqliteStore(settings.databasePath);
+}

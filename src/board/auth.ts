@@ -47,7 +47,7 @@ class VerifiedCredentials {
     const entry = this.#entries.get(fingerprint);
     if (!entry || entry.expires <= Date.now()) return null;
     const generation = store.generation();
-    if (entry.generation === generation) return entry.user;
+    if (entry.generation === generation && store.generationIsExact) return entry.user;
     const user = await store.credentialsById(entry.user.id);
     if (user && user.is_active && user.password === entry.user.password) {
       entry.generation = generation;
@@ -100,7 +100,7 @@ export class Auth {
   readonly #failures: FailureCounter;
   readonly #verified = new VerifiedCredentials();
   readonly #pending = new Map<string, Promise<Credentials | null>>();
-  /** Token → user, valid for one store generation: a revoked token or a deactivated user is seen at once. */
+  /** Token → user, valid for one store generation where that is exact (see Store.generationIsExact): a revoked token or a deactivated user is seen at once. */
   readonly #tokens = new Map<string, { generation: number; user: TokenUser | undefined }>();
 
   constructor(store: Store, settings: Settings, failures: FailureCounter) {
@@ -193,6 +193,7 @@ export class Auth {
   }
 
   async #userByToken(key: string): Promise<TokenUser | undefined> {
+    if (!this.#store.generationIsExact) return this.#store.userByToken(key);
     const generation = this.#store.generation();
     const known = this.#tokens.get(key);
     if (known && known.generation === generation) return known.user;

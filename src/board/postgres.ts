@@ -27,17 +27,25 @@ const types = {
   }) as typeof pg.types.getTypeParser,
 };
 
-/** `?` placeholders as PostgreSQL's `$1, $2, ...` (our SQL has no `?` of its own). */
-const numbered = new Map<string, string>();
-function numberPlaceholders(sql: string): string {
-  let text = numbered.get(sql);
-  if (text === undefined) {
+/**
+ * Our SQL as a named prepared statement, with PostgreSQL's `$1, $2, ...` for
+ * `?` (our SQL has no `?` of its own): each connection parses and plans a
+ * query once, then only binds values. Clients can vary list queries without
+ * end (orderings, filters, search words), and a connection keeps what it
+ * prepared, so only the first few hundred texts get a name.
+ */
+const MAX_PREPARED = 300;
+const prepared = new Map<string, { name?: string; text: string }>();
+function statement(sql: string): { name?: string; text: string } {
+  let found = prepared.get(sql);
+  if (found === undefined) {
     let n = 0;
-    text = sql.replace(/\?/g, () => `$${++n}`);
-    if (numbered.size > 1000) numbered.clear();
-    numbered.set(sql, text);
+    const text = sql.replace(/\?/g, () => `$${++n}`);
+    if (prepared.size >= MAX_PREPARED) return { text };
+    found = { name: `lw${prepared.size}`, text };
+    prepared.set(sql, found);
   }
-  return text;
+  return found;
 }
 
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
@@ -76,7 +84,7 @@ class PostgresExecutor implements Executor {
 
   async all(sql: string, params: SqlValue[]): Promise<Array<Record<string, unknown>>> {
     try {
-      return (await this.client.query(numberPlaceholders(sql), params)).rows;
+      return (await this.client.query({ ...statement(sql), values: params })).rows;
     } catch (error) {
       throw translate(error);
     }
@@ -84,7 +92,7 @@ class PostgresExecutor implements Executor {
 
   async run(sql: string, params: SqlValue[]): Promise<number> {
     try {
-      return (await this.client.query(numberPlaceholders(sql), params)).rowCount ?? 0;
+      return (await this.client.query({ ...statement(sql), values: params })).rowCount ?? 0;
     } catch (error) {
       throw translate(error);
     }
@@ -110,6 +118,7 @@ export function describeUrl(url: string): string {
 
 class PostgresStore extends Queries implements Store {
   readonly engine = 'postgresql' as const;
+  readonly generationIsExact = false;
   readonly location: string;
   readonly #pool: pg.Pool;
   readonly #url: string;
@@ -154,8 +163,8 @@ class PostgresStore extends Queries implements Store {
       try {
         await client.query('BEGIN');
         const result = await work(new Queries(new PostgresExecutor(client), DIALECT));
-        await client.query(`SELECT pg_notify('${CHANNEL}', '')`);
-        await client.query('COMMIT');
+        // One round trip: the notification is delivered when (and only if) the commit succeeds.
+        await client.query(`SELECT pg_notify('${CHANNEL}', ''); COMMIT`);
         this.#generation++;
         this.#up();
         return result;

@@ -58,6 +58,7 @@ type Job = { work: (tx: Queries) => Promise<unknown>; resolve: (value: unknown) 
 
 class SqliteStore extends Queries implements Store {
   readonly engine = 'sqlite' as const;
+  readonly generationIsExact = true;
   readonly location: string;
   readonly #db: Database.Database;
   #walFd: number | null = null;

@@ -406,6 +406,14 @@ export interface Store extends Queries {
    */
   generation(): number;
   /**
+   * True when generation() has moved for every commit, any process's, made
+   * before the call (SQLite asks the file); false when other processes'
+   * commits arrive a moment later (PostgreSQL's notifications). Credentials
+   * are re-read on every request when it is false: a revoked token or a
+   * changed password must stop working at once, everywhere.
+   */
+  readonly generationIsExact: boolean;
+  /**
    * Run `work` in a transaction, committed (and durable) when the promise
    * resolves; any error rolls it back. `work` must use the `tx` it is given.
    */

@@ -11,6 +11,7 @@ import { Hono } from 'hono';
 import { allowedHosts, createLog, errorHandler, notFound, requestLog, securityHeaders } from './src/http.ts';
 import { loadSettings, SettingsError, type Settings } from './src/settings.ts';
 import { staticFiles } from './src/static.ts';
+import { StoreOpenError } from './src/board/store.ts';
 import { health, type Dependency } from './src/health.ts';
 import type { PartContext } from './src/part.ts';
 
@@ -100,7 +101,15 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     process.exit(2);
   }
   const log = createLog();
-  const lightweight = await createApp(settings, log);
+  let lightweight: Lightweight;
+  try {
+    lightweight = await createApp(settings, log);
+  } catch (err) {
+    // An unreachable or too-new database: the message says what to do; a stack trace would only hide it.
+    if (!(err instanceof StoreOpenError)) throw err;
+    console.error(`Cannot start: ${err.message}`);
+    process.exit(1);
+  }
   const server = serve({ fetch: lightweight.app.fetch, port: settings.port, hostname: settings.host }) as Server;
   lightweight.attach(server);
   server.on('error', (err: NodeJS.ErrnoException) => {

@@ -128,6 +128,7 @@ describe('URLs', () => {
       const reply = await call('GET', url);
       assert.equal(reply.status, 404, url);
       assert.deepEqual(reply.body, { detail: 'Not found.' });
+      assert.equal(reply.headers.get('vary'), 'Accept, Authorization', `${url}: HTML or JSON by Accept, so caches must tell them apart`);
     }
     assert.equal((await call('DELETE', '/api/tasks/999999/')).status, 404);
   });

@@ -171,6 +171,15 @@ describe('the process', () => {
     assert.match(text(), /Configuration error: SECRET_KEY is required when DEBUG is off/);
   });
 
+  it('refuses to start when the board database cannot be reached, saying what to check', async () => {
+    const child = run({ DATABASE_URL: 'postgres://board:secret@127.0.0.1:1/board' });
+    const text = output(child);
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    assert.equal(code, 1);
+    assert.match(text(), /^Cannot start: Cannot reach PostgreSQL at 127\.0\.0\.1:1\/board \(.+\)\. Check DATABASE_URL and that the server is running\.\n$/);
+    assert.doesNotMatch(text(), /secret/);
+  });
+
   const listeningPort = (text: () => string, child: ReturnType<typeof run>) =>
     new Promise<number>((resolve, reject) => {
       const timer = setInterval(() => {

@@ -119,7 +119,8 @@ export async function createBoard({ settings, log }: PartContext): Promise<Board
     route(api, `/${resource.name}/:key{${resource.lookup.pattern}}`, endpoint(deps, views.detail));
   }
 
-  api.all('/*', (c) => errorResponse(c, 404, 'Not found.'));
+  // Answered as HTML or JSON by Accept, so caches must keep the two apart, as for every other API response.
+  api.all('/*', (c) => errorResponse(c, 404, 'Not found.', { headers: { Vary: 'Accept, Authorization' } }));
 
   return {
     api,

@@ -4,7 +4,7 @@
 // its own allowance. A login never fails or waits long because Redis is
 // down: each process then counts on its own until Redis is back.
 import { Redis } from 'ioredis';
-import { quit, redisAddress, redisOptions, redisReason } from '../realtime/redis-pubsub.ts';
+import { quit, redisAddress, redisOptions, redisReason } from '../redis.ts';
 
 export interface FailureCounter {
   /** Seconds until `key` may try again (0 if it may now), given at most `limit` failures per window. */

@@ -4,8 +4,9 @@
 // process sees the same order. While Redis is unreachable the process keeps
 // working on its own (its messages reach its own boards only) and reconnects
 // forever; onRecovered tells the boards to catch up on what they missed.
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
 import type { DependencyHealth } from '../health.ts';
+import { quit, redisAddress, redisOptions, redisReason } from '../redis.ts';
 import type { PubSub } from './pubsub.ts';
 
 export interface RedisPubSub extends PubSub {
@@ -16,48 +17,10 @@ export interface RedisPubSub extends PubSub {
 
 type Listener = (message: string) => void;
 
-const MAX_RETRY_DELAY_MS = 2000;
 // Publishes awaiting Redis's reply; past this, Redis is too slow to wait for.
 const MAX_IN_FLIGHT = 1000;
 // A publish unanswered for this long means a Redis that hangs (paused, or the network cut without a reset).
 const PUBLISH_TIMEOUT_MS = 2000;
-const QUIT_TIMEOUT_MS = 1000;
-
-/** Connection options shared by everything that talks to Redis: reconnect forever, never queue while offline. */
-export function redisOptions(): RedisOptions {
-  return {
-    retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RETRY_DELAY_MS),
-    enableOfflineQueue: false,
-    // Commands in flight when the connection drops fail at once rather than being replayed, late, after it is back.
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    connectTimeout: 5000,
-    // How long a closing connection may take to say goodbye; a dead one would otherwise keep the process up for 2 s.
-    disconnectTimeout: 200,
-  };
-}
-
-/** `host:port` of a Redis URL, for log lines: never its password. */
-export function redisAddress(url: string): string {
-  try {
-    const { hostname, port } = new URL(url);
-    return `${hostname || 'localhost'}:${port || 6379}`;
-  } catch {
-    return 'the configured address';
-  }
-}
-
-/** An error's message without the URL's password, in case a library ever echoes it. */
-export function redisReason(error: unknown, url: string): string {
-  let reason = error instanceof Error ? error.message : String(error);
-  try {
-    const password = decodeURIComponent(new URL(url).password);
-    if (password) reason = reason.replaceAll(password, '***');
-  } catch {
-    // Not a URL: nothing of it can be in the message either.
-  }
-  return reason || 'connection lost';
-}
 
 function callEach<T extends unknown[]>(listeners: Iterable<(...args: T) => void>, ...args: T): void {
   for (const listener of listeners) {
@@ -195,16 +158,4 @@ export function createRedisPubSub(url: string, log: (line: string) => void): Red
       await Promise.all([publisher, subscriber].map(quit));
     },
   };
-}
-
-/** QUIT when connected (so Redis sees a clean goodbye), and stop reconnecting either way. */
-export async function quit(connection: Redis): Promise<void> {
-  if (connection.status === 'ready') {
-    const ended = new Promise<void>((resolve) => connection.once('end', resolve));
-    connection.quit().catch(() => connection.disconnect());
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, QUIT_TIMEOUT_MS)))]);
-    clearTimeout(timer);
-  }
-  if (connection.status !== 'end') connection.disconnect();
 }

@@ -8,7 +8,7 @@ await runCommand(
   'Usage: npm run --silent export > board.json',
   {},
   async (_args, store) => {
-    const data = await store.exportAll();
+    const data = await store.transaction((tx) => tx.exportAll(), { readOnly: true });
     await new Promise<void>((resolve, reject) => process.stdout.write(`${JSON.stringify(data, null, 1)}\n`, (error) => (error ? reject(error) : resolve())));
     const counts = `${data.users.length} users, ${data.sprints.length} sprints, ${data.tasks.length} tasks, ${data.tokens.length} tokens`;
     console.error(`Exported ${counts} from ${store.engine} (${store.location}).`);

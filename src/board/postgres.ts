@@ -150,7 +150,7 @@ class PostgresStore extends Queries implements Store {
     return this.#listening ? this.#generation : ++this.#generation;
   }
 
-  async transaction<T>(work: (tx: Queries) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (tx: Queries) => Promise<T>, { readOnly = false } = {}): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let client: pg.PoolClient;
       try {
@@ -161,8 +161,12 @@ class PostgresStore extends Queries implements Store {
       }
       let broken: unknown = undefined;
       try {
-        await client.query('BEGIN');
+        await client.query(readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
         const result = await work(new Queries(new PostgresExecutor(client), DIALECT));
+        if (readOnly) {
+          await client.query('COMMIT');
+          return result;
+        }
         // One round trip: the notification is delivered when (and only if) the commit succeeds.
         await client.query(`SELECT pg_notify('${CHANNEL}', ''); COMMIT`);
         this.#generation++;

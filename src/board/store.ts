@@ -416,8 +416,10 @@ export interface Store extends Queries {
   /**
    * Run `work` in a transaction, committed (and durable) when the promise
    * resolves; any error rolls it back. `work` must use the `tx` it is given.
+   * `readOnly` work sees one consistent snapshot throughout (an export
+   * while others write) and may not write.
    */
-  transaction<T>(work: (tx: Queries) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: Queries) => Promise<T>, options?: { readOnly?: boolean }): Promise<T>;
   health(): Promise<DependencyHealth>;
   close(): Promise<void>;
 }

@@ -18,6 +18,7 @@ import { decodeEntities, htmlUrls, transformHtml, transformSrcset } from '../src
 import { previewRoutes } from '../src/build/preview.ts';
 import { silentProgress } from '../src/build/report.ts';
 import { buildSite, type SiteOptions } from '../src/build/site.ts';
+import { APP_ORIGIN, createResolver, resolveInternal } from '../src/build/urls.ts';
 import { findStaticFile } from '../src/static.ts';
 import { tempDir } from './helpers.ts';
 
@@ -85,6 +86,16 @@ describe('finding URLs in HTML and CSS', () => {
 
   test('character references', () => {
     assert.equal(decodeEntities('/a?x=1&amp;y=&#50;&#x33;&unknown;'), '/a?x=1&y=23&unknown;');
+  });
+
+  test('a build\'s resolver remembers references from the root, and resolves every reference as resolveInternal does', () => {
+    const siteOrigin = 'https://example.com';
+    const resolve = createResolver(siteOrigin);
+    const references = ['/pricing/', ' /a/?q=1#top', '//localhost/b/', '//evil.example/', '/\\evil.example/', 'c/', '../d/', '?page=2', '#top', 'https://example.com/e/', 'mailto:x@example.com'];
+    for (const base of [`${APP_ORIGIN}/`, `${APP_ORIGIN}/docs/intro/`, `${APP_ORIGIN}/docs/intro/`]) {
+      for (const reference of references) assert.deepEqual(resolve(reference, base), resolveInternal(reference, base, siteOrigin), `${reference} on ${base}`);
+    }
+    assert.equal(resolve('/pricing/', `${APP_ORIGIN}/x/`), resolve('/pricing/', `${APP_ORIGIN}/y/`), 'the same object, resolved once');
   });
 });
 

@@ -7,7 +7,7 @@ import { cssUrls } from './css.ts';
 import { BuildError } from './errors.ts';
 import { htmlUrls } from './html.ts';
 import { limit } from './limit.ts';
-import { APP_ORIGIN, fileOfUrl, resolveInternal, urlOfFile } from './urls.ts';
+import { APP_ORIGIN, createResolver, fileOfUrl, urlOfFile } from './urls.ts';
 
 /** Enough places to show per broken URL; a URL on every page needs no thousand lines. */
 const REFERRERS_KEPT = 20;
@@ -33,12 +33,13 @@ export interface LinkCheck {
 export function createLinkCheck(dir: string, siteOrigin?: string): LinkCheck {
   /** Referenced URL paths (and keys, for explain), with where they are referenced. */
   const targets = new Map<string, { key: string; referrers: Reference[] }>();
+  const resolve = createResolver(siteOrigin);
   return {
     add(file, text) {
       const page = urlOfFile(file);
       const urls = file.endsWith('.css') ? cssUrls(text) : htmlUrls(text);
       for (const url of urls) {
-        const target = resolveInternal(url, APP_ORIGIN + page, siteOrigin);
+        const target = resolve(url, APP_ORIGIN + page);
         if (!target) continue;
         const pathname = new URL(target.key, APP_ORIGIN).pathname;
         let entry = targets.get(pathname);

@@ -20,7 +20,7 @@ import { generatedFile, pageFile, type NameFile } from './names.ts';
 import type { Output } from './output.ts';
 import type { Progress } from './report.ts';
 import { safeSegments } from '../safe-path.ts';
-import { APP_ORIGIN, appUrl, isStaticPath, resolveInternal, urlOfFile } from './urls.ts';
+import { APP_ORIGIN, appUrl, createResolver, isStaticPath, urlOfFile } from './urls.ts';
 
 /** What the crawl learned about one URL (by key). */
 export type Outcome =
@@ -101,6 +101,7 @@ export function createCrawl({ fetch, locate, output, check, progress, siteOrigin
   const known = new Map<string, Deferred>();
   const final = new Map<string, Deferred>();
   const counts = { pages: 0, assets: 0, images: 0 };
+  const resolve = createResolver(siteOrigin);
   let written = 0;
   /** Output files already taken, by the key that took them. */
   const claimed = new Map<string, string>();
@@ -155,7 +156,7 @@ export function createCrawl({ fetch, locate, output, check, progress, siteOrigin
 
   /** A reference as it must read in the built site. */
   const rewrite = (reference: string, base: string): string => {
-    const target = resolveInternal(reference, base, siteOrigin);
+    const target = resolve(reference, base);
     if (!target) return reference;
     const outcome = outcomeOf(target.key);
     if (outcome.kind === 'external') return outcome.location.includes('#') ? outcome.location : outcome.location + target.hash;
@@ -169,7 +170,7 @@ export function createCrawl({ fetch, locate, output, check, progress, siteOrigin
   const follow = (urls: string[], base: string): string[] => {
     const keys: string[] = [];
     for (const url of urls) {
-      const target = resolveInternal(url, base, siteOrigin);
+      const target = resolve(url, base);
       if (!target) continue;
       visit(target.key);
       keys.push(target.key);
@@ -269,7 +270,7 @@ export function createCrawl({ fetch, locate, output, check, progress, siteOrigin
     const base = appUrl(key);
     const location = response.headers.get('location');
     if (REDIRECTS.has(response.status) && location) {
-      const target = resolveInternal(location, base, siteOrigin);
+      const target = resolve(location, base);
       if (!target) return { kind: 'external', location: new URL(location, base).href };
       visit(target.key);
       return { kind: 'alias', key: target.key };

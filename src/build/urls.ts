@@ -42,6 +42,23 @@ export function resolveInternal(reference: string, base: string, siteOrigin?: st
   return { key, search: url.search, hash: url.hash, absolute };
 }
 
+/**
+ * resolveInternal for one build, remembering root-relative references
+ * ("/pricing/", "/static/css/site.css"): they resolve alike on every page of
+ * the app, and every page repeats most of them (its layout, its navigation)
+ * in each of the three passes over it: following, rewriting and checking.
+ */
+export function createResolver(siteOrigin?: string): (reference: string, base: string) => InternalUrl | null {
+  const rootRelative = new Map<string, InternalUrl | null>();
+  return (reference, base) => {
+    // From the root ("/x"), or from the scheme ("//host/x"): only the base's origin counts, and it is the app's.
+    if (!/^\s*[/\\]/.test(reference) || !base.startsWith(`${APP_ORIGIN}/`)) return resolveInternal(reference, base, siteOrigin);
+    let target = rootRelative.get(reference);
+    if (target === undefined) rootRelative.set(reference, (target = resolveInternal(reference, base, siteOrigin)));
+    return target;
+  };
+}
+
 /** Absolute URL of a key, for requests and as the base of the references in its body. */
 export const appUrl = (key: string): string => APP_ORIGIN + key;
 

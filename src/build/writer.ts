@@ -30,7 +30,12 @@ interface Reply {
 }
 
 export function startWriter(dir: string, { replace, threads }: { replace: boolean; threads: number }): Writer {
-  const workers = Array.from({ length: threads }, () => new Worker(new URL('./write-worker.mjs', import.meta.url), { workerData: { dir, replace } }));
+  // No execArgv: a worker inherits the parent's by default, and with it tsx's
+  // loader (`--import tsx`), which takes a core for a third of a second to start.
+  const workers = Array.from(
+    { length: threads },
+    () => new Worker(new URL('./write-worker.mjs', import.meta.url), { workerData: { dir, replace }, execArgv: [] }),
+  );
   const stats: WriteStats = { files: 0, raw: 0, gzip: 0, brotli: 0 };
   const pending = new Map<number, string>();
   let nextId = 0;

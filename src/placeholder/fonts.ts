@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { inflateSync } from 'node:zlib';
 import * as fontkit from 'fontkit';
 
 export interface FontInfo {
@@ -51,6 +52,53 @@ const SHAPING = { calt: false };
 
 const OPS: Record<string, number> = { moveTo: 0, lineTo: 1, quadraticCurveTo: 2, bezierCurveTo: 3, closePath: 4 };
 
+const WOFF_HEADER = 44;
+const WOFF_ENTRY = 20;
+const SFNT_HEADER = 12;
+const SFNT_ENTRY = 16;
+const padded = (n: number) => (n + 3) & ~3;
+
+/**
+ * The TrueType/OpenType font a WOFF file wraps, its tables inflated by
+ * node's zlib. fontkit reads WOFF itself, but inflates in JavaScript, and
+ * the whole glyph table again for every glyph it draws: most of the time
+ * the first images took. The tables are the same bytes either way.
+ */
+function sfntOfWoff(woff: Buffer): Buffer {
+  if (woff.toString('latin1', 0, 4) !== 'wOFF') return woff;
+  const count = woff.readUInt16BE(12);
+  const tables = Array.from({ length: count }, (_, i) => {
+    const entry = WOFF_HEADER + i * WOFF_ENTRY;
+    const [offset, compressed, length] = [woff.readUInt32BE(entry + 4), woff.readUInt32BE(entry + 8), woff.readUInt32BE(entry + 12)];
+    const stored = woff.subarray(offset, offset + compressed);
+    return {
+      tag: woff.readUInt32BE(entry),
+      checksum: woff.readUInt32BE(entry + 16),
+      data: compressed < length ? inflateSync(stored) : stored,
+    };
+  });
+  const sfnt = Buffer.alloc(SFNT_HEADER + count * SFNT_ENTRY + tables.reduce((sum, table) => sum + padded(table.data.length), 0));
+  // The offset table's search fields, as the format defines them from the table count.
+  const entrySelector = Math.floor(Math.log2(count));
+  const searchRange = 2 ** entrySelector * SFNT_ENTRY;
+  sfnt.writeUInt32BE(woff.readUInt32BE(4), 0); // the flavor: TrueType or CFF outlines
+  sfnt.writeUInt16BE(count, 4);
+  sfnt.writeUInt16BE(searchRange, 6);
+  sfnt.writeUInt16BE(entrySelector, 8);
+  sfnt.writeUInt16BE(count * SFNT_ENTRY - searchRange, 10);
+  let offset = SFNT_HEADER + count * SFNT_ENTRY;
+  tables.forEach((table, i) => {
+    const entry = SFNT_HEADER + i * SFNT_ENTRY;
+    sfnt.writeUInt32BE(table.tag, entry);
+    sfnt.writeUInt32BE(table.checksum, entry + 4);
+    sfnt.writeUInt32BE(offset, entry + 8);
+    sfnt.writeUInt32BE(table.data.length, entry + 12);
+    table.data.copy(sfnt, offset);
+    offset += padded(table.data.length);
+  });
+  return sfnt;
+}
+
 /** One subset file of a family, opened on first use. */
 class Face {
   private font: fontkit.Font | null = null;
@@ -62,7 +110,7 @@ class Face {
   ) {}
 
   private open(): fontkit.Font {
-    this.font ??= fontkit.create(readFileSync(this.file)) as fontkit.Font;
+    this.font ??= fontkit.create(sfntOfWoff(readFileSync(this.file))) as fontkit.Font;
     return this.font;
   }
 

@@ -8,7 +8,6 @@
 // one render (shared by identical concurrent requests) waits for a slot.
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
-import sharp from 'sharp';
 import { HttpError, requestOrigin } from '../http.ts';
 import type { PartContext } from '../part.ts';
 import { createTemplateEnvironment } from '../templates.ts';
@@ -72,8 +71,6 @@ function matches(ifNoneMatch: string, etag: string): boolean {
 }
 
 export function createPlaceholder({ settings }: PartContext): Placeholder {
-  // Our own LRU keeps the encoded bytes; libvips' cache of operations would hold the same images again.
-  sharp.cache(false);
   const images = new Lru<string, Bytes>(settings.placeholderCacheMb * MB, (_name, bytes) => bytes.byteLength);
   const urls = new Lru<string, Resolved>(URL_MAP_BYTES, (url) => 1024 + 2 * url.length);
   const inFlight = new Map<string, Promise<Bytes>>();

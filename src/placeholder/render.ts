@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import sharp from 'sharp';
+import type { Sharp, SharpInput, SharpOptions } from 'sharp';
 import { over, WHITE, type Rgba } from './colours.ts';
 import { FONT_NAMES, FONTS } from './fonts.ts';
 import type { PlaceholderImage } from './grammar.ts';
@@ -32,7 +32,7 @@ function installedVersion(pkg: string): string {
 export const RENDERER_VERSION = [
   RENDERER,
   `fontkit@${installedVersion('fontkit')}`,
-  `sharp@${sharp.versions.sharp}`,
+  `sharp@${installedVersion('sharp')}`,
   ...FONT_NAMES.map((name) => `${FONTS[name].package}@${installedVersion(FONTS[name].package)}`),
 ].join(' ');
 
@@ -66,6 +66,19 @@ export async function renderImage(image: PlaceholderImage): Promise<Buffer> {
   return encodeWithSharp(image, layout, band);
 }
 
+/**
+ * sharp, loaded on first use: loading libvips takes a tenth of a second, and
+ * PNG and SVG images (the default, and all a static build usually draws)
+ * never need it.
+ */
+let sharpLoaded: Promise<(input: SharpInput, options: SharpOptions) => Sharp> | undefined;
+const loadSharp = () =>
+  (sharpLoaded ??= import('sharp').then(({ default: sharp }) => {
+    // Our own LRU keeps the encoded bytes; libvips' cache of operations would hold the same images again.
+    sharp.cache(false);
+    return sharp;
+  }));
+
 /** Raw pixels from the palette, handed to sharp's encoders. */
 async function encodeWithSharp(image: PlaceholderImage, layout: TextLayout | null, band: Band | null): Promise<Buffer> {
   const [width, height] = [image.width * image.scale, image.height * image.scale];
@@ -85,6 +98,7 @@ async function encodeWithSharp(image: PlaceholderImage, layout: TextLayout | nul
       }
     }
   }
+  const sharp = await loadSharp();
   const pipeline = sharp(pixels, { raw: { width, height, channels } });
   switch (image.format) {
     case 'jpg':

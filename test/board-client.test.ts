@@ -269,8 +269,14 @@ describe('the board in Chromium', () => {
         null,
         WAIT,
       );
-      const [movedUp, pushedDown] = [await api<Task>('GET', `/api/tasks/${lower.id}/`), await api<Task>('GET', `/api/tasks/${upper.id}/`)];
-      assert.ok(movedUp.order < pushedDown.order, `orders ${movedUp.order} and ${pushedDown.order}`);
+      // The board shows the move at once and saves it just after: wait (bounded) for the API to agree.
+      const orders = async () => [(await api<Task>('GET', `/api/tasks/${lower.id}/`)).order, (await api<Task>('GET', `/api/tasks/${upper.id}/`)).order];
+      let [movedUp, pushedDown] = await orders();
+      for (let i = 0; i < 50 && !(movedUp! < pushedDown!); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        [movedUp, pushedDown] = await orders();
+      }
+      assert.ok(movedUp! < pushedDown!, `orders ${movedUp} and ${pushedDown}`);
 
       // Focus stays on the card as it moves, so the keys can be pressed again.
       await page.keyboard.press('Shift+ArrowRight');

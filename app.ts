@@ -4,12 +4,13 @@
 // below them, which part owns which URL prefix. A part that SERVICES leaves
 // out is never imported, so it costs nothing and its URLs answer 404.
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { allowedHosts, createLog, errorHandler, notFound, requestLog, securityHeaders } from './src/http.ts';
-import { loadSettings, SettingsError, type Settings } from './src/settings.ts';
+import { addressOf, loadSettings, ROOT, SettingsError, type Settings } from './src/settings.ts';
 import { staticFiles } from './src/static.ts';
 import { StoreOpenError } from './src/board/store.ts';
 import { health, type Dependency } from './src/health.ts';
@@ -125,6 +126,10 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     const port = typeof address === 'object' && address ? address.port : settings.port;
     const shown = settings.host === '0.0.0.0' || settings.host === '127.0.0.1' ? 'localhost' : settings.host;
     log(`Lightweight serving ${[...settings.services].join(', ')} at http://${shown}:${port}/ (DEBUG ${settings.debug ? 'on' : 'off'}${settings.dev ? ', live reload' : ''})`);
+    if (settings.services.has('board')) {
+      const data = settings.databaseUrl ? `PostgreSQL at ${addressOf(settings.databaseUrl, 5432)}` : `SQLite at ${settings.databasePath.startsWith(ROOT + path.sep) ? path.relative(ROOT, settings.databasePath) : settings.databasePath}`;
+      log(`Board data in ${data}; live events ${settings.redisUrl ? `through Redis at ${addressOf(settings.redisUrl, 6379)}` : 'within this process'}`);
+    }
   });
 
   let stopping = false;

@@ -21,16 +21,6 @@ export function redisOptions(): RedisOptions {
   };
 }
 
-/** `host:port` of a Redis URL, for log lines: never its password. */
-export function redisAddress(url: string): string {
-  try {
-    const { hostname, port } = new URL(url);
-    return `${hostname || 'localhost'}:${port || 6379}`;
-  } catch {
-    return 'the configured address';
-  }
-}
-
 /** An error's message without the URL's password, in case a library ever echoes it. */
 export function redisReason(error: unknown, url: string): string {
   let reason = error instanceof Error ? error.message : String(error);

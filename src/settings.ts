@@ -68,6 +68,12 @@ function parseUrl(name: string, value: string, schemes: string[]): string {
   return value.trim();
 }
 
+/** `host:port/path` of a configured server URL, for messages and logs: never its user or password. */
+export function addressOf(url: string, defaultPort: number): string {
+  const { hostname, port, pathname } = new URL(url); // validated by loadSettings
+  return `${hostname || 'localhost'}:${port || defaultPort}${pathname === '/' ? '' : pathname}`;
+}
+
 function parseServices(value: string): Set<Service> {
   const names = parseList(value);
   const unknown = names.filter((n) => !(SERVICES as readonly string[]).includes(n));

@@ -196,6 +196,7 @@ describe('the process', () => {
     const child = run({ PORT: '0', SERVICES: 'board' });
     const text = output(child);
     const port = await listeningPort(text, child);
+    assert.match(text(), /Board data in SQLite at .+db\.sqlite3; live events within this process/, 'says where the board lives');
     const body = JSON.stringify({ username: 'demo', password: 'test' });
     const socket = net.connect(port, '127.0.0.1');
     let response = '';

@@ -6,6 +6,7 @@
 // on its own.
 import pg from 'pg';
 import type { DependencyHealth } from '../health.ts';
+import { addressOf } from '../settings.ts';
 import { MIGRATIONS, tooNew } from './migrations.ts';
 import { columnOf, DatabaseUnavailable, MissingReference, Queries, StoreOpenError, UniqueViolation, type Dialect, type Executor, type SqlValue, type Store } from './store.ts';
 
@@ -106,16 +107,6 @@ const DIALECT: Dialect = {
   setNextId: (table) => [`SELECT setval(pg_get_serial_sequence('${table}', 'id'), ?, false)`],
 };
 
-/** The server's address without credentials, for messages. */
-export function describeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
-  } catch {
-    return 'the DATABASE_URL server';
-  }
-}
-
 class PostgresStore extends Queries implements Store {
   readonly engine = 'postgresql' as const;
   readonly generationIsExact = false;
@@ -135,7 +126,7 @@ class PostgresStore extends Queries implements Store {
     super(new PostgresExecutor(pool), DIALECT);
     this.#pool = pool;
     this.#url = url;
-    this.location = describeUrl(url);
+    this.location = addressOf(url, 5432);
     this.#log = log;
     // An idle connection that breaks must not crash the process; the pool replaces it on demand.
     pool.on('error', (error) => this.#lost(error));
@@ -290,7 +281,7 @@ async function migrate(pool: pg.Pool, location: string): Promise<void> {
 export async function openPostgresStore(url: string, log: (line: string) => void): Promise<Store> {
   const pool = new pg.Pool({ connectionString: url, types, max: 10, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000, application_name: 'lightweight' });
   pool.on('error', () => {}); // until the store takes over: a failed start must not crash on a stray event
-  const location = describeUrl(url);
+  const location = addressOf(url, 5432);
   try {
     await migrate(pool, location);
   } catch (error) {

@@ -4,7 +4,8 @@
 // its own allowance. A login never fails or waits long because Redis is
 // down: each process then counts on its own until Redis is back.
 import { Redis } from 'ioredis';
-import { quit, redisAddress, redisOptions, redisReason } from '../redis.ts';
+import { quit, redisOptions, redisReason } from '../redis.ts';
+import { addressOf } from '../settings.ts';
 
 export interface FailureCounter {
   /** Seconds until `key` may try again (0 if it may now), given at most `limit` failures per window. */
@@ -72,7 +73,7 @@ export function createRedisFailureCounter(redis: Redis | string, windowMs: numbe
   const ownConnection = typeof redis === 'string';
   const client = ownConnection ? new Redis(redis, { ...redisOptions(), commandTimeout: REDIS_TIMEOUT_MS }) : redis;
   const url = ownConnection ? redis : `redis://${client.options.host ?? 'localhost'}:${client.options.port ?? 6379}`;
-  const address = `Redis at ${redisAddress(url)}`;
+  const address = `Redis at ${addressOf(url, 6379)}`;
   const local = createLocalFailureCounter(windowMs);
   let outage = false;
   let lastError: unknown = null;

@@ -6,7 +6,8 @@
 // forever; onRecovered tells the boards to catch up on what they missed.
 import { Redis } from 'ioredis';
 import type { DependencyHealth } from '../health.ts';
-import { quit, redisAddress, redisOptions, redisReason } from '../redis.ts';
+import { quit, redisOptions, redisReason } from '../redis.ts';
+import { addressOf } from '../settings.ts';
 import type { PubSub } from './pubsub.ts';
 
 export interface RedisPubSub extends PubSub {
@@ -33,7 +34,7 @@ function callEach<T extends unknown[]>(listeners: Iterable<(...args: T) => void>
 }
 
 export function createRedisPubSub(url: string, log: (line: string) => void): RedisPubSub {
-  const address = `Redis at ${redisAddress(url)}`;
+  const address = `Redis at ${addressOf(url, 6379)}`;
   // A connection in subscriber mode can do nothing else, hence two.
   const publisher = new Redis(url, { ...redisOptions(), commandTimeout: PUBLISH_TIMEOUT_MS });
   // Resubscribing is done below, on 'ready', so that it is known when it is complete.

@@ -101,7 +101,8 @@ class PostgresExecutor implements Executor {
 }
 
 const DIALECT: Dialect = {
-  lock: (model) => (model === 'task' ? ' FOR UPDATE OF t' : ' FOR UPDATE'),
+  lock: (target) => ` FOR UPDATE OF ${target}`,
+  writesInWith: true,
   nextIds: `SELECT t.name, coalesce(pg_sequence_last_value(pg_get_serial_sequence(t.name, 'id')::regclass) + 1, 1) AS next
     FROM (VALUES ('users'), ('sprints'), ('tasks')) AS t (name)`,
   setNextId: (table) => [`SELECT setval(pg_get_serial_sequence('${table}', 'id'), ?, false)`],

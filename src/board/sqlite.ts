@@ -73,6 +73,7 @@ class SqliteStore extends Queries implements Store {
   constructor(db: Database.Database, file: string) {
     super(new SqliteExecutor(db), {
       lock: () => '', // one connection, one writer: a transaction's rows are its own
+      writesInWith: false,
       nextIds: 'SELECT name, seq + 1 AS next FROM sqlite_sequence',
       setNextId: (table) => [`DELETE FROM sqlite_sequence WHERE name = '${table}'`, `INSERT INTO sqlite_sequence (name, seq) VALUES ('${table}', ? - 1)`],
     });

@@ -100,7 +100,8 @@ export class DatabaseUnavailable extends HttpError {
 
 interface ModelTable {
   table: string;
-  from: string;
+  /** What rows are read from, given the source of this model's own rows (its table, or the rows a write returns). */
+  from(source: string): string;
   /** What `FOR UPDATE OF` names to lock this model's row (PostgreSQL). */
   lockTarget: string;
   /** Logical column → SQL expression over `from`: what rows carry and queries may name. */
@@ -114,7 +115,7 @@ interface ModelTable {
 const MODELS: Record<ModelName, ModelTable> = {
   sprint: {
     table: 'sprints',
-    from: 'sprints',
+    from: (source) => `${source} sprints`,
     lockTarget: 'sprints',
     columns: { id: 'id', name: 'name', description: 'description', end: '"end"', version: 'version' },
     writable: { name: 'name', description: 'description', end: '"end"' },
@@ -122,7 +123,7 @@ const MODELS: Record<ModelName, ModelTable> = {
   },
   task: {
     table: 'tasks',
-    from: 'tasks t LEFT JOIN users u ON u.id = t.assigned_id',
+    from: (source) => `${source} t LEFT JOIN users u ON u.id = t.assigned_id`,
     lockTarget: 't',
     columns: {
       id: 't.id',
@@ -153,7 +154,7 @@ const MODELS: Record<ModelName, ModelTable> = {
   },
   user: {
     table: 'users',
-    from: 'users',
+    from: (source) => `${source} users`,
     lockTarget: 'users',
     // Never the password: rows go to the HTTP layer.
     columns: { id: 'id', username: 'username', full_name: 'full_name', is_active: 'is_active', version: 'version' },
@@ -184,12 +185,14 @@ export interface Executor {
 }
 
 export interface Dialect {
-  /** Appended to a single-row select that the transaction will change: the row stays ours until commit. */
-  lock(model: ModelName): string;
+  /** Appended to a single-row select that the transaction will change (`target` names the row's table in it): the row stays ours until commit. */
+  lock(target: string): string;
   /** Rows of (name, next): the id each table of ID_TABLES would give its next row. */
   nextIds: string;
   /** Statements that make `table` give `?` (the one parameter) as its next id. */
   setNextId(table: IdTable): string[];
+  /** Whether INSERT/UPDATE ... RETURNING may stand in a WITH clause (PostgreSQL; not SQLite). */
+  writesInWith: boolean;
 }
 
 /** The board's queries, the same for both engines. */
@@ -205,9 +208,20 @@ export class Queries {
     return expression;
   }
 
-  #select(model: ModelName): string {
+  #select(model: ModelName, source: string = MODELS[model].table): string {
     const columns = Object.entries(MODELS[model].columns).map(([name, expression]) => `${expression} AS "${name}"`);
-    return `SELECT ${columns.join(', ')} FROM ${MODELS[model].from}`;
+    return `SELECT ${columns.join(', ')} FROM ${MODELS[model].from(source)}`;
+  }
+
+  /**
+   * The row a write (INSERT or UPDATE ... RETURNING *) produced, as `get`
+   * gives it: in the same statement where the engine can (PostgreSQL, a
+   * round trip saved), or read back by id.
+   */
+  async #written(model: ModelName, write: string, params: SqlValue[]): Promise<Row | undefined> {
+    if (this.dialect.writesInWith) return (await this.db.all(`WITH written AS (${write}) ${this.#select(model, 'written')}`, params))[0] as Row | undefined;
+    const [row] = await this.db.all(write, params);
+    return row ? this.get(model, 'id', Number(row.id)) : undefined;
   }
 
   /**
@@ -259,14 +273,14 @@ export class Queries {
   async count(model: ModelName, query: Pick<ListQuery, 'where' | 'search'>): Promise<number> {
     const where = this.#where(model, query);
     if (!where) return 0;
-    const rows = await this.db.all(`SELECT count(*) AS n FROM ${MODELS[model].from}${where.sql}`, where.params);
+    const rows = await this.db.all(`SELECT count(*) AS n FROM ${MODELS[model].from(MODELS[model].table)}${where.sql}`, where.params);
     return Number(rows[0]!.n);
   }
 
   /** The one object whose `column` equals `value`, if any; `lock` keeps it from changing until the transaction ends. */
   async get(model: ModelName, column: string, value: SqlValue, options: { lock?: boolean } = {}): Promise<Row | undefined> {
     if (!this.#comparable(column, value)) return undefined;
-    const sql = `${this.#select(model)} WHERE ${this.#expression(model, column)} = ?${options.lock ? this.dialect.lock(model) : ''}`;
+    const sql = `${this.#select(model)} WHERE ${this.#expression(model, column)} = ?${options.lock ? this.dialect.lock(MODELS[model].lockTarget) : ''}`;
     return (await this.db.all(sql, [value]))[0] as Row | undefined;
   }
 
@@ -281,18 +295,16 @@ export class Queries {
   async insert(model: ModelName, values: Record<string, SqlValue>): Promise<Row> {
     const assignments = this.#assignments(model, values);
     const sql = assignments.length
-      ? `INSERT INTO ${MODELS[model].table} (${assignments.map(([c]) => c).join(', ')}) VALUES (${assignments.map(() => '?').join(', ')}) RETURNING id`
-      : `INSERT INTO ${MODELS[model].table} DEFAULT VALUES RETURNING id`;
-    const [inserted] = await this.db.all(sql, assignments.map(([, v]) => v));
-    return (await this.get(model, 'id', Number(inserted!.id)))!;
+      ? `INSERT INTO ${MODELS[model].table} (${assignments.map(([c]) => c).join(', ')}) VALUES (${assignments.map(() => '?').join(', ')}) RETURNING *`
+      : `INSERT INTO ${MODELS[model].table} DEFAULT VALUES RETURNING *`;
+    return (await this.#written(model, sql, assignments.map(([, v]) => v)))!;
   }
 
   /** Sets the values and bumps the row's version; the updated row, or undefined if it is gone. */
   async update(model: ModelName, id: number, values: Record<string, SqlValue>): Promise<Row | undefined> {
     const assignments = this.#assignments(model, values);
     const sets = [...assignments.map(([c]) => `${c} = ?`), 'version = version + 1'];
-    await this.db.run(`UPDATE ${MODELS[model].table} SET ${sets.join(', ')} WHERE id = ?`, [...assignments.map(([, v]) => v), id]);
-    return this.get(model, 'id', id);
+    return this.#written(model, `UPDATE ${MODELS[model].table} SET ${sets.join(', ')} WHERE id = ? RETURNING *`, [...assignments.map(([, v]) => v), id]);
   }
 
   /** Deletes the object; returns the other objects the deletion changed (tasks moved to the backlog, unassigned). */

@@ -163,9 +163,8 @@ const MODELS: Record<ModelName, ModelTable> = {
   },
 };
 
-/** Columns holding ids: a value that is not a whole number in range names no row. */
+/** Columns holding ids: a value that is not a safe whole number names no row (and would make PostgreSQL refuse the query). */
 const ID_COLUMNS = new Set(['id', 'sprint', 'assigned']);
-const MAX_ID = 2 ** 53 - 1;
 
 /** The model and logical column behind a table's column, for reporting constraint violations. */
 export function columnOf(table: string, column: string): { model: ModelName; column: string } | null {
@@ -225,15 +224,14 @@ export class Queries {
   }
 
   /**
-   * False for a value no row can hold: an id that is not a whole number, or
-   * too large for any engine; text with a NUL character, which PostgreSQL
-   * cannot even compare (and the API never stores).
+   * False for a value no row can hold: an id that is not a safe whole
+   * number; text with a NUL character, which PostgreSQL cannot even compare
+   * (and the API never stores).
    */
   #comparable(column: string, value: SqlValue | undefined): boolean {
     if (typeof value === 'string' && value.includes('\0')) return false;
     if (!ID_COLUMNS.has(column) || value === null || value === undefined) return true;
-    const n = Number(value);
-    return Number.isSafeInteger(n) && Math.abs(n) <= MAX_ID;
+    return Number.isSafeInteger(Number(value));
   }
 
   #where(model: ModelName, query: Pick<ListQuery, 'where' | 'search'>): { sql: string; params: SqlValue[] } | null {

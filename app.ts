@@ -127,8 +127,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     const shown = settings.host === '0.0.0.0' || settings.host === '127.0.0.1' ? 'localhost' : settings.host;
     log(`Lightweight serving ${[...settings.services].join(', ')} at http://${shown}:${port}/ (DEBUG ${settings.debug ? 'on' : 'off'}${settings.dev ? ', live reload' : ''})`);
     if (settings.services.has('board')) {
-      const data = settings.databaseUrl ? `PostgreSQL at ${addressOf(settings.databaseUrl, 5432)}` : `SQLite at ${settings.databasePath.startsWith(ROOT + path.sep) ? path.relative(ROOT, settings.databasePath) : settings.databasePath}`;
-      log(`Board data in ${data}; live events ${settings.redisUrl ? `through Redis at ${addressOf(settings.redisUrl, 6379)}` : 'within this process'}`);
+      const data = settings.databaseUrl ? `PostgreSQL at ${addressOf(settings.databaseUrl)}` : `SQLite at ${settings.databasePath.startsWith(ROOT + path.sep) ? path.relative(ROOT, settings.databasePath) : settings.databasePath}`;
+      log(`Board data in ${data}; live events ${settings.redisUrl ? `through Redis at ${addressOf(settings.redisUrl)}` : 'within this process'}`);
     }
   });
 

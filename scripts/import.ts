@@ -2,7 +2,7 @@
 // Loads what `npm run export` wrote into an empty board (DATABASE_URL, or the
 // SQLite file at DATABASE_PATH), ids and password hashes included, in one
 // transaction: either everything is imported or nothing is.
-import { TABLES, type BoardData } from '../src/board/store.ts';
+import { ID_TABLES, TABLES, type BoardData } from '../src/board/store.ts';
 import { CommandError, runCommand } from './command.ts';
 
 /** The file as BoardData, or a CommandError saying what is wrong with it. */
@@ -27,7 +27,7 @@ function parseBoardData(text: string): BoardData {
     });
   }
   const nextIds = object.next_ids as Record<string, unknown> | undefined;
-  if (typeof nextIds !== 'object' || nextIds === null || !['users', 'sprints', 'tasks'].every((t) => Number.isSafeInteger(nextIds[t]))) {
+  if (typeof nextIds !== 'object' || nextIds === null || !ID_TABLES.every((table) => Number.isSafeInteger(nextIds[table]))) {
     throw new CommandError('the export has no "next_ids" with a whole number for users, sprints and tasks.');
   }
   return object as BoardData;

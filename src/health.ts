@@ -20,6 +20,34 @@ export interface Dependency {
 
 const CHECK_TIMEOUT_MS = 2000;
 
+/** One dependency's outages, each logged once when it starts and once when it ends, however many failures come in between. */
+export interface OutageLog {
+  readonly down: boolean;
+  lost(reason: string): void;
+  /** True when this ended an outage. */
+  back(): boolean;
+}
+
+export function createOutageLog(log: (line: string) => void, messages: { lost: (reason: string) => string; back: string }): OutageLog {
+  let down = false;
+  return {
+    get down() {
+      return down;
+    },
+    lost(reason) {
+      if (down) return;
+      down = true;
+      log(messages.lost(reason));
+    },
+    back() {
+      if (!down) return false;
+      down = false;
+      log(messages.back);
+      return true;
+    },
+  };
+}
+
 async function bounded(dependency: Dependency): Promise<{ kind: string; state: 'up' | 'down'; detail?: string }> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<{ state: 'down'; detail: string }>((resolve) => {

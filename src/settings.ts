@@ -68,10 +68,12 @@ function parseUrl(name: string, value: string, schemes: string[]): string {
   return value.trim();
 }
 
-/** `host:port/path` of a configured server URL, for messages and logs: never its user or password. */
-export function addressOf(url: string, defaultPort: number): string {
-  const { hostname, port, pathname } = new URL(url); // validated by loadSettings
-  return `${hostname || 'localhost'}:${port || defaultPort}${pathname === '/' ? '' : pathname}`;
+const DEFAULT_PORTS: Record<string, number> = { postgres: 5432, postgresql: 5432, redis: 6379, rediss: 6379 };
+
+/** `host:port/path` of a configured server URL (DATABASE_URL, REDIS_URL), for messages and logs: never its user or password. */
+export function addressOf(url: string): string {
+  const { protocol, hostname, port, pathname } = new URL(url); // validated by loadSettings
+  return `${hostname || 'localhost'}:${port || DEFAULT_PORTS[protocol.replace(/:$/, '')]}${pathname === '/' ? '' : pathname}`;
 }
 
 function parseServices(value: string): Set<Service> {

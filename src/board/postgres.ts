@@ -5,10 +5,10 @@
 // logged once, reported by health(), answered with 503, and recovered from
 // on its own.
 import pg from 'pg';
-import type { DependencyHealth } from '../health.ts';
+import { createOutageLog, type DependencyHealth, type OutageLog } from '../health.ts';
 import { addressOf } from '../settings.ts';
 import { MIGRATIONS, tooNew } from './migrations.ts';
-import { columnOf, DatabaseUnavailable, MissingReference, Queries, StoreOpenError, UniqueViolation, type Dialect, type Executor, type SqlValue, type Store } from './store.ts';
+import { columnOf, DatabaseUnavailable, ID_TABLES, MissingReference, Queries, StoreOpenError, UniqueViolation, type Dialect, type Executor, type SqlValue, type Store } from './store.ts';
 
 /** The channel every committed write notifies. */
 const CHANNEL = 'lightweight_board';
@@ -104,7 +104,7 @@ const DIALECT: Dialect = {
   lock: (target) => ` FOR UPDATE OF ${target}`,
   writesInWith: true,
   nextIds: `SELECT t.name, coalesce(pg_sequence_last_value(pg_get_serial_sequence(t.name, 'id')::regclass) + 1, 1) AS next
-    FROM (VALUES ('users'), ('sprints'), ('tasks')) AS t (name)`,
+    FROM (VALUES ${ID_TABLES.map((table) => `('${table}')`).join(', ')}) AS t (name)`,
   setNextId: (table) => [`SELECT setval(pg_get_serial_sequence('${table}', 'id'), ?, false)`],
 };
 
@@ -114,21 +114,23 @@ class PostgresStore extends Queries implements Store {
   readonly location: string;
   readonly #pool: pg.Pool;
   readonly #url: string;
-  readonly #log: (line: string) => void;
   #listener: pg.Client | null = null;
   #listening = false;
   #generation = 0;
   #retryMs = 250;
   #retryTimer: NodeJS.Timeout | null = null;
-  #down: string | null = null;
+  readonly #outage: OutageLog;
   #closed = false;
 
   constructor(pool: pg.Pool, url: string, log: (line: string) => void) {
     super(new PostgresExecutor(pool), DIALECT);
     this.#pool = pool;
     this.#url = url;
-    this.location = addressOf(url, 5432);
-    this.#log = log;
+    this.location = addressOf(url);
+    this.#outage = createOutageLog(log, {
+      lost: (reason) => `PostgreSQL at ${this.location} unreachable: ${reason}. Board requests answer 503 until it is back.`,
+      back: `PostgreSQL at ${this.location} is back.`,
+    });
     // An idle connection that breaks must not crash the process; the pool replaces it on demand.
     pool.on('error', (error) => this.#lost(error));
   }
@@ -162,7 +164,7 @@ class PostgresStore extends Queries implements Store {
         // One round trip: the notification is delivered when (and only if) the commit succeeds.
         await client.query(`SELECT pg_notify('${CHANNEL}', ''); COMMIT`);
         this.#generation++;
-        this.#up();
+        this.#outage.back();
         return result;
       } catch (error) {
         if (unavailability(error) || error instanceof DatabaseUnavailable) {
@@ -183,7 +185,7 @@ class PostgresStore extends Queries implements Store {
   async health(): Promise<DependencyHealth> {
     try {
       await this.#pool.query('SELECT 1');
-      this.#up();
+      this.#outage.back();
       return this.#listening ? { state: 'up' } : { state: 'up', detail: 'reconnecting to hear other processes\' writes' };
     } catch (error) {
       this.#lost(error);
@@ -191,17 +193,9 @@ class PostgresStore extends Queries implements Store {
     }
   }
 
-  /** Log an outage once, when it starts. */
+  /** Noted once per outage; a closing store's connections end on purpose. */
   #lost(error: unknown): void {
-    if (this.#closed || this.#down !== null) return;
-    this.#down = (error as Error).message;
-    this.#log(`PostgreSQL at ${this.location} unreachable: ${this.#down}. Board requests answer 503 until it is back.`);
-  }
-
-  #up(): void {
-    if (this.#down === null) return;
-    this.#down = null;
-    this.#log(`PostgreSQL at ${this.location} is back.`);
+    if (!this.#closed) this.#outage.lost((error as Error).message);
   }
 
   async listen(): Promise<void> {
@@ -231,7 +225,7 @@ class PostgresStore extends Queries implements Store {
       this.#listening = true;
       this.#generation++; // what changed while we were not listening
       this.#retryMs = 250;
-      this.#up();
+      this.#outage.back();
     } catch (error) {
       retry(error);
     }
@@ -282,7 +276,7 @@ async function migrate(pool: pg.Pool, location: string): Promise<void> {
 export async function openPostgresStore(url: string, log: (line: string) => void): Promise<Store> {
   const pool = new pg.Pool({ connectionString: url, types, max: 10, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000, application_name: 'lightweight' });
   pool.on('error', () => {}); // until the store takes over: a failed start must not crash on a stray event
-  const location = addressOf(url, 5432);
+  const location = addressOf(url);
   try {
     await migrate(pool, location);
   } catch (error) {

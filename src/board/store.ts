@@ -56,7 +56,7 @@ export interface BoardData {
 }
 
 export type IdTable = 'users' | 'sprints' | 'tasks';
-const ID_TABLES: IdTable[] = ['users', 'sprints', 'tasks'];
+export const ID_TABLES: IdTable[] = ['users', 'sprints', 'tasks'];
 
 /** Tables in the order an import fills them (references first), with their columns. */
 export const TABLES = ['users', 'sprints', 'tasks', 'tokens'] as const;

@@ -4,6 +4,7 @@
 // its own allowance. A login never fails or waits long because Redis is
 // down: each process then counts on its own until Redis is back.
 import { Redis } from 'ioredis';
+import { createOutageLog } from '../health.ts';
 import { quit, redisOptions, redisReason } from '../redis.ts';
 import { addressOf } from '../settings.ts';
 
@@ -73,21 +74,16 @@ export function createRedisFailureCounter(redis: Redis | string, windowMs: numbe
   const ownConnection = typeof redis === 'string';
   const client = ownConnection ? new Redis(redis, { ...redisOptions(), commandTimeout: REDIS_TIMEOUT_MS }) : redis;
   const url = ownConnection ? redis : `redis://${client.options.host ?? 'localhost'}:${client.options.port ?? 6379}`;
-  const address = `Redis at ${addressOf(url, 6379)}`;
+  const address = `Redis at ${addressOf(url)}`;
   const local = createLocalFailureCounter(windowMs);
-  let outage = false;
+  const outage = createOutageLog(log, {
+    lost: (reason) => `${address} unreachable: ${reason}; login failures are counted per process until it is back`,
+    back: `${address} is back: login failures are counted across processes again`,
+  });
   let lastError: unknown = null;
 
-  const down = (error: unknown) => {
-    if (outage) return;
-    outage = true;
-    log(`${address} unreachable: ${redisReason(error, url)}; login failures are counted per process until it is back`);
-  };
-  const up = () => {
-    if (!outage) return;
-    outage = false;
-    log(`${address} is back: login failures are counted across processes again`);
-  };
+  const down = (error: unknown) => outage.lost(redisReason(error, url));
+  const up = () => void outage.back();
   const onError = (error: unknown) => {
     lastError = error;
   };

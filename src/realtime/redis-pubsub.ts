@@ -5,7 +5,7 @@
 // working on its own (its messages reach its own boards only) and reconnects
 // forever; onRecovered tells the boards to catch up on what they missed.
 import { Redis } from 'ioredis';
-import type { DependencyHealth } from '../health.ts';
+import { createOutageLog, type DependencyHealth } from '../health.ts';
 import { quit, redisOptions, redisReason } from '../redis.ts';
 import { addressOf } from '../settings.ts';
 import type { PubSub } from './pubsub.ts';
@@ -34,7 +34,7 @@ function callEach<T extends unknown[]>(listeners: Iterable<(...args: T) => void>
 }
 
 export function createRedisPubSub(url: string, log: (line: string) => void): RedisPubSub {
-  const address = `Redis at ${addressOf(url, 6379)}`;
+  const address = `Redis at ${addressOf(url)}`;
   // A connection in subscriber mode can do nothing else, hence two.
   const publisher = new Redis(url, { ...redisOptions(), commandTimeout: PUBLISH_TIMEOUT_MS });
   // Resubscribing is done below, on 'ready', so that it is known when it is complete.
@@ -44,7 +44,10 @@ export function createRedisPubSub(url: string, log: (line: string) => void): Red
   let inFlight = 0;
   /** The subscriber is connected and subscribed again to every topic it had before it lost its connection. */
   let subscriptionsRestored = false;
-  let outage = false;
+  const outage = createOutageLog(log, {
+    lost: (why) => `${address} unreachable: ${why}; events reach this process's boards only until it is back`,
+    back: `${address} is back: events reach every process again`,
+  });
   let reason: string | null = null;
   let closed = false;
 
@@ -52,18 +55,13 @@ export function createRedisPubSub(url: string, log: (line: string) => void): Red
   const subscribed = () => subscriber.status === 'ready' && subscriptionsRestored;
   const isUp = () => publisher.status === 'ready' && subscribed() && inFlight < MAX_IN_FLIGHT;
 
-  // Logged once when an outage starts and once when it ends, however many retries and messages in between.
   const noteState = () => {
     if (closed) return;
     if (isUp()) {
       reason = null;
-      if (!outage) return;
-      outage = false;
-      log(`${address} is back: events reach every process again`);
-      callEach(recoveredListeners);
-    } else if (!outage && reason !== null) {
-      outage = true;
-      log(`${address} unreachable: ${reason}; events reach this process's boards only until it is back`);
+      if (outage.back()) callEach(recoveredListeners);
+    } else if (reason !== null) {
+      outage.lost(reason);
     }
   };
 
@@ -144,7 +142,7 @@ export function createRedisPubSub(url: string, log: (line: string) => void): Red
 
     health() {
       if (isUp()) return { state: 'up' };
-      return { state: 'down', detail: outage && reason ? `${address} unreachable: ${reason}` : `connecting to ${address}` };
+      return { state: 'down', detail: outage.down && reason ? `${address} unreachable: ${reason}` : `connecting to ${address}` };
     },
 
     onRecovered(listener) {

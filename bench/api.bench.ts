@@ -12,12 +12,11 @@
 // same load split across both (two load generators at once, half the
 // connections each; their requests per second added, the worse p99 kept).
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import pg from 'pg';
 import { openStore } from '../src/board/store.ts';
 import { createUser } from '../src/board/users.ts';
+import { createDatabase } from '../test/services.ts';
 import { fmt, load, report, ROOT, startBareServer, startServer, type ChildServer, type LoadOptions, type LoadResult } from './lib.ts';
 
 const TASKS = 1000;
@@ -110,43 +109,23 @@ async function seed(database: { databasePath: string; databaseUrl: string | null
 
 // ---------------------------------------------------------------- PostgreSQL: a database of the run's own
 
-export interface BenchDatabase {
-  url: string;
-  drop(): Promise<void>;
-}
-
 /** How to get PostgreSQL (and Redis) into a benchmark run. */
 export const ENABLE_SERVICES = '`source .ci/services.sh` (or set BENCH_POSTGRES_URL / BENCH_REDIS_URL) and run again';
-
-async function onServer(serverUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5000 });
-  try {
-    await client.connect();
-    await client.query(sql);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
 
 /**
  * A new empty database on the server BENCH_POSTGRES_URL or TEST_POSTGRES_URL
  * names, for this run only (drop() it at the end); null when neither is set.
  */
-export async function benchPostgresDatabase(): Promise<BenchDatabase | null> {
+export async function benchPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
   const serverUrl = process.env.BENCH_POSTGRES_URL || process.env.TEST_POSTGRES_URL;
-  if (!serverUrl) return null;
-  const name = `lw_bench_${randomBytes(6).toString('hex')}`;
-  await onServer(serverUrl, `CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return { url: url.href, drop: () => onServer(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return serverUrl ? createDatabase(serverUrl, 'lw_bench') : null;
 }
 
 // ---------------------------------------------------------------- measuring
 
 const appServer = (env: Record<string, string>) =>
   // Empty values count as unset: a DATABASE_URL or REDIS_URL of the caller's shell must not creep in.
-  startServer(path.join(ROOT, 'bench/servers/app.ts'), { SERVICES: 'board', DEBUG: 'off', SECRET_KEY, DATABASE_URL: '', REDIS_URL: '', ...env });
+  startServer(path.join(ROOT, 'test/fixtures/app-process.ts'), { APP_PROCESS_LOG: 'discard', SERVICES: 'board', DEBUG: 'off', SECRET_KEY, DATABASE_URL: '', REDIS_URL: '', ...env });
 
 /** One process takes all the connections; two take half each, at the same time. */
 async function measure(target: Target, scenario: Scenario, duration?: number): Promise<LoadResult> {

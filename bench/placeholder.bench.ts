@@ -70,7 +70,8 @@ function mean(results: Measured[]): Measured {
 const ROUNDS = 2;
 
 export async function run(): Promise<void> {
-  const app = await startServer(path.join(ROOT, 'bench/servers/app.ts'), {
+  const app = await startServer(path.join(ROOT, 'test/fixtures/app-process.ts'), {
+    APP_PROCESS_LOG: 'discard',
     SERVICES: 'placeholder',
     DEBUG: 'off',
     SECRET_KEY: 'bench-only-secret-key-0123456789abcdef',

@@ -12,7 +12,7 @@ import { serve } from '@hono/node-server';
 import type { Browser } from 'playwright-core';
 import { createApp } from '../app.ts';
 import { loadSettings, ROOT } from '../src/settings.ts';
-import { launchChromium, startApp, tempDir, type Running } from './helpers.ts';
+import { launchChromium, startApp, tempDir, until, type Running } from './helpers.ts';
 
 /** A copy of the starter pages (the layout links to them) plus `pages`, with the real templates and static files. */
 function makeSite(pages: Record<string, string>): { pagesDir: string; env: Record<string, string> } {
@@ -20,15 +20,6 @@ function makeSite(pages: Record<string, string>): { pagesDir: string; env: Recor
   cpSync(path.join(ROOT, 'pages'), pagesDir, { recursive: true });
   for (const [name, text] of Object.entries(pages)) writeFileSync(path.join(pagesDir, name), text);
   return { pagesDir, env: { SERVICES: 'pages', PAGES_DIR: pagesDir, DEBUG: 'on' } };
-}
-
-/** Wait until `check` is true, polling; fail with `what` after `ms`. */
-async function until(what: string, check: () => boolean, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** Reads a server-sent event stream; `next(name)` waits for the next event of that name. */
@@ -168,10 +159,10 @@ describe('a Chromium tab under npm run dev', () => {
         [selector, expected],
         { timeout: 20_000 },
       );
-      await until('the reloaded tab to listen again', () => reloadStreams() > streams);
+      await until('the reloaded tab to listen again', () => reloadStreams() > streams, 30_000);
     };
 
-    await until('the tab to listen for changes', () => reloadStreams() >= 1);
+    await until('the tab to listen for changes', () => reloadStreams() >= 1, 30_000);
     await editAndSee('<h1 id="message">Second version</h1>', '#message', 'Second version');
     await editAndSee('<h1 id="message">{% if %}</h1>', 'body', 'In pages/live.html, line 1');
     await editAndSee('<h1 id="message">Third version</h1>', '#message', 'Third version');
@@ -202,7 +193,7 @@ describe('a tab when the server restarts', () => {
       const page = await browser.newPage();
       await page.goto(`http://127.0.0.1:${port}/live/`);
       await page.evaluate(() => Object.assign(window, { beforeRestart: true }));
-      await until('the tab to listen for changes', () => logs.some((line) => line.startsWith('GET /__reload 200')));
+      await until('the tab to listen for changes', () => logs.some((line) => line.startsWith('GET /__reload 200')), 30_000);
       await stop();
       stop = await serveOn(port, env, logs);
       await page.waitForFunction(() => !('beforeRestart' in window), undefined, { timeout: 20_000 });

@@ -9,7 +9,7 @@ import { serve } from '@hono/node-server';
 import type { Browser } from 'playwright-core';
 import { createApp, type Lightweight } from '../app.ts';
 import { loadSettings, ROOT } from '../src/settings.ts';
-import { POSTGRES_UNAVAILABLE, postgresDatabase } from './services.ts';
+import { POSTGRES_UNAVAILABLE, postgresDatabase, unavailable } from './services.ts';
 
 export interface Running {
   /** e.g. http://127.0.0.1:41234 */
@@ -20,6 +20,15 @@ export interface Running {
   /** Log lines the app wrote. */
   logs: string[];
   close(): Promise<void>;
+}
+
+/** Resolves once `condition` holds, polling every `every` ms; fails rather than hang when it does not within `ms`. */
+export async function until(what: string, condition: () => boolean | Promise<boolean>, ms = 5000, every = 20): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, every));
+  }
 }
 
 /** A temporary folder removed when the process exits. */
@@ -125,7 +134,7 @@ export async function openDatabaseReader(database: Record<string, string>): Prom
  */
 export async function againOnPostgres(suites: Array<() => Promise<unknown>>): Promise<void> {
   if (!process.env.TEST_POSTGRES_URL) {
-    if (process.env.CI) throw new Error(`${POSTGRES_UNAVAILABLE}. In CI this is an error: .ci/run must start the services.`);
+    unavailable(POSTGRES_UNAVAILABLE); // throws in CI
     const { it } = await import('node:test');
     it('runs the suites on PostgreSQL', (t) => t.skip(POSTGRES_UNAVAILABLE));
     return;
@@ -134,8 +143,14 @@ export async function againOnPostgres(suites: Array<() => Promise<unknown>>): Pr
   for (const load of suites) await load();
 }
 
-/** Run one of the commands in scripts/ (createuser, export, ...) with this environment; its exit code and output. */
-export function runScript(name: string, args: string[], env: Record<string, string>, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Run one of the commands in scripts/ (createuser, export, ...) with this environment; its exit code and output. Killed after `killAfterMs`. */
+export function runScript(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  stdin?: string,
+  killAfterMs = 30_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', `${name}.ts`), ...args], {
       cwd: ROOT,
@@ -146,7 +161,7 @@ export function runScript(name: string, args: string[], env: Record<string, stri
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);

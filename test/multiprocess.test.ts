@@ -15,6 +15,7 @@ import { WebSocket } from 'ws';
 import { MIGRATIONS } from '../src/board/migrations.ts';
 import { openStore } from '../src/board/store.ts';
 import { createUser } from '../src/board/users.ts';
+import { runScript, until } from './helpers.ts';
 import { POSTGRES_UNAVAILABLE, postgresDatabase, startRedisServer } from './services.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -33,15 +34,6 @@ after(() => redis?.close());
 const skip = !databaseUrl ? POSTGRES_UNAVAILABLE : !redis ? 'redis-server is not installed: run `source .ci/services.sh` first (it installs it)' : false;
 
 // ---------------------------------------------------------------- waiting, bounded
-
-/** Resolves once `condition` holds; fails rather than hang when it does not within `ms`. */
-async function until(what: string, condition: () => boolean | Promise<boolean>, ms = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await delay(20);
-  }
-}
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -452,24 +444,7 @@ describe('two app processes on one PostgreSQL database and one Redis', { skip, t
 });
 
 /** The real command, as an operator would run it, on the shared database. */
-function changePassword(username: string, password: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/changepassword.ts'), username, '--password-stdin'], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: databaseUrl!, DEBUG: 'on' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    children.add(child);
-    let output = '';
-    child.stdout!.on('data', (chunk) => (output += chunk));
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      if (code === 0) resolve();
-      else reject(new Error(`changepassword exited with ${code}: ${output}`));
-    });
-    child.stdin!.end(`${password}\n`);
-  });
+async function changePassword(username: string, password: string): Promise<void> {
+  const run = await runScript('changepassword', [username, '--password-stdin'], { DATABASE_URL: databaseUrl!, DEBUG: 'on' }, `${password}\n`, 20_000);
+  if (run.code !== 0) throw new Error(`changepassword exited with ${run.code}: ${run.stdout}${run.stderr}`);
 }

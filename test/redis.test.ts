@@ -6,9 +6,9 @@ import { after, describe, it, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 import { createLocalFailureCounter, createRedisFailureCounter, type FailureCounter } from '../src/board/throttle.ts';
 import { createRedisPubSub, type RedisPubSub } from '../src/realtime/redis-pubsub.ts';
+import { until } from './helpers.ts';
 import { REDIS_UNAVAILABLE, startRedisServer, type RedisServer } from './services.ts';
 
-const WAIT_MS = 5000;
 // No test may hang, whatever goes wrong.
 const TEST_TIMEOUT_MS = 20_000;
 
@@ -16,15 +16,6 @@ const TEST_TIMEOUT_MS = 20_000;
 const server = await startRedisServer();
 after(() => server?.close());
 const skip = server ? false : REDIS_UNAVAILABLE;
-
-/** Resolves once `condition` holds; fails the test rather than hang when it does not within `ms`. */
-async function until(what: string, condition: () => boolean | Promise<boolean>, ms = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** Fails after `ms` instead of waiting for `promise` forever. */
 async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {

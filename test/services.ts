@@ -5,12 +5,13 @@
 //
 //   const databaseUrl = await postgresDatabase();
 //   describe('on PostgreSQL', { skip: databaseUrl ? false : POSTGRES_UNAVAILABLE }, () => { ... });
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 
 const START_THEM = 'run `source .ci/services.sh` first (it starts throwaway PostgreSQL and Redis servers)';
@@ -20,12 +21,12 @@ const REDIS_START_TIMEOUT_MS = 10_000;
 const REDIS_STOP_TIMEOUT_MS = 3000;
 
 /** Null when the service is not there and this is not CI (the caller skips); an error in CI. */
-function unavailable(message: string): null {
+export function unavailable(message: string): null {
   if (process.env.CI) throw new Error(`${message}. In CI this is an error: .ci/run must start the services.`);
   return null;
 }
 
-const databasesToDrop: string[] = [];
+const databasesToDrop: Array<{ drop(): Promise<void> }> = [];
 let dropsRegistered = false;
 
 /**
@@ -37,20 +38,25 @@ let dropsRegistered = false;
 export async function postgresDatabase(): Promise<string | null> {
   const serverUrl = process.env.TEST_POSTGRES_URL;
   if (!serverUrl) return unavailable(POSTGRES_UNAVAILABLE);
-  const name = `lw_test_${randomBytes(6).toString('hex')}`;
-  await onServer(serverUrl, `CREATE DATABASE ${name}`);
-  databasesToDrop.push(name);
+  const database = await createDatabase(serverUrl, 'lw_test');
+  databasesToDrop.push(database);
   if (!dropsRegistered) {
     dropsRegistered = true;
     // beforeExit, unlike exit, lets asynchronous work finish; it comes once the tests are done.
     process.once('beforeExit', () => {
-      const names = databasesToDrop.splice(0);
-      void Promise.all(names.map((dropped) => onServer(serverUrl, `DROP DATABASE IF EXISTS ${dropped} WITH (FORCE)`).catch(() => {})));
+      void Promise.all(databasesToDrop.splice(0).map((dropped) => dropped.drop().catch(() => {})));
     });
   }
+  return database.url;
+}
+
+/** A new, empty database named `<prefix>_<random>` on the server at `serverUrl`; drop() removes it, disconnecting whoever still uses it. */
+export async function createDatabase(serverUrl: string, prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  await onServer(serverUrl, `CREATE DATABASE ${name}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  return url.href;
+  return { url: url.href, drop: () => onServer(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 async function onServer(serverUrl: string, sql: string): Promise<void> {
@@ -144,6 +150,54 @@ export async function startRedisServer(): Promise<RedisServer | null> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The newest PostgreSQL's programs (Debian keeps them out of PATH), if any is installed. */
+function postgresBin(): string | undefined {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return undefined;
+  return readdirSync(root)
+    .map((version) => path.join(root, version, 'bin'))
+    .filter((dir) => existsSync(path.join(dir, 'initdb')))
+    .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }))
+    .at(-1);
+}
+
+export interface PostgresServer {
+  /** postgres://postgres@127.0.0.1:<port>/postgres */
+  url: string;
+  /** Shut the server down (fast: its clients are disconnected); it keeps its port and data for start(). */
+  stop(): Promise<void>;
+  /** Start it again on the same port (after stop()). */
+  start(): Promise<void>;
+  /** Stop it for good (its folder goes when the process exits). */
+  close(): Promise<void>;
+}
+
+/**
+ * A PostgreSQL server of this test's own (a new cluster on 127.0.0.1 and a
+ * free port, fsync off), that a test may stop and start again. Null when
+ * PostgreSQL is not installed, outside CI.
+ */
+export async function startPostgresServer(): Promise<PostgresServer | null> {
+  const bin = postgresBin();
+  if (!bin) return unavailable(POSTGRES_UNAVAILABLE);
+  const run = promisify(execFile);
+  // PostgreSQL refuses to run as root: commands go through the postgres user then.
+  const asRoot = process.getuid?.() === 0;
+  const asPostgres = (command: string, args: string[]) =>
+    asRoot ? run('runuser', ['-u', 'postgres', '--', path.join(bin, command), ...args]) : run(path.join(bin, command), args);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'lightweight-pg-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  if (asRoot) chownSync(dir, Number((await run('id', ['-u', 'postgres'])).stdout.trim()), 0);
+  const data = path.join(dir, 'data');
+  await asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8']);
+  const port = await freePort();
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+  const start = async () => void (await asPostgres('pg_ctl', ['-D', data, '-w', '-t', '20', '-l', path.join(dir, 'log'), '-o', options, 'start']));
+  const stop = async () => void (await asPostgres('pg_ctl', ['-D', data, '-w', '-t', '20', '-m', 'fast', 'stop']));
+  await start();
+  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, start, stop, close: () => stop().catch(() => {}) };
 }
 
 async function spawnRedis(port: number, dir: string): Promise<ChildProcess> {

@@ -1,6 +1,6 @@
 // `npm run build`: publish the prototype pages as a static site (book
 // chapter 3). The app renders every page in-process, with DEBUG off, as the
-// book's build command uses Django's test client; src/build/ crawls what it
+// book's build command uses Django's test client; src/publish/ crawls what it
 // answers into BUILD_DIR, with hashed assets, precompressed files and a check
 // of every link.
 //
@@ -9,12 +9,12 @@
 //   BUILD_DIR=public SITE_URL=https://example.com npm run build
 import { randomBytes } from 'node:crypto';
 import { createApp, RESERVED_PREFIXES } from './app.ts';
-import { buildDirFrom, siteOriginFrom } from './src/build/config.ts';
-import type { NameFile } from './src/build/names.ts';
-import { BuildError } from './src/build/errors.ts';
-import { assertSafeBuildDir } from './src/build/output.ts';
-import { createProgress, formatSummary } from './src/build/report.ts';
-import { buildSite } from './src/build/site.ts';
+import { buildDirFrom, siteOriginFrom } from './src/publish/config.ts';
+import type { NameFile } from './src/publish/names.ts';
+import { BuildError } from './src/publish/errors.ts';
+import { assertSafeBuildDir } from './src/publish/output.ts';
+import { createProgress, formatSummary } from './src/publish/report.ts';
+import { buildSite } from './src/publish/site.ts';
 import { listPages } from './src/pages/index.ts';
 import { IMAGE_PREFIX, parsePlaceholderUrl } from './src/placeholder/grammar.ts';
 import { loadSettings, ROOT, SettingsError } from './src/settings.ts';

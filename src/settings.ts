@@ -111,7 +111,7 @@ export const VARIABLES: Variable[] = [
   { name: 'DATABASE_PATH', default: 'data/board.sqlite3', description: 'SQLite file of the Scrum board (created with its folder).' },
   { name: 'DATABASE_URL', default: 'unset', description: '`postgres://user:password@host:5432/database`: store the board in PostgreSQL instead of the SQLite file (migrated at start-up).' },
   { name: 'REDIS_URL', default: 'unset', description: '`redis://host:6379`: spread live events and login throttling across processes through Redis.' },
-  // Read by `npm run build` and `npm run preview` only (src/build/config.ts).
+  // Read by `npm run build` and `npm run preview` only (src/publish/config.ts).
   { name: 'BUILD_DIR', default: '_build', description: '`npm run build`: where the static site is written (and what `npm run preview` serves).' },
   { name: 'SITE_URL', default: 'unset', description: '`npm run build`: the origin the site will be served from; enables sitemap.xml and robots.txt.' },
 ];

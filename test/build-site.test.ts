@@ -13,8 +13,8 @@ import zlib from 'node:zlib';
 import { serve } from '@hono/node-server';
 import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
-import { htmlUrls } from '../src/build/html.ts';
-import { previewRoutes } from '../src/build/preview.ts';
+import { htmlUrls } from '../src/publish/html.ts';
+import { previewRoutes } from '../src/publish/preview.ts';
 import { ROOT } from '../src/settings.ts';
 import { launchChromium, tempDir } from './helpers.ts';
 

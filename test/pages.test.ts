@@ -6,13 +6,14 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RESERVED_PREFIXES } from '../app.ts';
-import { formatDate } from '../src/pages/date-format.ts';
-import { capfirst, slugify } from '../src/pages/helpers.ts';
+import { formatDate } from '../src/templates/date-format.ts';
+import { capfirst, slugify } from '../src/templates/helpers.ts';
 import { listPages } from '../src/pages/index.ts';
-import { COMMON_P, WORDS } from '../src/pages/lorem.ts';
+import { pageUrlLookup } from '../src/pages/files.ts';
+import { COMMON_P, WORDS } from '../src/templates/lorem.ts';
 import { placeholderUrl } from '../src/placeholder/grammar.ts';
 import { ROOT } from '../src/settings.ts';
-import { createTemplateEnvironment, describeTemplateError } from '../src/templates.ts';
+import { createTemplateEnvironment, describeTemplateError } from '../src/templates/environment.ts';
 import { startApp, tempDir, type Running } from './helpers.ts';
 
 const HTML = { accept: 'text/html' };
@@ -331,7 +332,7 @@ describe('the context block', () => {
 
 describe('template helpers', () => {
   const site = makeSite({ 'docs/intro.html': 'x' });
-  const env = createTemplateEnvironment({ templatesDir: site.templatesDir, pagesDir: site.pagesDir, debug: true, dev: false });
+  const env = createTemplateEnvironment({ templatesDir: site.templatesDir, debug: true, dev: false }, { pageUrl: pageUrlLookup(site.pagesDir) });
   const render = (source: string, context: object = {}) => env.renderString(source, context);
   const wordsOf = (text: string) => text.split(' ');
 

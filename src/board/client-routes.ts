@@ -15,7 +15,7 @@ import { errorResponse, escapeHtml } from '../http.ts';
 import type { PartContext } from '../part.ts';
 import { ROOT } from '../settings.ts';
 import { contentTypeOf } from '../static.ts';
-import { createTemplateEnvironment } from '../templates.ts';
+import { createTemplateEnvironment } from '../templates/environment.ts';
 
 /** What the page tells the client, as the book's `config-json`; the client finds everything else from the API root. */
 const CLIENT_CONFIG = { apiRoot: '/api/', apiLogin: '/api/token/' };

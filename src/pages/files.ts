@@ -42,6 +42,18 @@ export function slugSegments(slug: string): string[] | null {
   return segments && segments.length ? segments : null;
 }
 
+/** `url('page', slug)` for templates: the page's URL, or an error naming the file that is missing. */
+export function pageUrlLookup(pagesDir: string): (slug: string) => string {
+  const folder = path.basename(pagesDir);
+  return (slug) => {
+    const segments = slugSegments(slug);
+    if (!segments || !findPageFile(pagesDir, segments)) {
+      throw new Error(`url('page', '${slug}'): there is no page ${folder}/${slug}${PAGE_EXTENSION}.`);
+    }
+    return pageUrl(segments.join('/'));
+  };
+}
+
 /**
  * Every page that can be served, sorted by URL: the static-site builder
  * crawls from these, and the DEBUG 404 page lists them. Pages shadowed by

@@ -6,8 +6,9 @@ import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import type nunjucks from 'nunjucks';
 import type { Settings } from '../settings.ts';
-import { compileTemplate, createTemplateEnvironment, describeTemplateError } from '../templates.ts';
-import { ContextBlockError, lineAndColumn, splitContextBlock } from './context-block.ts';
+import { ContextBlockError, lineAndColumn, splitContextBlock } from '../templates/context-block.ts';
+import { compileTemplate, createTemplateEnvironment, describeTemplateError } from '../templates/environment.ts';
+import { pageUrlLookup } from './files.ts';
 
 export const PAGE_LAYOUT = 'page.html';
 
@@ -42,7 +43,7 @@ export interface PageRenderer {
 type RendererSettings = Pick<Settings, 'pagesDir' | 'templatesDir' | 'debug' | 'dev'>;
 
 export function createPageRenderer(settings: RendererSettings): PageRenderer {
-  const env = createTemplateEnvironment(settings);
+  const env = createTemplateEnvironment(settings, { pageUrl: pageUrlLookup(settings.pagesDir) });
   // Production compiles each page once; debug and dev read it on every request.
   const cache = settings.debug || settings.dev ? null : new Map<string, CompiledPage>();
   const showPath = pathNamer([settings.pagesDir, settings.templatesDir]);

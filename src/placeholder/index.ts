@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { HttpError, requestOrigin } from '../http.ts';
 import type { PartContext } from '../part.ts';
-import { createTemplateEnvironment } from '../templates.ts';
+import { createTemplateEnvironment } from '../templates/environment.ts';
 import { Lru, QueueFullError, RenderQueue } from './cache.ts';
 import { IMAGE_PREFIX, parseImagePath, PlaceholderInputError, type PlaceholderImage } from './grammar.ts';
 import { homeContext } from './home.ts';

@@ -5,11 +5,9 @@
 //   {{ now('Y') }}             the current date in a Django date format
 //   {{ placeholder(300, 200, { bg: 'eee', text: 'Hero' }) }}  a placeholder image URL
 //   {{ name | capfirst }}, {{ title | slugify }}
-import path from 'node:path';
 import type nunjucks from 'nunjucks';
 import { placeholderUrl } from '../placeholder/grammar.ts';
 import { formatDate } from './date-format.ts';
-import { findPageFile, INDEX_SLUG, pageUrl, slugSegments } from './files.ts';
 import { LoremExtension } from './lorem.ts';
 
 /** Django's capfirst: the first character in upper case, the rest untouched. */
@@ -33,30 +31,31 @@ export function staticUrl(file: unknown): string {
   return `/static/${String(file).replace(/^\/+/, '')}`;
 }
 
-/**
- * `url('page', slug)`: the URL of pages/<slug>.html. A page that does not
- * exist is an error, so a broken link shows up while designing, not later.
- */
-export function pageUrlHelper(pagesDir: string): (name: string, slug?: unknown) => string {
-  const folder = path.basename(pagesDir);
-  return (name, slug = INDEX_SLUG) => {
+export interface HelperOptions {
+  /**
+   * The URL of the page with this slug; throws, saying which file is
+   * missing, when there is none. Given by the pages part, which knows where
+   * pages live; without it, `url()` is not defined.
+   */
+  pageUrl?: (slug: string) => string;
+}
+
+/** `url('page', slug)`: a page's URL, or an error naming the missing page, so a broken link shows up while designing. */
+function urlHelper(pageUrl: (slug: string) => string): (name: string, slug?: unknown) => string {
+  return (name, slug = 'index') => {
     if (name !== 'page') {
       throw new Error(`url('${name}'): unknown URL name; use url('page', '<slug>'), e.g. url('page', 'pricing').`);
     }
-    const segments = slugSegments(String(slug));
-    if (!segments || !findPageFile(pagesDir, segments)) {
-      throw new Error(`url('page', '${String(slug)}'): there is no page ${folder}/${String(slug)}.html.`);
-    }
-    return pageUrl(segments.join('/'));
+    return pageUrl(String(slug));
   };
 }
 
-export function registerHelpers(env: nunjucks.Environment, options: { pagesDir?: string }): void {
+export function registerHelpers(env: nunjucks.Environment, options: HelperOptions): void {
   env.addExtension('lorem', new LoremExtension());
   env.addGlobal('static', staticUrl);
   env.addGlobal('now', (format?: string) => formatDate(new Date(), format));
   env.addGlobal('placeholder', placeholderUrl);
-  if (options.pagesDir) env.addGlobal('url', pageUrlHelper(options.pagesDir));
+  if (options.pageUrl) env.addGlobal('url', urlHelper(options.pageUrl));
   env.addFilter('capfirst', capfirst);
   env.addFilter('slugify', slugify);
 }

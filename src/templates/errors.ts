@@ -1,32 +1,7 @@
-// The one nunjucks environment over templates/ (layouts and the service pages
-// of every part), with the helpers templates share (src/pages/helpers.ts),
-// and template errors that name the file and line they come from.
+// Template errors that name the file and line they come from, even across
+// layouts (nunjucks alone reports the wrong block's line, and never names a
+// parent layout).
 import nunjucks from 'nunjucks';
-import { registerHelpers } from './pages/helpers.ts';
-import type { Settings } from './settings.ts';
-
-export type TemplateSettings = Pick<Settings, 'templatesDir' | 'debug' | 'dev'> & Partial<Pick<Settings, 'pagesDir'>>;
-
-/** `pagesDir`, when given, enables `url('page', ...)`. */
-export function createTemplateEnvironment(settings: TemplateSettings, extraSearchPaths: string[] = []): nunjucks.Environment {
-  const loader = new nunjucks.FileSystemLoader([settings.templatesDir, ...extraSearchPaths], {
-    // Production compiles each template once; debug/dev sees edits at once.
-    noCache: settings.debug || settings.dev,
-  });
-  // `dev` keeps nunjucks' error objects (line, column, cause) instead of
-  // flattening them into text; it changes nothing else.
-  const env = new nunjucks.Environment(loader, { autoescape: true, throwOnUndefined: false, dev: true });
-  registerHelpers(env, { pagesDir: settings.pagesDir });
-  guardTemplates(env);
-  return env;
-}
-
-/** Compile a template held in memory (a page), so its errors name `file`. */
-export function compileTemplate(env: nunjucks.Environment, source: string, file: string): nunjucks.Template {
-  const template = new nunjucks.Template(source, env, file, true);
-  guardTemplate(template as unknown as CompiledTemplate);
-  return template;
-}
 
 export interface TemplateProblem {
   /** The template the error is in, as nunjucks knows it (a full path for files). */
@@ -87,7 +62,7 @@ interface RenderContext {
   getSuper(env: unknown, name: string, block: RenderFunction, frame: unknown, runtime: unknown, cb: Callback): void;
 }
 
-interface CompiledTemplate {
+export interface CompiledTemplate {
   path: string;
   compiled?: boolean;
   rootRenderFunc: RenderFunction;
@@ -143,7 +118,7 @@ function guardBlocksOf(context: RenderContext): void {
   };
 }
 
-function guardTemplate(template: CompiledTemplate): void {
+export function guardTemplate(template: CompiledTemplate): void {
   if (!template.compiled || guarded.has(template)) return;
   guarded.add(template);
   for (const block of Object.values(template.blocks)) blockFiles.set(block, template.path);
@@ -155,7 +130,7 @@ function guardTemplate(template: CompiledTemplate): void {
 }
 
 /** Every template the environment hands out is compiled at once (so its blocks are known) and guarded. */
-function guardTemplates(env: nunjucks.Environment): void {
+export function guardTemplates(env: nunjucks.Environment): void {
   type GetTemplate = (name: unknown, eagerCompile: boolean, parentName: unknown, ignoreMissing: unknown, cb?: Callback) => unknown;
   const getTemplate = env.getTemplate.bind(env) as unknown as GetTemplate;
   (env as unknown as { getTemplate: (...args: unknown[]) => unknown }).getTemplate = (...args) => {

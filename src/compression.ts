@@ -3,7 +3,8 @@
 //
 //   - Files that do not change under their ETag (static files, the board's
 //     hashed bundle) are compressed once, at the highest quality, and the
-//     result kept next to that ETag (`precompressed`).
+//     result kept next to that ETag (`precompressed`); until it is ready,
+//     cheaply per request.
 //   - Dynamic HTML and JSON over 1 KiB are compressed per response, at a
 //     level that costs little CPU (`compression()` middleware).
 //   - Images, 304s, HEAD, bodies under 1 KiB and clients sending no
@@ -96,40 +97,47 @@ function compressCheap(bytes: Uint8Array, encoding: Encoding): Buffer {
 interface Entry {
   etag: string;
   bytes: Promise<Buffer>;
-  size: number;
+  /** Set once compressed: what requests get from then on. */
+  ready?: Buffer;
 }
 
 /**
  * Compressed versions of files, keyed by what names the file and valid for
  * one ETag: a changed file (new ETag) is compressed again, an unchanged one
- * never. Requests arriving while a file is being compressed share the work.
- * The least recently used entries go past `maxBytes`.
+ * never. The top quality takes a while (half a second for Bootstrap's CSS):
+ * requests arriving meanwhile get the file compressed cheaply rather than
+ * wait for it, so a fresh process answers its first visitor as fast as any
+ * other. The least recently used entries go past `maxBytes`.
  */
 export class PrecompressedCache {
-  /** How many times something was compressed: the tests' proof that it happens once per version. */
+  /** How many times something was compressed at top quality: the tests' proof that it happens once per version. */
   compressions = 0;
   readonly #entries = new Map<string, Entry>();
   #bytes = 0;
 
   constructor(readonly maxBytes: number) {}
 
-  get(key: string, etag: string, encoding: Encoding, load: () => Uint8Array | Promise<Uint8Array>): Promise<Buffer> {
+  async get(key: string, etag: string, encoding: Encoding, load: () => Uint8Array | Promise<Uint8Array>): Promise<Buffer> {
     const id = `${encoding} ${key}`;
     const entry = this.#entries.get(id);
     if (entry?.etag === etag) {
-      this.#entries.delete(id); // re-inserted: most recently used last
-      this.#entries.set(id, entry);
-      return entry.bytes;
+      if (entry.ready) {
+        this.#entries.delete(id); // re-inserted: most recently used last
+        this.#entries.set(id, entry);
+        return entry.ready;
+      }
+      return compressCheap(await load(), encoding);
     }
     if (entry) this.#forget(id, entry);
     this.compressions++;
-    const fresh: Entry = { etag, size: 0, bytes: Promise.resolve().then(load).then((bytes) => compressBest(bytes, encoding)) };
+    const loaded = Promise.resolve().then(load);
+    const fresh: Entry = { etag, bytes: loaded.then((bytes) => compressBest(bytes, encoding)) };
     this.#entries.set(id, fresh);
     fresh.bytes.then(
-      (bytes) => {
+      (compressed) => {
         if (this.#entries.get(id) !== fresh) return;
-        fresh.size = bytes.byteLength;
-        this.#bytes += fresh.size;
+        fresh.ready = compressed;
+        this.#bytes += compressed.byteLength;
         for (const [oldId, old] of this.#entries) {
           if (this.#bytes <= this.maxBytes || old === fresh) break;
           this.#forget(oldId, old);
@@ -139,12 +147,17 @@ export class PrecompressedCache {
         if (this.#entries.get(id) === fresh) this.#forget(id, fresh); // tried again next time
       },
     );
-    return fresh.bytes;
+    return compressCheap(await loaded, encoding);
+  }
+
+  /** Resolves once every compression under way has finished. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#entries.values()].map((entry) => entry.bytes));
   }
 
   #forget(id: string, entry: Entry): void {
     this.#entries.delete(id);
-    this.#bytes -= entry.size;
+    this.#bytes -= entry.ready?.byteLength ?? 0;
   }
 }
 

@@ -179,6 +179,12 @@ describe('compression over HTTP', () => {
     for (let i = 0; i < 3; i++) await get(url, { 'Accept-Encoding': 'br' });
     assert.equal(precompressed.compressions - before, 1, 'eight brotli requests, five at once: one compression');
     for (const raw of bodies) assert.equal(decode(raw).toString(), readFileSync(file, 'utf8'));
+    // Once done, what is sent is brotli's best.
+    await precompressed.settled();
+    const best = zlib.brotliCompressSync(readFileSync(file), {
+      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: readFileSync(file).byteLength },
+    });
+    assert.ok((await get(url, { 'Accept-Encoding': 'br' })).body.equals(best), 'quality 11');
     for (let i = 0; i < 3; i++) await get(url, { 'Accept-Encoding': 'gzip' });
     assert.equal(precompressed.compressions - before, 2, 'gzip once more');
 

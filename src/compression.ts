@@ -83,13 +83,14 @@ function compressBest(bytes: Uint8Array, encoding: Encoding): Promise<Buffer> {
 }
 
 /**
- * Brotli 4 and gzip 5: about as fast as each other, a few times cheaper than
- * the defaults (11 and 6 would cost ~50x and ~1.5x), most of the saving.
+ * Brotli 5 and gzip 5: about 3 ms for Bootstrap's 230 KB of CSS, where
+ * the top qualities take half a second, for most of the saving (28 KB of
+ * brotli instead of 23 KB).
  */
 function compressCheap(bytes: Uint8Array, encoding: Encoding): Buffer {
   return encoding === 'br'
     ? zlib.brotliCompressSync(bytes, {
-        params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.byteLength },
+        params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.byteLength },
       })
     : zlib.gzipSync(bytes, { level: 5 });
 }

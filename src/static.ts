@@ -92,21 +92,57 @@ export function locateStaticFile(staticDir: string, rawPath: string): { file: st
 /** The file a /static/ URL path (after the prefix, still encoded) names, or null. */
 export const findStaticFile = (staticDir: string, rawPath: string): string | null => locateStaticFile(staticDir, rawPath)?.file ?? null;
 
+interface StaticFile {
+  file: string;
+  versioned: boolean;
+  contentType: string;
+  size: number;
+  etag: string;
+  lastModified: string;
+}
+
+/** A file's path and what its headers say about it, from one stat. */
+function describe(file: string, versioned: boolean): StaticFile {
+  const stat = statSync(file);
+  return {
+    file,
+    versioned,
+    contentType: contentTypeOf(file),
+    size: stat.size,
+    etag: `"${stat.size.toString(16)}-${Math.trunc(stat.mtimeMs).toString(16)}"`,
+    lastModified: stat.mtime.toUTCString(),
+  };
+}
+
+/**
+ * Versioned vendor files, by URL path: what a versioned URL names cannot
+ * change (another version is another URL), so it is looked up on disk once,
+ * not on every request.
+ */
+const versionedFiles = new Map<string, StaticFile>();
+
+function findFile(staticDir: string, rawPath: string): StaticFile | null {
+  const known = versionedFiles.get(rawPath);
+  if (known) return known;
+  const found = locateStaticFile(staticDir, rawPath);
+  if (!found) return null;
+  const described = describe(found.file, found.versioned);
+  if (found.versioned && versionedFiles.size < 10_000) versionedFiles.set(rawPath, described);
+  return described;
+}
+
 export function staticFiles({ settings }: PartContext): Hono {
   const routes = new Hono();
   routes.on(['GET', 'HEAD'], '/*', (c) => {
     const rawPath = new URL(c.req.url).pathname.replace(/^\/static/, '');
-    const found = locateStaticFile(settings.staticDir, rawPath);
+    const found = findFile(settings.staticDir, rawPath);
     if (!found) return errorResponse(c, 404, `No static file at ${c.req.path}.`);
-    const { file } = found;
-    const stat = statSync(file);
-    const contentType = contentTypeOf(file);
+    const { file, contentType, size } = found;
     c.header('Cache-Control', found.versioned ? IMMUTABLE : settings.debug ? 'no-cache' : 'public, max-age=3600');
-    c.header('Last-Modified', stat.mtime.toUTCString());
-    const etag = `"${stat.size.toString(16)}-${Math.trunc(stat.mtimeMs).toString(16)}"`;
-    return sendPrecompressed(c, { key: file, etag, contentType, size: stat.size, load: () => readFile(file) }, () => {
+    c.header('Last-Modified', found.lastModified);
+    return sendPrecompressed(c, { key: file, etag: found.etag, contentType, size, load: () => readFile(file) }, () => {
       c.header('Content-Type', contentType);
-      c.header('Content-Length', String(stat.size));
+      c.header('Content-Length', String(size));
       if (c.req.method === 'HEAD') return c.body(null, 200);
       return c.body(Readable.toWeb(createReadStream(file)) as ReadableStream, 200);
     });

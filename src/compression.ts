@@ -194,11 +194,12 @@ export async function sendPrecompressed(
 const NOT_COMPRESSED_STATUS = new Set([101, 204, 206, 304]);
 
 /**
- * Compresses dynamic HTML and JSON over 1 KiB for clients that accept it.
- * Responses that already carry a Content-Encoding (precompressed files) or
- * `Cache-Control: no-transform`, streams of events, images and HEAD are left
- * alone. Without Accept-Encoding it only adds `Vary` to the text responses it
- * would have compressed.
+ * Compresses dynamic HTML and JSON over 1 KiB for clients that accept it,
+ * with `Vary: Accept-Encoding`. Responses that already carry a
+ * Content-Encoding (precompressed files) or `Cache-Control: no-transform`,
+ * streams of events, images and HEAD are left alone. For a client sending no
+ * Accept-Encoding the body is not even read: the response only gains the
+ * `Vary`, unless its Content-Length shows it too small to compress.
  */
 export function compression(): MiddlewareHandler {
   return async (c, next) => {
@@ -209,20 +210,25 @@ export function compression(): MiddlewareHandler {
     const type = headers.get('content-type');
     if (!isCompressibleType(type) || type!.startsWith('image/') || type!.startsWith('text/event-stream')) return;
     if (headers.has('content-encoding') || /no-transform/i.test(headers.get('cache-control') ?? '')) return;
-    addVary(headers, 'Accept-Encoding');
-    const encoding = c.req.method === 'HEAD' ? null : preferredEncoding(acceptEncodingOf(c));
-    if (!encoding) return;
     const length = headers.get('content-length');
-    if (length !== null && Number(length) <= MIN_COMPRESS_BYTES) return;
+    if (length !== null && Number(length) <= MIN_COMPRESS_BYTES) return; // never compressed, whoever asks
+    const encoding = c.req.method === 'HEAD' ? null : preferredEncoding(acceptEncodingOf(c));
+    if (!encoding) {
+      // Sent as it is, without reading it: another client may get it compressed.
+      addVary(headers, 'Accept-Encoding');
+      return;
+    }
     const body = new Uint8Array(await res.arrayBuffer());
-    const compressed = body.byteLength > MIN_COMPRESS_BYTES ? compressCheap(body, encoding) : null;
     const out = new Headers(headers);
-    if (compressed) {
+    let sent: Uint8Array = body;
+    if (body.byteLength > MIN_COMPRESS_BYTES) {
+      sent = compressCheap(body, encoding);
       out.set('Content-Encoding', encoding);
-      out.set('Content-Length', String(compressed.byteLength));
+      out.set('Content-Length', String(sent.byteLength));
+      addVary(out, 'Accept-Encoding');
     }
     // Cleared first: Hono merges the old response's headers (Content-Length too) into a new one.
     c.res = undefined;
-    c.res = new Response((compressed ?? body) as Uint8Array<ArrayBuffer>, { status: res.status, statusText: res.statusText, headers: out });
+    c.res = new Response(sent as Uint8Array<ArrayBuffer>, { status: res.status, statusText: res.statusText, headers: out });
   };
 }

@@ -148,6 +148,7 @@ describe('compression over HTTP', () => {
     const root = await get(`${app.url}/api/`, { ...br, Accept: 'application/json' });
     assert.ok(root.body.byteLength <= 1024);
     assert.equal(root.headers['content-encoding'], undefined, 'API root JSON is under 1 KiB');
+    assert.ok(!varies(root), 'a body too small to compress does not vary');
 
     for (const url of [BOOTSTRAP_CSS, '/image/']) {
       const head = await get(app.url + url, { ...br, Accept: 'text/html' }, 'HEAD');

@@ -197,12 +197,18 @@ const NOT_COMPRESSED_STATUS = new Set([101, 204, 206, 304]);
  * Compresses dynamic HTML and JSON over 1 KiB for clients that accept it,
  * with `Vary: Accept-Encoding`. Responses that already carry a
  * Content-Encoding (precompressed files) or `Cache-Control: no-transform`,
- * streams of events, images and HEAD are left alone. For a client sending no
- * Accept-Encoding the body is not even read: the response only gains the
- * `Vary`, unless its Content-Length shows it too small to compress.
+ * streams of events, images and HEAD are left alone (HEAD and clients
+ * accepting neither coding get the `Vary`, unless the Content-Length shows the
+ * body too small to compress). A client sending no Accept-Encoding at all costs
+ * nothing here: its responses are not touched.
  */
 export function compression(): MiddlewareHandler {
   return async (c, next) => {
+    // Nothing to choose: the response is not even looked at, so it is sent as
+    // cheaply as before. (Without Vary, a cache keeps those identity bytes for
+    // everyone, which every client can read.)
+    const acceptEncoding = acceptEncodingOf(c);
+    if (!acceptEncoding) return next();
     await next();
     const res = c.res;
     if (NOT_COMPRESSED_STATUS.has(res.status)) return;
@@ -212,7 +218,7 @@ export function compression(): MiddlewareHandler {
     if (headers.has('content-encoding') || /no-transform/i.test(headers.get('cache-control') ?? '')) return;
     const length = headers.get('content-length');
     if (length !== null && Number(length) <= MIN_COMPRESS_BYTES) return; // never compressed, whoever asks
-    const encoding = c.req.method === 'HEAD' ? null : preferredEncoding(acceptEncodingOf(c));
+    const encoding = c.req.method === 'HEAD' ? null : preferredEncoding(acceptEncoding);
     if (!encoding) {
       // Sent as it is, without reading it: another client may get it compressed.
       addVary(headers, 'Accept-Encoding');

@@ -98,11 +98,14 @@ describe('compression over HTTP', () => {
 
   it('sends each text response in brotli and gzip that decode to the identity bytes, with Vary', async () => {
     for (const [url, headers] of texts()) {
-      const identity = await get(app.url + url, headers);
+      const identity = await get(app.url + url, { ...headers, 'Accept-Encoding': 'identity' });
       assert.equal(identity.status, 200, url);
       assert.ok(identity.body.byteLength > 1024, `${url} is over 1 KiB`);
       assert.equal(identity.headers['content-encoding'], undefined, url);
-      assert.ok(varies(identity), `${url} without Accept-Encoding still says it varies`);
+      assert.ok(varies(identity), `${url} sent as it is still says it varies`);
+      const bare = await get(app.url + url, headers);
+      assert.equal(bare.headers['content-encoding'], undefined, url);
+      assert.ok(bare.body.equals(identity.body), `${url}: no Accept-Encoding, the same bytes`);
       for (const encoding of ['br', 'gzip']) {
         const coded = await get(app.url + url, { ...headers, 'Accept-Encoding': encoding === 'br' ? 'gzip, deflate, br' : 'gzip, deflate' });
         assert.equal(coded.status, 200, url);
@@ -119,6 +122,13 @@ describe('compression over HTTP', () => {
     const raw = await get(app.url + BOOTSTRAP_CSS);
     assert.ok(raw.body.equals(readFileSync(path.join(ROOT, 'node_modules/bootstrap/dist/css/bootstrap.min.css'))));
     assert.equal(Number(raw.headers['content-length']), raw.body.byteLength);
+  });
+
+  it('leaves dynamic responses to a client sending no Accept-Encoding untouched, headers and all', async () => {
+    const raw = await get(`${app.url}/api/schema/`, { Authorization: BASIC, Accept: 'application/json' });
+    assert.equal(raw.headers.vary, 'Accept, Authorization');
+    assert.equal(raw.headers['content-encoding'], undefined);
+    assert.ok(varies(await get(app.url + BOOTSTRAP_CSS)), 'a static file, whose coding is chosen by its own route, still says it varies');
   });
 
   it('keeps the API ETag as it is, so If-Match from a compressed response still matches', async () => {

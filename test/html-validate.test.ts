@@ -1,4 +1,5 @@
-// Every built page and every page the app renders is valid HTML with sound
+// Every built page and every page the app renders (the board also as its
+// client renders it in Chromium) is valid HTML with sound
 // landmarks, labels and ARIA: html-validate's standard preset, with only the
 // whitespace and doctype style rules off (those are taste, not correctness).
 import assert from 'node:assert/strict';
@@ -6,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { HtmlValidate } from 'html-validate';
-import { startApp, tempDir, type Running } from './helpers.ts';
+import { launchChromium, startApp, tempDir, type Running } from './helpers.ts';
 import { appPages, buildStarterSite, builtPages, seedBoard, type BoardData } from './fixtures/served-pages.ts';
 
 const validator = new HtmlValidate({
@@ -53,6 +54,30 @@ describe('html-validate', () => {
     });
     after(async () => {
       await app?.close();
+    });
+
+    it('passes on the board as its client renders it: login, sprints, a sprint board', { timeout: 60_000 }, async () => {
+      const browser = await launchChromium();
+      try {
+        const found: string[] = [];
+        const context = await browser.newContext();
+        const page = await context.newPage();
+        const snapshot = async (name: string, selector: string) => {
+          await page.waitForSelector(selector, { timeout: 15_000 });
+          found.push(...(await problems(`<!doctype html>\n${await page.evaluate(() => document.documentElement.outerHTML)}`, name)));
+        };
+        await page.goto(`${app.url}/board/`);
+        await snapshot('/board/ (login)', '.login');
+        await page.evaluate((token) => localStorage.setItem('board.token', token), board.token);
+        await page.reload();
+        await snapshot('/board/ (sprints)', '.home h2');
+        await page.goto(`${app.url}/board/#sprint/${board.sprint}`);
+        await snapshot(`/board/#sprint/${board.sprint}`, '.task');
+        await context.close();
+        assert.deepEqual(found, []);
+      } finally {
+        await browser.close();
+      }
     });
 
     it('passes on every page', async () => {

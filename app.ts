@@ -12,6 +12,7 @@ import { Hono } from 'hono';
 import { allowedHosts, createLog, errorHandler, notFound, requestLog, securityHeaders } from './src/http.ts';
 import { addressOf, loadSettings, ROOT, SettingsError, type Settings } from './src/settings.ts';
 import { staticFiles } from './src/static.ts';
+import { compression } from './src/compression.ts';
 import { StoreOpenError } from './src/board/store.ts';
 import { health, type Dependency } from './src/health.ts';
 import type { PartContext } from './src/part.ts';
@@ -40,7 +41,7 @@ export async function createApp(settings: Settings, log: (line: string) => void 
   const app = new Hono();
   // Before the Host check and the request log: probes come by address (Host: 10.0.0.5:8000) every few seconds.
   app.get('/healthz', health(dependencies));
-  app.use(requestLog(log), securityHeaders(), allowedHosts(settings));
+  app.use(requestLog(log), securityHeaders(), allowedHosts(settings), compression());
   app.onError(errorHandler(settings, log));
   app.notFound(notFound);
 

@@ -7,6 +7,7 @@
 // request, so an edit shows on reload. Otherwise it is built once at
 // start-up, minified, with a content hash in its file names, and cached by
 // browsers for good.
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { Hono, type Context } from 'hono';
@@ -14,6 +15,7 @@ import { baseRoutePath } from 'hono/route';
 import { errorResponse, escapeHtml } from '../http.ts';
 import type { PartContext } from '../part.ts';
 import { ROOT } from '../settings.ts';
+import { sendPrecompressed } from '../compression.ts';
 import { contentTypeOf } from '../static.ts';
 import { createTemplateEnvironment } from '../templates/environment.ts';
 
@@ -60,6 +62,14 @@ async function describeFailure(error: unknown): Promise<string> {
   const errors = (error as esbuild.BuildFailure)?.errors;
   if (!Array.isArray(errors)) return String(error);
   return (await esbuild.formatMessages(errors, { kind: 'error', color: false })).join('\n');
+}
+
+/** Per output file of a build, its ETag, hashed once. */
+const etags = new WeakMap<Uint8Array, string>();
+function etagOf(contents: Uint8Array): string {
+  let etag = etags.get(contents);
+  if (!etag) etags.set(contents, (etag = `"${createHash('sha256').update(contents).digest('base64url').slice(0, 22)}"`));
+  return etag;
 }
 
 let production: Promise<Bundle> | null = null;
@@ -126,9 +136,14 @@ export async function createBoardClient({ settings, log }: PartContext): Promise
     const file = c.req.param('file');
     const contents = bundle?.files.get(file);
     if (!contents) return errorResponse(c, 404, `The board has no asset ${file}.`);
-    c.header('Content-Type', contentTypeOf(file));
+    const contentType = contentTypeOf(file);
+    c.header('Content-Type', contentType);
     c.header('Cache-Control', dev ? 'no-cache' : 'public, max-age=31536000, immutable');
-    return c.body(contents as Uint8Array<ArrayBuffer>);
+    // Compressed once per version of the file; in dev the name stays while the contents change, so the hash goes in the ETag.
+    const etag = etagOf(contents);
+    return sendPrecompressed(c, { key: `board/${file}`, etag, contentType, size: contents.byteLength, load: () => contents }, () =>
+      c.body(contents as Uint8Array<ArrayBuffer>),
+    );
   });
 
   // Mounted at /board, '/' is /board itself (redirected to the page's URL) and '/*' the rest.

@@ -1,15 +1,12 @@
 // Which files get precompressed siblings (.gz, .br), so a static host sends
 // them without compressing per request, and how hard brotli works on them.
 // The writer thread (write-worker.mjs) does the compressing.
+// What is worth compressing is the app's rule too (../compression.ts).
+import { isCompressibleType, MIN_COMPRESS_BYTES } from '../compression.ts';
 import { contentTypeOf } from '../static.ts';
 
-/** Smaller files gain too little for the extra requests' worth of bytes. */
-export const MIN_COMPRESS_BYTES = 1024;
-
-const TEXT_TYPE = /^(text\/|application\/(json|xml|manifest\+json)|image\/svg\+xml)/;
-
 export const isCompressible = (file: string, size: number): boolean =>
-  size > MIN_COMPRESS_BYTES && TEXT_TYPE.test(contentTypeOf(file));
+  size > MIN_COMPRESS_BYTES && isCompressibleType(contentTypeOf(file));
 
 /**
  * Brotli's top quality costs about 60x quality 6 for a few percent: worth it

@@ -1,12 +1,15 @@
 // The helpers templates share (the book's template tags, in nunjucks form):
 //   {% lorem 3 p %}            placeholder text, like Django's {% lorem %}
 //   {{ url('page', 'pricing') }}  a page's URL; fails for a page that does not exist
-//   {{ static('css/site.css') }}  /static/css/site.css (the build swaps in hashed names)
+//   {{ static('css/site.css') }}  /static/css/site.css (the build swaps in hashed names);
+//                              vendor files under their package's version, cached for good:
+//                              static('vendor/bootstrap/css/bootstrap.min.css') is /static/vendor/bootstrap/5.3.8/css/...
 //   {{ now('Y') }}             the current date in a Django date format
 //   {{ placeholder(300, 200, { bg: 'eee', text: 'Hero' }) }}  a placeholder image URL
 //   {{ name | capfirst }}, {{ title | slugify }}
 import type nunjucks from 'nunjucks';
 import { placeholderUrl } from '../placeholder/grammar.ts';
+import { versionedStaticPath } from '../static.ts';
 import { formatDate } from './date-format.ts';
 import { LoremExtension } from './lorem.ts';
 
@@ -28,7 +31,7 @@ export function slugify(value: unknown): string {
 }
 
 export function staticUrl(file: unknown): string {
-  return `/static/${String(file).replace(/^\/+/, '')}`;
+  return `/static/${versionedStaticPath(String(file))}`;
 }
 
 export interface HelperOptions {

@@ -58,7 +58,6 @@ type Job = { work: (tx: Queries) => Promise<unknown>; resolve: (value: unknown) 
 
 class SqliteStore extends Queries implements Store {
   readonly engine = 'sqlite' as const;
-  readonly generationIsExact = true;
   readonly location: string;
   readonly #db: Database.Database;
   #walFd: number | null = null;
@@ -67,6 +66,9 @@ class SqliteStore extends Queries implements Store {
   #lastDataVersion = -1;
   #checkedAt = -Infinity;
   #generation = 0;
+  #credentials = 0;
+  /** A job of the transaction being run changed credentials. */
+  #credentialsTouched = false;
   #queue: Job[] = [];
   #flushing = false;
 
@@ -84,16 +86,32 @@ class SqliteStore extends Queries implements Store {
 
   /** Ours at once; another process's (a command) within a millisecond, as SQLite's data_version tells. */
   generation(): number {
-    const now = performance.now();
-    if (now - this.#checkedAt >= 1) {
-      this.#checkedAt = now;
-      const dataVersion = this.#dataVersion.get() as number;
-      if (dataVersion !== this.#lastDataVersion) {
-        this.#lastDataVersion = dataVersion;
-        this.#generation++;
-      }
-    }
+    this.#checkOtherConnections();
     return this.#generation;
+  }
+
+  /** Ours at once; another process's commit of any kind (what it changed is not known) within a millisecond. */
+  credentialsVersion(): number {
+    this.#checkOtherConnections();
+    return this.#credentials;
+  }
+
+  /** Our reads run on the connection the open transaction writes on, so they see its writes before they commit (or roll back): moved again after. */
+  protected override credentialsChanged(): void {
+    this.#credentials++;
+    this.#credentialsTouched = true;
+  }
+
+  #checkOtherConnections(): void {
+    const now = performance.now();
+    if (now - this.#checkedAt < 1) return;
+    this.#checkedAt = now;
+    const dataVersion = this.#dataVersion.get() as number;
+    if (dataVersion !== this.#lastDataVersion) {
+      this.#lastDataVersion = dataVersion;
+      this.#generation++;
+      this.#credentials++;
+    }
   }
 
   /**
@@ -136,6 +154,8 @@ class SqliteStore extends Queries implements Store {
       return;
     } finally {
       this.#generation++;
+      if (this.#credentialsTouched) this.#credentials++;
+      this.#credentialsTouched = false;
       this.#flushing = false;
       if (this.#queue.length) setImmediate(() => void this.#flush());
     }

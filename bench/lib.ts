@@ -33,8 +33,8 @@ export interface ChildServer {
  * on its first stdout line. Its further output (an app's request log) is
  * read and dropped, as a log collector would.
  */
-export async function startServer(script: string, env: Record<string, string> = {}, args: string[] = []): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+export async function startServer(script: string, env: Record<string, string> = {}, args: string[] = [], nodeArgs: string[] = []): Promise<ChildServer> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,6 +1,6 @@
 // Cross-cutting HTTP behaviour shared by every part: middleware, content
 // negotiation for errors, and the error pages themselves.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -123,10 +123,15 @@ export function isAllowedHost(host: string, allowed: readonly string[]): boolean
   );
 }
 
+/** The Host a request names: with TRUST_PROXY the first X-Forwarded-Host, else its Host header. */
+function requestHost(settings: Pick<Settings, 'trustProxy'>, header: (name: string) => string | undefined): string {
+  return (settings.trustProxy && header('x-forwarded-host')?.split(',')[0]) || header('host') || '';
+}
+
 export function allowedHosts(settings: Pick<Settings, 'allowedHosts' | 'trustProxy'>): MiddlewareHandler {
   return async (c, next) => {
-    const host =
-      (settings.trustProxy && c.req.header('x-forwarded-host')?.split(',')[0]) || nodeEnv(c).incoming?.headers.host || c.req.header('host') || '';
+    const incoming = nodeEnv(c).incoming;
+    const host = requestHost(settings, (name) => (incoming?.headers[name] as string | undefined) ?? c.req.header(name));
     if (!isAllowedHost(host, settings.allowedHosts)) {
       return errorResponse(c, 400, `Invalid Host header "${host.slice(0, 100)}". Add it to ALLOWED_HOSTS to serve it.`);
     }
@@ -162,10 +167,76 @@ export function createLog(stream: NodeJS.WritableStream = process.stdout): (line
   };
 }
 
+/** The request log's line for one request; `started` is performance.now() when it came in. */
+const requestLine = (method: string, path: string, status: number, started: number): string =>
+  `${method} ${path} ${status} ${(performance.now() - started).toFixed(1)}ms`;
+
 export function requestLog(log: (line: string) => void): MiddlewareHandler {
   return async (c, next) => {
     const start = performance.now();
     await next();
-    log(`${c.req.method} ${c.req.path} ${c.res.status} ${(performance.now() - start).toFixed(1)}ms`);
+    log(requestLine(c.req.method, c.req.path, c.res.status, start));
   };
+}
+
+/** A response a part holds ready in full (a cached image), to be sent as it is. */
+export interface HeldResponse {
+  status: number;
+  headers: Readonly<Record<string, string>>;
+  body?: Uint8Array;
+}
+
+/**
+ * What a part answers below Hono for GET requests under `prefix`: given the
+ * URL after the prefix (query included) and the request, a held response,
+ * or null to let Hono answer as usual.
+ */
+export interface HeldRoute {
+  prefix: string;
+  answer(rest: string, incoming: IncomingMessage): HeldResponse | null;
+}
+
+/** The Host values and request targets that @hono/node-server takes verbatim, without normalising them through URL. */
+const PLAIN_HOST = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/;
+const PLAIN_TARGET = /^\/[!$&-;=?-\[\]_a-z~]*$/;
+const DOT_SEGMENT = /\/\.\.?(?:[/?]|$)/;
+
+/**
+ * A node:http server for the app: Hono's listener, except that a GET whose
+ * response a part holds ready (see HeldRoute) is answered at once, before
+ * Hono builds a Request, as Hono would have answered it: the same Host check
+ * (a request it would refuse goes to Hono, which refuses it), the same
+ * security headers in the same order, the same log line. Only plain
+ * requests take the short way: a Host and a target the adapter would pass
+ * through unchanged, no percent-encoding (Hono decodes the path), no
+ * fragment; HEAD and everything else go through Hono.
+ */
+export function serverWithHeldRoutes(
+  routes: readonly HeldRoute[],
+  settings: Pick<Settings, 'allowedHosts' | 'trustProxy'>,
+  log: (line: string) => void,
+): typeof createServer {
+  const held = (incoming: IncomingMessage, outgoing: ServerResponse): boolean => {
+    const url = incoming.url ?? '';
+    if (incoming.method !== 'GET' || !PLAIN_TARGET.test(url) || DOT_SEGMENT.test(url)) return false;
+    const route = routes.find((r) => url.startsWith(r.prefix));
+    if (!route) return false;
+    const host = requestHost(settings, (name) => incoming.headers[name] as string | undefined);
+    if (!PLAIN_HOST.test(incoming.headers.host ?? '') || !isAllowedHost(host, settings.allowedHosts)) return false;
+    const started = performance.now();
+    const response = route.answer(url.slice(route.prefix.length), incoming);
+    if (!response) return false;
+    for (const [name, value] of SECURITY_HEADERS) outgoing.setHeader(name, value);
+    for (const name in response.headers) outgoing.setHeader(name, response.headers[name]!);
+    outgoing.statusCode = response.status;
+    // Headers not yet sent: node:http adds Content-Length for the body itself, as it does on Hono's way.
+    outgoing.end(response.body);
+    const query = url.indexOf('?');
+    log(requestLine('GET', query === -1 ? url : url.slice(0, query), response.status, started));
+    return true;
+  };
+  return ((options: object, listener: RequestListener) =>
+    createServer(options, (incoming, outgoing) => {
+      if (!held(incoming, outgoing)) listener(incoming, outgoing);
+    })) as typeof createServer;
 }

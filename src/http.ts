@@ -151,19 +151,31 @@ export function requestOrigin(c: Context, settings: Pick<Settings, 'trustProxy'>
 }
 
 /**
- * A log that batches lines and writes them once per tick, so logging a busy
- * server costs one write per burst rather than one per request.
+ * A log that buffers lines and writes them in batches: on the next turn of
+ * the event loop when the server is quiet (a line reaches the terminal at
+ * once), and at most once a millisecond when it is busy, so that logging
+ * costs one write per burst of requests rather than one per request or per
+ * turn of the loop.
  */
 export function createLog(stream: NodeJS.WritableStream = process.stdout): (line: string) => void {
-  let pending: string[] = [];
+  let pending = '';
+  let scheduled = false;
+  let lastWrite = -Infinity;
   const flush = () => {
-    const out = pending.join('');
-    pending = [];
-    stream.write(out);
+    const out = pending;
+    pending = '';
+    scheduled = false;
+    lastWrite = performance.now();
+    if (out) stream.write(out);
   };
+  // A process that exits while a batch waits for its timer still writes it (stdout to a file, pipe or terminal writes synchronously).
+  process.once('exit', flush);
   return (line) => {
-    if (pending.length === 0) setImmediate(flush);
-    pending.push(line + '\n');
+    pending += line + '\n';
+    if (scheduled) return;
+    scheduled = true;
+    if (performance.now() - lastWrite < 1) setTimeout(flush, 1);
+    else setImmediate(flush);
   };
 }
 

@@ -128,11 +128,29 @@ function requestHost(settings: Pick<Settings, 'trustProxy'>, header: (name: stri
   return (settings.trustProxy && header('x-forwarded-host')?.split(',')[0]) || header('host') || '';
 }
 
+/** Host header values checked recently: clients send few distinct ones, and each costs a parse and a pattern match. */
+const HOSTS_REMEMBERED = 256;
+
+/** isAllowedHost for these settings, remembering its last few hundred answers. */
+function hostCheck(allowed: readonly string[]): (host: string) => boolean {
+  const answers = new Map<string, boolean>();
+  return (host) => {
+    let answer = answers.get(host);
+    if (answer === undefined) {
+      answer = isAllowedHost(host, allowed);
+      if (answers.size >= HOSTS_REMEMBERED) answers.clear();
+      answers.set(host, answer);
+    }
+    return answer;
+  };
+}
+
 export function allowedHosts(settings: Pick<Settings, 'allowedHosts' | 'trustProxy'>): MiddlewareHandler {
+  const allowed = hostCheck(settings.allowedHosts);
   return async (c, next) => {
     const incoming = nodeEnv(c).incoming;
     const host = requestHost(settings, (name) => (incoming?.headers[name] as string | undefined) ?? c.req.header(name));
-    if (!isAllowedHost(host, settings.allowedHosts)) {
+    if (!allowed(host)) {
       return errorResponse(c, 400, `Invalid Host header "${host.slice(0, 100)}". Add it to ALLOWED_HOSTS to serve it.`);
     }
     await next();
@@ -141,13 +159,16 @@ export function allowedHosts(settings: Pick<Settings, 'allowedHosts' | 'trustPro
 
 /** Origin (scheme://host[:port]) the client used, for building absolute URLs. */
 export function requestOrigin(c: Context, settings: Pick<Settings, 'trustProxy'>): string {
-  const url = new URL(c.req.url);
+  // A Request's URL is absolute and normalised (the adapter passes only plain ones through unparsed): its origin is what precedes the path.
+  const url = c.req.url;
+  const origin = url.slice(0, url.indexOf('/', url.indexOf('//') + 2));
   if (settings.trustProxy) {
+    const scheme = origin.slice(0, origin.indexOf(':'));
     const proto = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim();
     const host = c.req.header('x-forwarded-host')?.split(',')[0]?.trim();
-    return `${proto === 'https' || proto === 'http' ? proto : url.protocol.slice(0, -1)}://${host || url.host}`;
+    return `${proto === 'https' || proto === 'http' ? proto : scheme}://${host || origin.slice(scheme.length + 3)}`;
   }
-  return url.origin;
+  return origin;
 }
 
 /**
@@ -228,13 +249,14 @@ export function serverWithHeldRoutes(
   settings: Pick<Settings, 'allowedHosts' | 'trustProxy'>,
   log: (line: string) => void,
 ): typeof createServer {
+  const allowed = hostCheck(settings.allowedHosts);
   const held = (incoming: IncomingMessage, outgoing: ServerResponse): boolean => {
     const url = incoming.url ?? '';
     if (incoming.method !== 'GET' || !PLAIN_TARGET.test(url) || DOT_SEGMENT.test(url)) return false;
     const route = routes.find((r) => url.startsWith(r.prefix));
     if (!route) return false;
     const host = requestHost(settings, (name) => incoming.headers[name] as string | undefined);
-    if (!PLAIN_HOST.test(incoming.headers.host ?? '') || !isAllowedHost(host, settings.allowedHosts)) return false;
+    if (!PLAIN_HOST.test(incoming.headers.host ?? '') || !allowed(host)) return false;
     const started = performance.now();
     const response = route.answer(url.slice(route.prefix.length), incoming);
     if (!response) return false;

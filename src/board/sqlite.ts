@@ -63,6 +63,8 @@ class SqliteStore extends Queries implements Store {
   #walFd: number | null = null;
   readonly #syncing = new Set<Promise<void>>();
   readonly #dataVersion: Database.Statement;
+  /** The statements around every batch and job, prepared once: exec() would parse them on every write. */
+  readonly #control: Record<'begin' | 'savepoint' | 'release' | 'rollbackTo' | 'commit', Database.Statement>;
   #lastDataVersion = -1;
   #checkedAt = -Infinity;
   #generation = 0;
@@ -82,6 +84,13 @@ class SqliteStore extends Queries implements Store {
     this.#db = db;
     this.location = file;
     this.#dataVersion = db.prepare('PRAGMA data_version').pluck();
+    this.#control = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      savepoint: db.prepare('SAVEPOINT job'),
+      release: db.prepare('RELEASE job'),
+      rollbackTo: db.prepare('ROLLBACK TO job'),
+      commit: db.prepare('COMMIT'),
+    };
   }
 
   /** Ours at once; another process's (a command) within a millisecond, as SQLite's data_version tells. */
@@ -135,19 +144,20 @@ class SqliteStore extends Queries implements Store {
     this.#flushing = true;
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
-      this.#db.exec('BEGIN IMMEDIATE');
+      const control = this.#control;
+      control.begin.run();
       for (const job of batch) {
-        this.#db.exec('SAVEPOINT job');
+        control.savepoint.run();
         try {
           outcomes.push({ ok: true, value: await job.work(this) });
-          this.#db.exec('RELEASE job');
+          control.release.run();
         } catch (error) {
-          this.#db.exec('ROLLBACK TO job');
-          this.#db.exec('RELEASE job');
+          control.rollbackTo.run();
+          control.release.run();
           outcomes.push({ ok: false, error });
         }
       }
-      this.#db.exec('COMMIT');
+      control.commit.run();
     } catch (error) {
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
       for (const job of batch) job.reject(translate(error));

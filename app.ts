@@ -5,11 +5,11 @@
 // out is never imported, so it costs nothing and its URLs answer 404.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Server } from 'node:http';
+import type { createServer, Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { allowedHosts, createLog, errorHandler, notFound, requestLog, securityHeaders } from './src/http.ts';
+import { allowedHosts, createLog, errorHandler, notFound, requestLog, securityHeaders, serverWithHeldRoutes, type HeldRoute } from './src/http.ts';
 import { addressOf, loadSettings, ROOT, SettingsError, type Settings } from './src/settings.ts';
 import { staticFiles } from './src/static.ts';
 import { compression } from './src/compression.ts';
@@ -20,6 +20,8 @@ import type { PartContext } from './src/part.ts';
 export interface Lightweight {
   app: Hono;
   settings: Settings;
+  /** For @hono/node-server's serve({ createServer }): answers what parts hold ready before Hono, as Hono would. */
+  createServer: typeof createServer;
   /** Attach what needs the raw server (websocket upgrades). */
   attach(server: Server): void;
   /** End long-lived connections (websockets, live-reload streams) so a closing server can finish. */
@@ -37,6 +39,7 @@ export async function createApp(settings: Settings, log: (line: string) => void 
   const attachers: Array<(server: Server) => void> = [];
   const detachers: Array<() => Promise<void> | void> = [];
   const dependencies: Dependency[] = [];
+  const heldRoutes: HeldRoute[] = [];
 
   const app = new Hono();
   // Before the Host check and the request log: probes come by address (Host: 10.0.0.5:8000) every few seconds.
@@ -49,6 +52,7 @@ export async function createApp(settings: Settings, log: (line: string) => void 
     const { createPlaceholder } = await import('./src/placeholder/index.ts');
     const placeholder = createPlaceholder(context);
     app.route('/image', placeholder.routes); // chapter 2: /image/300x200/
+    heldRoutes.push(placeholder.held); // cached images, straight off node:http
   }
 
   if (settings.services.has('board')) {
@@ -79,6 +83,7 @@ export async function createApp(settings: Settings, log: (line: string) => void 
   return {
     app,
     settings,
+    createServer: serverWithHeldRoutes(heldRoutes, settings, log),
     attach: (server) => attachers.forEach((attach) => attach(server)),
     detach: async () => {
       await Promise.all(detachers.splice(0).map((detach) => detach()));
@@ -112,7 +117,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     console.error(`Cannot start: ${err.message}`);
     process.exit(1);
   }
-  const server = serve({ fetch: lightweight.app.fetch, port: settings.port, hostname: settings.host }) as Server;
+  const server = serve({ fetch: lightweight.app.fetch, createServer: lightweight.createServer, port: settings.port, hostname: settings.host }) as Server;
   lightweight.attach(server);
   server.on('error', (err: NodeJS.ErrnoException) => {
     console.error(

@@ -1,6 +1,6 @@
 // Cross-cutting HTTP behaviour shared by every part: middleware, content
 // negotiation for errors, and the error pages themselves.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -123,11 +123,34 @@ export function isAllowedHost(host: string, allowed: readonly string[]): boolean
   );
 }
 
+/** The Host a request names: with TRUST_PROXY the first X-Forwarded-Host, else its Host header. */
+function requestHost(settings: Pick<Settings, 'trustProxy'>, header: (name: string) => string | undefined): string {
+  return (settings.trustProxy && header('x-forwarded-host')?.split(',')[0]) || header('host') || '';
+}
+
+/** Host header values checked recently: clients send few distinct ones, and each costs a parse and a pattern match. */
+const HOSTS_REMEMBERED = 256;
+
+/** isAllowedHost for these settings, remembering its last few hundred answers. */
+function hostCheck(allowed: readonly string[]): (host: string) => boolean {
+  const answers = new Map<string, boolean>();
+  return (host) => {
+    let answer = answers.get(host);
+    if (answer === undefined) {
+      answer = isAllowedHost(host, allowed);
+      if (answers.size >= HOSTS_REMEMBERED) answers.clear();
+      answers.set(host, answer);
+    }
+    return answer;
+  };
+}
+
 export function allowedHosts(settings: Pick<Settings, 'allowedHosts' | 'trustProxy'>): MiddlewareHandler {
+  const allowed = hostCheck(settings.allowedHosts);
   return async (c, next) => {
-    const host =
-      (settings.trustProxy && c.req.header('x-forwarded-host')?.split(',')[0]) || nodeEnv(c).incoming?.headers.host || c.req.header('host') || '';
-    if (!isAllowedHost(host, settings.allowedHosts)) {
+    const incoming = nodeEnv(c).incoming;
+    const host = requestHost(settings, (name) => (incoming?.headers[name] as string | undefined) ?? c.req.header(name));
+    if (!allowed(host)) {
       return errorResponse(c, 400, `Invalid Host header "${host.slice(0, 100)}". Add it to ALLOWED_HOSTS to serve it.`);
     }
     await next();
@@ -136,36 +159,118 @@ export function allowedHosts(settings: Pick<Settings, 'allowedHosts' | 'trustPro
 
 /** Origin (scheme://host[:port]) the client used, for building absolute URLs. */
 export function requestOrigin(c: Context, settings: Pick<Settings, 'trustProxy'>): string {
-  const url = new URL(c.req.url);
+  // A Request's URL is absolute and normalised (the adapter passes only plain ones through unparsed): its origin is what precedes the path.
+  const url = c.req.url;
+  const origin = url.slice(0, url.indexOf('/', url.indexOf('//') + 2));
   if (settings.trustProxy) {
+    const scheme = origin.slice(0, origin.indexOf(':'));
     const proto = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim();
     const host = c.req.header('x-forwarded-host')?.split(',')[0]?.trim();
-    return `${proto === 'https' || proto === 'http' ? proto : url.protocol.slice(0, -1)}://${host || url.host}`;
+    return `${proto === 'https' || proto === 'http' ? proto : scheme}://${host || origin.slice(scheme.length + 3)}`;
   }
-  return url.origin;
+  return origin;
 }
 
 /**
- * A log that batches lines and writes them once per tick, so logging a busy
- * server costs one write per burst rather than one per request.
+ * A log that buffers lines and writes them in batches: on the next turn of
+ * the event loop when the server is quiet (a line reaches the terminal at
+ * once), and at most once a millisecond when it is busy, so that logging
+ * costs one write per burst of requests rather than one per request or per
+ * turn of the loop.
  */
 export function createLog(stream: NodeJS.WritableStream = process.stdout): (line: string) => void {
-  let pending: string[] = [];
+  let pending = '';
+  let scheduled = false;
+  let lastWrite = -Infinity;
   const flush = () => {
-    const out = pending.join('');
-    pending = [];
-    stream.write(out);
+    const out = pending;
+    pending = '';
+    scheduled = false;
+    lastWrite = performance.now();
+    if (out) stream.write(out);
   };
+  // A process that exits while a batch waits for its timer still writes it (stdout to a file, pipe or terminal writes synchronously).
+  process.once('exit', flush);
   return (line) => {
-    if (pending.length === 0) setImmediate(flush);
-    pending.push(line + '\n');
+    pending += line + '\n';
+    if (scheduled) return;
+    scheduled = true;
+    if (performance.now() - lastWrite < 1) setTimeout(flush, 1);
+    else setImmediate(flush);
   };
 }
+
+/** The request log's line for one request; `started` is performance.now() when it came in. */
+const requestLine = (method: string, path: string, status: number, started: number): string =>
+  `${method} ${path} ${status} ${(performance.now() - started).toFixed(1)}ms`;
 
 export function requestLog(log: (line: string) => void): MiddlewareHandler {
   return async (c, next) => {
     const start = performance.now();
     await next();
-    log(`${c.req.method} ${c.req.path} ${c.res.status} ${(performance.now() - start).toFixed(1)}ms`);
+    log(requestLine(c.req.method, c.req.path, c.res.status, start));
   };
+}
+
+/** A response a part holds ready in full (a cached image), to be sent as it is. */
+export interface HeldResponse {
+  status: number;
+  headers: Readonly<Record<string, string>>;
+  body?: Uint8Array;
+}
+
+/**
+ * What a part answers below Hono for GET requests under `prefix`: given the
+ * URL after the prefix (query included) and the request, a held response,
+ * or null to let Hono answer as usual.
+ */
+export interface HeldRoute {
+  prefix: string;
+  answer(rest: string, incoming: IncomingMessage): HeldResponse | null;
+}
+
+/** The Host values and request targets that @hono/node-server takes verbatim, without normalising them through URL. */
+const PLAIN_HOST = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/;
+const PLAIN_TARGET = /^\/[!$&-;=?-\[\]_a-z~]*$/;
+const DOT_SEGMENT = /\/\.\.?(?:[/?]|$)/;
+
+/**
+ * A node:http server for the app: Hono's listener, except that a GET whose
+ * response a part holds ready (see HeldRoute) is answered at once, before
+ * Hono builds a Request, as Hono would have answered it: the same Host check
+ * (a request it would refuse goes to Hono, which refuses it), the same
+ * security headers in the same order, the same log line. Only plain
+ * requests take the short way: a Host and a target the adapter would pass
+ * through unchanged, no percent-encoding (Hono decodes the path), no
+ * fragment; HEAD and everything else go through Hono.
+ */
+export function serverWithHeldRoutes(
+  routes: readonly HeldRoute[],
+  settings: Pick<Settings, 'allowedHosts' | 'trustProxy'>,
+  log: (line: string) => void,
+): typeof createServer {
+  const allowed = hostCheck(settings.allowedHosts);
+  const held = (incoming: IncomingMessage, outgoing: ServerResponse): boolean => {
+    const url = incoming.url ?? '';
+    if (incoming.method !== 'GET' || !PLAIN_TARGET.test(url) || DOT_SEGMENT.test(url)) return false;
+    const route = routes.find((r) => url.startsWith(r.prefix));
+    if (!route) return false;
+    const host = requestHost(settings, (name) => incoming.headers[name] as string | undefined);
+    if (!PLAIN_HOST.test(incoming.headers.host ?? '') || !allowed(host)) return false;
+    const started = performance.now();
+    const response = route.answer(url.slice(route.prefix.length), incoming);
+    if (!response) return false;
+    for (const [name, value] of SECURITY_HEADERS) outgoing.setHeader(name, value);
+    for (const name in response.headers) outgoing.setHeader(name, response.headers[name]!);
+    outgoing.statusCode = response.status;
+    // Headers not yet sent: node:http adds Content-Length for the body itself, as it does on Hono's way.
+    outgoing.end(response.body);
+    const query = url.indexOf('?');
+    log(requestLine('GET', query === -1 ? url : url.slice(0, query), response.status, started));
+    return true;
+  };
+  return ((options: object, listener: RequestListener) =>
+    createServer(options, (incoming, outgoing) => {
+      if (!held(incoming, outgoing)) listener(incoming, outgoing);
+    })) as typeof createServer;
 }

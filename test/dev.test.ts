@@ -174,7 +174,7 @@ describe('a tab when the server restarts', () => {
   async function serveOn(port: number, env: Record<string, string>, logs: string[]) {
     const lightweight = await createApp(loadSettings({ ...env, PORT: String(port) }, { dev: true }), (line) => logs.push(line));
     const server = await new Promise<Server>((resolve) => {
-      const s = serve({ fetch: lightweight.app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
+      const s = serve({ fetch: lightweight.app.fetch, createServer: lightweight.createServer, port, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
     });
     return async () => {
       server.closeAllConnections();

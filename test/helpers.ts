@@ -59,7 +59,7 @@ export async function startApp(env: Record<string, string> = {}, options: { dev?
   const logs: string[] = [];
   const lightweight = await createApp(settings, (line) => logs.push(line));
   const server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: lightweight.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
+    const s = serve({ fetch: lightweight.app.fetch, createServer: lightweight.createServer, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
   });
   lightweight.attach(server);
   const port = (server.address() as AddressInfo).port;

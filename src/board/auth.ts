@@ -31,13 +31,13 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * Credentials verified recently, keyed by an HMAC of username and password
  * under a per-process key: the plain password is never kept. An entry holds
  * the password hash it was verified against and is checked against the
- * stored one whenever the store's generation has moved, so a password change
- * or deactivation (by the changepassword command, or through another process
- * sharing the database) drops it.
+ * stored one whenever the store's credentials version has moved (or cannot
+ * be known), so a password change or deactivation (by the changepassword
+ * command, or through another process sharing the database) drops it.
  */
 class VerifiedCredentials {
   readonly #key = randomBytes(32);
-  readonly #entries = new Map<string, { user: Credentials; generation: number; expires: number }>();
+  readonly #entries = new Map<string, { user: Credentials; version: number | null; expires: number }>();
 
   fingerprint(username: string, password: string): string {
     return createHmac('sha256', this.#key).update(username).update('\0').update(password).digest('base64');
@@ -46,20 +46,48 @@ class VerifiedCredentials {
   async lookup(fingerprint: string, store: Store): Promise<Credentials | null> {
     const entry = this.#entries.get(fingerprint);
     if (!entry || entry.expires <= Date.now()) return null;
-    const generation = store.generation();
-    if (entry.generation === generation && store.generationIsExact) return entry.user;
+    const version = store.credentialsVersion();
+    if (version !== null && entry.version === version) return entry.user;
     const user = await store.credentialsById(entry.user.id);
     if (user && user.is_active && user.password === entry.user.password) {
-      entry.generation = generation;
+      entry.version = version;
       return user;
     }
     this.#entries.delete(fingerprint);
     return null;
   }
 
-  remember(fingerprint: string, user: Credentials, generation: number): void {
+  remember(fingerprint: string, user: Credentials, version: number | null): void {
     if (this.#entries.size >= VERIFIED_MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
-    this.#entries.set(fingerprint, { user, generation, expires: Date.now() + VERIFIED_TTL_MS });
+    this.#entries.set(fingerprint, { user, version, expires: Date.now() + VERIFIED_TTL_MS });
+  }
+}
+
+/**
+ * Token → user, as the store said for one credentials version: a revoked
+ * token, a new one or a deactivated user moves the version, here at once and
+ * in every other process within milliseconds. While the version cannot be
+ * known (the store has lost its channel to the other processes), every
+ * lookup reads the store.
+ */
+export class TokenCache {
+  readonly #store: Store;
+  readonly #entries = new Map<string, { version: number; user: TokenUser | undefined }>();
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  async user(key: string): Promise<TokenUser | undefined> {
+    // Read before the store is asked: a change landing meanwhile leaves the entry already stale.
+    const version = this.#store.credentialsVersion();
+    if (version === null) return this.#store.userByToken(key);
+    const known = this.#entries.get(key);
+    if (known && known.version === version) return known.user;
+    const user = await this.#store.userByToken(key);
+    if (this.#entries.size >= VERIFIED_MAX_ENTRIES) this.#entries.clear();
+    this.#entries.set(key, { version, user });
+    return user;
   }
 }
 
@@ -100,11 +128,11 @@ export class Auth {
   readonly #failures: FailureCounter;
   readonly #verified = new VerifiedCredentials();
   readonly #pending = new Map<string, Promise<Credentials | null>>();
-  /** Token → user, valid for one store generation where that is exact (see Store.generationIsExact): a revoked token or a deactivated user is seen at once. */
-  readonly #tokens = new Map<string, { generation: number; user: TokenUser | undefined }>();
+  readonly #tokens: TokenCache;
 
   constructor(store: Store, settings: Settings, failures: FailureCounter) {
     this.#store = store;
+    this.#tokens = new TokenCache(store);
     this.#settings = settings;
     this.#failures = failures;
   }
@@ -133,10 +161,10 @@ export class Auth {
       pending = this.#check(username, password).finally(() => this.#pending.delete(fingerprint));
       this.#pending.set(fingerprint, pending);
     }
-    const generation = this.#store.generation();
+    const version = this.#store.credentialsVersion();
     const user = await pending;
     if (user) {
-      this.#verified.remember(fingerprint, user, generation);
+      this.#verified.remember(fingerprint, user, version);
       await this.#failures.clear(userKey);
     } else {
       await Promise.all([this.#failures.fail(userKey), this.#failures.fail(clientKey)]);
@@ -164,7 +192,7 @@ export class Auth {
     if (scheme === 'token') {
       if (parts.length === 1) throw unauthorized('Invalid token header. No credentials provided.');
       if (parts.length > 2) throw unauthorized('Invalid token header. Token string should not contain spaces.');
-      const user = /^[0-9a-f]{40}$/.test(parts[1]!) ? await this.#userByToken(parts[1]!) : undefined;
+      const user = /^[0-9a-f]{40}$/.test(parts[1]!) ? await this.#tokens.user(parts[1]!) : undefined;
       if (!user) throw unauthorized('Invalid token.');
       if (!user.is_active) throw unauthorized('User inactive or deleted.');
       return { id: user.id, username: user.username, scheme: 'token' };
@@ -190,17 +218,6 @@ export class Auth {
     }
 
     throw unauthorized('Authentication credentials were not provided.');
-  }
-
-  async #userByToken(key: string): Promise<TokenUser | undefined> {
-    if (!this.#store.generationIsExact) return this.#store.userByToken(key);
-    const generation = this.#store.generation();
-    const known = this.#tokens.get(key);
-    if (known && known.generation === generation) return known.user;
-    const user = await this.#store.userByToken(key);
-    if (this.#tokens.size >= VERIFIED_MAX_ENTRIES) this.#tokens.clear();
-    this.#tokens.set(key, { generation, user });
-    return user;
   }
 
   /** POST /api/token/: the user's token (the same one on every login, as DRF's authtoken). */

@@ -4,14 +4,20 @@
 // process's caches forget what another one changed. Losing the server is
 // logged once, reported by health(), answered with 503, and recovered from
 // on its own.
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createOutageLog, type DependencyHealth, type OutageLog } from '../health.ts';
 import { addressOf } from '../settings.ts';
 import { MIGRATIONS, tooNew } from './migrations.ts';
 import { columnOf, DatabaseUnavailable, ID_TABLES, MissingReference, Queries, StoreOpenError, UniqueViolation, type Dialect, type Executor, type SqlValue, type Store } from './store.ts';
 
-/** The channel every committed write notifies. */
+/**
+ * The channel every committed write notifies. The payload names the store
+ * that wrote (which moved its own counters at commit and ignores the echo),
+ * followed by " credentials" when the write changed tokens, passwords or users.
+ */
 const CHANNEL = 'lightweight_board';
+const CREDENTIALS = ' credentials';
 /** Any constant: the advisory lock that lets one starting process migrate while the others wait. */
 const MIGRATION_LOCK = 7_262_022;
 const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock
@@ -108,15 +114,25 @@ const DIALECT: Dialect = {
   setNextId: (table) => [`SELECT setval(pg_get_serial_sequence('${table}', 'id'), ?, false)`],
 };
 
+/** The queries of one transaction, noting whether it changed credentials (its commit then says so to every process). */
+class TransactionQueries extends Queries {
+  changedCredentials = false;
+  protected override credentialsChanged(): void {
+    this.changedCredentials = true;
+  }
+}
+
 class PostgresStore extends Queries implements Store {
   readonly engine = 'postgresql' as const;
-  readonly generationIsExact = false;
   readonly location: string;
   readonly #pool: pg.Pool;
   readonly #url: string;
   #listener: pg.Client | null = null;
   #listening = false;
   #generation = 0;
+  #credentials = 0;
+  /** Names this store in its notifications. */
+  readonly #id = randomBytes(8).toString('hex');
   #retryMs = 250;
   #retryTimer: NodeJS.Timeout | null = null;
   readonly #outage: OutageLog;
@@ -144,6 +160,17 @@ class PostgresStore extends Queries implements Store {
     return this.#listening ? this.#generation : ++this.#generation;
   }
 
+  /** Ours at once (after the commit); other processes' when their notification arrives; null while we cannot hear them. */
+  credentialsVersion(): number | null {
+    return this.#listening ? this.#credentials : null;
+  }
+
+  /** Credentials written outside a transaction (each statement its own commit): tell every process, after the fact. */
+  protected override credentialsChanged(): void {
+    this.#credentials++;
+    this.#pool.query(`SELECT pg_notify('${CHANNEL}', '${this.#id}${CREDENTIALS}')`).catch((error: unknown) => this.#lost(error));
+  }
+
   async transaction<T>(work: (tx: Queries) => Promise<T>, { readOnly = false } = {}): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let client: pg.PoolClient;
@@ -156,14 +183,16 @@ class PostgresStore extends Queries implements Store {
       let broken: unknown = undefined;
       try {
         await client.query(readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
-        const result = await work(new Queries(new PostgresExecutor(client), DIALECT));
+        const tx = new TransactionQueries(new PostgresExecutor(client), DIALECT);
+        const result = await work(tx);
         if (readOnly) {
           await client.query('COMMIT');
           return result;
         }
         // One round trip: the notification is delivered when (and only if) the commit succeeds.
-        await client.query(`SELECT pg_notify('${CHANNEL}', ''); COMMIT`);
+        await client.query(`SELECT pg_notify('${CHANNEL}', '${this.#id}${tx.changedCredentials ? CREDENTIALS : ''}'); COMMIT`);
         this.#generation++;
+        if (tx.changedCredentials) this.#credentials++;
         this.#outage.back();
         return result;
       } catch (error) {
@@ -200,7 +229,7 @@ class PostgresStore extends Queries implements Store {
 
   async listen(): Promise<void> {
     if (this.#closed) return;
-    const client = new pg.Client({ connectionString: this.#url, connectionTimeoutMillis: 3000 });
+    const client = new pg.Client({ connectionString: this.#url, connectionTimeoutMillis: 3000, application_name: 'lightweight listener', keepAlive: true });
     const retry = (error: unknown) => {
       if (this.#listener !== client) return;
       this.#listener = null;
@@ -217,13 +246,20 @@ class PostgresStore extends Queries implements Store {
     this.#listener = client;
     client.on('error', retry);
     client.on('end', () => retry(new Error('connection ended')));
-    client.on('notification', () => this.#generation++);
+    client.on('notification', ({ payload = '' }) => {
+      if (payload.startsWith(this.#id)) return;
+      this.#generation++;
+      // An empty payload comes from a process of an older version, which does not say what it changed.
+      if (payload === '' || payload.endsWith(CREDENTIALS)) this.#credentials++;
+    });
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANNEL}`);
       if (this.#listener !== client) return;
       this.#listening = true;
-      this.#generation++; // what changed while we were not listening
+      // What changed while we were not listening.
+      this.#generation++;
+      this.#credentials++;
       this.#retryMs = 250;
       this.#outage.back();
     } catch (error) {

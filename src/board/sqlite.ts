@@ -58,15 +58,19 @@ type Job = { work: (tx: Queries) => Promise<unknown>; resolve: (value: unknown) 
 
 class SqliteStore extends Queries implements Store {
   readonly engine = 'sqlite' as const;
-  readonly generationIsExact = true;
   readonly location: string;
   readonly #db: Database.Database;
   #walFd: number | null = null;
   readonly #syncing = new Set<Promise<void>>();
   readonly #dataVersion: Database.Statement;
+  /** The statements around every batch and job, prepared once: exec() would parse them on every write. */
+  readonly #control: Record<'begin' | 'savepoint' | 'release' | 'rollbackTo' | 'commit', Database.Statement>;
   #lastDataVersion = -1;
   #checkedAt = -Infinity;
   #generation = 0;
+  #credentials = 0;
+  /** A job of the transaction being run changed credentials. */
+  #credentialsTouched = false;
   #queue: Job[] = [];
   #flushing = false;
 
@@ -80,20 +84,43 @@ class SqliteStore extends Queries implements Store {
     this.#db = db;
     this.location = file;
     this.#dataVersion = db.prepare('PRAGMA data_version').pluck();
+    this.#control = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      savepoint: db.prepare('SAVEPOINT job'),
+      release: db.prepare('RELEASE job'),
+      rollbackTo: db.prepare('ROLLBACK TO job'),
+      commit: db.prepare('COMMIT'),
+    };
   }
 
   /** Ours at once; another process's (a command) within a millisecond, as SQLite's data_version tells. */
   generation(): number {
-    const now = performance.now();
-    if (now - this.#checkedAt >= 1) {
-      this.#checkedAt = now;
-      const dataVersion = this.#dataVersion.get() as number;
-      if (dataVersion !== this.#lastDataVersion) {
-        this.#lastDataVersion = dataVersion;
-        this.#generation++;
-      }
-    }
+    this.#checkOtherConnections();
     return this.#generation;
+  }
+
+  /** Ours at once; another process's commit of any kind (what it changed is not known) within a millisecond. */
+  credentialsVersion(): number {
+    this.#checkOtherConnections();
+    return this.#credentials;
+  }
+
+  /** Our reads run on the connection the open transaction writes on, so they see its writes before they commit (or roll back): moved again after. */
+  protected override credentialsChanged(): void {
+    this.#credentials++;
+    this.#credentialsTouched = true;
+  }
+
+  #checkOtherConnections(): void {
+    const now = performance.now();
+    if (now - this.#checkedAt < 1) return;
+    this.#checkedAt = now;
+    const dataVersion = this.#dataVersion.get() as number;
+    if (dataVersion !== this.#lastDataVersion) {
+      this.#lastDataVersion = dataVersion;
+      this.#generation++;
+      this.#credentials++;
+    }
   }
 
   /**
@@ -117,25 +144,28 @@ class SqliteStore extends Queries implements Store {
     this.#flushing = true;
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
-      this.#db.exec('BEGIN IMMEDIATE');
+      const control = this.#control;
+      control.begin.run();
       for (const job of batch) {
-        this.#db.exec('SAVEPOINT job');
+        control.savepoint.run();
         try {
           outcomes.push({ ok: true, value: await job.work(this) });
-          this.#db.exec('RELEASE job');
+          control.release.run();
         } catch (error) {
-          this.#db.exec('ROLLBACK TO job');
-          this.#db.exec('RELEASE job');
+          control.rollbackTo.run();
+          control.release.run();
           outcomes.push({ ok: false, error });
         }
       }
-      this.#db.exec('COMMIT');
+      control.commit.run();
     } catch (error) {
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
       for (const job of batch) job.reject(translate(error));
       return;
     } finally {
       this.#generation++;
+      if (this.#credentialsTouched) this.#credentials++;
+      this.#credentialsTouched = false;
       this.#flushing = false;
       if (this.#queue.length) setImmediate(() => void this.#flush());
     }

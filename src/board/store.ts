@@ -201,6 +201,13 @@ export class Queries {
     protected readonly dialect: Dialect,
   ) {}
 
+  /**
+   * Called after every write that may change who a token or a password
+   * belongs to, or whether a user is active: the store makes sure every
+   * process's credentialsVersion() moves (see Store.credentialsVersion).
+   */
+  protected credentialsChanged(): void {}
+
   #expression(model: ModelName, column: string): string {
     const expression = MODELS[model].columns[column];
     if (!expression) throw new Error(`${model} has no column "${column}"`);
@@ -313,6 +320,7 @@ export class Queries {
       changed.push(...rows.map((row) => ({ model: dependent.model, id: Number(row.id) })));
     }
     await this.db.run(`DELETE FROM ${MODELS[model].table} WHERE id = ?`, [id]);
+    if (model === 'user') this.credentialsChanged();
     return changed;
   }
 
@@ -325,6 +333,7 @@ export class Queries {
   /** Throws UniqueViolation when the username is taken. */
   async createUser(user: { username: string; fullName: string; password: string }): Promise<Row> {
     await this.db.run('INSERT INTO users (username, full_name, password) VALUES (?, ?, ?)', [user.username, user.fullName, user.password]);
+    this.credentialsChanged();
     return (await this.get('user', 'username', user.username))!;
   }
 
@@ -332,6 +341,7 @@ export class Queries {
   async setPassword(username: string, password: string): Promise<boolean> {
     const changes = await this.db.run('UPDATE users SET password = ?, version = version + 1 WHERE username = ?', [password, username]);
     if (changes) await this.db.run('DELETE FROM tokens WHERE user_id = (SELECT id FROM users WHERE username = ?)', [username]);
+    if (changes) this.credentialsChanged();
     return changes > 0;
   }
 
@@ -357,12 +367,14 @@ export class Queries {
 
   /** The user's token, created with `newKey()` if they have none. */
   async tokenFor(userId: number, newKey: () => string): Promise<string> {
-    await this.db.run('INSERT INTO tokens (key, user_id) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING', [newKey(), userId]);
+    if (await this.db.run('INSERT INTO tokens (key, user_id) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING', [newKey(), userId])) this.credentialsChanged();
     return String((await this.db.all('SELECT key FROM tokens WHERE user_id = ?', [userId]))[0]!.key);
   }
 
   async deleteToken(userId: number): Promise<boolean> {
-    return (await this.db.run('DELETE FROM tokens WHERE user_id = ?', [userId])) > 0;
+    const deleted = (await this.db.run('DELETE FROM tokens WHERE user_id = ?', [userId])) > 0;
+    if (deleted) this.credentialsChanged();
+    return deleted;
   }
 
   // The whole board, for `npm run export` and `npm run import`.
@@ -388,6 +400,7 @@ export class Queries {
 
   /** Inserts every row as it is, ids included. Call within a transaction, on an empty board. */
   async importAll(data: BoardData): Promise<void> {
+    this.credentialsChanged();
     for (const table of TABLES) {
       for (const row of data[table]) {
         const columns = Object.keys(row);
@@ -416,13 +429,17 @@ export interface Store extends Queries {
    */
   generation(): number;
   /**
-   * True when generation() has moved for every commit, any process's, made
-   * before the call (SQLite asks the file); false when other processes'
-   * commits arrive a moment later (PostgreSQL's notifications). Credentials
-   * are re-read on every request when it is false: a revoked token or a
-   * changed password must stop working at once, everywhere.
+   * A number that moves whenever a token, a password or a user's active
+   * state may have changed: at once for this process's own commits, within
+   * milliseconds for another process's (SQLite's data_version; PostgreSQL's
+   * NOTIFY, which a commit that changes credentials sends). Caches of
+   * credentials key on it, so that a revocation takes effect at once here
+   * and within 100 ms everywhere else; unlike generation() it stays put
+   * while tasks and sprints are written. Null while this process cannot
+   * hear other processes' commits (PostgreSQL's LISTEN connection is down):
+   * credentials must then be read on every request until it is back.
    */
-  readonly generationIsExact: boolean;
+  credentialsVersion(): number | null;
   /**
    * Run `work` in a transaction, committed (and durable) when the promise
    * resolves; any error rolls it back. `work` must use the `tx` it is given.

@@ -6,9 +6,11 @@
 // canonical image and ETag from a map; a matching If-None-Match is a 304
 // with no image work; bytes rendered before come from the LRU; otherwise
 // one render (shared by identical concurrent requests) waits for a slot.
+// The first three need no Hono at all: `held` answers them straight off
+// node:http (see serverWithHeldRoutes), with the very bytes Hono would send.
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
-import { HttpError, requestOrigin } from '../http.ts';
+import { HttpError, requestOrigin, type HeldResponse, type HeldRoute } from '../http.ts';
 import type { PartContext } from '../part.ts';
 import { createTemplateEnvironment } from '../templates/environment.ts';
 import { Lru, QueueFullError, RenderQueue } from './cache.ts';
@@ -55,6 +57,8 @@ export interface PlaceholderStats {
 
 export interface Placeholder {
   routes: Hono;
+  /** GET of an image URL seen before whose answer is known without drawing: a 304, or bytes from the LRU. */
+  held: HeldRoute;
   stats(): PlaceholderStats;
 }
 
@@ -129,6 +133,15 @@ export function createPlaceholder({ settings }: PartContext): Placeholder {
 
   const home = (c: Context) => c.html(templates.render('placeholder/home.html', homeContext(requestOrigin(c, settings))));
 
+  /** What Hono's route below would answer to a GET, when that needs no parsing and no drawing; null otherwise. */
+  function ready(rest: string, ifNoneMatch: string | undefined): HeldResponse | null {
+    const resolved = urls.get(rest);
+    if (!resolved) return null;
+    if (ifNoneMatch && matches(ifNoneMatch, resolved.etag)) return { status: 304, headers: resolved.notModified };
+    const bytes = images.get(resolved.image.fileName);
+    return bytes ? { status: 200, headers: resolved.ok, body: bytes } : null;
+  }
+
   async function image(c: Context, rest: string): Promise<Response> {
     const resolved = urls.get(rest) ?? resolve(rest);
     const ifNoneMatch = c.req.header('if-none-match');
@@ -165,6 +178,10 @@ export function createPlaceholder({ settings }: PartContext): Placeholder {
 
   return {
     routes,
+    held: {
+      prefix: `${IMAGE_PREFIX}/`,
+      answer: (rest, incoming) => (rest === '' || rest.startsWith('?') ? null : ready(rest, incoming.headers['if-none-match'])),
+    },
     stats: () => ({
       cachedImages: images.size,
       cachedBytes: images.cost,

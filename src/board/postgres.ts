@@ -7,7 +7,8 @@
 import pg from 'pg';
 import { createOutageLog, type DependencyHealth, type OutageLog } from '../health.ts';
 import { addressOf } from '../settings.ts';
-import { MIGRATIONS, tooNew } from './migrations.ts';
+import { localDate } from './clock.ts';
+import { MIGRATIONS, migrationSql, tooNew } from './migrations.ts';
 import { columnOf, DatabaseUnavailable, ID_TABLES, MissingReference, Queries, StoreOpenError, UniqueViolation, type Dialect, type Executor, type SqlValue, type Store } from './store.ts';
 
 /** The channel every committed write notifies. */
@@ -156,7 +157,7 @@ class PostgresStore extends Queries implements Store {
       let broken: unknown = undefined;
       try {
         await client.query(readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
-        const result = await work(new Queries(new PostgresExecutor(client), DIALECT));
+        const result = await work(new Queries(new PostgresExecutor(client), DIALECT, this.clock));
         if (readOnly) {
           await client.query('COMMIT');
           return result;
@@ -258,7 +259,7 @@ async function migrate(pool: pg.Pool, location: string): Promise<void> {
       if (i < current) continue;
       await client.query('BEGIN');
       try {
-        await client.query(migration.postgresql);
+        await client.query(migrationSql(migration.postgresql, localDate(new Date())));
         await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [i + 1, migration.name]);
         await client.query('COMMIT');
       } catch (error) {

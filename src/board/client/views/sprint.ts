@@ -3,6 +3,7 @@
 // and the live channel that shows every other board's changes at once.
 import { ApiError, withQuery } from '../api.ts';
 import type { App } from '../app.ts';
+import { BurndownView } from '../burndown.ts';
 import { byOrder, columnOf, COLUMNS, planMove, type Column, type Placed } from '../columns.ts';
 import { showDate } from '../dates.ts';
 import { busy, clearErrors, formValues, showErrors } from '../forms.ts';
@@ -32,13 +33,14 @@ export class SprintView extends View implements TaskMover {
   private readonly locks = new Map<number, number>();
   private channel: LiveChannel | null = null;
   private detail: TaskDetailView | null = null;
+  private readonly burndown = new BurndownView(() => this.sprint.get('links')?.burndown);
   private dragging: Task | null = null;
   private layoutQueued = false;
   private removed = false;
 
   constructor(
     private readonly app: App,
-    private readonly sprintId: number,
+    readonly sprintId: number,
   ) {
     super({
       tagName: 'section',
@@ -95,6 +97,7 @@ export class SprintView extends View implements TaskMover {
   private renderBoard(): void {
     this.setHtml(html`
       <div class="sprint-header"></div>
+      <div class="burndown-slot"></div>
       <p id="move-help" class="help">Drag tasks between columns, or focus one and press Shift with the arrow keys; a task's details also let you choose its column.</p>
       <p class="announce visually-hidden" role="status" aria-live="polite"></p>
       <div class="board-error" role="alert" hidden></div>
@@ -109,6 +112,8 @@ export class SprintView extends View implements TaskMover {
         )}
       </div>`);
     this.renderHeader();
+    this.find('.burndown-slot').replaceWith(this.burndown.el);
+    this.burndown.refresh();
   }
 
   private addTaskForm() {
@@ -179,6 +184,7 @@ export class SprintView extends View implements TaskMover {
   private catchUp(): void {
     for (const id of [...this.locks.keys()]) this.unlock(id);
     void this.loadTasks();
+    this.burndown.refresh();
   }
 
   private gone(): void {
@@ -195,6 +201,8 @@ export class SprintView extends View implements TaskMover {
       return;
     }
     if (message.model !== 'task') return;
+    // Any board's write may move the chart: completing a task there lowers it here.
+    if (message.action === 'add' || message.action === 'update' || message.action === 'remove') this.burndown.refresh();
     switch (message.action) {
       case 'add':
       case 'update': {
@@ -442,6 +450,7 @@ export class SprintView extends View implements TaskMover {
     this.removed = true;
     this.channel?.close();
     this.detail?.close();
+    this.burndown.remove();
     for (const timer of this.locks.values()) clearTimeout(timer);
     for (const item of this.items.values()) item.remove();
     return super.remove();

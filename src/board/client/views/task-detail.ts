@@ -1,7 +1,10 @@
 // A task's details (chapter 6) in a modal dialog: name, description, due date
-// and assignee edited in place (contenteditable), a column to move it to, and
-// Save, which sends only what changed.
+// and assignee edited in place (contenteditable), a column to move it to,
+// Save, which sends only what changed, and the task's history in words,
+// kept up to date while the dialog is open.
+import { request } from '../api.ts';
 import { showDate } from '../dates.ts';
+import { ago, describeEntries, type HistoryEntry } from '../history.ts';
 import { busy, clearErrors, showErrors } from '../forms.ts';
 import { COLUMNS, type Column } from '../columns.ts';
 import { save, type Task, type TaskAttributes } from '../models.ts';
@@ -25,13 +28,21 @@ const FIELDS: Field[] = [
 
 /** What the dialog needs from the board it was opened on. */
 export interface TaskMover {
+  /** The sprint whose board this is: columns are named as it shows them. */
+  readonly sprintId: number;
   columnOf(task: Task): Column | null;
   /** To the top of a column; rejects with the API's error. */
   move(task: Task, column: Column): Promise<void>;
 }
 
+/** Entries shown: the latest ones; the API has the rest. */
+const HISTORY_SHOWN = '20';
+
 export class TaskDetailView extends View<Task> {
   private readonly edited = new Set<Field['name']>();
+  private history: HistoryEntry[] = [];
+  private historyTimer: number | undefined;
+  private readonly clockTimer: number;
 
   constructor(
     task: Task,
@@ -53,7 +64,38 @@ export class TaskDetailView extends View<Task> {
     });
     this.render();
     this.listenTo(task, 'change', this.refresh);
+    this.listenTo(task, 'change', this.queueHistory);
     this.listenTo(task, 'remove destroy', this.close);
+    void this.loadHistory();
+    // "2 minutes ago" must not stay "just now".
+    this.clockTimer = window.setInterval(() => this.renderHistory(), 30_000);
+  }
+
+  /** Every change to the task (ours, or another board's through the live channel) is a new entry. */
+  private queueHistory(): void {
+    clearTimeout(this.historyTimer);
+    this.historyTimer = window.setTimeout(() => void this.loadHistory(), 150);
+  }
+
+  private async loadHistory(): Promise<void> {
+    const url = this.model.get('links')?.history;
+    if (!url) return;
+    try {
+      const page = (await request(url, { query: { page_size: HISTORY_SHOWN } })) as { results: HistoryEntry[] };
+      this.history = page.results;
+      this.renderHistory();
+    } catch {
+      // The details stay usable without it; the next change tries again.
+    }
+  }
+
+  private renderHistory(): void {
+    const list = this.el.querySelector('.history-list');
+    if (!list) return;
+    const sentences = describeEntries(this.history, this.model.attributes, this.board.sprintId);
+    list.innerHTML = html`${this.history.map(
+      (entry, i) => html`<li class="history-entry" data-action="${entry.action}">${sentences[i]} · <time datetime="${entry.at}" title="${new Date(entry.at).toLocaleString()}">${ago(entry.at)}</time></li>`,
+    )}`.value;
   }
 
   override render(): this {
@@ -87,7 +129,12 @@ export class TaskDetailView extends View<Task> {
           <button type="button" class="close">Close</button>
           <span class="save-note" role="status"></span>
         </div>
-      </form>`);
+      </form>
+      <section class="task-history" aria-labelledby="task-history-title">
+        <h3 id="task-history-title">History</h3>
+        <ol class="history-list"></ol>
+      </section>`);
+    this.renderHistory();
     return this;
   }
 
@@ -116,6 +163,8 @@ export class TaskDetailView extends View<Task> {
 
   /** Triggers `closed`, so the board can put the focus back on the task. */
   override remove(): this {
+    clearTimeout(this.historyTimer);
+    clearInterval(this.clockTimer);
     super.remove();
     this.trigger('closed');
     return this;

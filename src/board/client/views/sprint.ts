@@ -1,7 +1,7 @@
 // A sprint's board `#sprint/<id>` (chapters 5–8): its five columns, adding
 // tasks to the backlog, moving tasks by drag and drop or from the keyboard,
 // and the live channel that shows every other board's changes at once.
-import { ApiError, withQuery } from '../api.ts';
+import { ApiError, etagOf, request, withQuery } from '../api.ts';
 import type { App } from '../app.ts';
 import { BurndownView } from '../burndown.ts';
 import { byOrder, columnOf, COLUMNS, planMove, type Column, type Placed } from '../columns.ts';
@@ -9,6 +9,7 @@ import { showDate } from '../dates.ts';
 import { busy, clearErrors, formValues, showErrors } from '../forms.ts';
 import { LiveChannel, type BoardMessage, type LiveState } from '../live.ts';
 import { save, Sprint, Task, Tasks, type SprintAttributes, type TaskAttributes } from '../models.ts';
+import { refusal, UndoView } from '../undo.ts';
 import { html, View } from '../view.ts';
 import { failure, loading } from './states.ts';
 import { TaskDetailView, type TaskMover } from './task-detail.ts';
@@ -34,6 +35,7 @@ export class SprintView extends View implements TaskMover {
   private channel: LiveChannel | null = null;
   private detail: TaskDetailView | null = null;
   private readonly burndown = new BurndownView(() => this.sprint.get('links')?.burndown);
+  private readonly undo = new UndoView();
   private dragging: Task | null = null;
   private layoutQueued = false;
   private removed = false;
@@ -114,6 +116,7 @@ export class SprintView extends View implements TaskMover {
     this.renderHeader();
     this.find('.burndown-slot').replaceWith(this.burndown.el);
     this.burndown.refresh();
+    this.el.append(this.undo.el);
   }
 
   private addTaskForm() {
@@ -294,6 +297,9 @@ export class SprintView extends View implements TaskMover {
     const plan = planMove(this.columnTasks(column).map(placed), placed(task), before?.key ?? null);
     if (!plan) return;
     const updates = task.moveUpdates(column.status, column.inSprint ? this.sprintId : null, plan.get(task.key)!);
+    // The way back: the moved task's fields first (the one that matters), then the orders of those it pushed.
+    const previous = new Map<Task, Partial<TaskAttributes>>([[task, this.valuesOf(task, Object.keys(updates))]]);
+    for (const id of plan.keys()) if (id !== task.key) previous.set(this.tasks.get(id)!, { order: this.tasks.get(id)!.get('order') });
     const saves = [...plan]
       .filter(([id]) => id !== task.key)
       .map(([id, order]) => save(this.tasks.get(id)!, { order }, { patch: true, wait: false }));
@@ -308,6 +314,65 @@ export class SprintView extends View implements TaskMover {
     } finally {
       item?.saving(false);
     }
+    const name = task.get('name');
+    this.undo.done({
+      label: `Moved “${name}” to ${column.title}.`,
+      undo: async () => {
+        for (const [i, [moved, values]] of [...previous].entries()) {
+          try {
+            await this.restore(moved, values);
+          } catch (error) {
+            // Only the moved task decides: the others merely made room for it.
+            if (i === 0) throw refusal(error, name ?? '');
+          }
+        }
+      },
+    });
+  }
+
+  private valuesOf(task: Task, fields: string[]): Partial<TaskAttributes> {
+    return Object.fromEntries(fields.map((field) => [field, task.get(field as keyof TaskAttributes)])) as Partial<TaskAttributes>;
+  }
+
+  /** Put fields back as this board last saw them, refused (412) if anyone changed the task since. */
+  private async restore(task: Task, values: Partial<TaskAttributes>): Promise<void> {
+    const url = task.url();
+    // Without our own version of it there is nothing to guard with: refuse rather than overwrite.
+    const data = await request(url, { method: 'PATCH', body: values, ifMatch: etagOf(url) ?? '"unknown"' });
+    task.set(data as TaskAttributes);
+  }
+
+  /** The details' Save: the fields the person changed, undoably. */
+  async saveEdit(task: Task, changes: Partial<TaskAttributes>): Promise<void> {
+    const previous = this.valuesOf(task, Object.keys(changes));
+    await save(task, changes, { patch: true });
+    const name = task.get('name') ?? '';
+    this.undo.done({
+      label: `Edited “${name}”.`,
+      undo: async () => {
+        try {
+          await this.restore(task, previous);
+        } catch (error) {
+          throw refusal(error, name);
+        }
+      },
+    });
+  }
+
+  /** The details' Delete; undoing it brings the task back (as a new one, whose history says it was restored). */
+  async deleteTask(task: Task): Promise<void> {
+    const fields = ['name', 'description', 'sprint', 'status', 'order', 'assigned', 'started', 'due', 'completed'];
+    const values = this.valuesOf(task, fields);
+    const id = task.key;
+    await request(task.url(), { method: 'DELETE' });
+    this.tasks.remove(task);
+    this.undo.done({
+      label: `Deleted “${values.name}”.`,
+      undo: async () => {
+        const restored = await request(String(this.tasks.url), { method: 'POST', query: { restores: String(id) }, body: values });
+        this.tasks.add(restored as TaskAttributes, { merge: true });
+      },
+    });
   }
 
   /** Move, then say so (for screen readers) or show why it failed. */
@@ -438,6 +503,18 @@ export class SprintView extends View implements TaskMover {
     try {
       await busy(form, 'Adding…', () => save(task, null));
       this.tasks.add(task); // the live channel may have brought it already; then this is a no-op
+      const name = task.get('name') ?? '';
+      this.undo.done({
+        label: `Added “${name}” to the backlog.`,
+        undo: async () => {
+          try {
+            await request(task.url(), { method: 'DELETE', ifMatch: etagOf(task.url()) ?? '"unknown"' });
+          } catch (error) {
+            throw refusal(error, name);
+          }
+          this.tasks.remove(task);
+        },
+      });
       form.reset();
       this.find<HTMLInputElement>('#task-name').focus();
       this.find('.announce').textContent = `Added “${task.get('name')}” to the backlog.`;
@@ -451,6 +528,7 @@ export class SprintView extends View implements TaskMover {
     this.channel?.close();
     this.detail?.close();
     this.burndown.remove();
+    this.undo.remove();
     for (const timer of this.locks.values()) clearTimeout(timer);
     for (const item of this.items.values()) item.remove();
     return super.remove();

@@ -7,7 +7,7 @@ import { showDate } from '../dates.ts';
 import { ago, describeEntries, type HistoryEntry } from '../history.ts';
 import { busy, clearErrors, showErrors } from '../forms.ts';
 import { COLUMNS, type Column } from '../columns.ts';
-import { save, type Task, type TaskAttributes } from '../models.ts';
+import type { Task, TaskAttributes } from '../models.ts';
 import { html, View } from '../view.ts';
 
 interface Field {
@@ -33,6 +33,9 @@ export interface TaskMover {
   columnOf(task: Task): Column | null;
   /** To the top of a column; rejects with the API's error. */
   move(task: Task, column: Column): Promise<void>;
+  /** Save the edited fields (undoably); rejects with the API's error. */
+  saveEdit(task: Task, changes: Partial<TaskAttributes>): Promise<void>;
+  deleteTask(task: Task): Promise<void>;
 }
 
 /** Entries shown: the latest ones; the API has the rest. */
@@ -55,6 +58,7 @@ export class TaskDetailView extends View<Task> {
       attributes: { 'aria-labelledby': 'task-detail-title' },
       events: {
         'submit form': 'submit',
+        'click .delete': 'deleteTask',
         'click .close': 'close',
         close: 'remove',
         'input [data-field]': 'markEdited',
@@ -127,6 +131,7 @@ export class TaskDetailView extends View<Task> {
         <div class="actions">
           <button type="submit" class="primary">Save</button>
           <button type="button" class="close">Close</button>
+          <button type="button" class="delete danger">Delete</button>
           <span class="save-note" role="status"></span>
         </div>
       </form>
@@ -218,6 +223,18 @@ export class TaskDetailView extends View<Task> {
     return changes as Partial<TaskAttributes>;
   }
 
+  async deleteTask(_event: Event, button: HTMLButtonElement): Promise<void> {
+    const form = this.find<HTMLFormElement>('form');
+    clearErrors(form);
+    button.disabled = true;
+    try {
+      await this.board.deleteTask(this.model); // the task's removal closes the dialog
+    } catch (error) {
+      button.disabled = false;
+      showErrors(form, error);
+    }
+  }
+
   async submit(event: SubmitEvent, form: HTMLFormElement): Promise<void> {
     event.preventDefault();
     clearErrors(form);
@@ -230,7 +247,7 @@ export class TaskDetailView extends View<Task> {
     }
     try {
       await busy(form, 'Saving…', async () => {
-        if (Object.keys(changes).length) await save(this.model, changes, { patch: true });
+        if (Object.keys(changes).length) await this.board.saveEdit(this.model, changes);
         this.edited.clear();
         if (moving) await this.board.move(this.model, moving);
       });

@@ -8,6 +8,7 @@ import { byOrder, columnOf, COLUMNS, planMove, type Column, type Placed } from '
 import { showDate } from '../dates.ts';
 import { busy, clearErrors, formValues, showErrors } from '../forms.ts';
 import { LiveChannel, type BoardMessage, type LiveState } from '../live.ts';
+import { unreachable, type QueuedWrite } from '../outbox.ts';
 import { save, Sprint, Task, Tasks, type SprintAttributes, type TaskAttributes } from '../models.ts';
 import { refusal, UndoView } from '../undo.ts';
 import { html, View } from '../view.ts';
@@ -39,6 +40,7 @@ export class SprintView extends View implements TaskMover {
   private dragging: Task | null = null;
   private layoutQueued = false;
   private removed = false;
+  private restarting: Promise<void> | null = null;
 
   constructor(
     private readonly app: App,
@@ -64,6 +66,9 @@ export class SprintView extends View implements TaskMover {
     this.sprint = new Sprint({ id: sprintId });
     this.listenTo(this.tasks, 'add remove reset change:order change:status change:sprint', this.queueLayout);
     this.listenTo(this.sprint, 'change', this.renderHeader);
+    this.listenTo(app.outbox, 'change', this.showPending);
+    this.listenTo(app.outbox, 'sent', this.landed);
+    this.listenTo(app.outbox, 'failed', this.refusedLater);
     void this.start();
   }
 
@@ -160,6 +165,8 @@ export class SprintView extends View implements TaskMover {
     try {
       await this.tasks.load(withQuery(String(this.tasks.url), { backlog: 'True' }), this.sprint.get('links')!.tasks);
       if (this.removed) return;
+      // What still waits for the server shows as the person left it, not as the server has it.
+      for (const write of this.app.outbox.waiting) this.tasks.get(write.taskId)?.set(write.changes as Partial<TaskAttributes>);
       this.find('.board-error').hidden = true;
       this.layout();
     } catch (error) {
@@ -270,6 +277,7 @@ export class SprintView extends View implements TaskMover {
         if (!item) {
           item = new TaskItemView(task);
           item.lock(this.locks.has(task.key));
+          item.pending(this.app.outbox.pendingFor(task.key));
           this.items.set(task.key, item);
         }
         list.append(item.el);
@@ -300,21 +308,24 @@ export class SprintView extends View implements TaskMover {
     // The way back: the moved task's fields first (the one that matters), then the orders of those it pushed.
     const previous = new Map<Task, Partial<TaskAttributes>>([[task, this.valuesOf(task, Object.keys(updates))]]);
     for (const id of plan.keys()) if (id !== task.key) previous.set(this.tasks.get(id)!, { order: this.tasks.get(id)!.get('order') });
+    const name = task.get('name');
+    const label = `Move “${name}” to ${column.title}`;
     const saves = [...plan]
       .filter(([id]) => id !== task.key)
-      .map(([id, order]) => save(this.tasks.get(id)!, { order }, { patch: true, wait: false }));
-    if (Object.keys(updates).length) saves.push(save(task, updates, { patch: true, wait: false }));
+      .map(([id, order]) => this.send(this.tasks.get(id)!, { order }, label));
+    if (Object.keys(updates).length) saves.push(this.send(task, updates, label));
     const item = this.items.get(task.key);
     item?.saving(true);
+    let outcomes: Array<'sent' | 'queued'>;
     try {
-      await Promise.all(saves);
+      outcomes = await Promise.all(saves);
     } catch (error) {
       await this.loadTasks();
       throw error;
     } finally {
       item?.saving(false);
     }
-    const name = task.get('name');
+    if (outcomes.includes('queued')) return; // undone, if at all, once it has landed
     this.undo.done({
       label: `Moved “${name}” to ${column.title}.`,
       undo: async () => {
@@ -328,6 +339,53 @@ export class SprintView extends View implements TaskMover {
         }
       },
     });
+  }
+
+  /**
+   * Save changed fields at once (the board shows them before the API
+   * confirms), or, while the server cannot be reached or other writes wait,
+   * queue them behind those: 'queued' then.
+   */
+  private async send(task: Task, changes: Partial<TaskAttributes>, label: string): Promise<'sent' | 'queued'> {
+    const write: Omit<QueuedWrite, 'id'> = { url: task.url(), taskId: task.key, label, changes, base: this.valuesOf(task, Object.keys(changes)) };
+    if (this.app.outbox.waiting.length === 0) {
+      try {
+        await save(task, changes, { patch: true, wait: false });
+        return 'sent';
+      } catch (error) {
+        if (!unreachable(error)) throw error;
+      }
+    }
+    task.set(changes);
+    this.app.outbox.add(write);
+    return 'queued';
+  }
+
+  private showPending(): void {
+    for (const [id, item] of this.items) item.pending(this.app.outbox.pendingFor(id));
+    const waiting = this.app.outbox.waiting.length;
+    const announce = this.el.querySelector('.announce'); // not while the board is not drawn (loading, failed)
+    if (waiting && announce) announce.textContent = `The server cannot be reached: ${waiting} change${waiting === 1 ? '' : 's'} will be sent when it is back.`;
+  }
+
+  /** A waiting write landed (or theirs was kept): the task as the server has it now. */
+  private landed(write: QueuedWrite, data: TaskAttributes | null): void {
+    // The server is back: a board that could not load (a reload while offline) tries again.
+    if (!this.el.querySelector('.columns')) {
+      this.restarting ??= this.start().finally(() => (this.restarting = null));
+      return;
+    }
+    if (data) this.receive({ model: 'task', id: write.taskId, action: 'update', body: data });
+    else void this.loadTasks();
+  }
+
+  private refusedLater(write: QueuedWrite, error: unknown): void {
+    const problem = this.el.querySelector<HTMLElement>('.board-error');
+    if (problem) {
+      problem.textContent = `Could not ${write.label.charAt(0).toLowerCase()}${write.label.slice(1)}: ${error instanceof Error ? error.message : String(error)}`;
+      problem.hidden = false;
+    }
+    void this.loadTasks();
   }
 
   private valuesOf(task: Task, fields: string[]): Partial<TaskAttributes> {
@@ -345,8 +403,14 @@ export class SprintView extends View implements TaskMover {
   /** The details' Save: the fields the person changed, undoably. */
   async saveEdit(task: Task, changes: Partial<TaskAttributes>): Promise<void> {
     const previous = this.valuesOf(task, Object.keys(changes));
-    await save(task, changes, { patch: true });
     const name = task.get('name') ?? '';
+    if (this.app.outbox.waiting.length) return void (await this.send(task, changes, `Edit “${name}”`));
+    try {
+      await save(task, changes, { patch: true });
+    } catch (error) {
+      if (!unreachable(error)) throw error;
+      return void (await this.send(task, changes, `Edit “${name}”`));
+    }
     this.undo.done({
       label: `Edited “${name}”.`,
       undo: async () => {

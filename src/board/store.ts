@@ -74,8 +74,8 @@ const TABLE_COLUMNS: Record<(typeof TABLES)[number], string[]> = {
   sprints: ['id', 'name', 'description', 'end', 'created', 'version'],
   tasks: ['id', 'name', 'description', 'sprint_id', 'status', 'order', 'assigned_id', 'started', 'due', 'completed', 'version'],
   tokens: ['key', 'user_id', 'created'],
-  // No id: entries keep their order, and the table numbers them afresh.
-  task_history: ['task_id', 'sprint_id', 'at', 'username', 'action', 'changes', 'restored_from'],
+  // task_sprints is not exported: an import derives it from the history.
+  task_history: ['task_id', 'version', 'sprint_id', 'at', 'username', 'action', 'changes', 'restored_from'],
 };
 
 export type HistoryAction = 'add' | 'update' | 'remove';
@@ -102,6 +102,9 @@ export interface WriteOptions {
   /** An add that brings back this deleted task. */
   restores?: number;
 }
+
+/** Notes that a task is in a sprint (for the sprint's history), once. */
+const TASK_ENTERS_SPRINT = 'INSERT INTO task_sprints (sprint_id, task_id) VALUES (?, ?) ON CONFLICT DO NOTHING';
 
 /** Writes by a command (an import, deleteuser): by nobody. */
 const COMMAND: WriteOptions = { by: null };
@@ -421,22 +424,25 @@ export class Queries {
     }
     if (action === 'update' && Object.keys(changes).length === 0) return;
     const row = (after ?? before)!;
-    await this.db.run('INSERT INTO task_history (task_id, sprint_id, at, username, action, changes, restored_from) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+    const sprint = (row.sprint as number | null) ?? null;
+    await this.db.run('INSERT INTO task_history (task_id, version, sprint_id, at, username, action, changes, restored_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
       row.id,
-      (row.sprint as number | null) ?? null,
+      // The version the write left the task at; a removal's is one past its last.
+      after ? after.version : before!.version + 1,
+      sprint,
       this.clock.now().toISOString(),
       options.by,
       action,
       JSON.stringify(changes),
       action === 'add' ? (options.restores ?? null) : null,
     ]);
+    if (sprint !== null && (action === 'add' || changes.sprint)) await this.db.run(TASK_ENTERS_SPRINT, [sprint, row.id]);
   }
 
   #historyWhere(scope: HistoryScope): { sql: string; value: number } | null {
     const value = 'task' in scope ? scope.task : scope.sprint;
     if (!this.#comparable('id', value)) return null;
-    // A task is, or was, in a sprint if one of its entries left it there: the add or move that put it in.
-    const sql = 'task' in scope ? 'task_id = ?' : 'task_id IN (SELECT task_id FROM task_history WHERE sprint_id = ?)';
+    const sql = 'task' in scope ? 'task_id = ?' : 'task_id IN (SELECT task_id FROM task_sprints WHERE sprint_id = ?)';
     return { sql, value };
   }
 
@@ -446,7 +452,7 @@ export class Queries {
     if (!where) return [];
     const direction = options.oldestFirst ? 'ASC' : 'DESC';
     const params: SqlValue[] = [where.value];
-    let sql = `SELECT task_id, at, username, action, changes, restored_from FROM task_history WHERE ${where.sql} ORDER BY at ${direction}, id ${direction}`;
+    let sql = `SELECT task_id, at, username, action, changes, restored_from FROM task_history WHERE ${where.sql} ORDER BY at ${direction}, task_id ${direction}, version ${direction}`;
     if (options.page) {
       sql += ' LIMIT ? OFFSET ?';
       params.push(options.page.limit, options.page.offset);
@@ -531,7 +537,8 @@ export class Queries {
     };
     for (const table of TABLES) {
       const columns = TABLE_COLUMNS[table].map((c) => `"${c}"`).join(', ');
-      data[table] = await this.db.all(`SELECT ${columns} FROM ${table} ORDER BY ${table === 'tokens' ? 'user_id' : 'id'}`, []);
+      const order = table === 'tokens' ? 'user_id' : table === 'task_history' ? 'task_id, version' : 'id';
+      data[table] = await this.db.all(`SELECT ${columns} FROM ${table} ORDER BY ${order}`, []);
     }
     for (const row of await this.db.all(this.dialect.nextIds, [])) {
       if (ID_TABLES.includes(row.name as IdTable)) data.next_ids[row.name as IdTable] = Number(row.next);
@@ -565,6 +572,8 @@ export class Queries {
     }
     if (data.version === 1) {
       for (const task of data.tasks) await this.#record('task', 'add', undefined, (await this.get('task', 'id', Number(task.id)))!, { by: null });
+    } else {
+      await this.db.run('INSERT INTO task_sprints (sprint_id, task_id) SELECT DISTINCT sprint_id, task_id FROM task_history WHERE sprint_id IS NOT NULL', []);
     }
     for (const table of ID_TABLES) {
       const largest = Math.max(0, ...data[table].map((row) => Number(row.id)));

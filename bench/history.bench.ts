@@ -7,8 +7,10 @@
 // the code from just before history (the commit before "Task history and
 // sprint burndown on both engines", taken with `git archive`; BENCH_BASELINE
 // names another commit). Each gets a fresh SQLite database seeded by its own
-// code. The goal: writes keep at least 85% of their throughput. Server CPU per
-// request comes from /proc/<pid>/stat.
+// code. Both servers run throughout and are measured in turn, ROUNDS times,
+// so that a busy moment of the machine falls on both alike; each figure is
+// the median round. The goal: writes keep at least 85% of their throughput.
+// Server CPU per request comes from /proc/<pid>/stat.
 //
 // Burndown: a sprint of 500 tasks with 20 changes each (10,000 entries),
 // GET /api/sprints/<id>/burndown/ one request at a time (latency), then under
@@ -26,6 +28,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const TOKEN = 'b'.repeat(40);
 const SECRET_KEY = 'bench-secret-key-that-is-long-enough-to-pass';
 const GOAL = 0.85;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const BURNDOWN = { tasks: 500, changes: 20, requests: 200 };
 const HISTORY_COMMIT_SUBJECT = 'Task history and sprint burndown on both engines';
 
@@ -125,8 +128,9 @@ function wrk(server: ChildServer, script: string, scriptDir: string, seconds = S
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   return {
     requestsPerSecond: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
-    p50: ms(/50%\s+(\S+)/.exec(out)?.[1] ?? ''),
-    p99: ms(/99%\s+(\S+)/.exec(out)?.[1] ?? ''),
+    // The distribution's lines, not the "+/- Stdev" percentage of the summary.
+    p50: ms(/\n\s+50%\s+(\S+)/.exec(out)?.[1] ?? ''),
+    p99: ms(/\n\s+99%\s+(\S+)/.exec(out)?.[1] ?? ''),
     requests,
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
     errors: socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
@@ -170,25 +174,32 @@ async function writes(dir: string): Promise<void> {
     { name: 'before history', root: beforeRoot },
     { name: 'with history', root: ROOT },
   ];
-  const results: Record<string, Record<string, WrkResult>> = {};
-  for (const tree of trees) {
-    const databasePath = path.join(dir, `${tree.name.replaceAll(' ', '-')}.sqlite3`);
-    const { taskIds } = await seed(tree.root, databasePath);
-    const server = await appServer(tree.root, databasePath);
-    try {
-      results[tree.name] = {};
-      for (const [scenario, script] of [['PATCH /api/tasks/<id>/', updateScript(taskIds)], ['POST /api/tasks/', createScript]] as const) {
-        wrk(server, script, dir, 1); // warm-up: JIT, statement caches
-        results[tree.name]![scenario] = wrk(server, script, dir);
-      }
-    } finally {
-      await server.stop();
+  const servers: Array<{ name: string; server: ChildServer; scripts: Record<string, string> }> = [];
+  const rounds: Record<string, Record<string, WrkResult[]>> = {};
+  try {
+    for (const tree of trees) {
+      const databasePath = path.join(dir, `${tree.name.replaceAll(' ', '-')}.sqlite3`);
+      const { taskIds } = await seed(tree.root, databasePath);
+      const server = await appServer(tree.root, databasePath);
+      servers.push({ name: tree.name, server, scripts: { 'PATCH /api/tasks/<id>/': updateScript(taskIds), 'POST /api/tasks/': createScript } });
+      rounds[tree.name] = { 'PATCH /api/tasks/<id>/': [], 'POST /api/tasks/': [] };
+      for (const script of Object.values(servers.at(-1)!.scripts)) wrk(server, script, dir, 1); // warm-up: JIT, statement caches
     }
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const scenario of ['PATCH /api/tasks/<id>/', 'POST /api/tasks/']) {
+        // Each round the other one goes first.
+        const order = round % 2 ? [...servers].reverse() : servers;
+        for (const { name, server, scripts } of order) rounds[name]![scenario]!.push(wrk(server, scripts[scenario]!, dir));
+      }
+    }
+  } finally {
+    await Promise.all(servers.map(({ server }) => server.stop()));
   }
+  const median = (results: WrkResult[]) => [...results].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(results.length / 2)]!;
   for (const scenario of ['POST /api/tasks/', 'PATCH /api/tasks/<id>/']) {
-    console.log(`\n${scenario}`);
-    const before = results['before history']![scenario]!;
-    const after = results['with history']![scenario]!;
+    console.log(`\n${scenario} (median of ${ROUNDS} rounds; each round's req/s: before ${rounds['before history']![scenario]!.map((r) => fmt(r.requestsPerSecond)).join(', ')}; with ${rounds['with history']![scenario]!.map((r) => fmt(r.requestsPerSecond)).join(', ')})`);
+    const before = median(rounds['before history']![scenario]!);
+    const after = median(rounds['with history']![scenario]!);
     line('  before history', before);
     line('  with history', after, before);
     const kept = after.requestsPerSecond / before.requestsPerSecond;

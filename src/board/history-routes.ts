@@ -45,8 +45,7 @@ export function actionViews(resource: Resource, { store }: { store: Store }): Ar
         const start = String(sprint.created) < end ? String(sprint.created) : end;
         const days = daysBetween(start, end);
         if (!days) throw new HttpError(400, `This sprint runs more than ${MAX_BURNDOWN_DAYS} days (${start} to ${end}): too long for a burndown.`);
-        const entries = await store.history({ sprint: sprint.id }, { oldestFirst: true });
-        const data: Burndown = { sprint: sprint.id, start, end, days: burndown(sprint.id, days, entries, store.today()) };
+        const data: Burndown = { sprint: sprint.id, start, end, days: burndown(sprint.id, days, await store.placements(sprint.id), store.today()) };
         return { status: 200, data };
       },
     },

@@ -3,7 +3,7 @@
 // tasks stood. Plain data in and out, no database, so the rule is tested on
 // its own and the route only loads and answers.
 import { addDays, endOfLocalDay } from './clock.ts';
-import type { HistoryEntry } from './store.ts';
+import type { Placement } from './store.ts';
 
 const DONE = 4;
 /** Longer sprints are refused: one entry per day must stay a reasonable answer. */
@@ -36,12 +36,12 @@ export function daysBetween(start: string, end: string): string[] | null {
 }
 
 /**
- * The burndown of sprint `sprint` over `days`, from the entries of every
- * task that is or was in it, oldest first. `today` ends the days that have
+ * The burndown of sprint `sprint` over `days`, from where each write left
+ * every task that is or was in it, oldest first. `today` ends the days that have
  * happened; later ones count only the total (the tasks in it now).
  */
-export function burndown(sprint: number, days: string[], entries: HistoryEntry[], today: string): BurndownDay[] {
-  const where = new Map<number, { sprint: unknown; status: unknown }>();
+export function burndown(sprint: number, days: string[], entries: Placement[], today: string): BurndownDay[] {
+  const where = new Map<number, { sprint: number | null; status: number }>();
   let next = 0;
   const counted: Array<Omit<BurndownDay, 'ideal'>> = [];
   let latest = { total: 0, remaining: 0, completed: 0 };
@@ -50,14 +50,8 @@ export function burndown(sprint: number, days: string[], entries: HistoryEntry[]
       const boundary = endOfLocalDay(date <= today ? date : today).toISOString();
       for (; next < entries.length && entries[next]!.at < boundary; next++) {
         const entry = entries[next]!;
-        if (entry.action === 'remove') {
-          where.delete(entry.task);
-          continue;
-        }
-        const state = where.get(entry.task) ?? { sprint: null, status: null };
-        if (entry.changes.sprint) state.sprint = entry.changes.sprint[1];
-        if (entry.changes.status) state.status = entry.changes.status[1];
-        where.set(entry.task, state);
+        if (entry.removed) where.delete(entry.task);
+        else where.set(entry.task, { sprint: entry.sprint, status: entry.status });
       }
       latest = { total: 0, remaining: 0, completed: 0 };
       for (const state of where.values()) {

@@ -139,7 +139,9 @@ export const MIGRATIONS: Migration[] = [
     // removal: one past the last): its place among the task's entries. Each
     // write appends one row and one index entry; task_sprints notes each
     // sprint a task has been in, written only when a task enters one (an
-    // index of the history by sprint would cost every write).
+    // index of the history by sprint would cost every write). sprint_id and
+    // status are where the write left the task (a removal: where it was), so
+    // that a burndown replays them without reading the changes.
     // Tasks that predate history get one entry, an `add` by nobody at the
     // migration's time, holding what they are: the start from which their
     // later entries (and the burndown) are replayed.
@@ -149,6 +151,7 @@ export const MIGRATIONS: Migration[] = [
         task_id INTEGER NOT NULL,
         version INTEGER NOT NULL,
         sprint_id INTEGER,
+        status INTEGER NOT NULL,
         at TEXT NOT NULL,
         username TEXT,
         action TEXT NOT NULL CHECK (action IN ('add', 'update', 'remove')),
@@ -161,8 +164,8 @@ export const MIGRATIONS: Migration[] = [
         task_id INTEGER NOT NULL,
         PRIMARY KEY (sprint_id, task_id)
       ) WITHOUT ROWID;
-      INSERT INTO task_history (task_id, version, sprint_id, at, username, action, changes)
-        SELECT t.id, t.version, t.sprint_id, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), NULL, 'add', ${baselineChanges('json_object', 'json_array')}
+      INSERT INTO task_history (task_id, version, sprint_id, status, at, username, action, changes)
+        SELECT t.id, t.version, t.sprint_id, t.status, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), NULL, 'add', ${baselineChanges('json_object', 'json_array')}
         FROM tasks t LEFT JOIN users u ON u.id = t.assigned_id ORDER BY t.id;
       INSERT INTO task_sprints (sprint_id, task_id) SELECT sprint_id, id FROM tasks WHERE sprint_id IS NOT NULL;
       ALTER TABLE sprints ADD COLUMN created TEXT NOT NULL DEFAULT '${today}' CHECK (date(created) IS created);`,
@@ -171,6 +174,7 @@ export const MIGRATIONS: Migration[] = [
         task_id bigint NOT NULL,
         version integer NOT NULL,
         sprint_id bigint,
+        status integer NOT NULL,
         at text COLLATE "C" NOT NULL,
         username text COLLATE "C",
         action text NOT NULL CHECK (action IN ('add', 'update', 'remove')),
@@ -183,8 +187,8 @@ export const MIGRATIONS: Migration[] = [
         task_id bigint NOT NULL,
         PRIMARY KEY (sprint_id, task_id)
       );
-      INSERT INTO task_history (task_id, version, sprint_id, at, username, action, changes)
-        SELECT t.id, t.version, t.sprint_id, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'add', ${baselineChanges('json_build_object', 'json_build_array')}::text
+      INSERT INTO task_history (task_id, version, sprint_id, status, at, username, action, changes)
+        SELECT t.id, t.version, t.sprint_id, t.status, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'add', ${baselineChanges('json_build_object', 'json_build_array')}::text
         FROM tasks t LEFT JOIN users u ON u.id = t.assigned_id ORDER BY t.id;
       INSERT INTO task_sprints (sprint_id, task_id) SELECT sprint_id, id FROM tasks WHERE sprint_id IS NOT NULL;
       ALTER TABLE sprints ADD COLUMN created date NOT NULL DEFAULT '${today}';`,

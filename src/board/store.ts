@@ -75,7 +75,7 @@ const TABLE_COLUMNS: Record<(typeof TABLES)[number], string[]> = {
   tasks: ['id', 'name', 'description', 'sprint_id', 'status', 'order', 'assigned_id', 'started', 'due', 'completed', 'version'],
   tokens: ['key', 'user_id', 'created'],
   // task_sprints is not exported: an import derives it from the history.
-  task_history: ['task_id', 'version', 'sprint_id', 'at', 'username', 'action', 'changes', 'restored_from'],
+  task_history: ['task_id', 'version', 'sprint_id', 'status', 'at', 'username', 'action', 'changes', 'restored_from'],
 };
 
 export type HistoryAction = 'add' | 'update' | 'remove';
@@ -91,6 +91,15 @@ export interface HistoryEntry {
   changes: Record<string, [unknown, unknown]>;
   /** On the `add` of a task brought back after its deletion: the deleted task's id. */
   restored_from: number | null;
+}
+
+/** Where a write left a task (a removal: where it was when removed). */
+export interface Placement {
+  task: number;
+  at: string;
+  removed: boolean;
+  sprint: number | null;
+  status: number;
 }
 
 /** Whose history: one task's, or that of every task that is or ever was in a sprint. */
@@ -425,11 +434,12 @@ export class Queries {
     if (action === 'update' && Object.keys(changes).length === 0) return;
     const row = (after ?? before)!;
     const sprint = (row.sprint as number | null) ?? null;
-    await this.db.run('INSERT INTO task_history (task_id, version, sprint_id, at, username, action, changes, restored_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+    await this.db.run('INSERT INTO task_history (task_id, version, sprint_id, status, at, username, action, changes, restored_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
       row.id,
       // The version the write left the task at; a removal's is one past its last.
       after ? after.version : before!.version + 1,
       sprint,
+      row.status as number,
       this.clock.now().toISOString(),
       options.by,
       action,
@@ -446,13 +456,12 @@ export class Queries {
     return { sql, value };
   }
 
-  /** Entries newest first (`oldest` first for replaying them), a page of them if `page` is given. */
-  async history(scope: HistoryScope, options: { page?: { limit: number; offset: number }; oldestFirst?: boolean } = {}): Promise<HistoryEntry[]> {
+  /** Entries newest first, a page of them if `page` is given. */
+  async history(scope: HistoryScope, options: { page?: { limit: number; offset: number } } = {}): Promise<HistoryEntry[]> {
     const where = this.#historyWhere(scope);
     if (!where) return [];
-    const direction = options.oldestFirst ? 'ASC' : 'DESC';
     const params: SqlValue[] = [where.value];
-    let sql = `SELECT task_id, at, username, action, changes, restored_from FROM task_history WHERE ${where.sql} ORDER BY at ${direction}, task_id ${direction}, version ${direction}`;
+    let sql = `SELECT task_id, at, username, action, changes, restored_from FROM task_history WHERE ${where.sql} ORDER BY at DESC, task_id DESC, version DESC`;
     if (options.page) {
       sql += ' LIMIT ? OFFSET ?';
       params.push(options.page.limit, options.page.offset);
@@ -464,6 +473,23 @@ export class Queries {
       action: row.action as HistoryAction,
       changes: JSON.parse(String(row.changes)) as HistoryEntry['changes'],
       restored_from: row.restored_from === null ? null : Number(row.restored_from),
+    }));
+  }
+
+  /**
+   * Where each task that is or was in the sprint stood after each of its
+   * writes, oldest first (a removal: where it was): what a burndown replays.
+   */
+  async placements(sprint: number): Promise<Placement[]> {
+    const where = this.#historyWhere({ sprint });
+    if (!where) return [];
+    const sql = `SELECT task_id, at, action, sprint_id, status FROM task_history WHERE ${where.sql} ORDER BY at, task_id, version`;
+    return (await this.db.all(sql, [where.value])).map((row) => ({
+      task: Number(row.task_id),
+      at: String(row.at),
+      removed: row.action === 'remove',
+      sprint: row.sprint_id === null ? null : Number(row.sprint_id),
+      status: Number(row.status),
     }));
   }
 

@@ -102,9 +102,8 @@ export async function run(): Promise<void> {
     if (response.headers.get('content-encoding') !== 'br' || Number(response.headers.get('content-length')) !== best.byteLength || !body.equals(file)) {
       throw new Error(`${cssPath} is not served as its cached top-quality brotli (${response.headers.get('content-length')} bytes, ${best.byteLength} expected)`);
     }
-    const replayed: Record<string, string> = {};
-    for (const name of ['content-type', 'content-encoding', 'cache-control', 'etag', 'last-modified', 'vary']) replayed[name] = response.headers.get(name)!;
-    bare = await startBareServer(best, replayed);
+    const replayed = ['content-type', 'content-encoding', 'cache-control', 'etag', 'last-modified', 'vary'].map((name): [string, string] => [name, response.headers.get(name)!]);
+    bare = await startBareServer({ status: 200, headers: replayed, body: best });
     console.log(`${cssPath}: ${fmt(file.byteLength / 1024, 1)} KiB, ${fmt(best.byteLength / 1024, 1)} KiB as brotli; wrk ${CONNECTIONS} connections, ${SECONDS} s x ${ROUNDS} rounds`);
 
     const bareRuns = [];

@@ -2,7 +2,7 @@
 // Loads what `npm run export` wrote into an empty board (DATABASE_URL, or the
 // SQLite file at DATABASE_PATH), ids and password hashes included, in one
 // transaction: either everything is imported or nothing is.
-import { ID_TABLES, TABLES, type BoardData } from '../src/board/store.ts';
+import { EXPORT_VERSION, ID_TABLES, TABLES, type BoardData } from '../src/board/store.ts';
 import { CommandError, runCommand } from './command.ts';
 
 /** The file as BoardData, or a CommandError saying what is wrong with it. */
@@ -17,8 +17,12 @@ function parseBoardData(text: string): BoardData {
   if (typeof object !== 'object' || object === null || object.format !== 'lightweight-board') {
     throw new CommandError('stdin is JSON but not a board export (no "format": "lightweight-board"). Pipe in a file written by `npm run export`.');
   }
-  if (object.version !== 1) throw new CommandError(`this export has version ${String(object.version)}; this app reads version 1. Import it with the version of the app that wrote it.`);
+  if (object.version !== 1 && object.version !== EXPORT_VERSION) {
+    throw new CommandError(`this export has version ${String(object.version)}; this app reads versions 1 to ${EXPORT_VERSION}. Import it with the version of the app that wrote it.`);
+  }
   for (const table of TABLES) {
+    // Version 1 predates task history.
+    if (table === 'task_history' && object.version === 1) continue;
     const rows = object[table];
     if (!Array.isArray(rows)) throw new CommandError(`the export has no "${table}" list.`);
     rows.forEach((row, i) => {
@@ -51,7 +55,8 @@ await runCommand(
     } catch (error) {
       throw new CommandError(`nothing was imported: ${(error as Error).message}`);
     }
-    console.log(`Imported ${data.users.length} users, ${data.sprints.length} sprints, ${data.tasks.length} tasks and ${data.tokens.length} tokens into ${store.engine} (${store.location}).`);
+    const history = data.task_history ? `${data.task_history.length} history entries` : 'each task\'s history begun';
+    console.log(`Imported ${data.users.length} users, ${data.sprints.length} sprints, ${data.tasks.length} tasks (${history}) and ${data.tokens.length} tokens into ${store.engine} (${store.location}).`);
   },
   'nothing',
 );

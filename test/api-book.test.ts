@@ -30,7 +30,15 @@ it('answers the book session as the book shows it', async () => {
   const root = await fetch(`${base}/api/`);
   assert.equal(root.status, 200);
   const api = (await root.json()) as Record<string, string>;
-  assert.deepEqual(api, { sprints: `${base}/api/sprints/`, tasks: `${base}/api/tasks/`, users: `${base}/api/users/` });
+  assert.deepEqual(api, {
+    sprints: `${base}/api/sprints/`,
+    tasks: `${base}/api/tasks/`,
+    users: `${base}/api/users/`,
+    // Beyond the book: the history and burndown templates.
+    sprint_history: `${base}/api/sprints/{id}/history/`,
+    sprint_burndown: `${base}/api/sprints/{id}/burndown/`,
+    task_history: `${base}/api/tasks/{id}/history/`,
+  });
 
   assert.equal((await fetch(api.sprints!)).status, 401);
   assert.equal((await fetch(api.sprints!, { headers: basic })).status, 200);
@@ -46,9 +54,16 @@ it('answers the book session as the book shows it', async () => {
     name: 'Current Sprint',
     description: '',
     end,
-    links: { self: `${base}/api/sprints/${sprint.id}/`, tasks: `${base}/api/tasks/?sprint=${sprint.id}`, channel: sprint.links.channel },
+    created: localDate(today),
+    links: {
+      self: `${base}/api/sprints/${sprint.id}/`,
+      tasks: `${base}/api/tasks/?sprint=${sprint.id}`,
+      channel: sprint.links.channel,
+      history: `${base}/api/sprints/${sprint.id}/history/`,
+      burndown: `${base}/api/sprints/${sprint.id}/burndown/`,
+    },
   });
-  assert.deepEqual(Object.keys(sprint), ['id', 'name', 'description', 'end', 'links']);
+  assert.deepEqual(Object.keys(sprint), ['id', 'name', 'description', 'end', 'created', 'links']);
 
   response = await fetch(api.tasks!, { method: 'POST', headers: basic, body: new URLSearchParams({ name: 'Something Task', sprint: String(sprint.id) }) });
   assert.equal(response.status, 201);
@@ -65,7 +80,7 @@ it('answers the book session as the book shows it', async () => {
     started: null,
     due: null,
     completed: null,
-    links: { self: `${base}/api/tasks/${task.id}/`, sprint: `${base}/api/sprints/${sprint.id}/`, assigned: null },
+    links: { self: `${base}/api/tasks/${task.id}/`, sprint: `${base}/api/sprints/${sprint.id}/`, assigned: null, history: `${base}/api/tasks/${task.id}/history/` },
   });
   assert.deepEqual(Object.keys(task), ['id', 'name', 'description', 'sprint', 'status', 'status_display', 'order', 'assigned', 'started', 'due', 'completed', 'links']);
 
@@ -84,6 +99,11 @@ it('answers the book session as the book shows it', async () => {
     started: localDate(today),
     due: null,
     completed: null,
-    links: { self: `${base}/api/tasks/${task.id}/`, sprint: `${base}/api/sprints/${sprint.id}/`, assigned: `${base}/api/users/demo/` },
+    links: {
+      self: `${base}/api/tasks/${task.id}/`,
+      sprint: `${base}/api/sprints/${sprint.id}/`,
+      assigned: `${base}/api/users/demo/`,
+      history: `${base}/api/tasks/${task.id}/history/`,
+    },
   });
 });

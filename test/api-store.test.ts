@@ -24,14 +24,14 @@ describe('migrations', () => {
     assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map((t) => t.name);
-    assert.deepEqual(tables, ['sprints', 'tasks', 'tokens', 'users']);
+    assert.deepEqual(tables, ['sprints', 'task_history', 'task_sprints', 'tasks', 'tokens', 'users']);
     db.close();
   });
 
   it('upgrades an older database without losing its data', async () => {
     const file = path.join(tempDir(), 'board.sqlite3');
     const old = new Database(file);
-    old.exec(MIGRATIONS[0]!.sqlite);
+    old.exec(MIGRATIONS[0]!.sqlite as string);
     old.pragma('user_version = 1');
     old.prepare("INSERT INTO users (username, password) VALUES ('olduser', 'x')").run();
     old.prepare("INSERT INTO sprints (name, \"end\") VALUES ('Old sprint', '2030-01-01')").run();
@@ -43,6 +43,27 @@ describe('migrations', () => {
     assert.equal((await store.get('task', 'id', 1))?.assigned_username, 'olduser');
     assert.equal((await store.get('sprint', 'id', 1))?.end, '2030-01-01');
     assert.match(await store.transaction((tx) => tx.tokenFor(1, () => 'a'.repeat(40))), /^a{40}$/, 'the new tokens table works');
+    assert.equal((await store.get('sprint', 'id', 1))?.created, store.today(), 'a sprint from before the migration takes its day');
+    const [entry, ...more] = await store.history({ task: 1 });
+    assert.equal(more.length, 0);
+    assert.deepEqual({ ...entry, at: typeof entry!.at }, {
+      task: 1,
+      at: 'string',
+      user: null,
+      action: 'add',
+      changes: {
+        name: [null, 'Old task'],
+        description: [null, ''],
+        sprint: [null, 1],
+        status: [null, 1],
+        order: [null, 0],
+        assigned: [null, 'olduser'],
+        started: [null, null],
+        due: [null, null],
+        completed: [null, null],
+      },
+      restored_from: null,
+    }, 'a task from before history begins it with what it is');
     await store.close();
     const reopened = new Database(file, { readonly: true });
     assert.equal(reopened.pragma('user_version', { simple: true }), MIGRATIONS.length);
@@ -89,7 +110,7 @@ for (const { engine, open } of engines) {
         const task = await tx.insert('task', { name: 't', description: '', sprint: sprint.id, status: 4, order: 0, assigned: user.id, started: '2030-12-01', due: '2030-12-24', completed: '2030-12-20' });
         return { sprint, task };
       });
-      assert.deepEqual(await store.transaction((tx) => tx.delete('sprint', sprint.id)), [{ model: 'task', id: task.id }]);
+      assert.deepEqual((await store.transaction((tx) => tx.delete('sprint', sprint.id))).map(({ model, id }) => ({ model, id })), [{ model: 'task', id: task.id }]);
       const moved = (await store.get('task', 'id', task.id))!;
       assert.deepEqual([moved.sprint, moved.status, moved.started, moved.completed, moved.due], [null, 1, null, null, '2030-12-24']);
       assert.equal(moved.version, task.version + 1, 'the moved task has a new version, so its ETag changes');

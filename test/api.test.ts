@@ -558,7 +558,7 @@ describe('deletions and events', () => {
     const task = await newTask({ assigned: 'leaving' });
     assert.equal(task.links.assigned, `${h.url}/api/users/leaving/`);
     const changed = await store.transaction((tx) => tx.deleteUser('leaving'));
-    assert.deepEqual(changed, [{ model: 'task', id: task.id }]);
+    assert.deepEqual(changed?.map(({ model, id }) => ({ model, id })), [{ model: 'task', id: task.id }]);
     const now = (await call('GET', `/api/tasks/${task.id}/`)).body;
     assert.equal(now.assigned, null);
     assert.equal(now.links.assigned, null);

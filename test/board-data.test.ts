@@ -10,7 +10,18 @@ import { runScript, startApp, tempDir, type Running } from './helpers.ts';
 import { POSTGRES_UNAVAILABLE, postgresDatabase } from './services.ts';
 
 const sqlite = () => ({ DATABASE_PATH: path.join(tempDir(), 'board.sqlite3') });
-const READS = ['/api/users/', '/api/sprints/', '/api/tasks/?ordering=due', '/api/tasks/?search=caf%C3%A9', '/api/tasks/?backlog=True', '/api/users/demo/'];
+const READS = [
+  '/api/users/',
+  '/api/sprints/',
+  '/api/tasks/?ordering=due',
+  '/api/tasks/?search=caf%C3%A9',
+  '/api/tasks/?backlog=True',
+  '/api/users/demo/',
+  // History, the deleted task's included.
+  '/api/sprints/1/history/',
+  '/api/tasks/4/history/',
+  '/api/tasks/1/history/',
+];
 
 let source: Record<string, string>;
 let token: string;
@@ -47,7 +58,7 @@ before(async () => {
   }
   const out = await runScript('export', [], source);
   assert.equal(out.code, 0, out.stderr);
-  assert.match(out.stderr, /Exported 1 users, 1 sprints, 3 tasks, 1 tokens/);
+  assert.match(out.stderr, /Exported 1 users, 1 sprints, 3 tasks, 1 tokens, 5 history entries/);
   exported = out.stdout;
 });
 
@@ -67,7 +78,7 @@ for (const { engine, database } of targets) {
       if (!target) return t.skip(POSTGRES_UNAVAILABLE);
       const imported = await runScript('import', [], target, exported);
       assert.equal(imported.code, 0, imported.stderr);
-      assert.match(imported.stdout, /Imported 1 users, 1 sprints, 3 tasks and 1 tokens/);
+      assert.match(imported.stdout, /Imported 1 users, 1 sprints, 3 tasks \(5 history entries\) and 1 tokens/);
       const app = await startApp({ SERVICES: 'board', SECRET_KEY: 'k'.repeat(40), ...target });
       try {
         for (const url of READS) assert.equal(await read(app, url, `Token ${token}`), answers.get(url), url);
@@ -85,7 +96,30 @@ for (const { engine, database } of targets) {
       if (!target) return t.skip(POSTGRES_UNAVAILABLE);
       const again = await runScript('import', [], target, exported);
       assert.equal(again.code, 1);
-      assert.match(again.stderr, /^Error: the board at .+ is not empty \(1 users, 1 sprints, 4 tasks, 1 tokens\)\. Import into a new, empty database/);
+      assert.match(again.stderr, /^Error: the board at .+ is not empty \(1 users, 1 sprints, 4 tasks, 1 tokens, 6 task_history\)\. Import into a new, empty database/);
+    });
+
+    it('imports an export from before task history, beginning each task\'s history by nobody', async (t) => {
+      const target = await database();
+      if (!target) return t.skip(POSTGRES_UNAVAILABLE);
+      const data = JSON.parse(exported) as Record<string, any>;
+      delete data.task_history;
+      data.version = 1;
+      for (const sprint of data.sprints) delete sprint.created;
+      const imported = await runScript('import', [], target, JSON.stringify(data));
+      assert.equal(imported.code, 0, imported.stderr);
+      assert.match(imported.stdout, /3 tasks \(each task's history begun\)/);
+      const app = await startApp({ SERVICES: 'board', ...target });
+      try {
+        const history = (await (await fetch(`${app.url}/api/tasks/1/history/`, { headers: { Authorization: `Token ${token}` } })).json()) as any;
+        assert.equal(history.count, 1);
+        assert.deepEqual([history.results[0].action, history.results[0].user, history.results[0].changes.name], ['add', null, [null, 'Café menu']]);
+        const sprint = (await (await fetch(`${app.url}/api/sprints/1/`, { headers: { Authorization: `Token ${token}` } })).json()) as any;
+        const today = new Date();
+        assert.equal(sprint.created, `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`);
+      } finally {
+        await app.close();
+      }
     });
   });
 }
@@ -96,7 +130,8 @@ describe('import errors', () => {
     const cases: Array<[string, RegExp]> = [
       ['not json', /stdin is not JSON/],
       ['{"hello": 1}', /not a board export/],
-      ['{"format": "lightweight-board", "version": 2}', /version 2; this app reads version 1/],
+      ['{"format": "lightweight-board", "version": 3}', /version 3; this app reads versions 1 to 2/],
+      ['{"format": "lightweight-board", "version": 2, "users": [], "sprints": [], "tasks": [], "tokens": []}', /no "task_history" list/],
       ['{"format": "lightweight-board", "version": 1, "users": []}', /no "sprints" list/],
       [exported.replace('"username"', '"username\\" TEXT); DROP TABLE users; --"'), /nothing was imported: users has no column/],
       [exported.replace(/"sprint_id": 1/g, '"sprint_id": 99'), /nothing was imported/],
@@ -107,7 +142,7 @@ describe('import errors', () => {
       assert.match(result.stderr, message);
     }
     const empty = await runScript('export', [], target);
-    assert.match(empty.stderr, /Exported 0 users, 0 sprints, 0 tasks, 0 tokens/, 'the failed imports left nothing behind');
+    assert.match(empty.stderr, /Exported 0 users, 0 sprints, 0 tasks, 0 tokens, 0 history entries/, 'the failed imports left nothing behind');
   });
 });
 
@@ -118,7 +153,7 @@ describe('npm run migrate', () => {
     const runs = await Promise.all([1, 2, 3].map(() => runScript('migrate', [], { DATABASE_URL: url })));
     for (const run of runs) {
       assert.equal(run.code, 0, run.stderr);
-      assert.match(run.stdout, /Board database \(postgresql, 127\.0\.0\.1:\d+\/lw_test_\w+\) is up to date: 2 migrations applied\./);
+      assert.match(run.stdout, /Board database \(postgresql, 127\.0\.0\.1:\d+\/lw_test_\w+\) is up to date: 3 migrations applied\./);
     }
     const app = await startApp({ SERVICES: 'board', DATABASE_URL: url });
     await app.close();

@@ -8,5 +8,6 @@ await againOnPostgres([
   () => import('./api.test.ts'),
   () => import('./api-book.test.ts'),
   () => import('./api-backbone.test.ts'),
+  () => import('./api-history.test.ts'),
   () => import('./realtime-e2e.test.ts'),
 ]);

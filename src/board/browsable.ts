@@ -25,12 +25,12 @@ const STATUS_TEXT: Record<number, string> = {
   415: 'Unsupported Media Type', 429: 'Too Many Requests',
 };
 
-/** Pretty JSON, escaped, with every http(s) URL string a link. */
+/** Pretty JSON, escaped, with every http(s) URL string a link (not URI templates such as .../tasks/{id}/history/: they lead nowhere as they are). */
 function prettyJson(data: unknown): string {
   const json = JSON.stringify(data, null, 4) ?? '';
   let html = '';
   let last = 0;
-  for (const match of json.matchAll(/"(https?:\/\/[^"\\\s]+)"/g)) {
+  for (const match of json.matchAll(/"(https?:\/\/[^"\\\s{}]+)"/g)) {
     const href = escapeHtml(match[1]!);
     html += `${escapeHtml(json.slice(last, match.index))}"<a href="${href}" rel="nofollow">${href}</a>"`;
     last = match.index! + match[0].length;

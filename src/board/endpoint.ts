@@ -43,7 +43,8 @@ export interface View {
   /** DRF's view name: "Task List", "Task Instance". */
   name: string;
   description: string;
-  kind: 'root' | 'list' | 'detail' | 'token' | 'schema';
+  /** `action`: a read-only view under an object's URL (history, burndown). */
+  kind: 'root' | 'list' | 'detail' | 'token' | 'schema' | 'action';
   resource?: Resource;
   handlers: Partial<Record<Method, (exchange: Exchange) => Result | Promise<Result>>>;
   /** Methods anyone may call; all others need credentials. */

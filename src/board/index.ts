@@ -7,6 +7,9 @@
 //   /api/sprints/[<id>/]        sprints   (list, create, retrieve, update, delete)
 //   /api/tasks/[<id>/]          tasks     (the same)
 //   /api/users/[<username>/]    users     (read-only)
+//   /api/tasks/<id>/history/    a task's history (a deleted one's too)
+//   /api/sprints/<id>/history/  the history of every task that is or was in the sprint
+//   /api/sprints/<id>/burndown/ the sprint's tasks day by day
 //
 // Every URL also answers without its trailing slash.
 import { Hono } from 'hono';
@@ -16,7 +19,8 @@ import type { PartContext } from '../part.ts';
 import { createLocalPubSub, type PubSub } from '../realtime/pubsub.ts';
 import { Auth, FAILURE_WINDOW_MS } from './auth.ts';
 import { endpoint, route, type EndpointDeps } from './endpoint.ts';
-import { listUrl, RESOURCES } from './resources.ts';
+import { actionViews } from './history-routes.ts';
+import { rootLinks, RESOURCES } from './resources.ts';
 import { resourceViews } from './resource-routes.ts';
 import { openApiDocument } from './schema.ts';
 import { openStore, type Store } from './store.ts';
@@ -78,7 +82,7 @@ export async function createBoard({ settings, log }: PartContext): Promise<Board
       kind: 'root',
       public: ['GET'],
       handlers: {
-        GET: ({ urls }) => ({ status: 200, data: Object.fromEntries(RESOURCES.map((resource) => [resource.name, listUrl(urls, resource.name)])) }),
+        GET: ({ urls }) => ({ status: 200, data: rootLinks(urls) }),
       },
     }),
   );
@@ -117,6 +121,7 @@ export async function createBoard({ settings, log }: PartContext): Promise<Board
     const views = resourceViews(resource, { store, pubsub });
     route(api, `/${resource.name}`, endpoint(deps, views.list));
     route(api, `/${resource.name}/:key{${resource.lookup.pattern}}`, endpoint(deps, views.detail));
+    for (const { action, view } of actionViews(resource, { store })) route(api, `/${resource.name}/:key{${resource.lookup.pattern}}/${action.path}`, endpoint(deps, view));
   }
 
   // Answered as HTML or JSON by Accept, so caches must keep the two apart, as for every other API response.

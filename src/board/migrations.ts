@@ -6,9 +6,19 @@
 
 export interface Migration {
   name: string;
-  sqlite: string;
-  postgresql: string;
+  /** The SQL, given the day it runs (YYYY-MM-DD in the server's time zone), for what "today" means to existing rows. */
+  sqlite: string | ((today: string) => string);
+  postgresql: string | ((today: string) => string);
 }
+
+/** A migration's SQL for the day it runs. */
+export const migrationSql = (sql: Migration['sqlite'], today: string): string => (typeof sql === 'string' ? sql : sql(today));
+
+/** The fields a task's history records, in the order entries list them (the API's names; `assigned` as a username). */
+const HISTORY_FIELDS = ['name', 'description', 'sprint', 'status', 'order', 'assigned', 'started', 'due', 'completed'];
+const HISTORY_SOURCE: Record<string, string> = { sprint: 't.sprint_id', order: 't."order"', assigned: 'u.username' };
+const baselineChanges = (object: string, array: string) =>
+  `${object}(${HISTORY_FIELDS.map((field) => `'${field}', ${array}(NULL, ${HISTORY_SOURCE[field] ?? `t.${field}`})`).join(', ')})`;
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -123,6 +133,65 @@ export const MIGRATIONS: Migration[] = [
         user_id bigint NOT NULL CONSTRAINT tokens_user_id_unique UNIQUE CONSTRAINT tokens_user_id_fkey REFERENCES users (id) ON DELETE CASCADE,
         created text NOT NULL DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
       );`,
+  },
+  {
+    // An entry names its task and the version the write left the task at (a
+    // removal: one past the last): its place among the task's entries. Each
+    // write appends one row and one index entry; task_sprints notes each
+    // sprint a task has been in, written only when a task enters one (an
+    // index of the history by sprint would cost every write). sprint_id and
+    // status are where the write left the task (a removal: where it was), so
+    // that a burndown replays them without reading the changes.
+    // Tasks that predate history get one entry, an `add` by nobody at the
+    // migration's time, holding what they are: the start from which their
+    // later entries (and the burndown) are replayed.
+    name: 'task history, and the day each sprint was created',
+    sqlite: (today) => `
+      CREATE TABLE task_history (
+        task_id INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        sprint_id INTEGER,
+        status INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        username TEXT,
+        action TEXT NOT NULL CHECK (action IN ('add', 'update', 'remove')),
+        changes TEXT NOT NULL,
+        restored_from INTEGER
+      );
+      CREATE UNIQUE INDEX task_history_task ON task_history (task_id, version);
+      CREATE TABLE task_sprints (
+        sprint_id INTEGER NOT NULL,
+        task_id INTEGER NOT NULL,
+        PRIMARY KEY (sprint_id, task_id)
+      ) WITHOUT ROWID;
+      INSERT INTO task_history (task_id, version, sprint_id, status, at, username, action, changes)
+        SELECT t.id, t.version, t.sprint_id, t.status, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), NULL, 'add', ${baselineChanges('json_object', 'json_array')}
+        FROM tasks t LEFT JOIN users u ON u.id = t.assigned_id ORDER BY t.id;
+      INSERT INTO task_sprints (sprint_id, task_id) SELECT sprint_id, id FROM tasks WHERE sprint_id IS NOT NULL;
+      ALTER TABLE sprints ADD COLUMN created TEXT NOT NULL DEFAULT '${today}' CHECK (date(created) IS created);`,
+    postgresql: (today) => `
+      CREATE TABLE task_history (
+        task_id bigint NOT NULL,
+        version integer NOT NULL,
+        sprint_id bigint,
+        status integer NOT NULL,
+        at text COLLATE "C" NOT NULL,
+        username text COLLATE "C",
+        action text NOT NULL CHECK (action IN ('add', 'update', 'remove')),
+        changes text NOT NULL,
+        restored_from bigint
+      );
+      CREATE UNIQUE INDEX task_history_task ON task_history (task_id, version);
+      CREATE TABLE task_sprints (
+        sprint_id bigint NOT NULL,
+        task_id bigint NOT NULL,
+        PRIMARY KEY (sprint_id, task_id)
+      );
+      INSERT INTO task_history (task_id, version, sprint_id, status, at, username, action, changes)
+        SELECT t.id, t.version, t.sprint_id, t.status, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'add', ${baselineChanges('json_build_object', 'json_build_array')}::text
+        FROM tasks t LEFT JOIN users u ON u.id = t.assigned_id ORDER BY t.id;
+      INSERT INTO task_sprints (sprint_id, task_id) SELECT sprint_id, id FROM tasks WHERE sprint_id IS NOT NULL;
+      ALTER TABLE sprints ADD COLUMN created date NOT NULL DEFAULT '${today}';`,
   },
 ];
 

@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createOutageLog, type DependencyHealth, type OutageLog } from '../health.ts';
 import { addressOf } from '../settings.ts';
-import { MIGRATIONS, tooNew } from './migrations.ts';
+import { localDate } from './clock.ts';
+import { MIGRATIONS, migrationSql, tooNew } from './migrations.ts';
 import { columnOf, DatabaseUnavailable, ID_TABLES, MissingReference, Queries, StoreOpenError, UniqueViolation, type Dialect, type Executor, type SqlValue, type Store } from './store.ts';
 
 /**
@@ -183,7 +184,7 @@ class PostgresStore extends Queries implements Store {
       let broken: unknown = undefined;
       try {
         await client.query(readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
-        const tx = new TransactionQueries(new PostgresExecutor(client), DIALECT);
+        const tx = new TransactionQueries(new PostgresExecutor(client), DIALECT, this.clock);
         const result = await work(tx);
         if (readOnly) {
           await client.query('COMMIT');
@@ -294,7 +295,7 @@ async function migrate(pool: pg.Pool, location: string): Promise<void> {
       if (i < current) continue;
       await client.query('BEGIN');
       try {
-        await client.query(migration.postgresql);
+        await client.query(migrationSql(migration.postgresql, localDate(new Date())));
         await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [i + 1, migration.name]);
         await client.query('COMMIT');
       } catch (error) {

@@ -8,19 +8,13 @@ import { MODEL_EVENTS_TOPIC, type ModelEvent, type PubSub } from '../realtime/pu
 import { ResponseCache } from './cache.ts';
 import type { Exchange, Result, View } from './endpoint.ts';
 import { dictionary, Invalid, RelatedField, ValidationError, type RepresentContext, type ValidateContext } from './fields.ts';
-import { parseListRequest } from './query.ts';
+import { parseListRequest, type ListRequest } from './query.ts';
 import { objectUrl, RESOURCES, type Resource } from './resources.ts';
 import { MissingReference, UniqueViolation, type ModelName, type Queries, type Row, type SqlValue, type Store } from './store.ts';
 
 export interface ResourceDeps {
   store: Store;
   pubsub: PubSub;
-}
-
-/** Today as YYYY-MM-DD in local time, as Django's date.today(). */
-function today(): string {
-  const now = new Date();
-  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
 }
 
 function represent(resource: Resource, row: Row, context: RepresentContext): Record<string, unknown> {
@@ -104,6 +98,37 @@ async function validate(resource: Resource, data: unknown, context: ValidateCont
 
 const resourceOf = (model: ModelName): Resource => RESOURCES.find((r) => r.model === model)!;
 
+/** Who makes a write, for its history. */
+const author = (exchange: Exchange) => ({ by: exchange.caller?.username ?? null });
+
+/**
+ * One page of a list as DRF's PageNumberPagination answers it: count,
+ * absolute next/previous URLs (and a Link header), the page's items.
+ */
+export async function paginate<T>(
+  exchange: Exchange,
+  request: Pick<ListRequest, 'page' | 'pageSize'>,
+  count: number,
+  items: (limit: number, offset: number) => Promise<T[]>,
+): Promise<Result> {
+  const lastPage = Math.max(1, Math.ceil(count / request.pageSize));
+  const page = request.page === 'last' ? lastPage : request.page;
+  if (page > lastPage) throw new HttpError(404, 'Invalid page.');
+  const results = await items(request.pageSize, (page - 1) * request.pageSize);
+  const pageUrl = (n: number) => {
+    const params = new URLSearchParams(exchange.params);
+    if (n === 1) params.delete('page');
+    else params.set('page', String(n));
+    const query = params.toString();
+    return `${exchange.origin}${exchange.c.req.path}${query ? `?${query}` : ''}`;
+  };
+  const next = page < lastPage ? pageUrl(page + 1) : null;
+  const previous = page > 1 ? pageUrl(page - 1) : null;
+  const links = [next && `<${next}>; rel="next"`, previous && `<${previous}>; rel="prev"`].filter(Boolean);
+  const headers: Record<string, string> = links.length ? { Link: links.join(', ') } : {};
+  return { status: 200, data: { count, next, previous, results }, headers };
+}
+
 /**
  * A write the database refused because of another request that won a race
  * (the same sprint end, a sprint deleted meanwhile), as the 400 the same
@@ -161,6 +186,20 @@ export function resourceViews(resource: Resource, { store, pubsub }: ResourceDep
     }
   };
 
+  /**
+   * `POST ...?restores=<id>` (resources with history): the new object brings
+   * back a deleted one, and its history says so. The id must name an object
+   * that existed and is gone.
+   */
+  const restored = async (exchange: Exchange, tx: Queries): Promise<number | null> => {
+    const value = exchange.params.get('restores');
+    if (value === null || !resource.actions?.some((action) => action.path === 'history')) return null;
+    const id = /^\d{1,15}$/.test(value.trim()) ? Number(value) : null;
+    const deleted = id !== null && !(await tx.get(model, 'id', id)) && (await tx.countHistory({ task: id })) > 0;
+    if (!deleted) throw new ValidationError({ restores: [`"${value.slice(0, 50)}" is not the id of a deleted ${resource.label.toLowerCase()}.`] });
+    return id;
+  };
+
   const answer = (exchange: Exchange, row: Row, status: number, headers: Record<string, string> = {}): Result => {
     const body = represent(resource, row, exchange.urls);
     return { status, data: body, object: body, headers: { ETag: etagOf(resource, row), ...headers } };
@@ -170,8 +209,8 @@ export function resourceViews(resource: Resource, { store, pubsub }: ResourceDep
     const row = await write(exchange, async (tx) => {
       const instance = await find(exchange, tx, true);
       checkIfMatch(exchange, instance);
-      const changes = await validate(resource, exchange.data, { store: tx, instance, today: today() }, partial);
-      return (await tx.update(model, instance.id, changes))!;
+      const changes = await validate(resource, exchange.data, { store: tx, instance, today: tx.today() }, partial);
+      return (await tx.update(model, instance.id, changes, author(exchange), instance))!;
     });
     const result = answer(exchange, row, 200);
     publish('update', resource, row.id, result.data as Record<string, unknown>);
@@ -181,22 +220,9 @@ export function resourceViews(resource: Resource, { store, pubsub }: ResourceDep
   const listPage = async (exchange: Exchange): Promise<Result> => {
     const request = parseListRequest(resource.listing, exchange.params);
     const count = await store.count(model, request.query);
-    const lastPage = Math.max(1, Math.ceil(count / request.pageSize));
-    const page = request.page === 'last' ? lastPage : request.page;
-    if (page > lastPage) throw new HttpError(404, 'Invalid page.');
-    const rows = await store.list(model, { ...request.query, limit: request.pageSize, offset: (page - 1) * request.pageSize });
-    const pageUrl = (n: number) => {
-      const params = new URLSearchParams(exchange.params);
-      if (n === 1) params.delete('page');
-      else params.set('page', String(n));
-      const query = params.toString();
-      return `${exchange.origin}${exchange.c.req.path}${query ? `?${query}` : ''}`;
-    };
-    const next = page < lastPage ? pageUrl(page + 1) : null;
-    const previous = page > 1 ? pageUrl(page - 1) : null;
-    const links = [next && `<${next}>; rel="next"`, previous && `<${previous}>; rel="prev"`].filter(Boolean);
-    const headers: Record<string, string> = links.length ? { Link: links.join(', ') } : {};
-    return { status: 200, data: { count, next, previous, results: rows.map((row) => represent(resource, row, exchange.urls)) }, headers };
+    return paginate(exchange, request, count, async (limit, offset) =>
+      (await store.list(model, { ...request.query, limit, offset })).map((row) => represent(resource, row, exchange.urls)),
+    );
   };
 
   const listView: View = {
@@ -240,9 +266,11 @@ export function resourceViews(resource: Resource, { store, pubsub }: ResourceDep
 
   if (resource.writable) {
     listView.handlers.POST = async (exchange) => {
-      const row = await write(exchange, async (tx) =>
-        tx.insert(model, await validate(resource, exchange.data, { store: tx, instance: null, today: today() }, false)),
-      );
+      const row = await write(exchange, async (tx) => {
+        const restores = await restored(exchange, tx);
+        const values = await validate(resource, exchange.data, { store: tx, instance: null, today: tx.today() }, false);
+        return tx.insert(model, values, { ...author(exchange), ...(restores === null ? {} : { restores }) });
+      });
       const result = answer(exchange, row, 201, { Location: objectUrl(exchange.urls, resource.name, row[resource.lookup.column] as string | number) });
       publish('add', resource, row.id, result.data as Record<string, unknown>);
       return result;
@@ -254,8 +282,7 @@ export function resourceViews(resource: Resource, { store, pubsub }: ResourceDep
         const instance = await find(exchange, tx, true);
         checkIfMatch(exchange, instance);
         const body = represent(resource, instance, exchange.urls);
-        const changed = [];
-        for (const dependent of await tx.delete(model, instance.id)) changed.push({ ...dependent, row: (await tx.get(dependent.model, 'id', dependent.id))! });
+        const changed = await tx.delete(model, instance.id, author(exchange), instance);
         return { id: instance.id, body, changed };
       });
       publish('remove', resource, id, body);

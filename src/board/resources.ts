@@ -36,7 +36,24 @@ export interface Resource {
   listing: Listing;
   /** Checks across fields, on the object as it would be stored (DRF's `validate`): non_field_errors. */
   validate?(values: Record<string, SqlValue>, context: ValidateContext): string[];
+  /** Read-only views under each object's URL, /api/<name>/<key>/<path>/ (DRF's @action(detail=True)), served by history-routes.ts. */
+  actions?: ObjectAction[];
 }
+
+/**
+ * What an object's action shows: `history`, the paginated entries of the
+ * task (or of every task that is or was in the sprint), answering for a
+ * deleted task too; `burndown`, a sprint's day-by-day count of its tasks.
+ */
+export interface ObjectAction {
+  path: 'history' | 'burndown';
+  /** The view's name: "Task History". */
+  label: string;
+  description: string;
+}
+
+export const actionUrl = (context: RepresentContext, resource: Resource['name'], key: string | number, action: ObjectAction['path']): string =>
+  `${objectUrl(context, resource, key)}${action}/`;
 
 export const objectUrl = (context: RepresentContext, resource: Resource['name'], key: string | number): string =>
   `${context.api}/${resource}/${encodeURIComponent(key)}/`;
@@ -75,17 +92,33 @@ const sprints = defineResource({
       validators: [endNotInPast],
       unique: 'sprint with this end already exists.',
     }),
+    created: new DateField({ label: 'Created', readOnly: true, required: false, helpText: 'The day the sprint was made: where its burndown starts.' }),
     links: new ComputedField({
       label: 'Links',
       type: 'field',
-      schema: linkSchema(['self', 'tasks', 'channel']),
+      schema: linkSchema(['self', 'tasks', 'channel', 'history', 'burndown']),
       compute: (row, context) => ({
         self: objectUrl(context, 'sprints', row.id),
         tasks: `${listUrl(context, 'tasks')}?sprint=${row.id}`,
         channel: `${context.ws}/socket?channel=${encodeURIComponent(signChannel(context.secretKey, row.id))}`,
+        history: actionUrl(context, 'sprints', row.id, 'history'),
+        burndown: actionUrl(context, 'sprints', row.id, 'burndown'),
       }),
     }),
   },
+  actions: [
+    {
+      path: 'history',
+      label: 'Sprint History',
+      description: 'Every history entry of every task that is, or ever was, in this sprint, newest first, removals included.',
+    },
+    {
+      path: 'burndown',
+      label: 'Sprint Burndown',
+      description:
+        "The sprint's tasks at the end of each day from its creation to its end (server time): total, remaining (not Done), completed, and the ideal line from the first day's total to 0. Days to come have no remaining or completed yet.",
+    },
+  ],
   writable: true,
   listing: {
     filters: {
@@ -161,14 +194,23 @@ const tasks = defineResource({
     links: new ComputedField({
       label: 'Links',
       type: 'field',
-      schema: linkSchema(['self', 'sprint', 'assigned'], ['sprint', 'assigned']),
+      schema: linkSchema(['self', 'sprint', 'assigned', 'history'], ['sprint', 'assigned']),
       compute: (row, context) => ({
         self: objectUrl(context, 'tasks', row.id),
         sprint: row.sprint === null ? null : objectUrl(context, 'sprints', row.sprint as number),
         assigned: row.assigned_username === null ? null : objectUrl(context, 'users', row.assigned_username as string),
+        history: actionUrl(context, 'tasks', row.id, 'history'),
       }),
     }),
   },
+  actions: [
+    {
+      path: 'history',
+      label: 'Task History',
+      description:
+        'Every write to this task, newest first: when, by whom (null for a command), add, update or remove, and each changed field as [old, new]. Still answers after the task is deleted.',
+    },
+  ],
   writable: true,
   listing: {
     filters: {
@@ -218,3 +260,15 @@ const users = defineResource({
 });
 
 export const RESOURCES: Resource[] = [sprints, tasks, users];
+
+/**
+ * What GET /api/ links to: each list, and each object action as a URI
+ * template (RFC 6570), e.g. `"task_history": ".../api/tasks/{id}/history/"`.
+ */
+export function rootLinks(context: RepresentContext): Record<string, string> {
+  const links: Record<string, string> = Object.fromEntries(RESOURCES.map((resource) => [resource.name, listUrl(context, resource.name)]));
+  for (const resource of RESOURCES) {
+    for (const action of resource.actions ?? []) links[`${resource.model}_${action.path}`] = `${listUrl(context, resource.name)}{${resource.lookup.column}}/${action.path}/`;
+  }
+  return links;
+}

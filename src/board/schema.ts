@@ -88,6 +88,9 @@ function resourcePaths(resource: Resource): Json {
     list.post = {
       operationId: `create${name}`,
       tags: [resource.name],
+      ...(resource.actions?.some((action) => action.path === 'history')
+        ? { parameters: [{ name: 'restores', in: 'query', required: false, description: `Id of a deleted ${resource.label.toLowerCase()} this one brings back (its history says so).`, schema: { type: 'integer' } }] }
+        : {}),
       requestBody: body(`${name}Input`),
       responses: {
         201: { description: 'Created.', headers: { Location: { schema: { type: 'string', format: 'uri' } }, ...etag }, content: json(ref(name)) },
@@ -110,13 +113,88 @@ function resourcePaths(resource: Resource): Json {
       responses: { 204: { description: 'Deleted.' }, ...errorResponses(401, 403, 404, 412) },
     };
   }
-  return { [`/api/${resource.name}/`]: list, [`/api/${resource.name}/{${key}}/`]: detail };
+  const paths: Json = { [`/api/${resource.name}/`]: list, [`/api/${resource.name}/{${key}}/`]: detail };
+  for (const action of resource.actions ?? []) {
+    const paginated = action.path === 'history';
+    const operation = `${action.path}${name}`;
+    paths[`/api/${resource.name}/{${key}}/${action.path}/`] = {
+      parameters: [keyParameter],
+      get: {
+        operationId: operation,
+        tags: [resource.name],
+        summary: action.label,
+        description: action.description,
+        parameters: paginated ? listParameters({ ...resource, listing: { filters: {}, search: [], ordering: {}, defaultOrdering: [] } }).slice(0, 2) : [],
+        responses: {
+          200: { description: action.label, content: json(ref(paginated ? 'PaginatedHistoryEntryList' : 'Burndown')) },
+          ...errorResponses(...(paginated ? [401, 404] : [400, 401, 404])),
+        },
+      },
+    };
+  }
+  return paths;
 }
+
+const nullableDay = { type: ['integer', 'null'], minimum: 0 };
+
+/** The shapes of history entries and burndowns (see store.ts and history.ts). */
+const ACTION_SCHEMAS: Json = {
+  HistoryEntry: {
+    type: 'object',
+    properties: {
+      task: { type: 'integer', description: 'The task written to (it may since have been deleted).' },
+      at: { type: 'string', format: 'date-time', description: 'UTC, with milliseconds.' },
+      user: { type: ['string', 'null'], description: 'Username of the writer; null for a command (an import).' },
+      action: { type: 'string', enum: ['add', 'update', 'remove'] },
+      changes: {
+        type: 'object',
+        description: 'Each changed field as [old, new]: old values null for an add, new values null for a remove.',
+        additionalProperties: { type: 'array', minItems: 2, maxItems: 2 },
+      },
+      restored_from: { type: ['integer', 'null'], description: 'On the add of a task brought back after its deletion, the deleted task\'s id.' },
+    },
+    required: ['task', 'at', 'user', 'action', 'changes', 'restored_from'],
+  },
+  PaginatedHistoryEntryList: {
+    type: 'object',
+    properties: {
+      count: { type: 'integer' },
+      next: { type: ['string', 'null'], format: 'uri' },
+      previous: { type: ['string', 'null'], format: 'uri' },
+      results: { type: 'array', items: ref('HistoryEntry') },
+    },
+    required: ['count', 'next', 'previous', 'results'],
+  },
+  Burndown: {
+    type: 'object',
+    properties: {
+      sprint: { type: 'integer' },
+      start: { type: 'string', format: 'date', description: 'The day the sprint was created (or its end, if that came first).' },
+      end: { type: 'string', format: 'date' },
+      days: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            date: { type: 'string', format: 'date' },
+            total: { type: 'integer', minimum: 0, description: 'Tasks in the sprint at the end of the day (for days to come: now).' },
+            remaining: { ...nullableDay, description: 'Of those, not Done; null for days to come.' },
+            completed: { ...nullableDay, description: 'Of those, Done; null for days to come.' },
+            ideal: { type: 'number', minimum: 0, description: "Straight from the first day's total to 0 on the end day." },
+          },
+          required: ['date', 'total', 'remaining', 'completed', 'ideal'],
+        },
+      },
+    },
+    required: ['sprint', 'start', 'end', 'days'],
+  },
+};
 
 export function openApiDocument(resources: Resource[]): Json {
   const schemas: Json = {
     Error: { type: 'object', properties: { detail: { type: 'string' } }, required: ['detail'] },
     ValidationErrors: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
+    ...ACTION_SCHEMAS,
   };
   for (const resource of resources) {
     const name = resource.label;
@@ -151,7 +229,7 @@ export function openApiDocument(resources: Resource[]): Json {
         get: {
           operationId: 'apiRoot',
           security: [],
-          responses: { 200: { description: 'Links to the lists.', content: json({ type: 'object', additionalProperties: { type: 'string', format: 'uri' } }) } },
+          responses: { 200: { description: 'Links to the lists, and URI templates of object actions (`task_history`: .../tasks/{id}/history/).', content: json({ type: 'object', additionalProperties: { type: 'string', format: 'uri' } }) } },
         },
       },
       '/api/token/': {

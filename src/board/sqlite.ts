@@ -4,7 +4,8 @@ import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DependencyHealth } from '../health.ts';
-import { MIGRATIONS, tooNew } from './migrations.ts';
+import { localDate } from './clock.ts';
+import { MIGRATIONS, migrationSql, tooNew } from './migrations.ts';
 import { columnOf, DatabaseUnavailable, StoreOpenError, MissingReference, Queries, UniqueViolation, type Executor, type SqlValue, type Store } from './store.ts';
 
 const STATEMENT_CACHE_LIMIT = 500;
@@ -213,7 +214,7 @@ function migrate(db: Database.Database, file: string): void {
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current > MIGRATIONS.length) throw new StoreOpenError(tooNew(file, current));
     if (current === MIGRATIONS.length) return false;
-    db.exec(MIGRATIONS[current]!.sqlite);
+    db.exec(migrationSql(MIGRATIONS[current]!.sqlite, localDate(new Date())));
     db.pragma(`user_version = ${current + 1}`);
     return true;
   });

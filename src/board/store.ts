@@ -6,6 +6,7 @@
 // two updates of one task) are decided by the database: constraints, row
 // locks and transactions, reported here as typed errors.
 import type { DependencyHealth } from '../health.ts';
+import { localDate, systemClock, type Clock } from './clock.ts';
 import { HttpError } from '../http.ts';
 import type { Settings } from '../settings.ts';
 
@@ -43,14 +44,21 @@ export interface TokenUser {
   is_active: number;
 }
 
-/** The board's whole data, as `npm run export` writes it and `npm run import` reads it. */
+/**
+ * The board's whole data, as `npm run export` writes it and `npm run import`
+ * reads it. Version 1 (before task history) has no `task_history` and no
+ * sprint `created`: importing one records each task's `add` and takes today
+ * as its sprints' day.
+ */
 export interface BoardData {
   format: 'lightweight-board';
-  version: 1;
+  version: 1 | 2;
   users: Record<string, unknown>[];
   sprints: Record<string, unknown>[];
   tasks: Record<string, unknown>[];
   tokens: Record<string, unknown>[];
+  /** Oldest first; `changes` as the JSON text the database holds. */
+  task_history?: Record<string, unknown>[];
   /** The id each table would give its next row: deleted rows' ids are never handed out again, after a move too. */
   next_ids: Record<IdTable, number>;
 }
@@ -59,13 +67,56 @@ export type IdTable = 'users' | 'sprints' | 'tasks';
 export const ID_TABLES: IdTable[] = ['users', 'sprints', 'tasks'];
 
 /** Tables in the order an import fills them (references first), with their columns. */
-export const TABLES = ['users', 'sprints', 'tasks', 'tokens'] as const;
+export const TABLES = ['users', 'sprints', 'tasks', 'tokens', 'task_history'] as const;
+export const EXPORT_VERSION = 2;
 const TABLE_COLUMNS: Record<(typeof TABLES)[number], string[]> = {
   users: ['id', 'username', 'full_name', 'is_active', 'password', 'date_joined', 'version'],
-  sprints: ['id', 'name', 'description', 'end', 'version'],
+  sprints: ['id', 'name', 'description', 'end', 'created', 'version'],
   tasks: ['id', 'name', 'description', 'sprint_id', 'status', 'order', 'assigned_id', 'started', 'due', 'completed', 'version'],
   tokens: ['key', 'user_id', 'created'],
+  // task_sprints is not exported: an import derives it from the history.
+  task_history: ['task_id', 'version', 'sprint_id', 'status', 'at', 'username', 'action', 'changes', 'restored_from'],
 };
+
+export type HistoryAction = 'add' | 'update' | 'remove';
+
+/** One recorded write to a task: each changed field's [old, new] value, as the API names and shows them. */
+export interface HistoryEntry {
+  task: number;
+  /** UTC, ISO 8601 with milliseconds. */
+  at: string;
+  /** Who wrote it; null for a command (an import, deleteuser). */
+  user: string | null;
+  action: HistoryAction;
+  changes: Record<string, [unknown, unknown]>;
+  /** On the `add` of a task brought back after its deletion: the deleted task's id. */
+  restored_from: number | null;
+}
+
+/** Where a write left a task (a removal: where it was when removed). */
+export interface Placement {
+  task: number;
+  at: string;
+  removed: boolean;
+  sprint: number | null;
+  status: number;
+}
+
+/** Whose history: one task's, or that of every task that is or ever was in a sprint. */
+export type HistoryScope = { task: number } | { sprint: number };
+
+/** Who makes a write, for the history it records. */
+export interface WriteOptions {
+  by: string | null;
+  /** An add that brings back this deleted task. */
+  restores?: number;
+}
+
+/** Notes that a task is in a sprint (for the sprint's history), once. */
+const TASK_ENTERS_SPRINT = 'INSERT INTO task_sprints (sprint_id, task_id) VALUES (?, ?) ON CONFLICT DO NOTHING';
+
+/** Writes by a command (an import, deleteuser): by nobody. */
+const COMMAND: WriteOptions = { by: null };
 
 /** The database cannot be opened: unreachable, or migrated by a newer version of the app. The message says what to do. */
 export class StoreOpenError extends Error {
@@ -108,8 +159,12 @@ interface ModelTable {
   columns: Record<string, string>;
   /** Logical column → column of `table` that writes may set. */
   writable: Record<string, string>;
-  /** Rows of other models that deleting one of these changes (through the schema's triggers). */
+  /** Rows of other models that deleting one of these changes (through the schema's triggers), by their logical column naming it. */
   dependents: Array<{ model: ModelName; column: string }>;
+  /** Writes record history: the fields an entry holds (the API's names), each read from this logical column. */
+  history?: Record<string, string>;
+  /** A logical column that an insert sets to today's date (when the write does not). */
+  createdDay?: string;
 }
 
 const MODELS: Record<ModelName, ModelTable> = {
@@ -117,9 +172,10 @@ const MODELS: Record<ModelName, ModelTable> = {
     table: 'sprints',
     from: (source) => `${source} sprints`,
     lockTarget: 'sprints',
-    columns: { id: 'id', name: 'name', description: 'description', end: '"end"', version: 'version' },
-    writable: { name: 'name', description: 'description', end: '"end"' },
-    dependents: [{ model: 'task', column: 'sprint_id' }],
+    columns: { id: 'id', name: 'name', description: 'description', end: '"end"', created: 'created', version: 'version' },
+    writable: { name: 'name', description: 'description', end: '"end"', created: 'created' },
+    dependents: [{ model: 'task', column: 'sprint' }],
+    createdDay: 'created',
   },
   task: {
     table: 'tasks',
@@ -151,6 +207,17 @@ const MODELS: Record<ModelName, ModelTable> = {
       completed: 'completed',
     },
     dependents: [],
+    history: {
+      name: 'name',
+      description: 'description',
+      sprint: 'sprint',
+      status: 'status',
+      order: 'order',
+      assigned: 'assigned_username',
+      started: 'started',
+      due: 'due',
+      completed: 'completed',
+    },
   },
   user: {
     table: 'users',
@@ -159,7 +226,7 @@ const MODELS: Record<ModelName, ModelTable> = {
     // Never the password: rows go to the HTTP layer.
     columns: { id: 'id', username: 'username', full_name: 'full_name', is_active: 'is_active', version: 'version' },
     writable: {},
-    dependents: [{ model: 'task', column: 'assigned_id' }],
+    dependents: [{ model: 'task', column: 'assigned' }],
   },
 };
 
@@ -199,6 +266,8 @@ export class Queries {
   constructor(
     protected readonly db: Executor,
     protected readonly dialect: Dialect,
+    /** Stamps history entries and says what day it is; shared by the store and its transactions. */
+    readonly clock: Clock = systemClock(),
   ) {}
 
   /**
@@ -207,6 +276,11 @@ export class Queries {
    * process's credentialsVersion() moves (see Store.credentialsVersion).
    */
   protected credentialsChanged(): void {}
+
+  /** Today in the server's time zone, by the store's clock. */
+  today(): string {
+    return localDate(this.clock.now());
+  }
 
   #expression(model: ModelName, column: string): string {
     const expression = MODELS[model].columns[column];
@@ -297,31 +371,140 @@ export class Queries {
     });
   }
 
-  async insert(model: ModelName, values: Record<string, SqlValue>): Promise<Row> {
+  /** Inserts the object (with its history entry, for tasks); call within a transaction. */
+  async insert(model: ModelName, values: Record<string, SqlValue>, options: WriteOptions = COMMAND): Promise<Row> {
+    const createdDay = MODELS[model].createdDay;
+    if (createdDay && !Object.hasOwn(values, createdDay)) values = { ...values, [createdDay]: this.today() };
     const assignments = this.#assignments(model, values);
     const sql = assignments.length
       ? `INSERT INTO ${MODELS[model].table} (${assignments.map(([c]) => c).join(', ')}) VALUES (${assignments.map(() => '?').join(', ')}) RETURNING *`
       : `INSERT INTO ${MODELS[model].table} DEFAULT VALUES RETURNING *`;
-    return (await this.#written(model, sql, assignments.map(([, v]) => v)))!;
+    const row = (await this.#written(model, sql, assignments.map(([, v]) => v)))!;
+    await this.#record(model, 'add', undefined, row, options);
+    return row;
   }
 
-  /** Sets the values and bumps the row's version; the updated row, or undefined if it is gone. */
-  async update(model: ModelName, id: number, values: Record<string, SqlValue>): Promise<Row | undefined> {
+  /**
+   * Sets the values and bumps the row's version (recording what changed, for
+   * tasks); the updated row, or undefined if it is gone. `before` is the row
+   * as the transaction read it (locked), if the caller has it: one read saved.
+   * Call within a transaction.
+   */
+  async update(model: ModelName, id: number, values: Record<string, SqlValue>, options: WriteOptions = COMMAND, before?: Row): Promise<Row | undefined> {
+    if (MODELS[model].history) before ??= await this.get(model, 'id', id, { lock: true });
     const assignments = this.#assignments(model, values);
     const sets = [...assignments.map(([c]) => `${c} = ?`), 'version = version + 1'];
-    return this.#written(model, `UPDATE ${MODELS[model].table} SET ${sets.join(', ')} WHERE id = ? RETURNING *`, [...assignments.map(([, v]) => v), id]);
+    const row = await this.#written(model, `UPDATE ${MODELS[model].table} SET ${sets.join(', ')} WHERE id = ? RETURNING *`, [...assignments.map(([, v]) => v), id]);
+    if (row) await this.#record(model, 'update', before, row, options);
+    return row;
   }
 
-  /** Deletes the object; returns the other objects the deletion changed (tasks moved to the backlog, unassigned). */
-  async delete(model: ModelName, id: number): Promise<Array<{ model: ModelName; id: number }>> {
-    const changed: Array<{ model: ModelName; id: number }> = [];
+  /**
+   * Deletes the object; returns the other objects the deletion changed (tasks
+   * moved to the backlog, unassigned) as they are now. Tasks' history records
+   * the removal and those changes. Call within a transaction.
+   */
+  async delete(model: ModelName, id: number, options: WriteOptions = COMMAND, before?: Row): Promise<Array<{ model: ModelName; id: number; row: Row }>> {
+    if (MODELS[model].history) before ??= await this.get(model, 'id', id, { lock: true });
+    const dependents: Row[][] = [];
     for (const dependent of MODELS[model].dependents) {
-      const rows = await this.db.all(`SELECT id FROM ${MODELS[dependent.model].table} WHERE ${dependent.column} = ? ORDER BY id`, [id]);
-      changed.push(...rows.map((row) => ({ model: dependent.model, id: Number(row.id) })));
+      const key = this.#expression(dependent.model, dependent.column);
+      const idColumn = this.#expression(dependent.model, 'id');
+      dependents.push((await this.db.all(`${this.#select(dependent.model)} WHERE ${key} = ? ORDER BY ${idColumn}`, [id])) as Row[]);
     }
     await this.db.run(`DELETE FROM ${MODELS[model].table} WHERE id = ?`, [id]);
     if (model === 'user') this.credentialsChanged();
+    if (before) await this.#record(model, 'remove', before, undefined, options);
+    const changed: Array<{ model: ModelName; id: number; row: Row }> = [];
+    for (const [i, dependent] of MODELS[model].dependents.entries()) {
+      for (const old of dependents[i]!) {
+        const row = (await this.get(dependent.model, 'id', old.id))!;
+        await this.#record(dependent.model, 'update', old, row, options);
+        changed.push({ model: dependent.model, id: old.id, row });
+      }
+    }
     return changed;
+  }
+
+  // History: one entry per write to a task, in the write's transaction.
+
+  /** Records the write of a model with history: every field for an add or a remove, the changed ones for an update (nothing if none changed). */
+  async #record(model: ModelName, action: HistoryAction, before: Row | undefined, after: Row | undefined, options: WriteOptions): Promise<void> {
+    const fields = MODELS[model].history;
+    if (!fields) return;
+    const changes: Record<string, [unknown, unknown]> = {};
+    for (const [field, column] of Object.entries(fields)) {
+      const old = before ? (before[column] ?? null) : null;
+      const now = after ? (after[column] ?? null) : null;
+      if (action === 'update' && old === now) continue;
+      changes[field] = [old, now];
+    }
+    if (action === 'update' && Object.keys(changes).length === 0) return;
+    const row = (after ?? before)!;
+    const sprint = (row.sprint as number | null) ?? null;
+    await this.db.run('INSERT INTO task_history (task_id, version, sprint_id, status, at, username, action, changes, restored_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+      row.id,
+      // The version the write left the task at; a removal's is one past its last.
+      after ? after.version : before!.version + 1,
+      sprint,
+      row.status as number,
+      this.clock.now().toISOString(),
+      options.by,
+      action,
+      JSON.stringify(changes),
+      action === 'add' ? (options.restores ?? null) : null,
+    ]);
+    if (sprint !== null && (action === 'add' || changes.sprint)) await this.db.run(TASK_ENTERS_SPRINT, [sprint, row.id]);
+  }
+
+  #historyWhere(scope: HistoryScope): { sql: string; value: number } | null {
+    const value = 'task' in scope ? scope.task : scope.sprint;
+    if (!this.#comparable('id', value)) return null;
+    const sql = 'task' in scope ? 'task_id = ?' : 'task_id IN (SELECT task_id FROM task_sprints WHERE sprint_id = ?)';
+    return { sql, value };
+  }
+
+  /** Entries newest first, a page of them if `page` is given. */
+  async history(scope: HistoryScope, options: { page?: { limit: number; offset: number } } = {}): Promise<HistoryEntry[]> {
+    const where = this.#historyWhere(scope);
+    if (!where) return [];
+    const params: SqlValue[] = [where.value];
+    let sql = `SELECT task_id, at, username, action, changes, restored_from FROM task_history WHERE ${where.sql} ORDER BY at DESC, task_id DESC, version DESC`;
+    if (options.page) {
+      sql += ' LIMIT ? OFFSET ?';
+      params.push(options.page.limit, options.page.offset);
+    }
+    return (await this.db.all(sql, params)).map((row) => ({
+      task: Number(row.task_id),
+      at: String(row.at),
+      user: (row.username as string | null) ?? null,
+      action: row.action as HistoryAction,
+      changes: JSON.parse(String(row.changes)) as HistoryEntry['changes'],
+      restored_from: row.restored_from === null ? null : Number(row.restored_from),
+    }));
+  }
+
+  /**
+   * Where each task that is or was in the sprint stood after each of its
+   * writes, oldest first (a removal: where it was): what a burndown replays.
+   */
+  async placements(sprint: number): Promise<Placement[]> {
+    const where = this.#historyWhere({ sprint });
+    if (!where) return [];
+    const sql = `SELECT task_id, at, action, sprint_id, status FROM task_history WHERE ${where.sql} ORDER BY at, task_id, version`;
+    return (await this.db.all(sql, [where.value])).map((row) => ({
+      task: Number(row.task_id),
+      at: String(row.at),
+      removed: row.action === 'remove',
+      sprint: row.sprint_id === null ? null : Number(row.sprint_id),
+      status: Number(row.status),
+    }));
+  }
+
+  async countHistory(scope: HistoryScope): Promise<number> {
+    const where = this.#historyWhere(scope);
+    if (!where) return 0;
+    return Number((await this.db.all(`SELECT count(*) AS n FROM task_history WHERE ${where.sql}`, [where.value]))[0]!.n);
   }
 
   // Users and tokens: the authentication side, which the generic model API does not expose.
@@ -346,9 +529,9 @@ export class Queries {
   }
 
   /** The rows the deletion changed, or null if there is no such user. Call within a transaction. */
-  async deleteUser(username: string): Promise<Array<{ model: ModelName; id: number }> | null> {
+  async deleteUser(username: string, options: WriteOptions = COMMAND): Promise<Array<{ model: ModelName; id: number }> | null> {
     const user = await this.get('user', 'username', username, { lock: true });
-    return user ? this.delete('user', user.id) : null;
+    return user ? this.delete('user', user.id, options) : null;
   }
 
   async credentialsByUsername(username: string): Promise<Credentials | undefined> {
@@ -380,10 +563,20 @@ export class Queries {
   // The whole board, for `npm run export` and `npm run import`.
 
   async exportAll(): Promise<BoardData> {
-    const data: BoardData = { format: 'lightweight-board', version: 1, users: [], sprints: [], tasks: [], tokens: [], next_ids: { users: 1, sprints: 1, tasks: 1 } };
+    const data: BoardData = {
+      format: 'lightweight-board',
+      version: EXPORT_VERSION,
+      users: [],
+      sprints: [],
+      tasks: [],
+      tokens: [],
+      task_history: [],
+      next_ids: { users: 1, sprints: 1, tasks: 1 },
+    };
     for (const table of TABLES) {
       const columns = TABLE_COLUMNS[table].map((c) => `"${c}"`).join(', ');
-      data[table] = await this.db.all(`SELECT ${columns} FROM ${table} ORDER BY ${table === 'tokens' ? 'user_id' : 'id'}`, []);
+      const order = table === 'tokens' ? 'user_id' : table === 'task_history' ? 'task_id, version' : 'id';
+      data[table] = await this.db.all(`SELECT ${columns} FROM ${table} ORDER BY ${order}`, []);
     }
     for (const row of await this.db.all(this.dialect.nextIds, [])) {
       if (ID_TABLES.includes(row.name as IdTable)) data.next_ids[row.name as IdTable] = Number(row.next);
@@ -398,17 +591,28 @@ export class Queries {
     return counts;
   }
 
-  /** Inserts every row as it is, ids included. Call within a transaction, on an empty board. */
+  /**
+   * Inserts every row as it is, ids included. Call within a transaction, on
+   * an empty board. A version 1 export has no history: each task's `add` is
+   * recorded, by nobody, and its sprints take today as their day.
+   */
   async importAll(data: BoardData): Promise<void> {
     this.credentialsChanged();
+    const today = this.today();
     for (const table of TABLES) {
-      for (const row of data[table]) {
+      const rows: Record<string, unknown>[] = table === 'sprints' && data.version === 1 ? data.sprints.map((row) => ({ created: today, ...row })) : (data[table] ?? []);
+      for (const row of rows) {
         const columns = Object.keys(row);
         const unknown = columns.find((c) => !TABLE_COLUMNS[table].includes(c));
         if (unknown !== undefined) throw new Error(`${table} has no column "${unknown.slice(0, 40)}"`);
         const sql = `INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
         await this.db.run(sql, columns.map((c) => row[c] as SqlValue));
       }
+    }
+    if (data.version === 1) {
+      for (const task of data.tasks) await this.#record('task', 'add', undefined, (await this.get('task', 'id', Number(task.id)))!, { by: null });
+    } else {
+      await this.db.run('INSERT INTO task_sprints (sprint_id, task_id) SELECT DISTINCT sprint_id, task_id FROM task_history WHERE sprint_id IS NOT NULL', []);
     }
     for (const table of ID_TABLES) {
       const largest = Math.max(0, ...data[table].map((row) => Number(row.id)));

@@ -43,7 +43,18 @@ interface RequestOptions {
   method?: string;
   body?: unknown;
   query?: Record<string, string>;
+  /** Refuse (412) unless the object is still at this version. */
+  ifMatch?: string;
 }
+
+/**
+ * The ETag of each object as this client last wrote or read it alone, by its
+ * URL (`links.self`): what an undo sends as If-Match, so that it overwrites
+ * nothing someone else changed since.
+ */
+const etags = new Map<string, string>();
+
+export const etagOf = (url: string): string | undefined => etags.get(url);
 
 export function withQuery(url: string, query: Record<string, string> = {}): string {
   const result = new URL(url, location.href);
@@ -52,11 +63,12 @@ export function withQuery(url: string, query: Record<string, string> = {}): stri
 }
 
 /** JSON in, JSON out; rejects with ApiError for network failures and every non-2xx answer. */
-export async function request(url: string, { method = 'GET', body, query }: RequestOptions = {}): Promise<unknown> {
+export async function request(url: string, { method = 'GET', body, query, ifMatch }: RequestOptions = {}): Promise<unknown> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   const token = auth.token();
   if (token) headers.Authorization = `Token ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (ifMatch !== undefined) headers['If-Match'] = ifMatch;
   let response: Response;
   try {
     response = await fetch(withQuery(url, query), {
@@ -76,7 +88,13 @@ export async function request(url: string, { method = 'GET', body, query }: Requ
       data = null;
     }
   }
-  if (response.ok) return data;
+  if (response.ok) {
+    const self = (data as { links?: { self?: unknown } } | null)?.links?.self;
+    const etag = response.headers.get('ETag');
+    if (typeof self === 'string' && etag) etags.set(self, etag);
+    if (method === 'DELETE') etags.delete(new URL(url, location.href).href);
+    return data;
+  }
   const errorBody = data && typeof data === 'object' && !Array.isArray(data) ? (data as ErrorBody) : {};
   if (response.status === 401) auth.rejected();
   throw new ApiError(response.status, describe(response.status, errorBody), errorBody);

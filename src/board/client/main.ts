@@ -6,8 +6,10 @@ import Backbone from 'backbone';
 import { installBackboneAjax, useAuth } from './api.ts';
 import type { App } from './app.ts';
 import { discover, type ApiRoot } from './models.ts';
+import { Outbox } from './outbox.ts';
 import { BoardRouter } from './router.ts';
 import { Session } from './session.ts';
+import { askConflict } from './views/conflict.ts';
 import { HeaderView } from './views/header.ts';
 
 interface Config {
@@ -29,6 +31,7 @@ useAuth({ token: () => session.currentToken(), rejected: () => session.drop() })
 let root: Promise<ApiRoot> | null = null;
 const app: App = {
   session,
+  outbox: new Outbox(askConflict),
   root() {
     root ??= discover(config.apiRoot).catch((error: unknown) => {
       root = null; // ask again next time

@@ -19,7 +19,9 @@ export interface SprintAttributes {
   name: string;
   description: string;
   end: string;
-  links: { self: string; tasks: string; channel: string };
+  /** The day it was made: where its burndown starts. */
+  created: string;
+  links: { self: string; tasks: string; channel: string; history: string; burndown: string };
 }
 
 export interface TaskAttributes {
@@ -34,7 +36,7 @@ export interface TaskAttributes {
   started: string | null;
   due: string | null;
   completed: string | null;
-  links: { self: string; sprint: string | null; assigned: string | null };
+  links: { self: string; sprint: string | null; assigned: string | null; history: string };
 }
 
 interface Page<T> {

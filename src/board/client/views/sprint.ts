@@ -1,13 +1,16 @@
 // A sprint's board `#sprint/<id>` (chapters 5–8): its five columns, adding
 // tasks to the backlog, moving tasks by drag and drop or from the keyboard,
 // and the live channel that shows every other board's changes at once.
-import { ApiError, withQuery } from '../api.ts';
+import { ApiError, etagOf, request, withQuery } from '../api.ts';
 import type { App } from '../app.ts';
+import { BurndownView } from '../burndown.ts';
 import { byOrder, columnOf, COLUMNS, planMove, type Column, type Placed } from '../columns.ts';
 import { showDate } from '../dates.ts';
 import { busy, clearErrors, formValues, showErrors } from '../forms.ts';
 import { LiveChannel, type BoardMessage, type LiveState } from '../live.ts';
+import { unreachable, type QueuedWrite } from '../outbox.ts';
 import { save, Sprint, Task, Tasks, type SprintAttributes, type TaskAttributes } from '../models.ts';
+import { refusal, UndoView } from '../undo.ts';
 import { html, View } from '../view.ts';
 import { failure, loading } from './states.ts';
 import { TaskDetailView, type TaskMover } from './task-detail.ts';
@@ -32,13 +35,16 @@ export class SprintView extends View implements TaskMover {
   private readonly locks = new Map<number, number>();
   private channel: LiveChannel | null = null;
   private detail: TaskDetailView | null = null;
+  private readonly burndown = new BurndownView(() => this.sprint.get('links')?.burndown);
+  private readonly undo = new UndoView();
   private dragging: Task | null = null;
   private layoutQueued = false;
   private removed = false;
+  private restarting: Promise<void> | null = null;
 
   constructor(
     private readonly app: App,
-    private readonly sprintId: number,
+    readonly sprintId: number,
   ) {
     super({
       tagName: 'section',
@@ -60,6 +66,9 @@ export class SprintView extends View implements TaskMover {
     this.sprint = new Sprint({ id: sprintId });
     this.listenTo(this.tasks, 'add remove reset change:order change:status change:sprint', this.queueLayout);
     this.listenTo(this.sprint, 'change', this.renderHeader);
+    this.listenTo(app.outbox, 'change', this.showPending);
+    this.listenTo(app.outbox, 'sent', this.landed);
+    this.listenTo(app.outbox, 'failed', this.refusedLater);
     void this.start();
   }
 
@@ -95,6 +104,7 @@ export class SprintView extends View implements TaskMover {
   private renderBoard(): void {
     this.setHtml(html`
       <div class="sprint-header"></div>
+      <div class="burndown-slot"></div>
       <p id="move-help" class="help">Drag tasks between columns, or focus one and press Shift with the arrow keys; a task's details also let you choose its column.</p>
       <p class="announce visually-hidden" role="status" aria-live="polite"></p>
       <div class="board-error" role="alert" hidden></div>
@@ -109,6 +119,9 @@ export class SprintView extends View implements TaskMover {
         )}
       </div>`);
     this.renderHeader();
+    this.find('.burndown-slot').replaceWith(this.burndown.el);
+    this.burndown.refresh();
+    this.el.append(this.undo.el);
   }
 
   private addTaskForm() {
@@ -152,6 +165,8 @@ export class SprintView extends View implements TaskMover {
     try {
       await this.tasks.load(withQuery(String(this.tasks.url), { backlog: 'True' }), this.sprint.get('links')!.tasks);
       if (this.removed) return;
+      // What still waits for the server shows as the person left it, not as the server has it.
+      for (const write of this.app.outbox.waiting) this.tasks.get(write.taskId)?.set(write.changes as Partial<TaskAttributes>);
       this.find('.board-error').hidden = true;
       this.layout();
     } catch (error) {
@@ -179,6 +194,7 @@ export class SprintView extends View implements TaskMover {
   private catchUp(): void {
     for (const id of [...this.locks.keys()]) this.unlock(id);
     void this.loadTasks();
+    this.burndown.refresh();
   }
 
   private gone(): void {
@@ -195,6 +211,8 @@ export class SprintView extends View implements TaskMover {
       return;
     }
     if (message.model !== 'task') return;
+    // Any board's write may move the chart: completing a task there lowers it here.
+    if (message.action === 'add' || message.action === 'update' || message.action === 'remove') this.burndown.refresh();
     switch (message.action) {
       case 'add':
       case 'update': {
@@ -259,6 +277,7 @@ export class SprintView extends View implements TaskMover {
         if (!item) {
           item = new TaskItemView(task);
           item.lock(this.locks.has(task.key));
+          item.pending(this.app.outbox.pendingFor(task.key));
           this.items.set(task.key, item);
         }
         list.append(item.el);
@@ -286,20 +305,138 @@ export class SprintView extends View implements TaskMover {
     const plan = planMove(this.columnTasks(column).map(placed), placed(task), before?.key ?? null);
     if (!plan) return;
     const updates = task.moveUpdates(column.status, column.inSprint ? this.sprintId : null, plan.get(task.key)!);
+    // The way back: the moved task's fields first (the one that matters), then the orders of those it pushed.
+    const previous = new Map<Task, Partial<TaskAttributes>>([[task, this.valuesOf(task, Object.keys(updates))]]);
+    for (const id of plan.keys()) if (id !== task.key) previous.set(this.tasks.get(id)!, { order: this.tasks.get(id)!.get('order') });
+    const name = task.get('name');
+    const label = `Move “${name}” to ${column.title}`;
     const saves = [...plan]
       .filter(([id]) => id !== task.key)
-      .map(([id, order]) => save(this.tasks.get(id)!, { order }, { patch: true, wait: false }));
-    if (Object.keys(updates).length) saves.push(save(task, updates, { patch: true, wait: false }));
+      .map(([id, order]) => this.send(this.tasks.get(id)!, { order }, label));
+    if (Object.keys(updates).length) saves.push(this.send(task, updates, label));
     const item = this.items.get(task.key);
     item?.saving(true);
+    let outcomes: Array<'sent' | 'queued'>;
     try {
-      await Promise.all(saves);
+      outcomes = await Promise.all(saves);
     } catch (error) {
       await this.loadTasks();
       throw error;
     } finally {
       item?.saving(false);
     }
+    if (outcomes.includes('queued')) return; // undone, if at all, once it has landed
+    this.undo.done({
+      label: `Moved “${name}” to ${column.title}.`,
+      undo: async () => {
+        for (const [i, [moved, values]] of [...previous].entries()) {
+          try {
+            await this.restore(moved, values);
+          } catch (error) {
+            // Only the moved task decides: the others merely made room for it.
+            if (i === 0) throw refusal(error, name ?? '');
+          }
+        }
+      },
+    });
+  }
+
+  /**
+   * Save changed fields at once (the board shows them before the API
+   * confirms), or, while the server cannot be reached or other writes wait,
+   * queue them behind those: 'queued' then.
+   */
+  private async send(task: Task, changes: Partial<TaskAttributes>, label: string): Promise<'sent' | 'queued'> {
+    const write: Omit<QueuedWrite, 'id'> = { url: task.url(), taskId: task.key, label, changes, base: this.valuesOf(task, Object.keys(changes)) };
+    if (this.app.outbox.waiting.length === 0) {
+      try {
+        await save(task, changes, { patch: true, wait: false });
+        return 'sent';
+      } catch (error) {
+        if (!unreachable(error)) throw error;
+      }
+    }
+    task.set(changes);
+    this.app.outbox.add(write);
+    return 'queued';
+  }
+
+  private showPending(): void {
+    for (const [id, item] of this.items) item.pending(this.app.outbox.pendingFor(id));
+    const waiting = this.app.outbox.waiting.length;
+    const announce = this.el.querySelector('.announce'); // not while the board is not drawn (loading, failed)
+    if (waiting && announce) announce.textContent = `The server cannot be reached: ${waiting} change${waiting === 1 ? '' : 's'} will be sent when it is back.`;
+  }
+
+  /** A waiting write landed (or theirs was kept): the task as the server has it now. */
+  private landed(write: QueuedWrite, data: TaskAttributes | null): void {
+    // The server is back: a board that could not load (a reload while offline) tries again.
+    if (!this.el.querySelector('.columns')) {
+      this.restarting ??= this.start().finally(() => (this.restarting = null));
+      return;
+    }
+    if (data) this.receive({ model: 'task', id: write.taskId, action: 'update', body: data });
+    else void this.loadTasks();
+  }
+
+  private refusedLater(write: QueuedWrite, error: unknown): void {
+    const problem = this.el.querySelector<HTMLElement>('.board-error');
+    if (problem) {
+      problem.textContent = `Could not ${write.label.charAt(0).toLowerCase()}${write.label.slice(1)}: ${error instanceof Error ? error.message : String(error)}`;
+      problem.hidden = false;
+    }
+    void this.loadTasks();
+  }
+
+  private valuesOf(task: Task, fields: string[]): Partial<TaskAttributes> {
+    return Object.fromEntries(fields.map((field) => [field, task.get(field as keyof TaskAttributes)])) as Partial<TaskAttributes>;
+  }
+
+  /** Put fields back as this board last saw them, refused (412) if anyone changed the task since. */
+  private async restore(task: Task, values: Partial<TaskAttributes>): Promise<void> {
+    const url = task.url();
+    // Without our own version of it there is nothing to guard with: refuse rather than overwrite.
+    const data = await request(url, { method: 'PATCH', body: values, ifMatch: etagOf(url) ?? '"unknown"' });
+    task.set(data as TaskAttributes);
+  }
+
+  /** The details' Save: the fields the person changed, undoably. */
+  async saveEdit(task: Task, changes: Partial<TaskAttributes>): Promise<void> {
+    const previous = this.valuesOf(task, Object.keys(changes));
+    const name = task.get('name') ?? '';
+    if (this.app.outbox.waiting.length) return void (await this.send(task, changes, `Edit “${name}”`));
+    try {
+      await save(task, changes, { patch: true });
+    } catch (error) {
+      if (!unreachable(error)) throw error;
+      return void (await this.send(task, changes, `Edit “${name}”`));
+    }
+    this.undo.done({
+      label: `Edited “${name}”.`,
+      undo: async () => {
+        try {
+          await this.restore(task, previous);
+        } catch (error) {
+          throw refusal(error, name);
+        }
+      },
+    });
+  }
+
+  /** The details' Delete; undoing it brings the task back (as a new one, whose history says it was restored). */
+  async deleteTask(task: Task): Promise<void> {
+    const fields = ['name', 'description', 'sprint', 'status', 'order', 'assigned', 'started', 'due', 'completed'];
+    const values = this.valuesOf(task, fields);
+    const id = task.key;
+    await request(task.url(), { method: 'DELETE' });
+    this.tasks.remove(task);
+    this.undo.done({
+      label: `Deleted “${values.name}”.`,
+      undo: async () => {
+        const restored = await request(String(this.tasks.url), { method: 'POST', query: { restores: String(id) }, body: values });
+        this.tasks.add(restored as TaskAttributes, { merge: true });
+      },
+    });
   }
 
   /** Move, then say so (for screen readers) or show why it failed. */
@@ -430,6 +567,18 @@ export class SprintView extends View implements TaskMover {
     try {
       await busy(form, 'Adding…', () => save(task, null));
       this.tasks.add(task); // the live channel may have brought it already; then this is a no-op
+      const name = task.get('name') ?? '';
+      this.undo.done({
+        label: `Added “${name}” to the backlog.`,
+        undo: async () => {
+          try {
+            await request(task.url(), { method: 'DELETE', ifMatch: etagOf(task.url()) ?? '"unknown"' });
+          } catch (error) {
+            throw refusal(error, name);
+          }
+          this.tasks.remove(task);
+        },
+      });
       form.reset();
       this.find<HTMLInputElement>('#task-name').focus();
       this.find('.announce').textContent = `Added “${task.get('name')}” to the backlog.`;
@@ -442,6 +591,8 @@ export class SprintView extends View implements TaskMover {
     this.removed = true;
     this.channel?.close();
     this.detail?.close();
+    this.burndown.remove();
+    this.undo.remove();
     for (const timer of this.locks.values()) clearTimeout(timer);
     for (const item of this.items.values()) item.remove();
     return super.remove();

@@ -1,10 +1,13 @@
 // A task's details (chapter 6) in a modal dialog: name, description, due date
-// and assignee edited in place (contenteditable), a column to move it to, and
-// Save, which sends only what changed.
+// and assignee edited in place (contenteditable), a column to move it to,
+// Save, which sends only what changed, and the task's history in words,
+// kept up to date while the dialog is open.
+import { request } from '../api.ts';
 import { showDate } from '../dates.ts';
+import { ago, describeEntries, type HistoryEntry } from '../history.ts';
 import { busy, clearErrors, showErrors } from '../forms.ts';
 import { COLUMNS, type Column } from '../columns.ts';
-import { save, type Task, type TaskAttributes } from '../models.ts';
+import type { Task, TaskAttributes } from '../models.ts';
 import { html, View } from '../view.ts';
 
 interface Field {
@@ -25,13 +28,24 @@ const FIELDS: Field[] = [
 
 /** What the dialog needs from the board it was opened on. */
 export interface TaskMover {
+  /** The sprint whose board this is: columns are named as it shows them. */
+  readonly sprintId: number;
   columnOf(task: Task): Column | null;
   /** To the top of a column; rejects with the API's error. */
   move(task: Task, column: Column): Promise<void>;
+  /** Save the edited fields (undoably); rejects with the API's error. */
+  saveEdit(task: Task, changes: Partial<TaskAttributes>): Promise<void>;
+  deleteTask(task: Task): Promise<void>;
 }
+
+/** Entries shown: the latest ones; the API has the rest. */
+const HISTORY_SHOWN = '20';
 
 export class TaskDetailView extends View<Task> {
   private readonly edited = new Set<Field['name']>();
+  private history: HistoryEntry[] = [];
+  private historyTimer: number | undefined;
+  private readonly clockTimer: number;
 
   constructor(
     task: Task,
@@ -44,6 +58,7 @@ export class TaskDetailView extends View<Task> {
       attributes: { 'aria-labelledby': 'task-detail-title' },
       events: {
         'submit form': 'submit',
+        'click .delete': 'deleteTask',
         'click .close': 'close',
         close: 'remove',
         'input [data-field]': 'markEdited',
@@ -53,7 +68,38 @@ export class TaskDetailView extends View<Task> {
     });
     this.render();
     this.listenTo(task, 'change', this.refresh);
+    this.listenTo(task, 'change', this.queueHistory);
     this.listenTo(task, 'remove destroy', this.close);
+    void this.loadHistory();
+    // "2 minutes ago" must not stay "just now".
+    this.clockTimer = window.setInterval(() => this.renderHistory(), 30_000);
+  }
+
+  /** Every change to the task (ours, or another board's through the live channel) is a new entry. */
+  private queueHistory(): void {
+    clearTimeout(this.historyTimer);
+    this.historyTimer = window.setTimeout(() => void this.loadHistory(), 150);
+  }
+
+  private async loadHistory(): Promise<void> {
+    const url = this.model.get('links')?.history;
+    if (!url) return;
+    try {
+      const page = (await request(url, { query: { page_size: HISTORY_SHOWN } })) as { results: HistoryEntry[] };
+      this.history = page.results;
+      this.renderHistory();
+    } catch {
+      // The details stay usable without it; the next change tries again.
+    }
+  }
+
+  private renderHistory(): void {
+    const list = this.el.querySelector('.history-list');
+    if (!list) return;
+    const sentences = describeEntries(this.history, this.model.attributes, this.board.sprintId);
+    list.innerHTML = html`${this.history.map(
+      (entry, i) => html`<li class="history-entry" data-action="${entry.action}">${sentences[i]} · <time datetime="${entry.at}" title="${new Date(entry.at).toLocaleString()}">${ago(entry.at)}</time></li>`,
+    )}`.value;
   }
 
   override render(): this {
@@ -85,9 +131,15 @@ export class TaskDetailView extends View<Task> {
         <div class="actions">
           <button type="submit" class="primary">Save</button>
           <button type="button" class="close">Close</button>
+          <button type="button" class="delete danger">Delete</button>
           <span class="save-note" role="status"></span>
         </div>
-      </form>`);
+      </form>
+      <section class="task-history" aria-labelledby="task-history-title">
+        <h3 id="task-history-title">History</h3>
+        <ol class="history-list"></ol>
+      </section>`);
+    this.renderHistory();
     return this;
   }
 
@@ -116,6 +168,8 @@ export class TaskDetailView extends View<Task> {
 
   /** Triggers `closed`, so the board can put the focus back on the task. */
   override remove(): this {
+    clearTimeout(this.historyTimer);
+    clearInterval(this.clockTimer);
     super.remove();
     this.trigger('closed');
     return this;
@@ -169,6 +223,18 @@ export class TaskDetailView extends View<Task> {
     return changes as Partial<TaskAttributes>;
   }
 
+  async deleteTask(_event: Event, button: HTMLButtonElement): Promise<void> {
+    const form = this.find<HTMLFormElement>('form');
+    clearErrors(form);
+    button.disabled = true;
+    try {
+      await this.board.deleteTask(this.model); // the task's removal closes the dialog
+    } catch (error) {
+      button.disabled = false;
+      showErrors(form, error);
+    }
+  }
+
   async submit(event: SubmitEvent, form: HTMLFormElement): Promise<void> {
     event.preventDefault();
     clearErrors(form);
@@ -181,7 +247,7 @@ export class TaskDetailView extends View<Task> {
     }
     try {
       await busy(form, 'Saving…', async () => {
-        if (Object.keys(changes).length) await save(this.model, changes, { patch: true });
+        if (Object.keys(changes).length) await this.board.saveEdit(this.model, changes);
         this.edited.clear();
         if (moving) await this.board.move(this.model, moving);
       });

@@ -49,4 +49,10 @@ export class TaskItemView extends View<Task> {
   saving(on: boolean): void {
     this.el.classList.toggle('saving', on);
   }
+
+  /** While a change to it waits for the server. */
+  pending(on: boolean): void {
+    this.el.classList.toggle('pending', on);
+    this.el.toggleAttribute('data-pending', on);
+  }
 }

@@ -1,0 +1,275 @@
+// `npm run bench -- history`: what task history costs the writes that
+// record it, and how fast a burndown is computed from it.
+//
+// Writes: creating tasks (POST) and changing them (PATCH, a different order
+// each time, so that every request records an entry) on a board of 1000
+// tasks, measured with wrk against this code and, in the same run, against
+// the code from just before history (the commit before "Task history and
+// sprint burndown on both engines", taken with `git archive`; BENCH_BASELINE
+// names another commit). Each gets a fresh SQLite database seeded by its own
+// code. Both servers run throughout and are measured in turn, ROUNDS times,
+// so that a busy moment of the machine falls on both alike; each figure is
+// the median round. The goal: writes keep at least 85% of their throughput.
+// Server CPU per request comes from /proc/<pid>/stat.
+//
+// Burndown: a sprint of 500 tasks with 20 changes each (10,000 entries),
+// GET /api/sprints/<id>/burndown/ one request at a time (latency), then under
+// load with wrk.
+import { execFileSync, execSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { fmt, ROOT, startServer, type ChildServer } from './lib.ts';
+
+const TASKS = 1000;
+const CONNECTIONS = 32;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const TOKEN = 'b'.repeat(40);
+const SECRET_KEY = 'bench-secret-key-that-is-long-enough-to-pass';
+const GOAL = 0.85;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const BURNDOWN = { tasks: 500, changes: 20, requests: 200 };
+const HISTORY_COMMIT_SUBJECT = 'Task history and sprint burndown on both engines';
+
+interface WrkResult {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  /** Server CPU (user + system) per request, in ms. */
+  cpuPerRequest: number;
+}
+
+/** The commit before history: BENCH_BASELINE, or the parent of the commit that added it. */
+function baselineCommit(): string {
+  if (process.env.BENCH_BASELINE) return process.env.BENCH_BASELINE;
+  const added = execFileSync('git', ['log', '--format=%H', '-1', '--fixed-strings', `--grep=${HISTORY_COMMIT_SUBJECT}`], { cwd: ROOT, encoding: 'utf8' }).trim();
+  if (!added) throw new Error(`No commit "${HISTORY_COMMIT_SUBJECT}" in this repository's history: set BENCH_BASELINE to the commit to compare with.`);
+  return `${added}^`;
+}
+
+/** That commit's tree in `dir`, using this checkout's node_modules. */
+function extract(commit: string, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  execSync(`git archive ${commit} | tar -x -C ${JSON.stringify(dir)}`, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+}
+
+/** The bench user (fixed token) and TASKS tasks, written by the code in `root` (its own schema). */
+async function seed(root: string, databasePath: string): Promise<{ taskIds: number[] }> {
+  const { openStore } = (await import(pathToFileURL(path.join(root, 'src/board/store.ts')).href)) as typeof import('../src/board/store.ts');
+  const { createUser } = (await import(pathToFileURL(path.join(root, 'src/board/users.ts')).href)) as typeof import('../src/board/users.ts');
+  const store = await openStore({ databasePath, databaseUrl: null });
+  try {
+    await createUser(store, { username: 'bench', password: 'bench-password' });
+    const user = (await store.get('user', 'username', 'bench'))!;
+    return await store.transaction(async (tx) => {
+      const sprint = await tx.insert('sprint', { name: 'Bench sprint', description: '', end: '2999-12-31' });
+      const taskIds: number[] = [];
+      for (let i = 0; i < TASKS; i++) {
+        const task = await tx.insert('task', {
+          name: `Task ${i}`,
+          description: `Description of task ${i}, long enough to look like a real one.`,
+          sprint: i % 2 ? sprint.id : null,
+          status: i % 2 ? 2 : 1,
+          order: i % 100,
+          assigned: i % 3 ? user.id : null,
+          started: i % 2 ? '2024-01-01' : null,
+          due: '2999-01-01',
+          completed: null,
+        });
+        taskIds.push(task.id);
+      }
+      await tx.tokenFor(user.id, () => TOKEN);
+      return { taskIds };
+    });
+  } finally {
+    await store.close();
+  }
+}
+
+function appServer(root: string, databasePath: string): Promise<ChildServer> {
+  return startServer(path.join(root, 'test/fixtures/app-process.ts'), {
+    APP_PROCESS_LOG: 'discard',
+    SERVICES: 'board',
+    DEBUG: 'off',
+    SECRET_KEY,
+    DATABASE_PATH: databasePath,
+    DATABASE_URL: '',
+    REDIS_URL: '',
+  });
+}
+
+/** User + system CPU time of a process so far, in ms. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+  return (ticks * 1000) / Number(execSync('getconf CLK_TCK', { encoding: 'utf8' }));
+}
+
+const ms = (text: string): number => {
+  const match = /([\d.]+)(us|ms|s)/.exec(text);
+  if (!match) return Number.NaN;
+  const value = Number(match[1]);
+  return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
+};
+
+/** wrk for `seconds` against the server, with a Lua script choosing each request. */
+function wrk(server: ChildServer, script: string, scriptDir: string, seconds = SECONDS): WrkResult {
+  const file = path.join(scriptDir, `script-${Math.random().toString(36).slice(2)}.lua`);
+  writeFileSync(file, script);
+  const before = cpuMs(server.child.pid!);
+  const out = execFileSync('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', file, server.url], { encoding: 'utf8' });
+  const cpu = cpuMs(server.child.pid!) - before;
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    requestsPerSecond: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
+    // The distribution's lines, not the "+/- Stdev" percentage of the summary.
+    p50: ms(/\n\s+50%\s+(\S+)/.exec(out)?.[1] ?? ''),
+    p99: ms(/\n\s+99%\s+(\S+)/.exec(out)?.[1] ?? ''),
+    requests,
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+    errors: socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
+    cpuPerRequest: requests ? cpu / requests : Number.NaN,
+  };
+}
+
+const AUTH_HEADERS = `wrk.headers["Authorization"] = "Token ${TOKEN}"
+wrk.headers["Accept"] = "application/json"
+wrk.headers["Content-Type"] = "application/json"`;
+
+const createScript = `${AUTH_HEADERS}
+wrk.method = "POST"
+wrk.path = "/api/tasks/"
+wrk.body = '{"name": "Benchmarked task", "description": "created under load", "order": 1}'`;
+
+/** Each PATCH a different task and order, so every one changes something (and records an entry). */
+const updateScript = (taskIds: number[]) => `${AUTH_HEADERS}
+local ids = { ${taskIds.join(', ')} }
+local n = 0
+request = function()
+  n = n + 1
+  local id = ids[math.random(#ids)]
+  return wrk.format("PATCH", "/api/tasks/" .. id .. "/", nil, '{"order": ' .. (n % 30000) .. '}')
+end`;
+
+function line(name: string, result: WrkResult, baseline?: WrkResult): void {
+  const ratio = baseline ? `  ${(result.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)}x before` : '';
+  const problems = result.errors || result.non2xx ? `  (${result.errors} socket errors, ${result.non2xx} non-2xx)` : '';
+  console.log(
+    `${name.padEnd(40)} ${fmt(result.requestsPerSecond).padStart(7)} req/s  p50 ${fmt(result.p50, 1)} ms  p99 ${fmt(result.p99, 1)} ms  CPU ${fmt(result.cpuPerRequest, 2)} ms/req${ratio}${problems}`,
+  );
+}
+
+async function writes(dir: string): Promise<void> {
+  const commit = baselineCommit();
+  const beforeRoot = path.join(dir, 'before');
+  extract(commit, beforeRoot);
+  console.log(`Writes on SQLite, ${TASKS} tasks, ${CONNECTIONS} connections, ${SECONDS} s each; "before" is ${execFileSync('git', ['rev-parse', '--short', commit], { cwd: ROOT, encoding: 'utf8' }).trim()}`);
+  const trees = [
+    { name: 'before history', root: beforeRoot },
+    { name: 'with history', root: ROOT },
+  ];
+  const servers: Array<{ name: string; server: ChildServer; scripts: Record<string, string> }> = [];
+  const rounds: Record<string, Record<string, WrkResult[]>> = {};
+  try {
+    for (const tree of trees) {
+      const databasePath = path.join(dir, `${tree.name.replaceAll(' ', '-')}.sqlite3`);
+      const { taskIds } = await seed(tree.root, databasePath);
+      const server = await appServer(tree.root, databasePath);
+      servers.push({ name: tree.name, server, scripts: { 'PATCH /api/tasks/<id>/': updateScript(taskIds), 'POST /api/tasks/': createScript } });
+      rounds[tree.name] = { 'PATCH /api/tasks/<id>/': [], 'POST /api/tasks/': [] };
+      for (const script of Object.values(servers.at(-1)!.scripts)) wrk(server, script, dir, 1); // warm-up: JIT, statement caches
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const scenario of ['PATCH /api/tasks/<id>/', 'POST /api/tasks/']) {
+        // Each round the other one goes first.
+        const order = round % 2 ? [...servers].reverse() : servers;
+        for (const { name, server, scripts } of order) rounds[name]![scenario]!.push(wrk(server, scripts[scenario]!, dir));
+      }
+    }
+  } finally {
+    await Promise.all(servers.map(({ server }) => server.stop()));
+  }
+  const median = (results: WrkResult[]) => [...results].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(results.length / 2)]!;
+  for (const scenario of ['POST /api/tasks/', 'PATCH /api/tasks/<id>/']) {
+    console.log(`\n${scenario} (median of ${ROUNDS} rounds; each round's req/s: before ${rounds['before history']![scenario]!.map((r) => fmt(r.requestsPerSecond)).join(', ')}; with ${rounds['with history']![scenario]!.map((r) => fmt(r.requestsPerSecond)).join(', ')})`);
+    const before = median(rounds['before history']![scenario]!);
+    const after = median(rounds['with history']![scenario]!);
+    line('  before history', before);
+    line('  with history', after, before);
+    const kept = after.requestsPerSecond / before.requestsPerSecond;
+    console.log(`${''.padEnd(40)} keeps ${(kept * 100).toFixed(0)}% of its throughput; goal ${GOAL * 100}% ${kept >= GOAL ? 'met' : 'NOT met'}`);
+  }
+}
+
+async function burndown(dir: string): Promise<void> {
+  const { openStore } = await import('../src/board/store.ts');
+  const { createUser } = await import('../src/board/users.ts');
+  const databasePath = path.join(dir, 'burndown.sqlite3');
+  const store = await openStore({ databasePath, databaseUrl: null });
+  let sprintId: number;
+  try {
+    await createUser(store, { username: 'bench', password: 'bench-password' });
+    const user = (await store.get('user', 'username', 'bench'))!;
+    const end = new Date(Date.now() + 13 * 86_400_000);
+    // The changes spread over the sprint's days so far: the store's clock stands at each one's time.
+    const start = Date.now() - 6 * 86_400_000;
+    sprintId = await store.transaction(async (tx) => {
+      store.clock.now = () => new Date(start);
+      const sprint = await tx.insert('sprint', { name: 'Burndown', description: '', end: `${end.getFullYear()}-${String(end.getMonth() + 1).padStart(2, '0')}-${String(end.getDate()).padStart(2, '0')}` });
+      for (let i = 0; i < BURNDOWN.tasks; i++) {
+        store.clock.now = () => new Date(start + i * 1000);
+        const task = await tx.insert('task', { name: `Task ${i}`, description: '', sprint: sprint.id }, { by: 'bench' });
+        for (let change = 1; change < BURNDOWN.changes; change++) {
+          store.clock.now = () => new Date(start + (change * 6 * 86_400_000) / BURNDOWN.changes + i * 1000);
+          const status = change === BURNDOWN.changes - 1 && i % 3 === 0 ? 4 : 1 + (change % 3);
+          await tx.update('task', task.id, { status, order: change, started: status === 1 ? null : '2024-01-01', completed: status === 4 ? '2024-01-02' : null }, { by: 'bench' });
+        }
+      }
+      await tx.tokenFor(user.id, () => TOKEN);
+      return sprint.id;
+    });
+    const entries = await store.countHistory({ sprint: sprintId });
+    console.log(`\nBurndown of a sprint of ${BURNDOWN.tasks} tasks with ${BURNDOWN.changes} changes each (${fmt(entries)} history entries), SQLite`);
+  } finally {
+    await store.close();
+  }
+  const server = await appServer(ROOT, databasePath);
+  try {
+    const url = `${server.url}/api/sprints/${sprintId}/burndown/`;
+    const headers = { Authorization: `Token ${TOKEN}`, Accept: 'application/json' };
+    const first = await fetch(url, { headers });
+    if (!first.ok) throw new Error(`burndown: ${first.status} ${await first.text()}`);
+    const days = ((await first.json()) as { days: unknown[] }).days.length;
+    const times: number[] = [];
+    for (let i = 0; i < BURNDOWN.requests; i++) {
+      const started = performance.now();
+      const reply = await fetch(url, { headers });
+      await reply.arrayBuffer();
+      times.push(performance.now() - started);
+    }
+    times.sort((a, b) => a - b);
+    const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
+    console.log(`  one at a time (${BURNDOWN.requests} requests, ${days} days): p50 ${fmt(at(0.5), 1)} ms  p99 ${fmt(at(0.99), 1)} ms  max ${fmt(times.at(-1)!, 1)} ms`);
+    const script = `${AUTH_HEADERS}\nwrk.path = "/api/sprints/${sprintId}/burndown/"`;
+    wrk(server, script, dir, 1);
+    line(`  under load (${CONNECTIONS} connections)`, wrk(server, script, dir));
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'lightweight-bench-history-'));
+  try {
+    await writes(dir);
+    await burndown(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

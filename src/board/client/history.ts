@@ -1,0 +1,79 @@
+// A task's history in words, as the task details show it: "demo moved it from
+// Not Started to In Development · 2 hours ago". Plain functions over the
+// API's entries (GET /api/tasks/<id>/history/), newest first.
+import { COLUMNS, columnOf } from './columns.ts';
+import { showDate } from './dates.ts';
+
+export interface HistoryEntry {
+  task: number;
+  at: string;
+  user: string | null;
+  action: 'add' | 'update' | 'remove';
+  changes: Record<string, [unknown, unknown]>;
+  restored_from: number | null;
+}
+
+type State = Record<string, unknown>;
+
+/** Where a task stood, in words, seen from the board of sprint `sprintId`. */
+function place(state: State, sprintId: number): string {
+  const sprint = (state.sprint as number | null | undefined) ?? null;
+  const column = columnOf({ id: 0, order: 0, sprint, status: Number(state.status ?? 1) }, sprintId);
+  if (column) return column.title;
+  return sprint === null ? COLUMNS[0]!.title : `sprint ${sprint}`;
+}
+
+const quoted = (value: unknown) => `“${String(value)}”`;
+
+/** What one update did, as phrases: the move first, then each edited field. */
+function updatePhrases(changes: HistoryEntry['changes'], before: State, after: State, sprintId: number): string[] {
+  const phrases: string[] = [];
+  const from = place(before, sprintId);
+  const to = place(after, sprintId);
+  if (from !== to) phrases.push(`moved it from ${from} to ${to}`);
+  else if (changes.order && !changes.status && !changes.sprint) phrases.push(`reordered it in ${to}`);
+  if (changes.name) phrases.push(`renamed it to ${quoted(changes.name[1])}`);
+  if (changes.description) phrases.push(changes.description[1] ? 'changed the description' : 'cleared the description');
+  if (changes.assigned) phrases.push(changes.assigned[1] === null ? 'unassigned it' : `assigned it to ${String(changes.assigned[1])}`);
+  if (changes.due) phrases.push(changes.due[1] === null ? 'cleared the due date' : `set the due date to ${showDate(String(changes.due[1]))}`);
+  if (phrases.length === 0 && changes.status) phrases.push(`set its status to ${place(after, sprintId)}`);
+  if (phrases.length === 0) phrases.push(`changed ${Object.keys(changes).join(', ')}`);
+  return phrases;
+}
+
+const joined = (phrases: string[]) =>
+  phrases.length <= 1 ? (phrases[0] ?? '') : `${phrases.slice(0, -1).join(', ')} and ${phrases.at(-1)}`;
+
+/** "2 hours ago", "just now", "in 3 minutes" (a clock ahead of ours). */
+export function ago(at: string, now = Date.now()): string {
+  const seconds = Math.round((Date.parse(at) - now) / 1000);
+  if (Math.abs(seconds) < 45) return 'just now';
+  const format = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+  const units: Array<[Intl.RelativeTimeFormatUnit, number]> = [['year', 31_536_000], ['month', 2_592_000], ['week', 604_800], ['day', 86_400], ['hour', 3600], ['minute', 60]];
+  for (const [unit, size] of units) if (Math.abs(seconds) >= size) return format.format(Math.round(seconds / size), unit);
+  return format.format(seconds, 'second');
+}
+
+/**
+ * Each entry (newest first) as a sentence without its time. `current` is the
+ * task as it is now (null once deleted): walking back from it, each entry's
+ * before and after states are known even when older entries are on a later
+ * page.
+ */
+export function describeEntries(entries: HistoryEntry[], current: State | null, sprintId: number): string[] {
+  let after: State = { ...(current ?? {}) };
+  return entries.map((entry) => {
+    const before: State = { ...after };
+    for (const [field, [old]] of Object.entries(entry.changes)) before[field] = old;
+    const now: State = { ...after };
+    for (const [field, [, value]] of Object.entries(entry.changes)) now[field] = value;
+    after = before;
+    const who = entry.user ?? 'A command';
+    if (entry.action === 'add') {
+      if (entry.restored_from !== null) return `${who} restored it (deleted as #${entry.restored_from})`;
+      return `${who} added it to ${place(now, sprintId)}`;
+    }
+    if (entry.action === 'remove') return `${who} deleted it`;
+    return `${who} ${joined(updatePhrases(entry.changes, before, now, sprintId))}`;
+  });
+}

@@ -1,0 +1,41 @@
+// A waiting write met someone else's change: theirs and ours side by side,
+// and the person picks which stays.
+import { COLUMNS } from '../columns.ts';
+import type { QueuedWrite } from '../outbox.ts';
+import { html } from '../view.ts';
+
+const LABELS: Record<string, string> = { status: 'Column', sprint: 'Sprint', order: 'Position', started: 'Started', completed: 'Completed', name: 'Name', description: 'Description', due: 'Due', assigned: 'Assigned to' };
+
+function shown(field: string, value: unknown): string {
+  if (value === null || value === undefined || value === '') return '—';
+  if (field === 'status') return COLUMNS.find((column) => column.inSprint && column.status === value)?.title ?? String(value);
+  return String(value);
+}
+
+/** Resolves true to send ours over theirs, false to keep theirs. */
+export function askConflict(write: QueuedWrite, server: Record<string, unknown>): Promise<boolean> {
+  const dialog = document.createElement('dialog');
+  dialog.className = 'conflict';
+  dialog.setAttribute('aria-labelledby', 'conflict-title');
+  const fields = Object.keys(write.changes);
+  dialog.innerHTML = html`<h2 id="conflict-title">Someone else changed “${server.name}” meanwhile</h2>
+    <p>Your change (${write.label}) waited while the server could not be reached. Which one should stay?</p>
+    <table>
+      <thead><tr><th scope="col">Field</th><th scope="col">Yours</th><th scope="col">Theirs, on the server</th></tr></thead>
+      <tbody>${fields.map((field) => html`<tr><th scope="row">${LABELS[field] ?? field}</th><td class="mine">${shown(field, write.changes[field])}</td><td class="theirs">${shown(field, server[field])}</td></tr>`)}</tbody>
+    </table>
+    <div class="actions"><button type="button" class="primary keep-mine">Keep mine</button><button type="button" class="keep-theirs">Keep theirs</button></div>`.value;
+  document.body.append(dialog);
+  dialog.showModal();
+  return new Promise((resolve) => {
+    const done = (keepMine: boolean) => {
+      dialog.close();
+      dialog.remove();
+      resolve(keepMine);
+    };
+    dialog.querySelector('.keep-mine')!.addEventListener('click', () => done(true));
+    dialog.querySelector('.keep-theirs')!.addEventListener('click', () => done(false));
+    // Escape is no answer: the write would wait forever.
+    dialog.addEventListener('cancel', (event) => event.preventDefault());
+  });
+}

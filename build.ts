@@ -7,8 +7,10 @@
 //   npm run build                   every page in pages/, into _build/
 //   npm run build -- index pricing  just these pages, in place
 //   BUILD_DIR=public SITE_URL=https://example.com npm run build
+//   BUILD_CACHE=off npm run build   without node_modules/.cache/lightweight/build/
 import { randomBytes } from 'node:crypto';
 import { createApp, RESERVED_PREFIXES } from './app.ts';
+import { buildCacheFrom, cachingFetch } from './src/publish/cache.ts';
 import { buildDirFrom, siteOriginFrom } from './src/publish/config.ts';
 import type { NameFile } from './src/publish/names.ts';
 import { BuildError } from './src/publish/errors.ts';
@@ -53,10 +55,14 @@ try {
   assertSafeBuildDir(buildDir, { project: ROOT, sources: [settings.pagesDir, settings.templatesDir, settings.staticDir] });
 
   // The build.
+  const cache = buildCacheFrom(process.env, ROOT);
   const lightweight = await createApp(settings, appLog);
   try {
+    const fetch = (request: Request) => lightweight.app.fetch(request);
     const summary = await buildSite({
-      fetch: (request) => lightweight.app.fetch(request),
+      // A placeholder image depends on its URL alone: kept in the cache.
+      fetch: cache ? cachingFetch(cache, fetch, (url) => url.pathname.startsWith(`${IMAGE_PREFIX}/`)) : fetch,
+      cache,
       pages: pages.filter((page) => names.length === 0 || names.includes(page.slug)).map((page) => page.url),
       locate: (urlPath) => (urlPath.startsWith('/static/') ? findStaticFile(settings.staticDir, urlPath.slice('/static'.length)) : null),
       staticDir: settings.staticDir,

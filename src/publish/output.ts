@@ -1,9 +1,13 @@
 // Where a build writes: a staging folder beside BUILD_DIR, swapped in only
 // once the whole site is written and checked, so a failed build never leaves
-// a half-written site in place of the last good one.
+// a half-written site in place of the last good one. Over a previous build,
+// the staging folder starts as hard links to its files, and the writers
+// replace only the files whose bytes change: an unchanged page keeps its
+// file (mtime, ETag) and its .gz and .br, and costs no compression.
 import { existsSync, readdirSync } from 'node:fs';
-import { copyFile, link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { BuildCache } from './cache.ts';
 import { brotliQuality, isCompressible } from './compress.ts';
 import { BuildError } from './errors.ts';
 import { startWriter, type WriteStats } from './writer.ts';
@@ -58,6 +62,12 @@ export interface Output {
   takeDraft(file: string): Promise<string>;
   /** Wait until every file is written. */
   settle(): Promise<void>;
+  /**
+   * Remove what the previous build left that this one did not write (a
+   * full build, once everything is written and before the link check, so
+   * no link passes on a leftover).
+   */
+  prune(): Promise<void>;
   /** Replace BUILD_DIR by the staging folder. */
   publish(): Promise<void>;
   /** Remove the staging folder after a failure. */
@@ -76,7 +86,7 @@ const isAlive = (pid: number): boolean => {
 /** Staging and retired folders that builds killed midway left behind. */
 async function removeLeftovers(buildDir: string): Promise<void> {
   const parent = path.dirname(buildDir);
-  const pattern = new RegExp(`^${path.basename(buildDir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(?:next|old)-(\\d+)$`);
+  const pattern = new RegExp(`^${path.basename(buildDir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(?:next|old|drafts)-(\\d+)$`);
   for (const name of existsSync(parent) ? readdirSync(parent) : []) {
     const match = pattern.exec(name);
     if (match && !isAlive(Number(match[1]))) await rm(path.join(parent, name), { recursive: true, force: true });
@@ -98,32 +108,53 @@ async function linkTree(from: string, to: string): Promise<void> {
   }
 }
 
+/** Files under `dir` (relative, with /) that `keep` refuses, removed; then the folders left empty. */
+async function removeFiles(dir: string, keep: (file: string) => boolean, prefix = ''): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    const file = prefix + entry.name;
+    if (entry.isDirectory()) {
+      await removeFiles(full, keep, `${file}/`);
+      await rmdir(full).catch(() => {}); // only if empty
+    } else if (!keep(file)) {
+      await rm(full, { force: true });
+    }
+  }
+}
+
 /**
- * Open the staging folder: empty for a full build, the current site (as
- * hard links) for a rebuild of single pages in place.
+ * Open the staging folder: the current site (as hard links) when there is
+ * one, else empty.
  */
-export async function openOutput(buildDir: string, { incremental }: { incremental: boolean }): Promise<Output> {
+export async function openOutput(buildDir: string, { cache }: { cache?: BuildCache | null } = {}): Promise<Output> {
   await removeLeftovers(buildDir);
   const staging = `${buildDir}.next-${process.pid}`;
+  const draftsDir = `${buildDir}.drafts-${process.pid}`;
   await rm(staging, { recursive: true, force: true });
-  if (incremental) await linkTree(buildDir, staging);
+  const previous = existsSync(path.join(buildDir, MANIFEST));
+  if (previous) await linkTree(buildDir, staging);
   else await mkdir(staging, { recursive: true });
 
-  const writer = startWriter(staging, { replace: incremental, threads: WRITER_THREADS });
+  const writer = startWriter(staging, { replace: previous, threads: WRITER_THREADS, cache: cache ?? null });
+  const written = new Set<string>();
   const drafts = new Map<string, string>();
   let draftBytes = 0;
+  let draftsSpilled = false;
 
   return {
     dir: staging,
     stats: writer.stats,
     async write(file, data, options = { hashed: false }) {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+      written.add(file);
       await writer.write(file, bytes, isCompressible(file, bytes.length) ? brotliQuality(options) : 0);
     },
     async keepDraft(file, text) {
       if (draftBytes + text.length > DRAFTS_IN_MEMORY) {
-        const target = path.join(staging, file);
+        // Beside the staging folder, whose files may still be the published site's.
+        const target = path.join(draftsDir, file);
         await mkdir(path.dirname(target), { recursive: true });
+        draftsSpilled = true;
         return writeFile(target, text);
       }
       drafts.set(file, text);
@@ -131,14 +162,20 @@ export async function openOutput(buildDir: string, { incremental }: { incrementa
     },
     async takeDraft(file) {
       const text = drafts.get(file);
-      if (text === undefined) return readFile(path.join(staging, file), 'utf8');
+      if (text === undefined) return readFile(path.join(draftsDir, file), 'utf8');
       drafts.delete(file);
       draftBytes -= text.length;
       return text;
     },
     settle: () => writer.settle(),
+    async prune() {
+      if (!previous) return;
+      const sibling = /\.(gz|br)$/;
+      await removeFiles(staging, (file) => written.has(file) || (sibling.test(file) && written.has(file.slice(0, -3))));
+    },
     async publish() {
       await writer.close();
+      if (draftsSpilled) await rm(draftsDir, { recursive: true, force: true });
       const retired = `${buildDir}.old-${process.pid}`;
       const hadSite = existsSync(buildDir);
       if (hadSite) await rename(buildDir, retired);
@@ -152,6 +189,7 @@ export async function openOutput(buildDir: string, { incremental }: { incrementa
     },
     async discard() {
       await writer.close();
+      await rm(draftsDir, { recursive: true, force: true });
       await rm(staging, { recursive: true, force: true });
     },
   };

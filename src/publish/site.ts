@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LocateFile } from './assets.ts';
+import type { BuildCache } from './cache.ts';
 import { createLinkCheck } from './check.ts';
 import { createCrawl, type Crawl } from './crawl.ts';
 import { BuildError } from './errors.ts';
@@ -29,6 +30,8 @@ export interface SiteOptions {
   incremental: boolean;
   progress: Progress;
   nameFile?: NameFile;
+  /** Kept between builds (bundles, .gz and .br); null or absent to build without (BUILD_CACHE=off). */
+  cache?: BuildCache | null;
 }
 
 /** What a static host serves for a URL it has no file for. */
@@ -40,7 +43,7 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
   if (incremental && !existsSync(path.join(buildDir, MANIFEST))) {
     throw new BuildError(`There is no previous build in ${buildDir} to rebuild pages in. Run a full build first: npm run build`);
   }
-  const output = await openOutput(buildDir, { incremental });
+  const output = await openOutput(buildDir, { cache: options.cache });
   try {
     const check = createLinkCheck(output.dir, siteOrigin);
     const crawl = createCrawl({ ...options, output, check, onlyPages: incremental ? new Set(options.pages) : undefined });
@@ -69,6 +72,7 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
       await output.write('robots.txt', robotsTxt(siteOrigin));
       await output.settle();
     }
+    if (!incremental) await output.prune();
     progress.update('Checking', 'links and references');
     await check.verify((key) => {
       const outcome = crawl.outcomeOf(key);

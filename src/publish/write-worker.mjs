@@ -3,16 +3,24 @@
 // synchronous writes cost far less here than promise-based ones, which take
 // several trips through libuv's pool per file.
 //
+// Over a previous build (`replace`), the staging folder starts as hard links
+// to its files: a file whose bytes are what it is to be is left alone (its
+// mtime, ETag and siblings stay), any other is replaced, never written into.
+// The .gz and .br come from the build cache when it has them.
+//
 // Plain JavaScript, so it runs without tsx's loader: starting that in a
 // thread costs a core for a third of a second (see writer.ts).
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import zlib from 'node:zlib';
+import { entryFile, readEntry, writeEntry } from './cache-store.mjs';
 
-/** @type {{ dir: string, replace: boolean }} */
-const { dir, replace } = workerData;
+/** @type {{ dir: string, replace: boolean, cache: { dir: string, version: string } | null }} */
+const { dir, replace, cache } = workerData;
 const madeDirs = new Set();
+const GZIP_LEVEL = zlib.constants.Z_BEST_COMPRESSION;
 
 function put(file, data) {
   const target = path.join(dir, file);
@@ -26,9 +34,26 @@ function put(file, data) {
   writeFileSync(target, data);
 }
 
-function compressed(data, brotliQuality) {
+const sizeOf = (file) => {
+  try {
+    return statSync(path.join(dir, file)).size;
+  } catch {
+    return -1;
+  }
+};
+
+/** The sizes of `file` and its siblings when the previous build left it as `data` is, else null. */
+function unchanged(file, data, brotliQuality) {
+  if (!replace || sizeOf(file) !== data.length || !readFileSync(path.join(dir, file)).equals(data)) return null;
+  if (!brotliQuality) return { raw: data.length, gzip: data.length, brotli: data.length };
+  const gzip = sizeOf(`${file}.gz`);
+  const brotli = sizeOf(`${file}.br`);
+  return gzip > 0 && brotli > 0 ? { raw: data.length, gzip, brotli } : null;
+}
+
+function compress(data, brotliQuality) {
   return {
-    gzip: zlib.gzipSync(data, { level: zlib.constants.Z_BEST_COMPRESSION }),
+    gzip: zlib.gzipSync(data, { level: GZIP_LEVEL }),
     brotli: zlib.brotliCompressSync(data, {
       params: {
         [zlib.constants.BROTLI_PARAM_QUALITY]: brotliQuality,
@@ -39,8 +64,27 @@ function compressed(data, brotliQuality) {
   };
 }
 
+/** The .gz and .br of `data`: from the cache (keyed by the bytes, both compressors' settings and the builder), or made and kept. */
+function compressed(data, brotliQuality) {
+  if (!cache) return compress(data, brotliQuality);
+  const key = createHash('sha256').update(`${cache.version}\0compressed\0gzip ${GZIP_LEVEL}\0brotli ${brotliQuality} text\0`).update(data).digest('hex');
+  const file = entryFile(cache.dir, 'compressed', key);
+  const hit = readEntry(file);
+  if (hit) {
+    const gzipLength = hit.readUInt32LE(0);
+    return { gzip: hit.subarray(4, 4 + gzipLength), brotli: hit.subarray(4 + gzipLength) };
+  }
+  const made = compress(data, brotliQuality);
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(made.gzip.length);
+  writeEntry(file, Buffer.concat([length, made.gzip, made.brotli]));
+  return made;
+}
+
 parentPort.on('message', ({ id, file, data, brotliQuality }) => {
   try {
+    const same = unchanged(file, data, brotliQuality);
+    if (same) return parentPort.postMessage({ id, sizes: same, unchanged: true });
     put(file, data);
     const sizes = { raw: data.length, gzip: data.length, brotli: data.length };
     if (brotliQuality) {
@@ -54,7 +98,7 @@ parentPort.on('message', ({ id, file, data, brotliQuality }) => {
       rmSync(path.join(dir, `${file}.gz`), { force: true });
       rmSync(path.join(dir, `${file}.br`), { force: true });
     }
-    parentPort.postMessage({ id, sizes });
+    parentPort.postMessage({ id, sizes, unchanged: false });
   } catch (err) {
     parentPort.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
   }

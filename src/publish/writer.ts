@@ -2,9 +2,12 @@
 // out as messages, a bounded number at a time, so a slow disk slows the
 // pages being rendered instead of piling their bytes up in memory.
 import { Worker } from 'node:worker_threads';
+import type { BuildCache } from './cache.ts';
 
 export interface WriteStats {
   files: number;
+  /** Of them, files a previous build had left exactly so: not written again, not compressed again. */
+  unchanged: number;
   /** Bytes of every file, and what a gzip or brotli client downloads for all of them. */
   raw: number;
   gzip: number;
@@ -26,17 +29,26 @@ const IN_FLIGHT = 64;
 interface Reply {
   id: number;
   sizes?: { raw: number; gzip: number; brotli: number };
+  unchanged?: boolean;
   error?: string;
 }
 
-export function startWriter(dir: string, { replace, threads }: { replace: boolean; threads: number }): Writer {
+export interface WriterOptions {
+  /** The folder holds a previous build's files (as hard links): replace what changed, keep what did not. */
+  replace: boolean;
+  threads: number;
+  /** Where the .gz and .br are kept between builds; null for none. */
+  cache: Pick<BuildCache, 'dir' | 'version'> | null;
+}
+
+export function startWriter(dir: string, { replace, threads, cache }: WriterOptions): Writer {
   // No execArgv: a worker inherits the parent's by default, and with it tsx's
   // loader (`--import tsx`), which takes a core for a third of a second to start.
   const workers = Array.from(
     { length: threads },
-    () => new Worker(new URL('./write-worker.mjs', import.meta.url), { workerData: { dir, replace }, execArgv: [] }),
+    () => new Worker(new URL('./write-worker.mjs', import.meta.url), { workerData: { dir, replace, cache: cache && { dir: cache.dir, version: cache.version } }, execArgv: [] }),
   );
-  const stats: WriteStats = { files: 0, raw: 0, gzip: 0, brotli: 0 };
+  const stats: WriteStats = { files: 0, unchanged: 0, raw: 0, gzip: 0, brotli: 0 };
   const pending = new Map<number, string>();
   let nextId = 0;
   let failure: Error | undefined;
@@ -49,10 +61,11 @@ export function startWriter(dir: string, { replace, threads }: { replace: boolea
     if (pending.size === 0) waitingForNone.splice(0).forEach((resolve) => resolve());
   };
   for (const worker of workers) {
-    worker.on('message', ({ id, sizes, error }: Reply) => {
+    worker.on('message', ({ id, sizes, unchanged, error }: Reply) => {
       if (error) failure ??= new Error(`Could not write ${pending.get(id)}: ${error}`);
       if (sizes) {
         stats.files++;
+        if (unchanged) stats.unchanged++;
         stats.raw += sizes.raw;
         stats.gzip += sizes.gzip;
         stats.brotli += sizes.brotli;

@@ -81,10 +81,11 @@ function compressed(data, brotliQuality) {
   return made;
 }
 
-parentPort.on('message', ({ id, file, data, brotliQuality }) => {
+/** Write one file (and its siblings); the reply for the main thread. */
+function write({ id, file, data, brotliQuality }) {
   try {
     const same = unchanged(file, data, brotliQuality);
-    if (same) return parentPort.postMessage({ id, sizes: same, unchanged: true });
+    if (same) return { id, sizes: same, unchanged: true };
     put(file, data);
     const sizes = { raw: data.length, gzip: data.length, brotli: data.length };
     if (brotliQuality) {
@@ -98,8 +99,11 @@ parentPort.on('message', ({ id, file, data, brotliQuality }) => {
       rmSync(path.join(dir, `${file}.gz`), { force: true });
       rmSync(path.join(dir, `${file}.br`), { force: true });
     }
-    parentPort.postMessage({ id, sizes, unchanged: false });
+    return { id, sizes, unchanged: false };
   } catch (err) {
-    parentPort.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
+    return { id, error: err instanceof Error ? err.message : String(err) };
   }
-});
+}
+
+// Files come in batches (see writer.ts); the replies go back as one.
+parentPort.on('message', (jobs) => parentPort.postMessage(jobs.map(write)));

@@ -26,6 +26,14 @@ export interface Writer {
 /** Files handed over and not yet written, across all threads. */
 const IN_FLIGHT = 64;
 
+/** A file for a writer thread. */
+interface Job {
+  id: number;
+  file: string;
+  data: Uint8Array;
+  brotliQuality: number;
+}
+
 interface Reply {
   id: number;
   sizes?: { raw: number; gzip: number; brotli: number };
@@ -61,22 +69,37 @@ export function startWriter(dir: string, { replace, threads, cache }: WriterOpti
     if (pending.size === 0) waitingForNone.splice(0).forEach((resolve) => resolve());
   };
   for (const worker of workers) {
-    worker.on('message', ({ id, sizes, unchanged, error }: Reply) => {
-      if (error) failure ??= new Error(`Could not write ${pending.get(id)}: ${error}`);
-      if (sizes) {
-        stats.files++;
-        if (unchanged) stats.unchanged++;
-        stats.raw += sizes.raw;
-        stats.gzip += sizes.gzip;
-        stats.brotli += sizes.brotli;
+    worker.on('message', (replies: Reply[]) => {
+      for (const { id, sizes, unchanged, error } of replies) {
+        if (error) failure ??= new Error(`Could not write ${pending.get(id)}: ${error}`);
+        if (sizes) {
+          stats.files++;
+          if (unchanged) stats.unchanged++;
+          stats.raw += sizes.raw;
+          stats.gzip += sizes.gzip;
+          stats.brotli += sizes.brotli;
+        }
+        finished(id);
       }
-      finished(id);
     });
     worker.on('error', (err) => {
       failure ??= err;
       for (const id of [...pending.keys()]) finished(id);
     });
   }
+
+  // Files handed over in one turn of the event loop go to each thread as one
+  // message: a message costs far more than the bytes of a page in it.
+  const batches: Job[][] = workers.map(() => []);
+  let flushing = false;
+  const flush = () => {
+    flushing = false;
+    batches.forEach((batch, i) => {
+      if (batch.length === 0) return;
+      workers[i]!.postMessage(batch, batch.map((job) => job.data.buffer as ArrayBuffer));
+      batches[i] = [];
+    });
+  };
 
   return {
     stats,
@@ -85,8 +108,12 @@ export function startWriter(dir: string, { replace, threads, cache }: WriterOpti
       while (pending.size >= IN_FLIGHT) await new Promise<void>((resolve) => waitingForRoom.push(resolve));
       const id = nextId++;
       pending.set(id, file);
-      // A copy, not a view: a small Buffer may share its memory with others.
-      workers[id % workers.length]!.postMessage({ id, file, data: new Uint8Array(data), brotliQuality });
+      // A copy, moved to the thread: a small Buffer may share its memory with others.
+      batches[id % workers.length]!.push({ id, file, data: new Uint8Array(data), brotliQuality });
+      if (!flushing) {
+        flushing = true;
+        setImmediate(flush);
+      }
     },
     async settle() {
       if (pending.size > 0) await new Promise<void>((resolve) => waitingForNone.push(resolve));

@@ -4,8 +4,8 @@
 // the staging folder starts as hard links to its files, and the writers
 // replace only the files whose bytes change: an unchanged page keeps its
 // file (mtime, ETag) and its .gz and .br, and costs no compression.
-import { existsSync, readdirSync } from 'node:fs';
-import { copyFile, link, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildCache } from './cache.ts';
 import { brotliQuality, isCompressible } from './compress.ts';
@@ -98,26 +98,33 @@ async function removeLeftovers(buildDir: string): Promise<void> {
  * keeps its inode and modification time (and so its ETag). Writers must
  * therefore replace files, never write into them.
  */
-async function linkTree(from: string, to: string): Promise<void> {
-  await mkdir(to, { recursive: true });
-  for (const entry of await readdir(from, { withFileTypes: true })) {
+function linkTree(from: string, to: string): void {
+  // Synchronous: nothing else runs yet, and a few thousand links cost less without a trip through libuv's pool each.
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
     const source = path.join(from, entry.name);
     const target = path.join(to, entry.name);
-    if (entry.isDirectory()) await linkTree(source, target);
-    else await link(source, target).catch(() => copyFile(source, target));
+    if (entry.isDirectory()) linkTree(source, target);
+    else {
+      try {
+        linkSync(source, target);
+      } catch {
+        copyFileSync(source, target);
+      }
+    }
   }
 }
 
 /** Files under `dir` (relative, with /) that `keep` refuses, removed; then the folders left empty. */
-async function removeFiles(dir: string, keep: (file: string) => boolean, prefix = ''): Promise<void> {
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
+function removeFiles(dir: string, keep: (file: string) => boolean, prefix = ''): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     const file = prefix + entry.name;
     if (entry.isDirectory()) {
-      await removeFiles(full, keep, `${file}/`);
-      await rmdir(full).catch(() => {}); // only if empty
+      removeFiles(full, keep, `${file}/`);
+      if (readdirSync(full).length === 0) rmdirSync(full);
     } else if (!keep(file)) {
-      await rm(full, { force: true });
+      rmSync(full, { force: true });
     }
   }
 }
@@ -132,7 +139,7 @@ export async function openOutput(buildDir: string, { cache }: { cache?: BuildCac
   const draftsDir = `${buildDir}.drafts-${process.pid}`;
   await rm(staging, { recursive: true, force: true });
   const previous = existsSync(path.join(buildDir, MANIFEST));
-  if (previous) await linkTree(buildDir, staging);
+  if (previous) linkTree(buildDir, staging);
   else await mkdir(staging, { recursive: true });
 
   const writer = startWriter(staging, { replace: previous, threads: WRITER_THREADS, cache: cache ?? null });
@@ -171,7 +178,7 @@ export async function openOutput(buildDir: string, { cache }: { cache?: BuildCac
     async prune() {
       if (!previous) return;
       const sibling = /\.(gz|br)$/;
-      await removeFiles(staging, (file) => written.has(file) || (sibling.test(file) && written.has(file.slice(0, -3))));
+      removeFiles(staging, (file) => written.has(file) || (sibling.test(file) && written.has(file.slice(0, -3))));
     },
     async publish() {
       await writer.close();
@@ -185,7 +192,7 @@ export async function openOutput(buildDir: string, { cache }: { cache?: BuildCac
         if (hadSite) await rename(retired, buildDir);
         throw err;
       }
-      if (hadSite) await rm(retired, { recursive: true, force: true });
+      if (hadSite) rmSync(retired, { recursive: true, force: true });
     },
     async discard() {
       await writer.close();

@@ -3,22 +3,22 @@
 // synchronous writes cost far less here than promise-based ones, which take
 // several trips through libuv's pool per file.
 //
-// Over a previous build (`replace`), the staging folder starts as hard links
-// to its files: a file whose bytes are what it is to be is left alone (its
-// mtime, ETag and siblings stay), any other is replaced, never written into.
-// The .gz and .br come from the build cache when it has them.
+// Over a previous build (`live`), a file the published site already has
+// with these bytes (and its .gz and .br) is not written at all; output.ts
+// moves the others into the site once the build is checked. The .gz and .br
+// come from the build cache when it has them.
 //
 // Plain JavaScript, so it runs without tsx's loader: starting that in a
 // thread costs a core for a third of a second (see writer.ts).
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import { entryFile, readEntry, writeEntry } from './cache-store.mjs';
 
-/** @type {{ dir: string, replace: boolean, cache: { dir: string, version: string } | null }} */
-const { dir, replace, cache } = workerData;
+/** @type {{ dir: string, live: string | null, cache: { dir: string, version: string } | null }} */
+const { dir, live, cache } = workerData;
 const madeDirs = new Set();
 const GZIP_LEVEL = zlib.constants.Z_BEST_COMPRESSION;
 
@@ -29,25 +29,23 @@ function put(file, data) {
     mkdirSync(folder, { recursive: true });
     madeDirs.add(folder);
   }
-  // In a rebuild the file may be a hard link into the published site: replace it, never write into it.
-  if (replace) rmSync(target, { force: true });
   writeFileSync(target, data);
 }
 
-const sizeOf = (file) => {
+const liveSize = (file) => {
   try {
-    return statSync(path.join(dir, file)).size;
+    return statSync(path.join(live, file)).size;
   } catch {
     return -1;
   }
 };
 
-/** The sizes of `file` and its siblings when the previous build left it as `data` is, else null. */
+/** The sizes of `file` and its siblings when the published site has it as `data` is, else null. */
 function unchanged(file, data, brotliQuality) {
-  if (!replace || sizeOf(file) !== data.length || !readFileSync(path.join(dir, file)).equals(data)) return null;
+  if (!live || liveSize(file) !== data.length || !readFileSync(path.join(live, file)).equals(data)) return null;
   if (!brotliQuality) return { raw: data.length, gzip: data.length, brotli: data.length };
-  const gzip = sizeOf(`${file}.gz`);
-  const brotli = sizeOf(`${file}.br`);
+  const gzip = liveSize(`${file}.gz`);
+  const brotli = liveSize(`${file}.br`);
   return gzip > 0 && brotli > 0 ? { raw: data.length, gzip, brotli } : null;
 }
 
@@ -94,12 +92,8 @@ function write({ id, file, data, brotliQuality }) {
       put(`${file}.br`, brotli);
       sizes.gzip = gzip.length;
       sizes.brotli = brotli.length;
-    } else if (replace) {
-      // A rebuilt page may have shrunk below the threshold since the last build.
-      rmSync(path.join(dir, `${file}.gz`), { force: true });
-      rmSync(path.join(dir, `${file}.br`), { force: true });
     }
-    return { id, sizes, unchanged: false };
+    return { id, sizes, unchanged: false, compressed: brotliQuality > 0 };
   } catch (err) {
     return { id, error: err instanceof Error ? err.message : String(err) };
   }

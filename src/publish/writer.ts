@@ -16,6 +16,8 @@ export interface WriteStats {
 
 export interface Writer {
   stats: WriteStats;
+  /** The files written (those not unchanged), and whether each has .gz and .br. */
+  changed: Map<string, boolean>;
   /** Resolves once the file is handed over (not yet written); 0 for no .gz and .br. */
   write(file: string, data: Buffer, brotliQuality: number): Promise<void>;
   /** Wait for every file handed over; throws the first failure. */
@@ -38,25 +40,27 @@ interface Reply {
   id: number;
   sizes?: { raw: number; gzip: number; brotli: number };
   unchanged?: boolean;
+  compressed?: boolean;
   error?: string;
 }
 
 export interface WriterOptions {
-  /** The folder holds a previous build's files (as hard links): replace what changed, keep what did not. */
-  replace: boolean;
+  /** The published site: a file whose bytes it already has is not written again. */
+  live: string | null;
   threads: number;
   /** Where the .gz and .br are kept between builds; null for none. */
   cache: Pick<BuildCache, 'dir' | 'version'> | null;
 }
 
-export function startWriter(dir: string, { replace, threads, cache }: WriterOptions): Writer {
+export function startWriter(dir: string, { live, threads, cache }: WriterOptions): Writer {
   // No execArgv: a worker inherits the parent's by default, and with it tsx's
   // loader (`--import tsx`), which takes a core for a third of a second to start.
   const workers = Array.from(
     { length: threads },
-    () => new Worker(new URL('./write-worker.mjs', import.meta.url), { workerData: { dir, replace, cache: cache && { dir: cache.dir, version: cache.version } }, execArgv: [] }),
+    () => new Worker(new URL('./write-worker.mjs', import.meta.url), { workerData: { dir, live, cache: cache && { dir: cache.dir, version: cache.version } }, execArgv: [] }),
   );
   const stats: WriteStats = { files: 0, unchanged: 0, raw: 0, gzip: 0, brotli: 0 };
+  const changed = new Map<string, boolean>();
   const pending = new Map<number, string>();
   let nextId = 0;
   let failure: Error | undefined;
@@ -70,11 +74,12 @@ export function startWriter(dir: string, { replace, threads, cache }: WriterOpti
   };
   for (const worker of workers) {
     worker.on('message', (replies: Reply[]) => {
-      for (const { id, sizes, unchanged, error } of replies) {
+      for (const { id, sizes, unchanged, compressed, error } of replies) {
         if (error) failure ??= new Error(`Could not write ${pending.get(id)}: ${error}`);
         if (sizes) {
           stats.files++;
           if (unchanged) stats.unchanged++;
+          else changed.set(pending.get(id)!, compressed === true);
           stats.raw += sizes.raw;
           stats.gzip += sizes.gzip;
           stats.brotli += sizes.brotli;
@@ -103,6 +108,7 @@ export function startWriter(dir: string, { replace, threads, cache }: WriterOpti
 
   return {
     stats,
+    changed,
     async write(file, data, brotliQuality) {
       if (failure) throw failure;
       while (pending.size >= IN_FLIGHT) await new Promise<void>((resolve) => waitingForRoom.push(resolve));

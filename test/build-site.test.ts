@@ -16,7 +16,7 @@ import sharp from 'sharp';
 import { htmlUrls } from '../src/publish/html.ts';
 import { previewRoutes } from '../src/publish/preview.ts';
 import { ROOT } from '../src/settings.ts';
-import { launchChromium, tempDir } from './helpers.ts';
+import { launchChromium, startApp, tempDir } from './helpers.ts';
 
 interface Result {
   code: number | null;
@@ -122,6 +122,18 @@ describe('npm run build on the starter site', () => {
     const files = allFiles(buildDir).sort();
     assert.deepEqual(allFiles(again).sort(), files);
     for (const file of files) assert.ok(readFileSync(path.join(again, file)).equals(readFileSync(path.join(buildDir, file))), file);
+  });
+
+  test('a page shows the same random lorem text in the dev server as in the build', async () => {
+    const app = await startApp({ SERVICES: 'pages' }, { dev: true });
+    try {
+      const served = await (await fetch(`${app.url}/contact/`)).text();
+      const lead = (html: string) => /<p class="lead text-body-secondary">([^<]+)<\/p>/.exec(html)?.[1];
+      assert.ok(lead(served), 'the contact page has its random lead');
+      assert.equal(lead(read(buildDir, 'contact/index.html')), lead(served));
+    } finally {
+      await app.close();
+    }
   });
 
   test('after editing one page, a full build rewrites just that page; named pages are rebuilt in place', async () => {

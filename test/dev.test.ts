@@ -86,10 +86,14 @@ describe('live reload in dev', () => {
       assert.equal(events.res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
       assert.match((await events.next('hello'))!, /^[0-9a-f-]{36}$/);
       writeFileSync(path.join(site.pagesDir, 'note.html'), '<p>edited</p>');
-      assert.ok(JSON.parse((await events.next('change'))!).includes('pages/note.html'));
+      assert.deepEqual(JSON.parse((await events.next('change'))!), { files: ['pages/note.html'], pages: ['/note/'] }, 'an edit reloads the tabs showing the page');
       mkdirSync(path.join(site.pagesDir, 'docs'), { recursive: true });
       writeFileSync(path.join(site.pagesDir, 'docs', 'new.html'), '<p>new</p>');
-      assert.ok(JSON.parse((await events.next('change'))!).includes('pages/docs/new.html'), 'nested folders too');
+      const added = JSON.parse((await events.next('change'))!);
+      assert.ok(added.files.includes('pages/docs/new.html'), 'nested folders too');
+      assert.equal(added.pages, null, 'a new page reloads every tab (their links to it work now)');
+      writeFileSync(path.join(site.pagesDir, 'docs', 'new.html'), '<p>newer</p>');
+      assert.deepEqual(JSON.parse((await events.next('change'))!).pages, ['/docs/new/']);
     } finally {
       await events.cancel();
     }
@@ -107,10 +111,11 @@ describe('live reload in dev', () => {
       writeFileSync(path.join(site.staticDir, 'css/site.css'), 'body { color: green }');
       writeFileSync(path.join(site.pagesDir, 'note.html'), '<p>again</p>');
       writeFileSync(path.join(site.staticDir, 'img/logo.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
-      const files = JSON.parse((await events.next('change'))!);
+      const { files, pages } = JSON.parse((await events.next('change'))!);
       assert.deepEqual(files.sort(), ['pages/note.html', 'static/css/site.css', 'static/img/logo.svg']);
+      assert.equal(pages, null, 'a static file other than a stylesheet reloads every tab');
       writeFileSync(path.join(site.pagesDir, 'note.html'), '<p>once more</p>');
-      assert.ok(JSON.parse((await events.next('change'))!).includes('pages/note.html'), 'no css event came in between');
+      assert.ok(JSON.parse((await events.next('change'))!).files.includes('pages/note.html'), 'no css event came in between');
     } finally {
       await events.cancel();
     }
@@ -231,6 +236,27 @@ describe('a Chromium tab under npm run dev', () => {
     writeFileSync(path.join(site.staticDir, 'data.json'), '{"edited": true}');
     await page.waitForFunction(() => !('marker' in window), undefined, { timeout: 20_000 });
     await page.close();
+  });
+
+  it('an edit of one page reloads the tabs showing it, and no other', { timeout: 120_000 }, async () => {
+    const port = /Lightweight serving pages at http:\/\/localhost:(\d+)\//.exec(output)![1];
+    writeFileSync(path.join(site.pagesDir, 'one.html'), '<h1 id="message">One</h1>');
+    writeFileSync(path.join(site.pagesDir, 'two.html'), '<h1 id="message">Two</h1>');
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the new pages' reload has gone out
+    const streams = reloadStreams();
+    const one = await browser.newPage();
+    const two = await browser.newPage();
+    await one.goto(`http://127.0.0.1:${port}/one/`);
+    await two.goto(`http://127.0.0.1:${port}/two/`);
+    await until('both tabs to listen for changes', () => reloadStreams() >= streams + 2, 30_000);
+    for (const tab of [one, two]) await tab.evaluate(() => Object.assign(window, { marker: true }));
+    writeFileSync(path.join(site.pagesDir, 'one.html'), '<h1 id="message">One, edited</h1>');
+    await one.waitForFunction(() => document.querySelector('#message')?.textContent === 'One, edited', undefined, { timeout: 20_000 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(await two.evaluate(() => 'marker' in window), true, 'the other tab was not reloaded');
+    assert.equal(await one.evaluate(() => 'marker' in window), false);
+    await one.close();
+    await two.close();
   });
 });
 

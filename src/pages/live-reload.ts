@@ -7,12 +7,13 @@
 // Source changes restart the server (tsx watch); the tab then reconnects,
 // sees a new server instance and reloads too.
 import { randomUUID } from 'node:crypto';
-import { existsSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, readdirSync, watch, type FSWatcher } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
+import { PAGE_EXTENSION, pageUrl } from './files.ts';
 
 export const LIVE_RELOAD_PATH = '/__reload';
 
@@ -87,7 +88,11 @@ const CLIENT = `(() => {
       if (instance !== null && instance !== e.data) location.reload();
       instance = e.data;
     });
-    events.addEventListener('change', () => location.reload());
+    // An edit of one page reloads the tabs showing it; anything else (a layout, data, a page added or removed), every tab.
+    events.addEventListener('change', (e) => {
+      const { pages } = JSON.parse(e.data);
+      if (!pages || pages.includes(location.pathname)) location.reload();
+    });
     events.addEventListener('css', (e) => applyStylesheets(JSON.parse(e.data)));
     // EventSource retries by itself after a dropped connection, but gives up
     // on an answer that is not a stream (a proxy's 502 during a restart).
@@ -106,6 +111,15 @@ export function injectLiveReload(html: string): string {
   return at === -1 ? html + SCRIPT : html.slice(0, at) + SCRIPT + html.slice(at);
 }
 
+/** Every name under `dir` (relative, folders too), none when it does not exist. */
+function namesUnder(dir: string): string[] {
+  try {
+    return readdirSync(dir, { recursive: true, encoding: 'utf8' });
+  } catch {
+    return [];
+  }
+}
+
 interface Tab {
   send(event: string, data: string): void;
   end(): void;
@@ -120,44 +134,68 @@ export interface LiveReload {
 }
 
 export interface WatchedDirs {
-  /** Folders whose edits reload the tab: pages, layouts, data. */
+  /** The pages: an edit of one reloads only the tabs showing it. */
+  pagesDir: string;
+  /** Other folders whose edits reload every tab: layouts, data. */
   reload: string[];
   /** Served at /static/: a stylesheet edit there is swapped in, anything else reloads. */
   staticDir: string;
 }
 
 /** Watch the folders (those that exist) and tell every open tab when something in them changes. */
-export function createLiveReload({ reload, staticDir }: WatchedDirs, log: (line: string) => void): LiveReload {
+export function createLiveReload({ pagesDir, reload, staticDir }: WatchedDirs, log: (line: string) => void): LiveReload {
   const instance = randomUUID();
   const tabs = new Set<Tab>();
   /** Changed files, as shown in the log ("pages/index.html"). */
   const changed = new Set<string>();
   /** URL paths of changed stylesheets under /static/. */
   const stylesheets = new Set<string>();
+  /** URL paths of the pages edited in place; null once anything else changed (every tab reloads). */
+  let editedPages: Set<string> | null = new Set();
   let reloadPending = false;
   let settle: NodeJS.Timeout | undefined;
+  /** The page files (relative to pagesDir) that exist: an edit of one differs from a page added or removed. */
+  const pageFiles = new Set(namesUnder(pagesDir).filter((file) => file.endsWith(PAGE_EXTENSION)));
 
   const tellTabs = () => {
     const files = [...changed];
     const event = reloadPending ? 'change' : 'css';
-    const data = reloadPending ? files : [...stylesheets];
+    const pages = editedPages && [...editedPages];
+    const data = reloadPending ? { files, pages } : [...stylesheets];
+    const whom = !reloadPending ? `restyling ${tabs.size} tab(s)` : pages ? `reloading the tabs showing ${pages.join(', ')}` : `reloading ${tabs.size} tab(s)`;
     changed.clear();
     stylesheets.clear();
+    editedPages = new Set();
     reloadPending = false;
-    log(`live reload: ${files.join(', ')} changed; ${event === 'css' ? 'restyling' : 'reloading'} ${tabs.size} tab(s)`);
+    log(`live reload: ${files.join(', ')} changed; ${whom}`);
     for (const tab of tabs) tab.send(event, JSON.stringify(data));
+  };
+
+  /** The URL of the page `file` when it is an existing page edited in place, else null. */
+  const editedPage = (file: string): string | null => {
+    if (!file.endsWith(PAGE_EXTENSION)) return null;
+    const existed = pageFiles.has(file);
+    const exists = existsSync(path.join(pagesDir, file));
+    if (exists) pageFiles.add(file);
+    else pageFiles.delete(file);
+    return existed && exists ? pageUrl(file.slice(0, -PAGE_EXTENSION.length).split(path.sep).join('/')) : null;
   };
 
   const noticed = (dir: string, file: string) => {
     changed.add(path.join(path.basename(dir), file));
     if (dir === staticDir && /\.css$/i.test(file)) stylesheets.add(`/static/${file.split(path.sep).join('/')}`);
-    else reloadPending = true;
+    else {
+      reloadPending = true;
+      const page = dir === pagesDir ? editedPage(file) : null;
+      if (page === null) editedPages = null;
+      else editedPages?.add(page);
+    }
     // A reload covers the stylesheets too; a burst of stylesheet edits is swapped in together.
     clearTimeout(settle);
     settle = setTimeout(tellTabs, reloadPending ? SETTLE_MS : STYLESHEET_SETTLE_MS);
   };
 
-  const watchers: FSWatcher[] = [...reload, staticDir].filter((dir) => existsSync(dir)).map((dir) => {
+  const watchers: FSWatcher[] = [pagesDir, ...reload, staticDir].filter((dir) => existsSync(dir)).map((dir) => {
     const watcher = watch(dir, { recursive: true }, (_event, file) => {
       if (file) noticed(dir, file);
     });

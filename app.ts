@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { allowedHosts, createLog, errorHandler, notFound, requestLog, securityHeaders, serverWithHeldRoutes, type HeldRoute } from './src/http.ts';
-import { addressOf, loadSettings, ROOT, SettingsError, type Settings } from './src/settings.ts';
+import { addressOf, lanAddresses, loadSettings, ROOT, SettingsError, type Settings } from './src/settings.ts';
 import { staticFiles } from './src/static.ts';
 import { compression } from './src/compression.ts';
 import { StoreOpenError } from './src/board/store.ts';
@@ -101,7 +101,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   let settings: Settings;
   try {
-    settings = loadSettings(process.env, { dev: argv.includes('--dev') });
+    // `npm run dev -- --host`: open it from a phone on the same network.
+    settings = loadSettings(process.env, { dev: argv.includes('--dev'), lan: argv.includes('--host') });
   } catch (err) {
     if (!(err instanceof SettingsError)) throw err;
     console.error(`Configuration error: ${err.message}`);
@@ -132,6 +133,14 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     const port = typeof address === 'object' && address ? address.port : settings.port;
     const shown = settings.host === '0.0.0.0' || settings.host === '127.0.0.1' ? 'localhost' : settings.host;
     log(`Lightweight serving ${[...settings.services].join(', ')} at http://${shown}:${port}/ (DEBUG ${settings.debug ? 'on' : 'off'}${settings.dev ? ', live reload' : ''})`);
+    if (settings.lan) {
+      const addresses = lanAddresses();
+      for (const address of addresses) log(`  Network: http://${address}:${port}/`);
+      if (addresses.length === 0) log('  Network: none found (no network interface other than loopback is up)');
+      if (settings.services.has('board')) {
+        log('  With --host the demo user (demo / test) is neither created nor accepted: anyone on the network knows it. Create your own: npm run createuser -- <name>');
+      }
+    }
     if (settings.services.has('board')) {
       const data = settings.databaseUrl ? `PostgreSQL at ${addressOf(settings.databaseUrl)}` : `SQLite at ${settings.databasePath.startsWith(ROOT + path.sep) ? path.relative(ROOT, settings.databasePath) : settings.databasePath}`;
       log(`Board data in ${data}; live events ${settings.redisUrl ? `through Redis at ${addressOf(settings.redisUrl)}` : 'within this process'}`);

@@ -1,6 +1,9 @@
-// `npm run bench -- build`: the static-site build on 10, 100 and 1000
+// `npm run bench -- build`: the static-site build on 10, 100, 1000 and 5000
 // generated pages (each with a few links and two placeholder images), and
 // Eleventy 3 building the same pages in the same run, as the yardstick.
+// Ours three ways: cold (empty build cache, no output), warm (cache kept,
+// output deleted) and after editing one page (cache and output kept); each
+// against Eleventy's full plain build.
 //
 // Both run as they would from a terminal, each in its own process: ours is
 // `build.ts` with PAGES_DIR pointing at the generated pages (real templates,
@@ -9,12 +12,14 @@
 // templates/base.html, the same page bodies, static files copied through).
 // Wall time includes start-up; peak memory is each process's max RSS.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fmt, ROOT } from './lib.ts';
 
-const SIZES = [10, 100, 1000];
+const SIZES = (process.env.BENCH_PAGES ?? '10,100,1000,5000').split(',').map(Number);
+/** build.ts's cache (src/publish/cache.ts): emptied before each cold build. */
+const CACHE_DIR = path.join(ROOT, 'node_modules/.cache/lightweight/build');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ELEVENTY = path.join(ROOT, 'node_modules/@11ty/eleventy/cmd.cjs');
 /** Loaded into each child: prints its peak memory as it exits. */
@@ -142,8 +147,11 @@ const buildOurs = (pagesDir: string, buildDir: string) =>
   measure(['--import', 'tsx', '--import', REPORT_RSS, 'build.ts'], { cwd: ROOT, env: { PAGES_DIR: pagesDir, BUILD_DIR: buildDir } });
 const buildEleventy = (projectDir: string) => measure(['--import', REPORT_RSS, ELEVENTY, '--quiet'], { cwd: projectDir });
 
-const line = (name: string, pages: number, run: Run) =>
-  `${name.padEnd(26)} ${fmt(run.seconds, 2).padStart(6)} s ${fmt(pages / run.seconds).padStart(6)} pages/s ${fmt(run.maxRssMb).padStart(5)} MB peak`;
+const line = (name: string, pages: number, run: Run, baseline?: Run, target?: number) => {
+  const ratio = baseline ? ` ${fmt(run.seconds / baseline.seconds, 2).padStart(5)}x Eleventy` : '';
+  const goal = baseline && target !== undefined ? ` (target <= ${fmt(target, 2)}x: ${run.seconds / baseline.seconds <= target ? 'met' : 'MISSED'})` : '';
+  return `${name.padEnd(28)} ${fmt(run.seconds, 2).padStart(6)} s ${fmt(pages / run.seconds).padStart(6)} pages/s ${fmt(run.maxRssMb).padStart(5)} MB peak${ratio}${goal}`;
+};
 
 export async function run(): Promise<void> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'lightweight-bench-build-'));
@@ -154,26 +162,49 @@ export async function run(): Promise<void> {
     await buildOurs(path.join(work, 'warm/pages'), path.join(work, 'warm/site'));
     await buildEleventy(path.join(work, 'warm/eleventy'));
 
+    const rss: Array<{ n: number; ours: number; eleventy: number }> = [];
     for (const n of SIZES) {
       const dir = path.join(work, String(n));
-      generateLightweight(path.join(dir, 'pages'), n);
+      const pagesDir = path.join(dir, 'pages');
+      const siteDir = path.join(dir, 'site');
+      generateLightweight(pagesDir, n);
       generateEleventy(path.join(dir, 'eleventy'), n);
       // Alternating rounds, medians: a shared machine's noise hits both alike.
-      const ours: Run[] = [];
+      const cold: Run[] = [];
+      const warm: Run[] = [];
+      const edited: Run[] = [];
       const eleventy: Run[] = [];
+      const edit = path.join(pagesDir, `${slugOf(Math.min(5, n - 1))}.html`);
+      const original = readFileSync(edit, 'utf8');
       for (let round = 0; round < ROUNDS; round++) {
-        ours.push(await buildOurs(path.join(dir, 'pages'), path.join(dir, `site-${round}`)));
+        rmSync(CACHE_DIR, { recursive: true, force: true });
+        rmSync(siteDir, { recursive: true, force: true });
+        cold.push(await buildOurs(pagesDir, siteDir));
+        rmSync(siteDir, { recursive: true, force: true });
+        warm.push(await buildOurs(pagesDir, siteDir));
+        writeFileSync(edit, original.replace('</h1>', ` (edit ${round})</h1>`));
+        edited.push(await buildOurs(pagesDir, siteDir));
+        if (!/; 1 written,/.test(edited.at(-1)!.stdout)) throw new Error(`the edited build rewrote more than the page:\n${edited.at(-1)!.stdout}`);
+        writeFileSync(edit, original);
         eleventy.push(await buildEleventy(path.join(dir, 'eleventy')));
       }
-      const a = median(ours);
       const b = median(eleventy);
       console.log(`\n${n} pages (median of ${ROUNDS})`);
-      console.log(`  ${line('lightweight (full build)', n, a)}`);
       console.log(`  ${line('eleventy 3.1.7 (plain)', n, b)}`);
-      console.log(`  ours takes ${fmt(a.seconds / b.seconds, 2)}x Eleventy's time`);
-      const summary = a.stdout.split('\n').filter((l) => /^Built|^\s+\d+ files/.test(l));
-      for (const l of summary) console.log(`  ${l.trim()}`);
+      console.log(`  ${line('lightweight cold', n, median(cold), b, 1.0)}`);
+      console.log(`  ${line('lightweight warm cache', n, median(warm), b, 0.5)}`);
+      console.log(`  ${line('lightweight one page edited', n, median(edited), b, 0.35)}`);
+      const summary = median(cold).stdout.split('\n').filter((l) => /^Built|^\s+\d+ files/.test(l));
+      for (const l of summary) console.log(`  cold: ${l.trim()}`);
+      rss.push({ n, ours: Math.max(...[...cold, ...warm, ...edited].map((r) => r.maxRssMb)), eleventy: Math.max(...eleventy.map((r) => r.maxRssMb)) });
     }
+    console.log('\nPeak memory (highest of all runs)');
+    for (const { n, ours, eleventy } of rss) {
+      console.log(`  ${String(n).padStart(5)} pages: ours ${fmt(ours).padStart(4)} MB, Eleventy ${fmt(eleventy).padStart(4)} MB, ${fmt(ours / eleventy, 2)}x (target <= 1.00x)`);
+    }
+    const from = rss.find((r) => r.n === 100);
+    const to = rss.find((r) => r.n === 5000);
+    if (from && to) console.log(`  growth from 100 to 5000 pages: ${fmt((to.ours / from.ours - 1) * 100, 1)}% (target < 15%)`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

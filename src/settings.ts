@@ -1,6 +1,7 @@
 // Settings come from the environment (12-factor), validated once at start-up.
 // Every variable is declared in VARIABLES below; the README's table mirrors it.
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 
 export const SERVICES = ['placeholder', 'pages', 'board'] as const;
@@ -12,6 +13,11 @@ export interface Settings {
   debug: boolean;
   /** True under `npm run dev`: live reload, on-the-fly bundling. */
   dev: boolean;
+  /**
+   * `npm run dev -- --host`: listening on every interface, served under the
+   * machine's LAN addresses (`lanAddresses`), without the demo user.
+   */
+  lan: boolean;
   secretKey: string;
   allowedHosts: string[];
   services: Set<Service>;
@@ -116,7 +122,16 @@ export const VARIABLES: Variable[] = [
   { name: 'SITE_URL', default: 'unset', description: '`npm run build`: the origin the site will be served from; enables sitemap.xml and robots.txt.' },
 ];
 
-export function loadSettings(env: Env = process.env, options: { dev?: boolean } = {}): Settings {
+/** This machine's addresses on its networks (IPv4, as Vite shows them), for `--host`. */
+export function lanAddresses(): string[] {
+  return Object.values(os.networkInterfaces())
+    .flatMap((addresses) => addresses ?? [])
+    .filter((address) => address.family === 'IPv4' && !address.internal)
+    .map((address) => address.address);
+}
+
+export function loadSettings(env: Env = process.env, options: { dev?: boolean; lan?: boolean } = {}): Settings {
+  const lan = options.lan ?? false;
   const get = (name: string): string | undefined => {
     const v = env[name];
     return v === undefined || v.trim() === '' ? undefined : v;
@@ -132,11 +147,12 @@ export function loadSettings(env: Env = process.env, options: { dev?: boolean } 
   const dir = (name: string, fallback: string) => path.resolve(ROOT, get(name) ?? fallback);
   return {
     port: get('PORT') === undefined ? 8000 : parseInteger('PORT', get('PORT')!, 0, 65535),
-    host: get('HOST') ?? '127.0.0.1',
+    host: lan ? '0.0.0.0' : (get('HOST') ?? '127.0.0.1'),
     debug,
     dev: options.dev ?? false,
+    lan,
     secretKey: secretKey ?? randomBytes(32).toString('hex'),
-    allowedHosts: parseList(get('ALLOWED_HOSTS') ?? 'localhost,127.0.0.1'),
+    allowedHosts: [...parseList(get('ALLOWED_HOSTS') ?? 'localhost,127.0.0.1'), ...(lan ? lanAddresses() : [])],
     services: parseServices(get('SERVICES') ?? SERVICES.join(',')),
     trustProxy: get('TRUST_PROXY') === undefined ? false : parseBoolean('TRUST_PROXY', get('TRUST_PROXY')!),
     placeholderCacheMb: get('PLACEHOLDER_CACHE_MB') === undefined ? 64 : parseInteger('PLACEHOLDER_CACHE_MB', get('PLACEHOLDER_CACHE_MB')!, 0, 65536),

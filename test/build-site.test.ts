@@ -17,7 +17,7 @@ import { htmlUrls } from '../src/publish/html.ts';
 import { previewRoutes } from '../src/publish/preview.ts';
 import { ROOT } from '../src/settings.ts';
 import { staticUrl } from '../src/templates/helpers.ts';
-import { launchChromium, tempDir } from './helpers.ts';
+import { launchChromium, startApp, tempDir } from './helpers.ts';
 
 interface Result {
   code: number | null;
@@ -118,15 +118,51 @@ describe('npm run build on the starter site', () => {
     assert.ok(existsSync(path.join(buildDir, `${JSON.parse(read(buildDir, 'manifest.json'))[BOOTSTRAP_CSS]}.br`)));
   });
 
-  test('named pages are rebuilt in place, the others left alone', async () => {
-    const before = Object.fromEntries(STARTER_PAGES.map((p) => [p, statSync(path.join(buildDir, p)).mtimeMs]));
-    const result = await build(['pricing'], { BUILD_DIR: buildDir });
+  test('two builds give the same bytes (lorem random included), with or without the cache', async () => {
+    const again = path.join(tempDir('lightweight-build-again-'), '_build');
+    const result = await build([], { BUILD_DIR: again, SITE_URL: 'https://prototypes.example.com', BUILD_CACHE: 'off' });
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /^Built 1 page,/m);
+    const files = allFiles(buildDir).sort();
+    assert.deepEqual(allFiles(again).sort(), files);
+    for (const file of files) assert.ok(readFileSync(path.join(again, file)).equals(readFileSync(path.join(buildDir, file))), file);
+  });
+
+  test('a page shows the same random lorem text in the dev server as in the build', async () => {
+    const app = await startApp({ SERVICES: 'pages' }, { dev: true });
+    try {
+      const served = await (await fetch(`${app.url}/contact/`)).text();
+      const lead = (html: string) => /<p class="lead text-body-secondary">([^<]+)<\/p>/.exec(html)?.[1];
+      assert.ok(lead(served), 'the contact page has its random lead');
+      assert.equal(lead(read(buildDir, 'contact/index.html')), lead(served));
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('after editing one page, a full build rewrites just that page; named pages are rebuilt in place', async () => {
+    const pagesDir = tempDir('lightweight-build-edit-');
+    cpSync(path.join(ROOT, 'pages'), pagesDir, { recursive: true });
+    const mtimes = () => Object.fromEntries(allFiles(buildDir).map((f) => [f, statSync(path.join(buildDir, f)).mtimeMs]));
+    const edit = (text: string) => writeFileSync(path.join(pagesDir, 'pricing.html'), read(path.join(ROOT, 'pages'), 'pricing.html').replace('</h1>', `${text}</h1>`));
+
+    let before = mtimes();
+    edit(' (edited)');
+    const full = await build([], { BUILD_DIR: buildDir, PAGES_DIR: pagesDir, SITE_URL: 'https://prototypes.example.com' });
+    assert.equal(full.code, 0, full.stderr);
+    assert.match(full.stdout, /; 1 written, \d+ unchanged/);
+    let after = mtimes();
+    assert.deepEqual(Object.keys(after).filter((f) => after[f] !== before[f]).sort(), ['pricing/index.html', 'pricing/index.html.br', 'pricing/index.html.gz']);
+    assert.match(read(buildDir, 'pricing/index.html'), /\(edited\)<\/h1>/);
+
+    before = after;
+    edit(' (edited twice)');
+    const named = await build(['pricing'], { BUILD_DIR: buildDir, PAGES_DIR: pagesDir });
+    assert.equal(named.code, 0, named.stderr);
+    assert.match(named.stdout, /^Built 1 page,/m);
+    after = mtimes();
     for (const page of STARTER_PAGES) {
-      const after = statSync(path.join(buildDir, page)).mtimeMs;
-      if (page === 'pricing/index.html') assert.ok(after > before[page]!, 'pricing rewritten');
-      else assert.equal(after, before[page], `${page} untouched`);
+      if (page === 'pricing/index.html') assert.ok(after[page]! > before[page]!, 'pricing rewritten');
+      else assert.equal(after[page], before[page], `${page} untouched`);
     }
   });
 

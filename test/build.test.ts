@@ -3,7 +3,7 @@
 // self-check and the swap are tested apart from the real pages.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -17,8 +17,10 @@ import { BuildError } from '../src/publish/errors.ts';
 import { decodeEntities, htmlUrls, transformHtml, transformSrcset } from '../src/publish/html.ts';
 import { previewRoutes } from '../src/publish/preview.ts';
 import { silentProgress } from '../src/publish/report.ts';
+import { buildCacheFrom, cachingFetch, openBuildCache, type BuildCache } from '../src/publish/cache.ts';
 import { buildSite, type SiteOptions } from '../src/publish/site.ts';
 import { APP_ORIGIN, createResolver, resolveInternal } from '../src/publish/urls.ts';
+import { ROOT } from '../src/settings.ts';
 import { findStaticFile } from '../src/static.ts';
 import { tempDir } from './helpers.ts';
 
@@ -383,3 +385,105 @@ async function rawGet(base: string, urlPath: string, headers: Record<string, str
       .on('error', reject);
   });
 }
+
+describe('the build cache and builds over a previous build', () => {
+  const { state, options } = fixture();
+  const work = tempDir('lightweight-build-cache-');
+  /** The fixture built with `cache`, its images kept in it as build.ts keeps placeholder images. */
+  const cached = (buildDir: string, cache: BuildCache | null, extra: Partial<SiteOptions> = {}): SiteOptions => {
+    const base = options(buildDir, extra);
+    return { ...base, cache, fetch: cache ? cachingFetch(cache, base.fetch, (url) => url.pathname.startsWith('/image/')) : base.fetch };
+  };
+  /** Every file of a build and its bytes. */
+  const contents = (dir: string) => Object.fromEntries(allFiles(dir).sort().map((file) => [file, readFileSync(path.join(dir, file))]));
+  const mtimes = (dir: string) => Object.fromEntries(allFiles(dir).map((file) => [file, statSync(path.join(dir, file)).mtimeMs]));
+  const entries = (cache: BuildCache) => allFiles(cache.dir).map((file) => path.join(cache.dir, file));
+
+  test('a build with a warm cache writes the same bytes as a cold one, without making them again', async () => {
+    const cache = openBuildCache(path.join(work, 'cache-1'), 'test');
+    await buildSite(cached(path.join(work, 'cold'), cache));
+    assert.equal(cache.stats.hits, 0);
+    const made = cache.stats.misses;
+    assert.ok(made > 0 && entries(cache).some((f) => f.includes(`${path.sep}compressed${path.sep}`)), 'compressed siblings are kept');
+    assert.ok(entries(cache).some((f) => f.includes(`${path.sep}bundle${path.sep}`)), 'bundles are kept');
+    assert.ok(entries(cache).some((f) => f.includes(`${path.sep}response${path.sep}`)), 'images are kept');
+
+    const warm = openBuildCache(cache.dir, 'test');
+    await buildSite(cached(path.join(work, 'warm'), warm));
+    assert.equal(warm.stats.misses, 0, 'everything came from the cache');
+    assert.deepEqual(contents(path.join(work, 'warm')), contents(path.join(work, 'cold')));
+
+    const other = openBuildCache(cache.dir, 'another builder version');
+    await buildSite(cached(path.join(work, 'other'), other));
+    assert.equal(other.stats.hits, 0, "another builder's entries are never found");
+  });
+
+  test('a damaged or truncated cache entry is made again, never published', async () => {
+    const cache = openBuildCache(path.join(work, 'cache-2'), 'test');
+    await buildSite(cached(path.join(work, 'clean'), cache));
+    const files = entries(cache);
+    files.forEach((file, i) => {
+      if (i % 2) truncateSync(file, Math.floor(statSync(file).size / 2));
+      else {
+        const bytes = readFileSync(file);
+        bytes[bytes.length - 1]! ^= 0xff;
+        writeFileSync(file, bytes);
+      }
+    });
+    const again = openBuildCache(cache.dir, 'test');
+    await buildSite(cached(path.join(work, 'damaged'), again));
+    assert.equal(again.stats.hits, 0, 'no damaged entry was used');
+    assert.deepEqual(contents(path.join(work, 'damaged')), contents(path.join(work, 'clean')));
+    const repaired = openBuildCache(cache.dir, 'test');
+    await buildSite(cached(path.join(work, 'repaired'), repaired));
+    assert.equal(repaired.stats.misses, 0, 'the entries were made again');
+  });
+
+  test('BUILD_CACHE=off builds the same site without a cache; other values are refused', async () => {
+    assert.equal(buildCacheFrom({ BUILD_CACHE: 'off' }, ROOT), null);
+    assert.equal(buildCacheFrom({}, ROOT)?.dir, path.join(ROOT, 'node_modules/.cache/lightweight/build'));
+    assert.throws(() => buildCacheFrom({ BUILD_CACHE: 'sometimes' }, ROOT), /BUILD_CACHE must be on or off \(got "sometimes"\)/);
+    await buildSite(cached(path.join(work, 'uncached'), null));
+    await buildSite(cached(path.join(work, 'cached'), openBuildCache(path.join(work, 'cache-3'), 'test')));
+    assert.deepEqual(contents(path.join(work, 'uncached')), contents(path.join(work, 'cached')));
+  });
+
+  test('a full build over the last one rewrites only what changed and removes what is gone', async () => {
+    const buildDir = path.join(work, 'site');
+    const cache = openBuildCache(path.join(work, 'cache-4'), 'test');
+    state.indexExtra = '<img src="/image/120x80/" alt="">';
+    try {
+      await buildSite(cached(buildDir, cache, { siteOrigin: 'https://example.com' }));
+      assert.ok(existsSync(path.join(buildDir, 'image/120x80.png')));
+      const before = mtimes(buildDir);
+      await new Promise((resolve) => setTimeout(resolve, 20)); // a rewrite shows in the mtime
+      state.aboutText = 'About us, edited';
+      state.indexExtra = '';
+      const summary = await buildSite(cached(buildDir, cache, { siteOrigin: 'https://example.com' }));
+      assert.match(read(buildDir, 'about/index.html'), /About us, edited/);
+      const after = mtimes(buildDir);
+      const changed = Object.keys(after).filter((file) => after[file] !== before[file]).sort();
+      assert.deepEqual(changed, ['about/index.html', 'about/index.html.br', 'about/index.html.gz', 'index.html', 'index.html.br', 'index.html.gz']);
+      assert.ok(!existsSync(path.join(buildDir, 'image/120x80.png')), 'a file no page references any more is gone');
+      assert.equal(summary.bytes.files - summary.bytes.unchanged, 2);
+      assert.deepEqual(readdirSync(work).filter((name) => name.startsWith('site')), ['site'], 'no staging folder left behind');
+    } finally {
+      state.aboutText = 'About us';
+      state.indexExtra = '';
+    }
+  });
+
+  test('a leftover of the last build does not satisfy the link check', async () => {
+    const buildDir = path.join(work, 'linked');
+    state.indexExtra = '<img src="/image/120x80/" alt="">';
+    try {
+      await buildSite(cached(buildDir, null));
+      // Now the page links the image's file directly, which only the last build wrote.
+      state.indexExtra = '<img src="/image/120x80.png" alt="">';
+      await assert.rejects(buildSite(cached(buildDir, null)), /\/: \/image\/120x80\.png/);
+    } finally {
+      state.indexExtra = '';
+    }
+    rmSync(path.join(work, 'linked'), { recursive: true, force: true });
+  });
+});

@@ -3,7 +3,7 @@
 // `npm run dev`, and a tab reloading when the server restarts.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -14,12 +14,15 @@ import { createApp } from '../app.ts';
 import { loadSettings, ROOT } from '../src/settings.ts';
 import { launchChromium, startApp, tempDir, until, type Running } from './helpers.ts';
 
-/** A copy of the starter pages (the layout links to them) plus `pages`, with the real templates and static files. */
-function makeSite(pages: Record<string, string>): { pagesDir: string; env: Record<string, string> } {
-  const pagesDir = path.join(tempDir('lightweight-dev-'), 'pages');
+/** Copies of the starter pages (the layout links to them) plus `pages`, and of the static files; the real templates. */
+function makeSite(pages: Record<string, string>): { pagesDir: string; staticDir: string; env: Record<string, string> } {
+  const dir = tempDir('lightweight-dev-');
+  const pagesDir = path.join(dir, 'pages');
+  const staticDir = path.join(dir, 'static');
   cpSync(path.join(ROOT, 'pages'), pagesDir, { recursive: true });
+  cpSync(path.join(ROOT, 'static'), staticDir, { recursive: true });
   for (const [name, text] of Object.entries(pages)) writeFileSync(path.join(pagesDir, name), text);
-  return { pagesDir, env: { SERVICES: 'pages', PAGES_DIR: pagesDir, DEBUG: 'on' } };
+  return { pagesDir, staticDir, env: { SERVICES: 'pages', PAGES_DIR: pagesDir, STATIC_DIR: staticDir, DEBUG: 'on' } };
 }
 
 /** Reads a server-sent event stream; `next(name)` waits for the next event of that name. */
@@ -83,10 +86,36 @@ describe('live reload in dev', () => {
       assert.equal(events.res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
       assert.match((await events.next('hello'))!, /^[0-9a-f-]{36}$/);
       writeFileSync(path.join(site.pagesDir, 'note.html'), '<p>edited</p>');
-      assert.ok(JSON.parse((await events.next('change'))!).includes('pages/note.html'));
+      assert.deepEqual(JSON.parse((await events.next('change'))!), { files: ['pages/note.html'], pages: ['/note/'] }, 'an edit reloads the tabs showing the page');
       mkdirSync(path.join(site.pagesDir, 'docs'), { recursive: true });
       writeFileSync(path.join(site.pagesDir, 'docs', 'new.html'), '<p>new</p>');
-      assert.ok(JSON.parse((await events.next('change'))!).includes('pages/docs/new.html'), 'nested folders too');
+      const added = JSON.parse((await events.next('change'))!);
+      assert.ok(added.files.includes('pages/docs/new.html'), 'nested folders too');
+      assert.equal(added.pages, null, 'a new page reloads every tab (their links to it work now)');
+      writeFileSync(path.join(site.pagesDir, 'docs', 'new.html'), '<p>newer</p>');
+      assert.deepEqual(JSON.parse((await events.next('change'))!).pages, ['/docs/new/']);
+    } finally {
+      await events.cancel();
+    }
+  });
+
+  it('sends stylesheet edits under static/ as css events, once per burst, and anything else there as a change', async () => {
+    const events = await openEvents(`${app.url}/__reload`);
+    try {
+      await events.next('hello');
+      writeFileSync(path.join(site.staticDir, 'css/site.css'), 'body { color: red }');
+      writeFileSync(path.join(site.staticDir, 'css/site.css'), 'body { color: blue }');
+      writeFileSync(path.join(site.staticDir, 'css/placeholder.css'), '.x { color: blue }');
+      assert.deepEqual(JSON.parse((await events.next('css'))!).sort(), ['/static/css/placeholder.css', '/static/css/site.css']);
+      // A burst of a stylesheet and a page: one reload covers both.
+      writeFileSync(path.join(site.staticDir, 'css/site.css'), 'body { color: green }');
+      writeFileSync(path.join(site.pagesDir, 'note.html'), '<p>again</p>');
+      writeFileSync(path.join(site.staticDir, 'img/logo.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+      const { files, pages } = JSON.parse((await events.next('change'))!);
+      assert.deepEqual(files.sort(), ['pages/note.html', 'static/css/site.css', 'static/img/logo.svg']);
+      assert.equal(pages, null, 'a static file other than a stylesheet reloads every tab');
+      writeFileSync(path.join(site.pagesDir, 'note.html'), '<p>once more</p>');
+      assert.ok(JSON.parse((await events.next('change'))!).files.includes('pages/note.html'), 'no css event came in between');
     } finally {
       await events.cancel();
     }
@@ -166,6 +195,68 @@ describe('a Chromium tab under npm run dev', () => {
     await editAndSee('<h1 id="message">Second version</h1>', '#message', 'Second version');
     await editAndSee('<h1 id="message">{% if %}</h1>', 'body', 'In pages/live.html, line 1');
     await editAndSee('<h1 id="message">Third version</h1>', '#message', 'Third version');
+    await page.close();
+  });
+
+  it('applies stylesheet edits (linked and @imported) in place: state, scroll and typed input survive', { timeout: 120_000 }, async () => {
+    const port = /Lightweight serving pages at http:\/\/localhost:(\d+)\//.exec(output)![1];
+    const siteCss = path.join(site.staticDir, 'css/site.css');
+    const original = readFileSync(siteCss, 'utf8');
+    writeFileSync(path.join(site.staticDir, 'css/extra.css'), '#message { letter-spacing: 1px; }');
+    writeFileSync(siteCss, `@import "extra.css";\n${original}`);
+    writeFileSync(path.join(site.pagesDir, 'styled.html'), '<h1 id="message">Styled</h1><input id="typed"><div style="height: 5000px"></div><p id="end">end</p>');
+    const page = await browser.newPage();
+    const streams = reloadStreams();
+    await page.goto(`http://127.0.0.1:${port}/styled/`);
+    await until('the tab to listen for changes', () => reloadStreams() > streams, 30_000);
+    await page.waitForFunction(() => getComputedStyle(document.querySelector('#message')!).letterSpacing === '1px');
+    await page.fill('#typed', 'half a sentence');
+    await page.evaluate(() => {
+      Object.assign(window, { marker: 'still here' });
+      window.scrollTo({ top: 1234, behavior: 'instant' }); // Bootstrap scrolls smoothly otherwise
+    });
+    assert.equal(await page.evaluate(() => window.scrollY), 1234);
+    const style = (property: 'color' | 'letterSpacing') => page.evaluate((p) => getComputedStyle(document.querySelector('#message')!)[p], property);
+    const survived = async () => {
+      assert.equal(await page.evaluate(() => (window as unknown as { marker?: string }).marker), 'still here');
+      assert.equal(await page.evaluate(() => window.scrollY), 1234);
+      assert.equal(await page.inputValue('#typed'), 'half a sentence');
+    };
+
+    writeFileSync(siteCss, `@import "extra.css";\n${original}\n#message { color: rgb(1, 2, 3); }\n`);
+    await page.waitForFunction(() => getComputedStyle(document.querySelector('#message')!).color === 'rgb(1, 2, 3)', undefined, { timeout: 20_000 });
+    await survived();
+
+    writeFileSync(path.join(site.staticDir, 'css/extra.css'), '#message { letter-spacing: 7px; }');
+    await page.waitForFunction(() => getComputedStyle(document.querySelector('#message')!).letterSpacing === '7px', undefined, { timeout: 20_000 });
+    assert.equal(await style('color'), 'rgb(1, 2, 3)', 'the linked sheet still applies');
+    await survived();
+
+    // Any other file under static/ (data a page's script reads, an image) reloads the tab.
+    writeFileSync(path.join(site.staticDir, 'data.json'), '{"edited": true}');
+    await page.waitForFunction(() => !('marker' in window), undefined, { timeout: 20_000 });
+    await page.close();
+  });
+
+  it('an edit of one page reloads the tabs showing it, and no other', { timeout: 120_000 }, async () => {
+    const port = /Lightweight serving pages at http:\/\/localhost:(\d+)\//.exec(output)![1];
+    writeFileSync(path.join(site.pagesDir, 'one.html'), '<h1 id="message">One</h1>');
+    writeFileSync(path.join(site.pagesDir, 'two.html'), '<h1 id="message">Two</h1>');
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the new pages' reload has gone out
+    const streams = reloadStreams();
+    const one = await browser.newPage();
+    const two = await browser.newPage();
+    await one.goto(`http://127.0.0.1:${port}/one/`);
+    await two.goto(`http://127.0.0.1:${port}/two/`);
+    await until('both tabs to listen for changes', () => reloadStreams() >= streams + 2, 30_000);
+    for (const tab of [one, two]) await tab.evaluate(() => Object.assign(window, { marker: true }));
+    writeFileSync(path.join(site.pagesDir, 'one.html'), '<h1 id="message">One, edited</h1>');
+    await one.waitForFunction(() => document.querySelector('#message')?.textContent === 'One, edited', undefined, { timeout: 20_000 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(await two.evaluate(() => 'marker' in window), true, 'the other tab was not reloaded');
+    assert.equal(await one.evaluate(() => 'marker' in window), false);
+    await one.close();
+    await two.close();
   });
 });
 

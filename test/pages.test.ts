@@ -364,6 +364,15 @@ describe('template helpers', () => {
     assert.ok(!blocks.includes(COMMON_P));
   });
 
+  it('random text is the same on every render of a page, and differs between tags, turns and pages', () => {
+    const source = '{% lorem 12 w random %}|{% lorem 12 w random %}|{% for i in [1, 2] %}{% lorem 12 w random %}|{% endfor %}';
+    const first = render(source, { slug: 'pricing' });
+    assert.equal(render(source, { slug: 'pricing' }), first);
+    const [a, b, c, d] = first.split('|');
+    assert.equal(new Set([a, b, c, d]).size, 4);
+    assert.notEqual(render(source, { slug: 'contact' }), first);
+  });
+
   it('takes the count from a variable', () => {
     assert.equal(wordsOf(render('{% lorem n w %}', { n: 4 })).length, 4);
   });

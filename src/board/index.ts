@@ -25,7 +25,7 @@ import { resourceViews } from './resource-routes.ts';
 import { openApiDocument } from './schema.ts';
 import { openStore, type Store } from './store.ts';
 import { createLocalFailureCounter, createRedisFailureCounter, type FailureCounter } from './throttle.ts';
-import { createUser, UserError } from './users.ts';
+import { createUser, DEMO_USER, UserError } from './users.ts';
 
 export interface Board {
   api: Hono;
@@ -53,15 +53,12 @@ async function sharedState(redisUrl: string | null, log: (line: string) => void)
   };
 }
 
-/** The book's example user, created with DEBUG on when there are no users at all. */
-const DEMO = { username: 'demo', password: 'test', fullName: 'Demo User' };
-
 export async function createBoard({ settings, log }: PartContext): Promise<Board> {
   const store = await openStore(settings, log);
-  if (settings.debug && (await store.countUsers()) === 0) {
+  if (settings.debug && !settings.lan && (await store.countUsers()) === 0) {
     try {
-      await createUser(store, DEMO);
-      log(`Board: created the demo user "${DEMO.username}" (password "${DEMO.password}") because DEBUG is on and there were no users.`);
+      await createUser(store, DEMO_USER);
+      log(`Board: created the demo user "${DEMO_USER.username}" (password "${DEMO_USER.password}") because DEBUG is on and there were no users.`);
     } catch (error) {
       // Another process starting at the same time on the same database was first.
       if (!(error instanceof UserError)) throw error;

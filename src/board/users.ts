@@ -29,6 +29,9 @@ async function hashPassword(password: string): Promise<string> {
   return ['scrypt', COST_LOG2, BLOCK_SIZE, PARALLELISM, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
+/** The book's example user, created with DEBUG on when there are no users at all (never with --host). */
+export const DEMO_USER = { username: 'demo', password: 'test', fullName: 'Demo User' };
+
 export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
   const [scheme, costLog2, r, p, salt, key] = encoded.split('$');
   if (scheme !== 'scrypt' || !salt || !key) return false;

@@ -21,7 +21,7 @@ export { RenderError } from './render.ts';
 export async function createPages({ settings, log }: PartContext, reservedPrefixes: string[]): Promise<{ routes: Hono; close(): Promise<void> }> {
   const renderer = createPageRenderer(settings);
   const reserved = [...reservedPrefixes, LIVE_RELOAD_PATH];
-  const liveReload = settings.dev ? createLiveReload([settings.pagesDir, settings.templatesDir, settings.staticDir], log) : null;
+  const liveReload = settings.dev ? createLiveReload({ pagesDir: settings.pagesDir, reload: [settings.templatesDir], staticDir: settings.staticDir }, log) : null;
   const withLiveReload = (html: string) => (liveReload ? injectLiveReload(html) : html);
 
   /** HTML for browsers, `{"detail", ...}` JSON for everyone else. */

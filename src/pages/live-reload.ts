@@ -1,35 +1,123 @@
 // Live reload for `npm run dev`, without a browser plugin: a small script
-// injected into every HTML page listens to a server-sent event stream and
-// reloads the tab when a watched file changes. Source changes restart the
-// server (tsx watch); the tab then reconnects, sees a new server instance
-// and reloads too.
+// injected into every HTML page listens to a server-sent event stream.
+// A stylesheet edit under static/ is applied in place: each open tab loads
+// the changed sheet again under a cache-busting URL (a <link>, or an
+// @import inside one) and keeps its scroll position, form input and
+// JavaScript state. Any other edit (a page, a layout, data) reloads the tab.
+// Source changes restart the server (tsx watch); the tab then reconnects,
+// sees a new server instance and reloads too.
 import { randomUUID } from 'node:crypto';
-import { existsSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, readdirSync, watch, type FSWatcher } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
+import { PAGE_EXTENSION, pageUrl } from './files.ts';
 
 export const LIVE_RELOAD_PATH = '/__reload';
 
-/** Editors save in bursts (write, rename, chmod); one reload per burst. */
-const SETTLE_MS = 100;
+/**
+ * Editors save in bursts (write, rename, chmod; several files at once):
+ * one reload per burst, once the files have been quiet this long.
+ */
+const SETTLE_MS = 60;
+/** A stylesheet swap is harmless to repeat, so it waits only for the save itself to finish. */
+const STYLESHEET_SETTLE_MS = 15;
 
-const SCRIPT = `<script>/* live reload: npm run dev */(() => {
+/**
+ * In the tab: `css` events carry the URL paths of changed stylesheets. A
+ * <link> to one is replaced by a new one (the old removed once the new has
+ * loaded, so nothing flashes unstyled); an @import of one, at any depth, is
+ * replaced in its sheet. When no sheet names the file (CSS bundled under
+ * another URL), every same-origin stylesheet is loaded again.
+ */
+const CLIENT = `(() => {
   let instance = null;
-  const events = new EventSource(${JSON.stringify(LIVE_RELOAD_PATH)});
-  events.addEventListener('hello', (e) => {
-    if (instance !== null && instance !== e.data) location.reload();
-    instance = e.data;
-  });
-  events.addEventListener('change', () => location.reload());
-})();</script>`;
+  const here = (href) => new URL(href, location.href);
+  const busted = (href) => {
+    const url = here(href);
+    url.searchParams.set('__reload', String(Date.now()));
+    return url.href;
+  };
+  const changed = (href, paths) => href && here(href).origin === location.origin && paths.includes(here(href).pathname);
+  const rulesOf = (sheet) => {
+    try {
+      return sheet ? [...sheet.cssRules] : [];
+    } catch {
+      return []; // another origin's sheet
+    }
+  };
+  /** Replace the @imports of changed files in sheet (and in the sheets it imports); true if any was. */
+  const swapImports = (sheet, paths) => {
+    let swapped = false;
+    rulesOf(sheet).forEach((rule, index) => {
+      if (!(rule instanceof CSSImportRule)) return;
+      if (changed(rule.href, paths)) {
+        const media = rule.media.mediaText;
+        sheet.deleteRule(index);
+        sheet.insertRule('@import url(' + JSON.stringify(busted(rule.href)) + ')' + (media ? ' ' + media : '') + ';', index);
+        swapped = true;
+      } else if (swapImports(rule.styleSheet, paths)) swapped = true;
+    });
+    return swapped;
+  };
+  const swapLink = (link) => {
+    const next = link.cloneNode();
+    next.href = busted(link.href);
+    const done = () => link.remove();
+    next.addEventListener('load', done, { once: true });
+    next.addEventListener('error', done, { once: true });
+    link.after(next);
+  };
+  const applyStylesheets = (paths) => {
+    const links = [...document.querySelectorAll('link[rel~="stylesheet"][href]')].filter((link) => here(link.href).origin === location.origin);
+    let found = false;
+    for (const link of links) {
+      if (changed(link.href, paths)) {
+        swapLink(link);
+        found = true;
+      } else if (swapImports(link.sheet, paths)) found = true;
+    }
+    for (const style of document.querySelectorAll('style')) if (swapImports(style.sheet, paths)) found = true;
+    if (!found) links.forEach(swapLink);
+  };
+  const connect = () => {
+    const events = new EventSource(${JSON.stringify(LIVE_RELOAD_PATH)});
+    events.addEventListener('hello', (e) => {
+      if (instance !== null && instance !== e.data) location.reload();
+      instance = e.data;
+    });
+    // An edit of one page reloads the tabs showing it; anything else (a layout, data, a page added or removed), every tab.
+    events.addEventListener('change', (e) => {
+      const { pages } = JSON.parse(e.data);
+      if (!pages || pages.includes(location.pathname)) location.reload();
+    });
+    events.addEventListener('css', (e) => applyStylesheets(JSON.parse(e.data)));
+    // EventSource retries by itself after a dropped connection, but gives up
+    // on an answer that is not a stream (a proxy's 502 during a restart).
+    events.addEventListener('error', () => {
+      if (events.readyState === EventSource.CLOSED) setTimeout(connect, 500);
+    });
+  };
+  connect();
+})();`;
+
+const SCRIPT = `<script>/* live reload: npm run dev */${CLIENT}</script>`;
 
 /** The page with the live-reload script before its closing </body> (or at its end). */
 export function injectLiveReload(html: string): string {
   const at = html.toLowerCase().lastIndexOf('</body>');
   return at === -1 ? html + SCRIPT : html.slice(0, at) + SCRIPT + html.slice(at);
+}
+
+/** Every name under `dir` (relative, folders too), none when it does not exist. */
+function namesUnder(dir: string): string[] {
+  try {
+    return readdirSync(dir, { recursive: true, encoding: 'utf8' });
+  } catch {
+    return [];
+  }
 }
 
 interface Tab {
@@ -45,25 +133,71 @@ export interface LiveReload {
   close(): void;
 }
 
-/** Watch `dirs` (those that exist) and tell every open tab when something in them changes. */
-export function createLiveReload(dirs: string[], log: (line: string) => void): LiveReload {
+export interface WatchedDirs {
+  /** The pages: an edit of one reloads only the tabs showing it. */
+  pagesDir: string;
+  /** Other folders whose edits reload every tab: layouts, data. */
+  reload: string[];
+  /** Served at /static/: a stylesheet edit there is swapped in, anything else reloads. */
+  staticDir: string;
+}
+
+/** Watch the folders (those that exist) and tell every open tab when something in them changes. */
+export function createLiveReload({ pagesDir, reload, staticDir }: WatchedDirs, log: (line: string) => void): LiveReload {
   const instance = randomUUID();
   const tabs = new Set<Tab>();
+  /** Changed files, as shown in the log ("pages/index.html"). */
   const changed = new Set<string>();
+  /** URL paths of changed stylesheets under /static/. */
+  const stylesheets = new Set<string>();
+  /** URL paths of the pages edited in place; null once anything else changed (every tab reloads). */
+  let editedPages: Set<string> | null = new Set();
+  let reloadPending = false;
   let settle: NodeJS.Timeout | undefined;
+  /** The page files (relative to pagesDir) that exist: an edit of one differs from a page added or removed. */
+  const pageFiles = new Set(namesUnder(pagesDir).filter((file) => file.endsWith(PAGE_EXTENSION)));
 
-  const reloadTabs = () => {
+  const tellTabs = () => {
     const files = [...changed];
+    const event = reloadPending ? 'change' : 'css';
+    const pages = editedPages && [...editedPages];
+    const data = reloadPending ? { files, pages } : [...stylesheets];
+    const whom = !reloadPending ? `restyling ${tabs.size} tab(s)` : pages ? `reloading the tabs showing ${pages.join(', ')}` : `reloading ${tabs.size} tab(s)`;
     changed.clear();
-    log(`live reload: ${files.join(', ')} changed; reloading ${tabs.size} tab(s)`);
-    for (const tab of tabs) tab.send('change', JSON.stringify(files));
+    stylesheets.clear();
+    editedPages = new Set();
+    reloadPending = false;
+    log(`live reload: ${files.join(', ')} changed; ${whom}`);
+    for (const tab of tabs) tab.send(event, JSON.stringify(data));
   };
 
-  const watchers: FSWatcher[] = dirs.filter((dir) => existsSync(dir)).map((dir) => {
+  /** The URL of the page `file` when it is an existing page edited in place, else null. */
+  const editedPage = (file: string): string | null => {
+    if (!file.endsWith(PAGE_EXTENSION)) return null;
+    const existed = pageFiles.has(file);
+    const exists = existsSync(path.join(pagesDir, file));
+    if (exists) pageFiles.add(file);
+    else pageFiles.delete(file);
+    return existed && exists ? pageUrl(file.slice(0, -PAGE_EXTENSION.length).split(path.sep).join('/')) : null;
+  };
+
+  const noticed = (dir: string, file: string) => {
+    changed.add(path.join(path.basename(dir), file));
+    if (dir === staticDir && /\.css$/i.test(file)) stylesheets.add(`/static/${file.split(path.sep).join('/')}`);
+    else {
+      reloadPending = true;
+      const page = dir === pagesDir ? editedPage(file) : null;
+      if (page === null) editedPages = null;
+      else editedPages?.add(page);
+    }
+    // A reload covers the stylesheets too; a burst of stylesheet edits is swapped in together.
+    clearTimeout(settle);
+    settle = setTimeout(tellTabs, reloadPending ? SETTLE_MS : STYLESHEET_SETTLE_MS);
+  };
+
+  const watchers: FSWatcher[] = [pagesDir, ...reload, staticDir].filter((dir) => existsSync(dir)).map((dir) => {
     const watcher = watch(dir, { recursive: true }, (_event, file) => {
-      changed.add(path.join(path.basename(dir), file ?? ''));
-      clearTimeout(settle);
-      settle = setTimeout(reloadTabs, SETTLE_MS);
+      if (file) noticed(dir, file);
     });
     watcher.on('error', (err) => log(`live reload: stopped watching ${dir}: ${err.message}`));
     return watcher;

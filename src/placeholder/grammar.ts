@@ -7,7 +7,7 @@
 // names the parameter and states its limits.
 import { createHash } from 'node:crypto';
 import { contrastingText, hexOf, parseColour, sameColour, type Rgba } from './colours.ts';
-import { DEFAULT_FONT, FONT_NAMES, type FontName } from './fonts.ts';
+import { DEFAULT_FONT, FONT_NAMES, type FontName } from './font-names.ts';
 
 export const IMAGE_PREFIX = '/image';
 /** Largest width or height, in layout (CSS) pixels. */

@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as esbuild from 'esbuild';
+import type * as esbuild from 'esbuild';
+import type { BuildCache } from './cache.ts';
 import { BuildError } from './errors.ts';
 import { APP_ORIGIN } from './urls.ts';
 
@@ -62,21 +63,63 @@ function bundleError(url: string, err: unknown): BuildError {
   return new BuildError(`Could not bundle ${url}:\n  ${details || String(err)}`);
 }
 
-/** `@import`s inlined, url() references made absolute, minified. */
-export async function bundleStylesheet(file: string, url: string, locate: LocateFile): Promise<string> {
-  try {
-    const result = await esbuild.build({
-      entryPoints: [file],
-      bundle: true,
-      minify: true,
-      write: false,
-      logLevel: 'silent',
-      plugins: [urlPlugin(file, url, locate)],
-    });
-    return result.outputFiles[0]!.text;
-  } catch (err) {
-    throw bundleError(url, err);
+/** esbuild, loaded the first time something needs bundling (a build whose bundles are all cached never loads it). */
+let loading: Promise<typeof esbuild> | undefined;
+const loadEsbuild = () => (loading ??= import('esbuild'));
+
+interface Bundle {
+  text: string;
+  /** Every file it was made from, as absolute paths. */
+  inputs: string[];
+}
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+/**
+ * A bundle from the cache when every file it was made from is as it was,
+ * else made (and kept). The key holds the entry file's bytes; the entry
+ * lists the other inputs' hashes, known only once it has been bundled.
+ */
+async function cachedBundle(cache: BuildCache | null | undefined, what: string, file: string, url: string, make: () => Promise<Bundle>): Promise<string> {
+  if (!cache) return (await make()).text;
+  const key = cache.key('bundle', what, file, url, await readFile(file));
+  const hit = cache.get('bundle', key);
+  if (hit) {
+    const entry = JSON.parse(hit.toString()) as { inputs: Array<[string, string]>; text: string };
+    const current = await Promise.all(entry.inputs.map(([input]) => readFile(input).then(sha256, () => null)));
+    if (entry.inputs.every(([, hash], i) => current[i] === hash)) return entry.text;
   }
+  const bundle = await make();
+  const inputs = await Promise.all(bundle.inputs.map(async (input) => [input, sha256(await readFile(input))]));
+  cache.put('bundle', key, Buffer.from(JSON.stringify({ inputs, text: bundle.text })));
+  return bundle.text;
+}
+
+/** The absolute paths of a metafile's inputs (it names them relative to the working directory). */
+const inputsOf = (metafile: esbuild.Metafile, workingDir: string): string[] =>
+  Object.keys(metafile.inputs).map((input) => path.resolve(workingDir, input));
+
+/** `@import`s inlined, url() references made absolute, minified. */
+export async function bundleStylesheet(file: string, url: string, locate: LocateFile, cache?: BuildCache | null): Promise<string> {
+  return cachedBundle(cache, 'stylesheet', file, url, async () => {
+    const { build } = await loadEsbuild();
+    try {
+      const workingDir = path.dirname(file);
+      const result = await build({
+        entryPoints: [file],
+        absWorkingDir: workingDir,
+        bundle: true,
+        minify: true,
+        write: false,
+        metafile: true,
+        logLevel: 'silent',
+        plugins: [urlPlugin(file, url, locate)],
+      });
+      return { text: result.outputFiles[0]!.text, inputs: inputsOf(result.metafile, workingDir) };
+    } catch (err) {
+      throw bundleError(url, err);
+    }
+  });
 }
 
 /**
@@ -84,22 +127,29 @@ export async function bundleStylesheet(file: string, url: string, locate: Locate
  * Bootstrap's) is only minified: bundling would wrap it and hide the globals
  * other scripts and inline handlers rely on.
  */
-export async function bundleScript(file: string, url: string, locate: LocateFile): Promise<string> {
-  try {
-    const result = await esbuild.build({
-      entryPoints: [file],
-      absWorkingDir: path.dirname(file),
-      bundle: true,
-      format: 'esm',
-      minify: true,
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-      plugins: [urlPlugin(file, url, locate)],
-    });
-    if (result.metafile.inputs[path.basename(file)]?.format === 'esm') return result.outputFiles[0]!.text;
-    return (await esbuild.transform(await readFile(file, 'utf8'), { minify: true, loader: 'js', sourcefile: url })).code;
-  } catch (err) {
-    throw bundleError(url, err);
-  }
+export async function bundleScript(file: string, url: string, locate: LocateFile, cache?: BuildCache | null): Promise<string> {
+  return cachedBundle(cache, 'script', file, url, async () => {
+    const { build, transform } = await loadEsbuild();
+    try {
+      const workingDir = path.dirname(file);
+      const result = await build({
+        entryPoints: [file],
+        absWorkingDir: workingDir,
+        bundle: true,
+        format: 'esm',
+        minify: true,
+        write: false,
+        metafile: true,
+        logLevel: 'silent',
+        plugins: [urlPlugin(file, url, locate)],
+      });
+      if (result.metafile.inputs[path.basename(file)]?.format === 'esm') {
+        return { text: result.outputFiles[0]!.text, inputs: inputsOf(result.metafile, workingDir) };
+      }
+      const minified = await transform(await readFile(file, 'utf8'), { minify: true, loader: 'js', sourcefile: url });
+      return { text: minified.code, inputs: [file] };
+    } catch (err) {
+      throw bundleError(url, err);
+    }
+  });
 }

@@ -2,7 +2,7 @@
 // reference in the pages and stylesheets it writes must name a file of the
 // output, found the way a static host finds it. It parses the final text of
 // each file as written, not the crawl's bookkeeping, and looks each distinct
-// URL up on disk once everything is written.
+// URL up among the files of the new site once everything is written.
 import { cssUrls } from './css.ts';
 import { BuildError } from './errors.ts';
 import { htmlUrls } from './html.ts';
@@ -30,7 +30,7 @@ export interface LinkCheck {
   verify(explain: (key: string) => string | undefined): Promise<void>;
 }
 
-export function createLinkCheck(dir: string, siteOrigin?: string): LinkCheck {
+export function createLinkCheck(hasFile: (file: string) => boolean, siteOrigin?: string): LinkCheck {
   /** Referenced URL paths (and keys, for explain), with where they are referenced. */
   const targets = new Map<string, { key: string; referrers: Reference[] }>();
   const resolve = createResolver(siteOrigin);
@@ -53,7 +53,7 @@ export function createLinkCheck(dir: string, siteOrigin?: string): LinkCheck {
       await Promise.all(
         [...targets].map(([pathname, { key, referrers }]) =>
           looking(async () => {
-            if (await fileOfUrl(dir, pathname)) return;
+            if (await fileOfUrl(hasFile, pathname)) return;
             const why = explain(key);
             for (const { page, url } of referrers) broken.push(`  ${page}: ${url}${why ? ` (${why})` : ''}`);
           }),

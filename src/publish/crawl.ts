@@ -11,6 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { setImmediate } from 'node:timers/promises';
 import { bundleScript, bundleStylesheet, hashedName, isScript, isStylesheet, type LocateFile } from './assets.ts';
+import type { BuildCache } from './cache.ts';
 import type { LinkCheck } from './check.ts';
 import { cssUrls, transformCss } from './css.ts';
 import { BuildError } from './errors.ts';
@@ -46,6 +47,8 @@ export interface CrawlOptions {
   progress: Progress;
   siteOrigin?: string;
   nameFile?: NameFile;
+  /** Where bundles are kept between builds; none with BUILD_CACHE=off. */
+  cache?: BuildCache | null;
   /**
    * Rebuilding single pages: the only pages written. Other pages they link to
    * are asked for (to follow redirects) but left as the last build wrote them.
@@ -95,7 +98,7 @@ interface Draft {
   references: string[];
 }
 
-export function createCrawl({ fetch, locate, output, check, progress, siteOrigin, nameFile, onlyPages }: CrawlOptions): Crawl {
+export function createCrawl({ fetch, locate, output, check, progress, siteOrigin, nameFile, cache, onlyPages }: CrawlOptions): Crawl {
   const outcomes = new Map<string, Outcome>();
   /** Per key: its outcome is known; and its final URL is known (later, for a stylesheet). */
   const known = new Map<string, Deferred>();
@@ -251,7 +254,7 @@ export function createCrawl({ fetch, locate, output, check, progress, siteOrigin
     counts.assets++;
     let data: Buffer;
     if (isStylesheet(source)) {
-      const text = await bundleStylesheet(source, key, locate);
+      const text = await bundleStylesheet(source, key, locate, cache);
       const references = follow(cssUrls(text), appUrl(key));
       if (references.length > 0) {
         finishStylesheet(key, { file, base: appUrl(key), references, text, hashed: true });
@@ -259,7 +262,7 @@ export function createCrawl({ fetch, locate, output, check, progress, siteOrigin
       }
       data = Buffer.from(text);
     } else {
-      data = isScript(source) ? Buffer.from(await bundleScript(source, key, locate)) : await readFile(source);
+      data = isScript(source) ? Buffer.from(await bundleScript(source, key, locate, cache)) : await readFile(source);
     }
     const hashed = hashedName(file, data);
     await output.write(hashed, data, { hashed: true });

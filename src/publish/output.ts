@@ -1,9 +1,20 @@
-// Where a build writes: a staging folder beside BUILD_DIR, swapped in only
+// Where a build writes: a staging folder beside BUILD_DIR, put in place only
 // once the whole site is written and checked, so a failed build never leaves
 // a half-written site in place of the last good one.
-import { existsSync, readdirSync } from 'node:fs';
-import { copyFile, link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+//
+// The first build's staging folder is the whole site, renamed into place.
+// Over a previous build, only the files whose bytes change are written to
+// staging (an unchanged page keeps its file, mtime, ETag, .gz and .br, and
+// costs no compression); publishing moves each into the site with a rename,
+// atomic per file, in an order a static host can serve throughout: new
+// assets and images first (new names, unreferenced so far), then pages, then
+// the manifest and sitemap, and last the removal of what the site no longer
+// has. Every file is whole at every moment, and every page's references
+// exist.
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { BuildCache } from './cache.ts';
 import { brotliQuality, isCompressible } from './compress.ts';
 import { BuildError } from './errors.ts';
 import { startWriter, type WriteStats } from './writer.ts';
@@ -45,7 +56,7 @@ const DRAFTS_IN_MEMORY = 32 * 1024 * 1024;
 const WRITER_THREADS = 2;
 
 export interface Output {
-  /** The staging folder the site is written into. */
+  /** The staging folder changed files are written into. */
   dir: string;
   stats: WriteStats;
   /**
@@ -58,7 +69,11 @@ export interface Output {
   takeDraft(file: string): Promise<string>;
   /** Wait until every file is written. */
   settle(): Promise<void>;
-  /** Replace BUILD_DIR by the staging folder. */
+  /** Whether `file` (e.g. pricing/index.html) is part of the new site: written by this build, or kept by a rebuild of named pages. */
+  has(file: string): boolean;
+  /** Every file of the new site (without .gz and .br). */
+  files(): string[];
+  /** Put the new site in BUILD_DIR (see the top of this file). */
   publish(): Promise<void>;
   /** Remove the staging folder after a failure. */
   discard(): Promise<void>;
@@ -76,54 +91,94 @@ const isAlive = (pid: number): boolean => {
 /** Staging and retired folders that builds killed midway left behind. */
 async function removeLeftovers(buildDir: string): Promise<void> {
   const parent = path.dirname(buildDir);
-  const pattern = new RegExp(`^${path.basename(buildDir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(?:next|old)-(\\d+)$`);
+  const pattern = new RegExp(`^${path.basename(buildDir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(?:next|old|drafts)-(\\d+)$`);
   for (const name of existsSync(parent) ? readdirSync(parent) : []) {
     const match = pattern.exec(name);
     if (match && !isAlive(Number(match[1]))) await rm(path.join(parent, name), { recursive: true, force: true });
   }
 }
 
-/**
- * The site in `from` again in `to`, as hard links: instant, and each file
- * keeps its inode and modification time (and so its ETag). Writers must
- * therefore replace files, never write into them.
- */
-async function linkTree(from: string, to: string): Promise<void> {
-  await mkdir(to, { recursive: true });
-  for (const entry of await readdir(from, { withFileTypes: true })) {
-    const source = path.join(from, entry.name);
-    const target = path.join(to, entry.name);
-    if (entry.isDirectory()) await linkTree(source, target);
-    else await link(source, target).catch(() => copyFile(source, target));
+/** Every file under `dir`, relative, with /. */
+function filesUnder(dir: string, prefix = ''): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? filesUnder(path.join(dir, entry.name), `${prefix}${entry.name}/`) : [`${prefix}${entry.name}`],
+  );
+}
+
+/** Folders under `dir` left empty, removed (deepest first). */
+function removeEmptyFolders(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const folder = path.join(dir, entry.name);
+    removeEmptyFolders(folder);
+    if (readdirSync(folder).length === 0) rmdirSync(folder);
   }
 }
 
+const SIBLINGS = ['.gz', '.br'];
+
+/** The order files go into a live site: assets and images, then pages, then what lists them. */
+const publishOrder = (file: string): number => (/\.html?$/i.test(file) ? 1 : /^(manifest\.json|sitemap\.xml|robots\.txt)$/.test(file) ? 2 : 0);
+
 /**
- * Open the staging folder: empty for a full build, the current site (as
- * hard links) for a rebuild of single pages in place.
+ * Open the staging folder. `incremental` (a rebuild of named pages) keeps
+ * every file of the previous build that it does not write; a full build
+ * keeps only what it writes.
  */
-export async function openOutput(buildDir: string, { incremental }: { incremental: boolean }): Promise<Output> {
+export async function openOutput(buildDir: string, { incremental = false, cache }: { incremental?: boolean; cache?: BuildCache | null } = {}): Promise<Output> {
   await removeLeftovers(buildDir);
   const staging = `${buildDir}.next-${process.pid}`;
+  const draftsDir = `${buildDir}.drafts-${process.pid}`;
   await rm(staging, { recursive: true, force: true });
-  if (incremental) await linkTree(buildDir, staging);
-  else await mkdir(staging, { recursive: true });
+  await mkdir(staging, { recursive: true });
+  const live = existsSync(path.join(buildDir, MANIFEST)) ? buildDir : null;
 
-  const writer = startWriter(staging, { replace: incremental, threads: WRITER_THREADS });
+  const writer = startWriter(staging, { live, threads: WRITER_THREADS, cache: cache ?? null });
+  /** The files of the new site (each with its .gz and .br when it has them). */
+  const siteFiles = new Set<string>(incremental && live ? filesUnder(live).filter((f) => !SIBLINGS.includes(path.extname(f))) : []);
   const drafts = new Map<string, string>();
   let draftBytes = 0;
+  let draftsSpilled = false;
+
+  /** Move the changed files into the live site, in publishOrder, then remove what it no longer has. */
+  const applyTo = (site: string) => {
+    const changed = [...writer.changed].sort(([a], [b]) => publishOrder(a) - publishOrder(b));
+    const madeDirs = new Set<string>();
+    for (const [file, compressed] of changed) {
+      const folder = path.dirname(path.join(site, file));
+      if (!madeDirs.has(folder)) {
+        mkdirSync(folder, { recursive: true });
+        madeDirs.add(folder);
+      }
+      for (const sibling of SIBLINGS) {
+        if (compressed) renameSync(path.join(staging, file + sibling), path.join(site, file + sibling));
+        else rmSync(path.join(site, file + sibling), { force: true });
+      }
+      renameSync(path.join(staging, file), path.join(site, file));
+    }
+    if (incremental) return;
+    for (const file of filesUnder(site)) {
+      const sibling = SIBLINGS.includes(path.extname(file));
+      if (!siteFiles.has(file) && !(sibling && siteFiles.has(file.slice(0, -3)))) rmSync(path.join(site, file), { force: true });
+    }
+    removeEmptyFolders(site);
+  };
 
   return {
     dir: staging,
     stats: writer.stats,
+    has: (file) => siteFiles.has(file),
+    files: () => [...siteFiles].sort(),
     async write(file, data, options = { hashed: false }) {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+      siteFiles.add(file);
       await writer.write(file, bytes, isCompressible(file, bytes.length) ? brotliQuality(options) : 0);
     },
     async keepDraft(file, text) {
       if (draftBytes + text.length > DRAFTS_IN_MEMORY) {
-        const target = path.join(staging, file);
+        const target = path.join(draftsDir, file);
         await mkdir(path.dirname(target), { recursive: true });
+        draftsSpilled = true;
         return writeFile(target, text);
       }
       drafts.set(file, text);
@@ -131,7 +186,7 @@ export async function openOutput(buildDir: string, { incremental }: { incrementa
     },
     async takeDraft(file) {
       const text = drafts.get(file);
-      if (text === undefined) return readFile(path.join(staging, file), 'utf8');
+      if (text === undefined) return readFile(path.join(draftsDir, file), 'utf8');
       drafts.delete(file);
       draftBytes -= text.length;
       return text;
@@ -139,19 +194,27 @@ export async function openOutput(buildDir: string, { incremental }: { incrementa
     settle: () => writer.settle(),
     async publish() {
       await writer.close();
+      if (draftsSpilled) await rm(draftsDir, { recursive: true, force: true });
+      if (live) {
+        applyTo(live);
+        rmSync(staging, { recursive: true, force: true });
+        return;
+      }
+      // The first build: the whole site at once (replacing an empty folder, if there is one).
       const retired = `${buildDir}.old-${process.pid}`;
-      const hadSite = existsSync(buildDir);
-      if (hadSite) await rename(buildDir, retired);
+      const hadFolder = existsSync(buildDir);
+      if (hadFolder) await rename(buildDir, retired);
       try {
         await rename(staging, buildDir);
       } catch (err) {
-        if (hadSite) await rename(retired, buildDir);
+        if (hadFolder) await rename(retired, buildDir);
         throw err;
       }
-      if (hadSite) await rm(retired, { recursive: true, force: true });
+      if (hadFolder) rmSync(retired, { recursive: true, force: true });
     },
     async discard() {
       await writer.close();
+      await rm(draftsDir, { recursive: true, force: true });
       await rm(staging, { recursive: true, force: true });
     },
   };

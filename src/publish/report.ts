@@ -57,6 +57,7 @@ export function formatSummary(s: Summary): string {
   const rate = s.seconds > 0 ? ` (${Math.round(s.pages / s.seconds)} pages/s)` : '';
   return [
     `Built ${plural(s.pages, 'page')}, ${plural(s.assets, 'asset')} and ${plural(s.images, 'image')} into ${s.buildDir} in ${s.seconds.toFixed(2)} s${rate}.`,
-    `  ${plural(s.bytes.files, 'file')}: ${formatBytes(s.bytes.raw)} raw, ${formatBytes(s.bytes.gzip)} gzip, ${formatBytes(s.bytes.brotli)} brotli`,
+    `  ${plural(s.bytes.files, 'file')}: ${formatBytes(s.bytes.raw)} raw, ${formatBytes(s.bytes.gzip)} gzip, ${formatBytes(s.bytes.brotli)} brotli` +
+      (s.bytes.unchanged > 0 ? `; ${s.bytes.files - s.bytes.unchanged} written, ${s.bytes.unchanged} unchanged` : ''),
   ].join('\n');
 }

@@ -1,10 +1,11 @@
 // One build of the static site, step by step: crawl the app into a staging
 // folder, write the manifest, sitemap and robots.txt, check every link, and
-// only then swap the new site in.
+// only then put the new site in place (output.ts).
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LocateFile } from './assets.ts';
+import type { BuildCache } from './cache.ts';
 import { createLinkCheck } from './check.ts';
 import { createCrawl, type Crawl } from './crawl.ts';
 import { BuildError } from './errors.ts';
@@ -29,6 +30,8 @@ export interface SiteOptions {
   incremental: boolean;
   progress: Progress;
   nameFile?: NameFile;
+  /** Kept between builds (bundles, .gz and .br); null or absent to build without (BUILD_CACHE=off). */
+  cache?: BuildCache | null;
 }
 
 /** What a static host serves for a URL it has no file for. */
@@ -40,9 +43,9 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
   if (incremental && !existsSync(path.join(buildDir, MANIFEST))) {
     throw new BuildError(`There is no previous build in ${buildDir} to rebuild pages in. Run a full build first: npm run build`);
   }
-  const output = await openOutput(buildDir, { incremental });
+  const output = await openOutput(buildDir, { incremental, cache: options.cache });
   try {
-    const check = createLinkCheck(output.dir, siteOrigin);
+    const check = createLinkCheck((file) => output.has(file), siteOrigin);
     const crawl = createCrawl({ ...options, output, check, onlyPages: incremental ? new Set(options.pages) : undefined });
     // Static files first: pages reference them, and a page is written once they are.
     if (!incremental) {
@@ -60,12 +63,12 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
     });
     if (failed.length > 0) throw new BuildError(`Pages that could not be built:\n${failed.join('\n')}`);
 
-    await writeManifest(crawl, output);
+    await writeManifest(crawl, output, incremental ? path.join(buildDir, MANIFEST) : null);
     progress.update('Writing', 'the last files');
     await output.settle();
     if (siteOrigin) {
       // Every page is on disk now, including those a rebuild of single pages left alone.
-      await output.write('sitemap.xml', sitemapXml(siteOrigin, pagesIn(output.dir)));
+      await output.write('sitemap.xml', sitemapXml(siteOrigin, pagesIn(output.files())));
       await output.write('robots.txt', robotsTxt(siteOrigin));
       await output.settle();
     }
@@ -84,10 +87,9 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
   }
 }
 
-/** manifest.json: source name to hashed name of every static file, merged into the last one on a rebuild. */
-async function writeManifest(crawl: Crawl, output: Output): Promise<void> {
-  const target = path.join(output.dir, MANIFEST);
-  const manifest: Record<string, string> = existsSync(target) ? JSON.parse(await readFile(target, 'utf8')) : {};
+/** manifest.json: source name to hashed name of every static file, merged into `previous` on a rebuild of named pages. */
+async function writeManifest(crawl: Crawl, output: Output, previous: string | null): Promise<void> {
+  const manifest: Record<string, string> = previous && existsSync(previous) ? JSON.parse(await readFile(previous, 'utf8')) : {};
   for (const [source, hashed] of crawl.hashedFiles()) manifest[source] = hashed;
   const sorted = Object.fromEntries(Object.entries(manifest).sort(([a], [b]) => a.localeCompare(b)));
   await output.write(MANIFEST, JSON.stringify(sorted, null, 2) + '\n');

@@ -68,13 +68,17 @@ export function urlOfFile(file: string): string {
   return url.endsWith('/index.html') ? url.slice(0, -'index.html'.length) : url;
 }
 
-/** The file of the site in `dir` a URL path names, as a static host finds it: x/ and x are x/index.html. */
-export async function fileOfUrl(dir: string, pathname: string): Promise<string | null> {
+/**
+ * The file of a site a URL path names, as a static host finds it (x/ and x
+ * are x/index.html): in the folder `site`, or among the files `site` says it has.
+ */
+export async function fileOfUrl(site: string | ((file: string) => boolean), pathname: string): Promise<string | null> {
   const segments = safeSegments(pathname);
   if (!segments) return null;
   const candidates = pathname.endsWith('/') ? [[...segments, 'index.html']] : [segments, [...segments, 'index.html']];
   for (const candidate of candidates) {
-    if ((await stat(path.join(dir, ...candidate)).catch(() => null))?.isFile()) return candidate.join('/');
+    const file = candidate.join('/');
+    if (typeof site === 'function' ? site(file) : (await stat(path.join(site, ...candidate)).catch(() => null))?.isFile()) return file;
   }
   return null;
 }

@@ -3,16 +3,24 @@
 // synchronous writes cost far less here than promise-based ones, which take
 // several trips through libuv's pool per file.
 //
+// Over a previous build (`live`), a file the published site already has
+// with these bytes (and its .gz and .br) is not written at all; output.ts
+// moves the others into the site once the build is checked. The .gz and .br
+// come from the build cache when it has them.
+//
 // Plain JavaScript, so it runs without tsx's loader: starting that in a
 // thread costs a core for a third of a second (see writer.ts).
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import zlib from 'node:zlib';
+import { entryFile, readEntry, writeEntry } from './cache-store.mjs';
 
-/** @type {{ dir: string, replace: boolean }} */
-const { dir, replace } = workerData;
+/** @type {{ dir: string, live: string | null, cache: { dir: string, version: string } | null }} */
+const { dir, live, cache } = workerData;
 const madeDirs = new Set();
+const GZIP_LEVEL = zlib.constants.Z_BEST_COMPRESSION;
 
 function put(file, data) {
   const target = path.join(dir, file);
@@ -21,14 +29,29 @@ function put(file, data) {
     mkdirSync(folder, { recursive: true });
     madeDirs.add(folder);
   }
-  // In a rebuild the file may be a hard link into the published site: replace it, never write into it.
-  if (replace) rmSync(target, { force: true });
   writeFileSync(target, data);
 }
 
-function compressed(data, brotliQuality) {
+const liveSize = (file) => {
+  try {
+    return statSync(path.join(live, file)).size;
+  } catch {
+    return -1;
+  }
+};
+
+/** The sizes of `file` and its siblings when the published site has it as `data` is, else null. */
+function unchanged(file, data, brotliQuality) {
+  if (!live || liveSize(file) !== data.length || !readFileSync(path.join(live, file)).equals(data)) return null;
+  if (!brotliQuality) return { raw: data.length, gzip: data.length, brotli: data.length };
+  const gzip = liveSize(`${file}.gz`);
+  const brotli = liveSize(`${file}.br`);
+  return gzip > 0 && brotli > 0 ? { raw: data.length, gzip, brotli } : null;
+}
+
+function compress(data, brotliQuality) {
   return {
-    gzip: zlib.gzipSync(data, { level: zlib.constants.Z_BEST_COMPRESSION }),
+    gzip: zlib.gzipSync(data, { level: GZIP_LEVEL }),
     brotli: zlib.brotliCompressSync(data, {
       params: {
         [zlib.constants.BROTLI_PARAM_QUALITY]: brotliQuality,
@@ -39,8 +62,28 @@ function compressed(data, brotliQuality) {
   };
 }
 
-parentPort.on('message', ({ id, file, data, brotliQuality }) => {
+/** The .gz and .br of `data`: from the cache (keyed by the bytes, both compressors' settings and the builder), or made and kept. */
+function compressed(data, brotliQuality) {
+  if (!cache) return compress(data, brotliQuality);
+  const key = createHash('sha256').update(`${cache.version}\0compressed\0gzip ${GZIP_LEVEL}\0brotli ${brotliQuality} text\0`).update(data).digest('hex');
+  const file = entryFile(cache.dir, 'compressed', key);
+  const hit = readEntry(file);
+  if (hit) {
+    const gzipLength = hit.readUInt32LE(0);
+    return { gzip: hit.subarray(4, 4 + gzipLength), brotli: hit.subarray(4 + gzipLength) };
+  }
+  const made = compress(data, brotliQuality);
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(made.gzip.length);
+  writeEntry(file, Buffer.concat([length, made.gzip, made.brotli]));
+  return made;
+}
+
+/** Write one file (and its siblings); the reply for the main thread. */
+function write({ id, file, data, brotliQuality }) {
   try {
+    const same = unchanged(file, data, brotliQuality);
+    if (same) return { id, sizes: same, unchanged: true };
     put(file, data);
     const sizes = { raw: data.length, gzip: data.length, brotli: data.length };
     if (brotliQuality) {
@@ -49,13 +92,12 @@ parentPort.on('message', ({ id, file, data, brotliQuality }) => {
       put(`${file}.br`, brotli);
       sizes.gzip = gzip.length;
       sizes.brotli = brotli.length;
-    } else if (replace) {
-      // A rebuilt page may have shrunk below the threshold since the last build.
-      rmSync(path.join(dir, `${file}.gz`), { force: true });
-      rmSync(path.join(dir, `${file}.br`), { force: true });
     }
-    parentPort.postMessage({ id, sizes });
+    return { id, sizes, unchanged: false, compressed: brotliQuality > 0 };
   } catch (err) {
-    parentPort.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
+    return { id, error: err instanceof Error ? err.message : String(err) };
   }
-});
+}
+
+// Files come in batches (see writer.ts); the replies go back as one.
+parentPort.on('message', (jobs) => parentPort.postMessage(jobs.map(write)));

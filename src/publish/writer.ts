@@ -2,9 +2,12 @@
 // out as messages, a bounded number at a time, so a slow disk slows the
 // pages being rendered instead of piling their bytes up in memory.
 import { Worker } from 'node:worker_threads';
+import type { BuildCache } from './cache.ts';
 
 export interface WriteStats {
   files: number;
+  /** Of them, files a previous build had left exactly so: not written again, not compressed again. */
+  unchanged: number;
   /** Bytes of every file, and what a gzip or brotli client downloads for all of them. */
   raw: number;
   gzip: number;
@@ -13,6 +16,8 @@ export interface WriteStats {
 
 export interface Writer {
   stats: WriteStats;
+  /** The files written (those not unchanged), and whether each has .gz and .br. */
+  changed: Map<string, boolean>;
   /** Resolves once the file is handed over (not yet written); 0 for no .gz and .br. */
   write(file: string, data: Buffer, brotliQuality: number): Promise<void>;
   /** Wait for every file handed over; throws the first failure. */
@@ -23,20 +28,39 @@ export interface Writer {
 /** Files handed over and not yet written, across all threads. */
 const IN_FLIGHT = 64;
 
+/** A file for a writer thread. */
+interface Job {
+  id: number;
+  file: string;
+  data: Uint8Array;
+  brotliQuality: number;
+}
+
 interface Reply {
   id: number;
   sizes?: { raw: number; gzip: number; brotli: number };
+  unchanged?: boolean;
+  compressed?: boolean;
   error?: string;
 }
 
-export function startWriter(dir: string, { replace, threads }: { replace: boolean; threads: number }): Writer {
+export interface WriterOptions {
+  /** The published site: a file whose bytes it already has is not written again. */
+  live: string | null;
+  threads: number;
+  /** Where the .gz and .br are kept between builds; null for none. */
+  cache: Pick<BuildCache, 'dir' | 'version'> | null;
+}
+
+export function startWriter(dir: string, { live, threads, cache }: WriterOptions): Writer {
   // No execArgv: a worker inherits the parent's by default, and with it tsx's
   // loader (`--import tsx`), which takes a core for a third of a second to start.
   const workers = Array.from(
     { length: threads },
-    () => new Worker(new URL('./write-worker.mjs', import.meta.url), { workerData: { dir, replace }, execArgv: [] }),
+    () => new Worker(new URL('./write-worker.mjs', import.meta.url), { workerData: { dir, live, cache: cache && { dir: cache.dir, version: cache.version } }, execArgv: [] }),
   );
-  const stats: WriteStats = { files: 0, raw: 0, gzip: 0, brotli: 0 };
+  const stats: WriteStats = { files: 0, unchanged: 0, raw: 0, gzip: 0, brotli: 0 };
+  const changed = new Map<string, boolean>();
   const pending = new Map<number, string>();
   let nextId = 0;
   let failure: Error | undefined;
@@ -49,15 +73,19 @@ export function startWriter(dir: string, { replace, threads }: { replace: boolea
     if (pending.size === 0) waitingForNone.splice(0).forEach((resolve) => resolve());
   };
   for (const worker of workers) {
-    worker.on('message', ({ id, sizes, error }: Reply) => {
-      if (error) failure ??= new Error(`Could not write ${pending.get(id)}: ${error}`);
-      if (sizes) {
-        stats.files++;
-        stats.raw += sizes.raw;
-        stats.gzip += sizes.gzip;
-        stats.brotli += sizes.brotli;
+    worker.on('message', (replies: Reply[]) => {
+      for (const { id, sizes, unchanged, compressed, error } of replies) {
+        if (error) failure ??= new Error(`Could not write ${pending.get(id)}: ${error}`);
+        if (sizes) {
+          stats.files++;
+          if (unchanged) stats.unchanged++;
+          else changed.set(pending.get(id)!, compressed === true);
+          stats.raw += sizes.raw;
+          stats.gzip += sizes.gzip;
+          stats.brotli += sizes.brotli;
+        }
+        finished(id);
       }
-      finished(id);
     });
     worker.on('error', (err) => {
       failure ??= err;
@@ -65,15 +93,33 @@ export function startWriter(dir: string, { replace, threads }: { replace: boolea
     });
   }
 
+  // Files handed over in one turn of the event loop go to each thread as one
+  // message: a message costs far more than the bytes of a page in it.
+  const batches: Job[][] = workers.map(() => []);
+  let flushing = false;
+  const flush = () => {
+    flushing = false;
+    batches.forEach((batch, i) => {
+      if (batch.length === 0) return;
+      workers[i]!.postMessage(batch, batch.map((job) => job.data.buffer as ArrayBuffer));
+      batches[i] = [];
+    });
+  };
+
   return {
     stats,
+    changed,
     async write(file, data, brotliQuality) {
       if (failure) throw failure;
       while (pending.size >= IN_FLIGHT) await new Promise<void>((resolve) => waitingForRoom.push(resolve));
       const id = nextId++;
       pending.set(id, file);
-      // A copy, not a view: a small Buffer may share its memory with others.
-      workers[id % workers.length]!.postMessage({ id, file, data: new Uint8Array(data), brotliQuality });
+      // A copy, moved to the thread: a small Buffer may share its memory with others.
+      batches[id % workers.length]!.push({ id, file, data: new Uint8Array(data), brotliQuality });
+      if (!flushing) {
+        flushing = true;
+        setImmediate(flush);
+      }
     },
     async settle() {
       if (pending.size > 0) await new Promise<void>((resolve) => waitingForNone.push(resolve));

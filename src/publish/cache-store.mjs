@@ -1,0 +1,44 @@
+// The build cache's entries on disk, shared by the main thread (cache.ts)
+// and the writer threads (write-worker.mjs), so it is plain JavaScript.
+//
+// An entry is a file named by its key (a SHA-256 of everything its content
+// depends on), holding the SHA-256 of its payload and then the payload. A
+// build killed midway, a full disk or a hand edit leaves an entry whose
+// payload does not match: it reads as absent (and is removed), so the build
+// makes the content again instead of publishing a damaged one. Entries are
+// written beside their place and renamed into it, so a reader never sees
+// half of one.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const DIGEST_BYTES = 32;
+
+const digest = (data) => createHash('sha256').update(data).digest();
+
+/** The file of the entry `key` (hex) of `kind` (a folder: compressed, bundle, response). */
+export const entryFile = (dir, kind, key) => path.join(dir, kind, key.slice(0, 2), key);
+
+/** The payload of an intact entry; null when there is none or it is damaged (then it is removed). */
+export function readEntry(file) {
+  let data;
+  try {
+    data = readFileSync(file);
+  } catch {
+    return null;
+  }
+  const payload = data.subarray(DIGEST_BYTES);
+  if (data.length >= DIGEST_BYTES && digest(payload).equals(data.subarray(0, DIGEST_BYTES))) return payload;
+  rmSync(file, { force: true });
+  return null;
+}
+
+let sequence = 0;
+
+/** Store `payload` as the entry in `file`, whole or not at all. */
+export function writeEntry(file, payload) {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}-${sequence++}.tmp`;
+  writeFileSync(temporary, Buffer.concat([digest(payload), payload]));
+  renameSync(temporary, file);
+}

@@ -1,0 +1,120 @@
+// The persistent build cache (node_modules/.cache/lightweight/build/): what
+// a build makes from its inputs and can make again identically, kept from
+// one build to the next, so a rebuild does not redo it. It holds
+//   compressed  the .gz and .br of a file (made on the writer threads),
+//   bundle      a bundled, minified stylesheet or script,
+//   response    a generated file the app answers the same for every time
+//               (placeholder images).
+// It is content-addressed: an entry's key is a hash of every input it comes
+// from (bytes, options, compressor settings) and of the builder's version
+// (its code, its dependencies, Node's zlib), so a stale entry is never found.
+// Entries are checked when read (cache-store.mjs); a damaged one is made
+// again. BUILD_CACHE=off builds without it.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { BuildError } from './errors.ts';
+import { entryFile, readEntry, writeEntry } from './cache-store.mjs';
+
+export type CacheKind = 'compressed' | 'bundle' | 'response';
+
+export interface BuildCache {
+  /** Where the entries are (the writer threads open it too). */
+  dir: string;
+  /** A hash of the builder's code and dependencies: part of every key. */
+  version: string;
+  /** The key of content made from `parts` by this builder. */
+  key(kind: CacheKind, ...parts: Array<string | Buffer>): string;
+  /** An intact entry's payload, or null. */
+  get(kind: CacheKind, key: string): Buffer | null;
+  put(kind: CacheKind, key: string, payload: Buffer): void;
+  stats: { hits: number; misses: number };
+}
+
+type Env = Record<string, string | undefined>;
+
+/** The cache of `npm run build` under the project, or null when BUILD_CACHE=off. */
+export function buildCacheFrom(env: Env, root: string): BuildCache | null {
+  const value = (env.BUILD_CACHE ?? 'on').trim().toLowerCase();
+  if (value === 'off') return null;
+  if (value !== 'on' && value !== '') throw new BuildError(`BUILD_CACHE must be on or off (got "${env.BUILD_CACHE}").`);
+  return openBuildCache(path.join(root, 'node_modules/.cache/lightweight/build'), builderVersion(root));
+}
+
+export function openBuildCache(dir: string, version: string): BuildCache {
+  const stats = { hits: 0, misses: 0 };
+  return {
+    dir,
+    version,
+    stats,
+    key(kind, ...parts) {
+      const hash = createHash('sha256').update(version).update(`\0${kind}`);
+      // Each part's length first, so ("ab", "c") and ("a", "bc") differ.
+      for (const part of parts) hash.update(`\0${Buffer.byteLength(part)}\0`).update(part);
+      return hash.digest('hex');
+    },
+    get(kind, key) {
+      const payload = readEntry(entryFile(dir, kind, key));
+      if (payload) stats.hits++;
+      else stats.misses++;
+      return payload;
+    },
+    put(kind, key, payload) {
+      writeEntry(entryFile(dir, kind, key), payload);
+    },
+  };
+}
+
+/**
+ * The builder's version: its source (everything under src/, the entry
+ * points), the exact dependencies (package-lock.json) and the Node it runs
+ * on, whose zlib makes the .gz and .br.
+ */
+export function builderVersion(root: string): string {
+  const hash = createHash('sha256').update(JSON.stringify([process.version, process.versions.zlib, process.versions.brotli]));
+  const add = (file: string) => {
+    hash.update(`\0${path.relative(root, file)}\0`);
+    try {
+      hash.update(readFileSync(file));
+    } catch {
+      hash.update('missing');
+    }
+  };
+  for (const file of ['package-lock.json', 'app.ts', 'build.ts']) add(path.join(root, file));
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (/\.(ts|mts|mjs|js|json|css|html)$/.test(entry.name)) add(full);
+    }
+  };
+  walk(path.join(root, 'src'));
+  return hash.digest('hex');
+}
+
+/**
+ * `fetch` with the app's answers for URLs that `isPure` names (their body
+ * depends on the URL and the builder alone) kept in the cache.
+ */
+export function cachingFetch(
+  cache: BuildCache,
+  fetch: (request: Request) => Response | Promise<Response>,
+  isPure: (url: URL) => boolean,
+): (request: Request) => Promise<Response> {
+  return async (request) => {
+    if (request.method !== 'GET' || !isPure(new URL(request.url))) return fetch(request);
+    const key = cache.key('response', request.url, request.headers.get('accept') ?? '');
+    const hit = cache.get('response', key);
+    if (hit) {
+      const newline = hit.indexOf(10);
+      const contentType = hit.subarray(0, newline).toString();
+      return new Response(new Uint8Array(hit.subarray(newline + 1)), { status: 200, headers: { 'content-type': contentType } });
+    }
+    const response = await fetch(request);
+    const contentType = response.headers.get('content-type');
+    if (response.status !== 200 || !contentType || contentType.includes('\n')) return response;
+    const body = Buffer.from(await response.arrayBuffer());
+    cache.put('response', key, Buffer.concat([Buffer.from(`${contentType}\n`), body]));
+    return new Response(new Uint8Array(body), { status: 200, headers: { 'content-type': contentType } });
+  };
+}

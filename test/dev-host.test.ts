@@ -1,0 +1,136 @@
+// `npm run dev -- --host`: listening on every interface, the machine's LAN
+// addresses printed and served, and the demo user off. Every request goes to
+// 127.0.0.1; only its Host header names a LAN address.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createApp } from '../app.ts';
+import { loadSettings, ROOT } from '../src/settings.ts';
+import { startApp, tempDir, until } from './helpers.ts';
+
+/** A request to 127.0.0.1 with this Host header (fetch cannot set one). */
+function request(port: number, host: string, urlPath: string, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: urlPath,
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { host, ...(body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
+
+/** What the test expects to be printed: the IPv4 addresses of the non-loopback interfaces. */
+const lan = Object.values(os.networkInterfaces())
+  .flatMap((addresses) => addresses ?? [])
+  .filter((address) => address.family === 'IPv4' && !address.internal)
+  .map((address) => address.address);
+
+describe('npm run dev -- --host', () => {
+  const database = path.join(tempDir('lightweight-host-'), 'board.sqlite3');
+  const env = { DATABASE_PATH: database, DEBUG: 'on', SERVICES: 'placeholder,pages,board', HOST: '', ALLOWED_HOSTS: '' };
+  let child: ChildProcess;
+  let output = '';
+  let port: number;
+
+  before(async () => {
+    // A board made on the laptop first: the demo user exists.
+    const laptop = await startApp(env);
+    assert.ok(laptop.logs.some((line) => /created the demo user "demo"/.test(line)));
+    await laptop.close();
+
+    port = await freePort();
+    child = spawn('npm', ['run', 'dev', '--', '--host'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group: npm, tsx watch and the app stop together
+    });
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    await until('npm run dev -- --host to serve', () => /npm run createuser/.test(output), 60_000);
+  });
+
+  after(async () => {
+    if (child?.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      process.kill(-child.pid!, 'SIGTERM');
+      const force = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(force);
+    }
+  });
+
+  it('prints each LAN address, like Vite, and no loopback one', () => {
+    const printed = [...output.matchAll(/^\s*Network: http:\/\/([^:/]+):(\d+)\/$/gm)].map((m) => [m[1], Number(m[2])]);
+    assert.deepEqual(printed, lan.map((address) => [address, port]));
+    if (lan.length === 0) assert.match(output, /Network: none found/);
+  });
+
+  it('answers requests addressed to the LAN addresses and to localhost', async () => {
+    for (const host of [...lan.map((address) => `${address}:${port}`), `localhost:${port}`, `127.0.0.1:${port}`]) {
+      const res = await request(port, host, '/');
+      assert.equal(res.status, 200, host);
+      assert.match(res.text, /Rapid Prototypes/);
+    }
+    assert.equal((await request(port, 'elsewhere.example:80', '/')).status, 400);
+  });
+
+  it('refuses the demo user, saying so at start-up', async () => {
+    assert.match(output, /demo user \(demo \/ test\) is neither created nor accepted.*npm run createuser/);
+    const res = await request(port, `localhost:${port}`, '/api/token/', 'username=demo&password=test');
+    assert.equal(res.status, 400);
+    assert.doesNotMatch(res.text, /token/);
+  });
+});
+
+describe('settings with and without --host', () => {
+  it('without it: loopback only, no LAN address served', async () => {
+    const settings = loadSettings({ DEBUG: 'on' });
+    assert.equal(settings.host, '127.0.0.1');
+    for (const address of lan) assert.ok(!settings.allowedHosts.includes(address), address);
+  });
+
+  it('with --host, a new board gets no demo user', async () => {
+    const database = path.join(tempDir('lightweight-host-new-'), 'board.sqlite3');
+    const settings = loadSettings({ DATABASE_PATH: database, DEBUG: 'on', SERVICES: 'board' }, { lan: true });
+    assert.equal(settings.host, '0.0.0.0');
+    const logs: string[] = [];
+    const lightweight = await createApp(settings, (line) => logs.push(line));
+    try {
+      assert.ok(!logs.some((line) => /demo user/.test(line)), logs.join('\n'));
+      const res = await lightweight.app.request('/api/token/', {
+        method: 'POST',
+        body: 'username=demo&password=test',
+        headers: { host: 'localhost', 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      assert.equal(res.status, 400);
+    } finally {
+      await lightweight.close();
+    }
+  });
+});

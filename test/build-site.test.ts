@@ -45,7 +45,8 @@ function build(args: string[], env: Record<string, string>): Promise<Result> {
 }
 
 const read = (dir: string, file: string) => readFileSync(path.join(dir, file), 'utf8');
-const STARTER_PAGES = ['index.html', 'pricing/index.html', 'contact/index.html', 'login/index.html'];
+const TEAM = ['ada-lovelace', 'alan-turing', 'grace-hopper', 'katherine'];
+const STARTER_PAGES = ['index.html', 'about/index.html', 'pricing/index.html', 'contact/index.html', 'login/index.html', 'team/index.html', ...TEAM.map((member) => `team/${member}/index.html`)];
 
 function allFiles(dir: string, prefix = ''): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -66,11 +67,12 @@ describe('npm run build on the starter site', () => {
     for (const file of [...STARTER_PAGES, '404.html', 'manifest.json', 'sitemap.xml', 'robots.txt']) {
       assert.ok(existsSync(path.join(buildDir, file)), file);
     }
-    assert.match(first.stdout, /^Built 4 pages, \d+ assets and \d+ images into .* in [\d.]+ s/m);
+    assert.match(first.stdout, /^Built 10 pages, \d+ assets and \d+ images into .* in [\d.]+ s/m);
     assert.match(first.stdout, /files: [\d.]+ (KiB|MiB) raw, [\d.]+ (KiB|MiB) gzip, [\d.]+ (KiB|MiB) brotli/);
     assert.match(read(buildDir, '404.html'), /Page not found/);
     const locs = [...read(buildDir, 'sitemap.xml').matchAll(/<loc>(.*?)<\/loc>/g)].map((m) => m[1]);
-    assert.deepEqual(locs, ['/', '/contact/', '/login/', '/pricing/'].map((p) => `https://prototypes.example.com${p}`));
+    const urls = ['/', '/about/', '/contact/', '/login/', '/pricing/', '/team/', ...TEAM.map((member) => `/team/${member}/`)];
+    assert.deepEqual(locs, urls.map((p) => `https://prototypes.example.com${p}`));
   });
 
   test('Bootstrap and the site CSS are hashed, and every page points at the hashed files', () => {

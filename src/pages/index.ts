@@ -1,6 +1,8 @@
-// Prototype pages (book chapter 3): every pages/<slug>.html is rendered as a
-// nunjucks template inside templates/page.html and served at /<slug>/
-// (pages/index.html at /). Under `npm run dev`, open tabs reload on changes.
+// Prototype pages (book chapter 3): every pages/<slug>.html (nunjucks) or
+// pages/<slug>.md (nunjucks, then Markdown) is rendered inside
+// templates/page.html and served at /<slug>/ (pages/index.* at /); a
+// pages/<folder>/[<name>].* is rendered once per entry of a data list (see
+// files.ts). Under `npm run dev`, open tabs reload on changes.
 //
 //   GET /__reload        live-reload event stream (dev only)
 //   GET /<slug>/         the page; /<slug> answers 301 to /<slug>/
@@ -11,7 +13,7 @@ import { errorPage, escapeHtml, notFound, prefersHtml } from '../http.ts';
 import type { PartContext } from '../part.ts';
 import { safeSegments } from '../safe-path.ts';
 import { errorExcerptHtml } from './excerpt.ts';
-import { findPageFile, INDEX_SLUG, isReserved, listPages, type PageInfo } from './files.ts';
+import { createPageIndex, INDEX_SLUG, isReserved, type PageInfo } from './files.ts';
 import { createLiveReload, injectLiveReload, LIVE_RELOAD_PATH } from './live-reload.ts';
 import { createPageRenderer, RenderError } from './render.ts';
 
@@ -19,7 +21,8 @@ export { listPages, pageUrl, type PageInfo } from './files.ts';
 export { RenderError } from './render.ts';
 
 export async function createPages({ settings, log }: PartContext, reservedPrefixes: string[]): Promise<{ routes: Hono; close(): Promise<void> }> {
-  const renderer = createPageRenderer(settings);
+  const index = createPageIndex(settings.pagesDir, { cached: !(settings.debug || settings.dev) });
+  const renderer = createPageRenderer(settings, index);
   const reserved = [...reservedPrefixes, LIVE_RELOAD_PATH];
   const liveReload = settings.dev ? createLiveReload([settings.pagesDir, settings.templatesDir, settings.staticDir], log) : null;
   const withLiveReload = (html: string) => (liveReload ? injectLiveReload(html) : html);
@@ -32,7 +35,13 @@ export async function createPages({ settings, log }: PartContext, reservedPrefix
 
   const pageNotFound = (c: Context) => {
     const detail = `There is no page at ${c.req.path}.`;
-    const pages: PageInfo[] = settings.debug ? listPages(settings.pagesDir, reserved) : [];
+    let pages: PageInfo[] = [];
+    try {
+      if (settings.debug) pages = index.list(reserved);
+    } catch (err) {
+      // The page that cannot be listed shows its error where it is served; the 404 still lists what it can.
+      if (!(err instanceof RenderError)) throw err;
+    }
     const json = settings.debug ? { detail, pages: pages.map((p) => p.url) } : { detail };
     return answer(c, 404, () => {
       try {
@@ -53,7 +62,7 @@ export async function createPages({ settings, log }: PartContext, reservedPrefix
       return answer(c, 500, () => errorPage(500, detail), { detail });
     }
     const json = { detail: err.message, file: err.file, line: err.line, column: err.column };
-    return answer(c, 500, () => errorPage(500, `Template error: ${err.reason}`, errorExcerptHtml(err)), json);
+    return answer(c, 500, () => errorPage(500, `Page error: ${err.reason}`, errorExcerptHtml(err)), json);
   };
 
   const page = (c: Context) => {
@@ -63,8 +72,14 @@ export async function createPages({ settings, log }: PartContext, reservedPrefix
     const segments = safeSegments(rawPath);
     if (!segments) return pageNotFound(c);
     if (segments.length === 0) segments.push(INDEX_SLUG);
-    const file = findPageFile(settings.pagesDir, segments);
-    if (!file) return pageNotFound(c);
+    let found: PageInfo | null;
+    try {
+      found = index.find(segments);
+    } catch (err) {
+      if (err instanceof RenderError) return renderFailed(c, err);
+      throw err;
+    }
+    if (!found) return pageNotFound(c);
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
       const detail = `${c.req.path} is a page: it answers GET and HEAD only.`;
       c.header('Allow', 'GET, HEAD');
@@ -76,7 +91,7 @@ export async function createPages({ settings, log }: PartContext, reservedPrefix
     if (rawPath !== canonical) return c.redirect(canonical + url.search, 301);
     let html: string;
     try {
-      html = renderer.renderPage(slug, file);
+      html = renderer.renderPage(found);
     } catch (err) {
       if (err instanceof RenderError) return renderFailed(c, err);
       throw err;

@@ -15,22 +15,23 @@ import { safeSegments } from '../safe-path.ts';
 import { errorExcerptHtml } from './excerpt.ts';
 import { createPageIndex, INDEX_SLUG, isReserved, type PageInfo } from './files.ts';
 import { createLiveReload, injectLiveReload, LIVE_RELOAD_PATH } from './live-reload.ts';
-import { createPageRenderer, RenderError } from './render.ts';
+import { createPageRenderer, RenderError, type PagePictures } from './render.ts';
 
 export { listPages, pageUrl, type PageInfo } from './files.ts';
 export { RenderError } from './render.ts';
 
-export async function createPages({ settings, log }: PartContext, reservedPrefixes: string[]): Promise<{ routes: Hono; close(): Promise<void> }> {
+/** `pictures`: responsive images (src/images/), whose renditions app.ts serves. */
+export async function createPages({ settings, log }: PartContext, reservedPrefixes: string[], pictures: PagePictures): Promise<{ routes: Hono; close(): Promise<void> }> {
   const index = createPageIndex(settings.pagesDir, { cached: !(settings.debug || settings.dev) });
-  const renderer = createPageRenderer(settings, index);
+  const renderer = createPageRenderer(settings, index, pictures);
   const reserved = [...reservedPrefixes, LIVE_RELOAD_PATH];
   const liveReload = settings.dev ? createLiveReload([settings.pagesDir, settings.templatesDir, settings.staticDir], log) : null;
   const withLiveReload = (html: string) => (liveReload ? injectLiveReload(html) : html);
 
   /** HTML for browsers, `{"detail", ...}` JSON for everyone else. */
-  const answer = (c: Context, status: ContentfulStatusCode, html: () => string, json: Record<string, unknown>) => {
+  const answer = async (c: Context, status: ContentfulStatusCode, html: () => string | Promise<string>, json: Record<string, unknown>) => {
     c.header('Cache-Control', 'no-store');
-    return prefersHtml(c) ? c.html(withLiveReload(html()), status) : c.json(json, status);
+    return prefersHtml(c) ? c.html(withLiveReload(await html()), status) : c.json(json, status);
   };
 
   const pageNotFound = (c: Context) => {
@@ -43,9 +44,9 @@ export async function createPages({ settings, log }: PartContext, reservedPrefix
       if (!(err instanceof RenderError)) throw err;
     }
     const json = settings.debug ? { detail, pages: pages.map((p) => p.url) } : { detail };
-    return answer(c, 404, () => {
+    return answer(c, 404, async () => {
       try {
-        return renderer.renderTemplate('404.html', { detail, pages, debug: settings.debug });
+        return await renderer.renderTemplate('404.html', { detail, pages, debug: settings.debug });
       } catch (err) {
         // A broken layout must not hide the 404 behind a 500; say both.
         log(`ERROR rendering templates/404.html: ${err instanceof Error ? err.message : String(err)}`);
@@ -65,7 +66,7 @@ export async function createPages({ settings, log }: PartContext, reservedPrefix
     return answer(c, 500, () => errorPage(500, `Page error: ${err.reason}`, errorExcerptHtml(err)), json);
   };
 
-  const page = (c: Context) => {
+  const page = async (c: Context) => {
     const url = new URL(c.req.url);
     const rawPath = url.pathname;
     if (isReserved(rawPath, reserved)) return notFound(c);
@@ -91,7 +92,7 @@ export async function createPages({ settings, log }: PartContext, reservedPrefix
     if (rawPath !== canonical) return c.redirect(canonical + url.search, 301);
     let html: string;
     try {
-      html = renderer.renderPage(found);
+      html = await renderer.renderPage(found);
     } catch (err) {
       if (err instanceof RenderError) return renderFailed(c, err);
       throw err;

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type nunjucks from 'nunjucks';
+import { ImageSourceError, type Images } from '../images/index.ts';
 import type { Settings } from '../settings.ts';
 import { compileTemplate, createTemplateEnvironment, describeTemplateError } from '../templates/environment.ts';
 import type { HelperOptions } from '../templates/helpers.ts';
@@ -27,15 +28,19 @@ interface CompiledPage {
 
 export interface PageRenderer {
   /** The full HTML of a page. */
-  renderPage(page: PageInfo): string;
+  renderPage(page: PageInfo): Promise<string>;
   /** A template from templates/ (the styled 404 page), with the context the layout expects. */
-  renderTemplate(name: string, context: Record<string, unknown>): string;
+  renderTemplate(name: string, context: Record<string, unknown>): Promise<string>;
 }
+
+/** What the renderer needs of responsive images: the image() helper, and the pass that completes its <picture> elements. */
+export type PagePictures = Pick<Images, 'image' | 'render'>;
 
 type RendererSettings = Pick<Settings, 'pagesDir' | 'templatesDir' | 'debug' | 'dev'>;
 
-export function createPageRenderer(settings: RendererSettings, index: PageIndex, helpers: Omit<HelperOptions, 'pageUrl'> = {}): PageRenderer {
-  const env = createTemplateEnvironment(settings, { ...helpers, pageUrl: index.urlOf });
+export function createPageRenderer(settings: RendererSettings, index: PageIndex, pictures: PagePictures): PageRenderer {
+  const helpers: HelperOptions = { pageUrl: index.urlOf, image: pictures.image };
+  const env = createTemplateEnvironment(settings, helpers);
   // Production compiles each page once; debug and dev read it on every request.
   const cache = settings.debug || settings.dev ? null : new Map<string, CompiledPage>();
   const showPath = pathNamer([settings.pagesDir, settings.templatesDir]);
@@ -65,9 +70,19 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
     return new RenderError(problem.file ? showPath(problem.file) : 'a template', problem.line, problem.column, problem.message, file);
   };
 
+  /** A render with its pictures completed; an unusable source image is named with the page that uses it. */
+  const withPictures = async (shown: string, file: string | null, render: () => string): Promise<string> => {
+    try {
+      return await pictures.render(render);
+    } catch (err) {
+      if (err instanceof ImageSourceError) throw new RenderError(shown, null, null, err.message, file);
+      throw located(err);
+    }
+  };
+
   return {
     renderPage(page) {
-      try {
+      return withPictures(page.source, page.file, () => {
         const compiled = compilePage(page.file);
         const context: Record<string, unknown> = { ...compiled.context, slug: page.slug, data: index.data() };
         if (page.entry) {
@@ -79,16 +94,10 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
         const body = compiled.template.render(context);
         const content = compiled.markdown ? renderMarkdown(body) : body;
         return env.getTemplate(PAGE_LAYOUT, true).render({ ...context, content, markdown: compiled.markdown });
-      } catch (err) {
-        throw located(err);
-      }
+      });
     },
     renderTemplate(name, context) {
-      try {
-        return env.getTemplate(name, true).render({ data: index.data(), ...context });
-      } catch (err) {
-        throw located(err);
-      }
+      return withPictures(`${path.basename(settings.templatesDir)}/${name}`, null, () => env.getTemplate(name, true).render({ data: index.data(), ...context }));
     },
   };
 }

@@ -104,13 +104,14 @@ export function createImages({ settings, log }: PartContext, queue: RenderQueue)
     let pending = inFlight.get(name);
     if (!pending) {
       pending = (async () => {
+        // Checked before the disk is: the digest alone would let any path or width serve another rendition's bytes.
+        const source = await sources.read(file);
+        if (rendition.width > source.width || digestOf(source.hash, rendition.width, rendition.format) !== rendition.digest) return null;
         const cached = await disk.get(name);
         if (cached) {
           stats.fromDisk++;
           return cached;
         }
-        const source = await sources.read(file);
-        if (rendition.width > source.width || digestOf(source.hash, rendition.width, rendition.format) !== rendition.digest) return null;
         const started = performance.now();
         const bytes = await queue.run(() => makeRendition(file, rendition.width, rendition.format));
         stats.made++;

@@ -2,6 +2,7 @@
 // pages/_data/, pages made from data ([name].html), and the errors of each,
 // through the real app over HTTP.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -387,5 +388,29 @@ describe('npm run dev and data files', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('npm run build and page errors', () => {
+  const build = (env: Record<string, string>) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'build.ts'], { cwd: ROOT, env: { ...process.env, ...env, BUILD_DIR: path.join(tempDir('lightweight-content-build-'), '_build') } });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+
+  it('fails on invalid front matter, naming the file and the line', async () => {
+    const site = makePages({ 'about.md': '---\ntitle: About\ndescription: [unclosed\n---\n# About' });
+    const result = await build(site.env);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /pages\/about\.md, line \d, column \d+: front matter: invalid YAML/);
+  });
+
+  it('fails on a page made from data that cannot be made, naming the file and the entry', async () => {
+    const site = makePages({ '_data/team.json': '[{"name": "Ada"}, {"name": "ada"}]', 'team/[member].html': '---\neach: team\n---\n' });
+    const result = await build(site.env);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /pages\/team\/\[member\]\.html: entries 0 and 1 of team both have the slug "ada"/);
   });
 });

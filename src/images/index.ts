@@ -30,20 +30,12 @@ export class ImageSourceError extends Error {
   override name = 'ImageSourceError';
 }
 
-export interface ImageStats {
-  /** Renditions made with sharp since start-up. */
-  made: number;
-  /** Renditions served from the disk cache. */
-  fromDisk: number;
-}
-
 export interface Images {
   routes: Hono;
   /** The image() helper for templates: checks the call and returns a marker. */
   image(src: unknown, options: unknown): string;
   /** Run a (synchronous) render, then replace the markers image() left in it with <picture> elements. */
   render(render: () => string): Promise<string>;
-  stats(): ImageStats;
 }
 
 interface Pending extends PictureRequest {
@@ -55,7 +47,6 @@ export function createImages({ settings, log }: PartContext, queue: RenderQueue)
   const disk = createDiskCache(settings.imageCacheDir);
   const inFlight = new Map<string, Promise<Buffer | null>>();
   const staticFolder = path.basename(settings.staticDir);
-  const stats: ImageStats = { made: 0, fromDisk: 0 };
   // Markers are unguessable, so page text can never be mistaken for one.
   const nonce = randomBytes(6).toString('hex');
   const MARKER = new RegExp(`<!--lightweight-image-${nonce}-(\\d+)-->`, 'g');
@@ -101,25 +92,22 @@ export function createImages({ settings, log }: PartContext, queue: RenderQueue)
    */
   function bytesOf(rendition: Rendition, file: string): Promise<Buffer | null> {
     const name = `${rendition.digest}.${rendition.format}`;
-    let pending = inFlight.get(name);
+    const key = `${file}\0${rendition.width}\0${name}`;
+    let pending = inFlight.get(key);
     if (!pending) {
       pending = (async () => {
         // Checked before the disk is: the digest alone would let any path or width serve another rendition's bytes.
         const source = await sources.read(file);
         if (rendition.width > source.width || digestOf(source.hash, rendition.width, rendition.format) !== rendition.digest) return null;
         const cached = await disk.get(name);
-        if (cached) {
-          stats.fromDisk++;
-          return cached;
-        }
+        if (cached) return cached;
         const started = performance.now();
         const bytes = await queue.run(() => makeRendition(file, rendition.width, rendition.format));
-        stats.made++;
         log(`image: made ${staticFolder}/${rendition.source} ${rendition.width}w ${rendition.format} (${bytes.length} bytes) in ${Math.round(performance.now() - started)} ms`);
         await disk.put(name, bytes);
         return bytes;
-      })().finally(() => inFlight.delete(name));
-      inFlight.set(name, pending);
+      })().finally(() => inFlight.delete(key));
+      inFlight.set(key, pending);
     }
     return pending;
   }
@@ -155,5 +143,5 @@ export function createImages({ settings, log }: PartContext, queue: RenderQueue)
 
   const routes = new Hono();
   routes.on(['GET', 'HEAD'], '/*', serve);
-  return { routes, image, render, stats: () => ({ ...stats }) };
+  return { routes, image, render };
 }

@@ -401,10 +401,10 @@ describe('npm run build and page errors', () => {
     });
 
   it('fails on invalid front matter, naming the file and the line', async () => {
-    const site = makePages({ 'about.md': '---\ntitle: About\ndescription: [unclosed\n---\n# About' });
+    const site = makePages({ 'notes.md': '---\ntitle: Notes\ndescription: [unclosed\n---\n# Notes' });
     const result = await build(site.env);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /pages\/about\.md, line \d, column \d+: front matter: invalid YAML/);
+    assert.match(result.stderr, /pages\/notes\.md, line \d, column \d+: front matter: invalid YAML/);
   });
 
   it('fails on a page made from data that cannot be made, naming the file and the entry', async () => {

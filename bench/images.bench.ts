@@ -203,9 +203,12 @@ export async function run(): Promise<void> {
     }
 
     console.log('\n(c) npm run build');
-    const plain = await build({ ...site.env, ...makeSite(site.root, plainPage()), BUILD_DIR: path.join(site.root, 'build-plain'), IMAGE_CACHE_DIR: cacheDir('plain') });
-    const coldBuild = await build({ ...withImages, BUILD_DIR: path.join(site.root, 'build-images'), IMAGE_CACHE_DIR: cacheDir('build') });
-    const warmBuild = await build({ ...withImages, BUILD_DIR: path.join(site.root, 'build-images'), IMAGE_CACHE_DIR: cacheDir('build') });
+    // The quick builds twice each, the faster counted: the first run of a process pays for warming caches of the machine.
+    const plainEnv = { ...site.env, ...makeSite(site.root, plainPage()), BUILD_DIR: path.join(site.root, 'build-plain'), IMAGE_CACHE_DIR: cacheDir('plain') };
+    const plain = Math.min(await build(plainEnv), await build(plainEnv));
+    const imagesEnv = { ...withImages, BUILD_DIR: path.join(site.root, 'build-images'), IMAGE_CACHE_DIR: cacheDir('build') };
+    const coldBuild = await build(imagesEnv);
+    const warmBuild = Math.min(await build(imagesEnv), await build(imagesEnv));
     console.log(`same page, plain <img> of the sources (nothing to make): ${fmt(plain, 2)} s`);
     console.log(`with image(), cold cache (108 renditions made):     ${fmt(coldBuild, 2)} s  (${fmt(coldBuild / plain, 1)}x plain)`);
     console.log(`with image(), warm cache (nothing made):            ${fmt(warmBuild, 2)} s  (${fmt(warmBuild / plain, 2)}x plain, ${fmt(coldBuild / warmBuild, 1)}x faster than cold)`);

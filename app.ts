@@ -15,6 +15,7 @@ import { staticFiles } from './src/static.ts';
 import { compression } from './src/compression.ts';
 import { StoreOpenError } from './src/board/store.ts';
 import { health, type Dependency } from './src/health.ts';
+import { createRenderQueue } from './src/render-queue.ts';
 import type { PartContext } from './src/part.ts';
 
 export interface Lightweight {
@@ -31,7 +32,7 @@ export interface Lightweight {
 }
 
 /** URL prefixes owned by a part; pages never shadow them, even when the part is off. */
-export const RESERVED_PREFIXES = ['/image', '/api', '/board', '/socket', '/static', '/healthz'];
+export const RESERVED_PREFIXES = ['/image', '/renditions', '/api', '/board', '/socket', '/static', '/healthz'];
 
 export async function createApp(settings: Settings, log: (line: string) => void = createLog()): Promise<Lightweight> {
   const context: PartContext = { settings, log };
@@ -40,6 +41,8 @@ export async function createApp(settings: Settings, log: (line: string) => void 
   const detachers: Array<() => Promise<void> | void> = [];
   const dependencies: Dependency[] = [];
   const heldRoutes: HeldRoute[] = [];
+  // One bound on image work, shared by placeholder images and the renditions of image().
+  const renderQueue = createRenderQueue(settings.placeholderConcurrency);
 
   const app = new Hono();
   // Before the Host check and the request log: probes come by address (Host: 10.0.0.5:8000) every few seconds.
@@ -50,7 +53,7 @@ export async function createApp(settings: Settings, log: (line: string) => void 
 
   if (settings.services.has('placeholder')) {
     const { createPlaceholder } = await import('./src/placeholder/index.ts');
-    const placeholder = createPlaceholder(context);
+    const placeholder = createPlaceholder(context, renderQueue);
     app.route('/image', placeholder.routes); // chapter 2: /image/300x200/
     heldRoutes.push(placeholder.held); // cached images, straight off node:http
   }
@@ -74,8 +77,11 @@ export async function createApp(settings: Settings, log: (line: string) => void 
   app.route('/static', staticFiles(context));
 
   if (settings.services.has('pages')) {
+    const { createImages, RENDITIONS_PREFIX } = await import('./src/images/index.ts');
+    const images = createImages(context, renderQueue);
+    app.route(RENDITIONS_PREFIX, images.routes); // image() renditions: /renditions/img/hero.jpg/640-<digest>.avif
     const { createPages } = await import('./src/pages/index.ts');
-    const pages = await createPages(context, RESERVED_PREFIXES);
+    const pages = await createPages(context, RESERVED_PREFIXES, images);
     app.route('/', pages.routes); // chapter 3: every pages/<slug>.html at /<slug>/
     detachers.push(pages.close); // live-reload streams and file watchers
   }

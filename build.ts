@@ -17,7 +17,7 @@ import { BuildError } from './src/publish/errors.ts';
 import { assertSafeBuildDir } from './src/publish/output.ts';
 import { createProgress, formatSummary } from './src/publish/report.ts';
 import { buildSite } from './src/publish/site.ts';
-import { listPages } from './src/pages/index.ts';
+import { listPages, RenderError } from './src/pages/index.ts';
 import { IMAGE_PREFIX, parsePlaceholderUrl } from './src/placeholder/grammar.ts';
 import { loadSettings, ROOT, SettingsError } from './src/settings.ts';
 import { findStaticFile } from './src/static.ts';
@@ -80,7 +80,7 @@ try {
     if (images) await (await images).close();
   }
 } catch (err) {
-  if (!(err instanceof BuildError || err instanceof SettingsError)) throw err;
+  if (!(err instanceof BuildError || err instanceof SettingsError || err instanceof RenderError)) throw err;
   console.error(err.message);
   process.exitCode = 1;
 }

@@ -26,7 +26,7 @@ const ELEVENTY = path.join(ROOT, 'node_modules/@11ty/eleventy/cmd.cjs');
 const REPORT_RSS = `data:text/javascript,${encodeURIComponent('process.on("exit", () => process.stderr.write(`\\nMAXRSS ${process.resourceUsage().maxRSS}\\n`));')}`;
 
 /** The starter site's page names stay, as the layout's navigation links to them. */
-const slugOf = (i: number) => ['index', 'pricing', 'contact', 'login'][i] ?? `page-${String(i).padStart(4, '0')}`;
+const slugOf = (i: number) => ['index', 'pricing', 'contact', 'login', 'about', 'team'][i] ?? `page-${String(i).padStart(4, '0')}`;
 const urlOf = (slug: string) => (slug === 'index' ? '/' : `/${slug}/`);
 
 /** The body of page i of n: a few links to its neighbours, two placeholder images (from a few dozen sizes). */

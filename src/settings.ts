@@ -28,6 +28,8 @@ export interface Settings {
   pagesDir: string;
   templatesDir: string;
   staticDir: string;
+  /** Where responsive image renditions are kept across restarts and builds. */
+  imageCacheDir: string;
   databasePath: string;
   /** PostgreSQL instead of the SQLite file, when set. */
   databaseUrl: string | null;
@@ -114,6 +116,7 @@ export const VARIABLES: Variable[] = [
   { name: 'PAGES_DIR', default: 'pages', description: 'Folder of prototype page templates.' },
   { name: 'TEMPLATES_DIR', default: 'templates', description: 'Folder of layouts (base.html, page.html, ...).' },
   { name: 'STATIC_DIR', default: 'static', description: 'Folder served at /static/.' },
+  { name: 'IMAGE_CACHE_DIR', default: 'node_modules/.cache/lightweight/images', description: 'Renditions made by `image()`, kept across restarts and builds.' },
   { name: 'DATABASE_PATH', default: 'data/board.sqlite3', description: 'SQLite file of the Scrum board (created with its folder).' },
   { name: 'DATABASE_URL', default: 'unset', description: '`postgres://user:password@host:5432/database`: store the board in PostgreSQL instead of the SQLite file (migrated at start-up).' },
   { name: 'REDIS_URL', default: 'unset', description: '`redis://host:6379`: spread live events and login throttling across processes through Redis.' },
@@ -163,6 +166,7 @@ export function loadSettings(env: Env = process.env, options: { dev?: boolean; l
     pagesDir: dir('PAGES_DIR', 'pages'),
     templatesDir: dir('TEMPLATES_DIR', 'templates'),
     staticDir: dir('STATIC_DIR', 'static'),
+    imageCacheDir: dir('IMAGE_CACHE_DIR', 'node_modules/.cache/lightweight/images'),
     databasePath: dir('DATABASE_PATH', 'data/board.sqlite3'),
     databaseUrl: get('DATABASE_URL') === undefined ? null : parseUrl('DATABASE_URL', get('DATABASE_URL')!, ['postgres', 'postgresql']),
     redisUrl: get('REDIS_URL') === undefined ? null : parseUrl('REDIS_URL', get('REDIS_URL')!, ['redis', 'rediss']),

@@ -46,7 +46,8 @@ function build(args: string[], env: Record<string, string>): Promise<Result> {
 }
 
 const read = (dir: string, file: string) => readFileSync(path.join(dir, file), 'utf8');
-const STARTER_PAGES = ['index.html', 'pricing/index.html', 'contact/index.html', 'login/index.html'];
+const TEAM = ['ada-lovelace', 'alan-turing', 'grace-hopper', 'katherine'];
+const STARTER_PAGES = ['index.html', 'about/index.html', 'pricing/index.html', 'contact/index.html', 'login/index.html', 'team/index.html', ...TEAM.map((member) => `team/${member}/index.html`)];
 /** The manifest key of Bootstrap's CSS: the URL static() hands out, under the package's version. */
 const BOOTSTRAP_CSS = staticUrl('vendor/bootstrap/css/bootstrap.min.css').slice(1);
 
@@ -69,11 +70,12 @@ describe('npm run build on the starter site', () => {
     for (const file of [...STARTER_PAGES, '404.html', 'manifest.json', 'sitemap.xml', 'robots.txt']) {
       assert.ok(existsSync(path.join(buildDir, file)), file);
     }
-    assert.match(first.stdout, /^Built 4 pages, \d+ assets and \d+ images into .* in [\d.]+ s/m);
+    assert.match(first.stdout, /^Built 10 pages, \d+ assets and \d+ images into .* in [\d.]+ s/m);
     assert.match(first.stdout, /files: [\d.]+ (KiB|MiB) raw, [\d.]+ (KiB|MiB) gzip, [\d.]+ (KiB|MiB) brotli/);
     assert.match(read(buildDir, '404.html'), /Page not found/);
     const locs = [...read(buildDir, 'sitemap.xml').matchAll(/<loc>(.*?)<\/loc>/g)].map((m) => m[1]);
-    assert.deepEqual(locs, ['/', '/contact/', '/login/', '/pricing/'].map((p) => `https://prototypes.example.com${p}`));
+    const urls = ['/', '/about/', '/contact/', '/login/', '/pricing/', '/team/', ...TEAM.map((member) => `/team/${member}/`)];
+    assert.deepEqual(locs, urls.map((p) => `https://prototypes.example.com${p}`));
   });
 
   test('Bootstrap and the site CSS are hashed, and every page points at the hashed files', () => {

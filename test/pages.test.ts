@@ -23,6 +23,8 @@ const SECRET = { SECRET_KEY: 'k'.repeat(40) };
 /** The pages the layout's navigation links to; url() fails without them. */
 const NAV_PAGES: Record<string, string> = {
   'index.html': '<h1>Home page</h1>',
+  'about.html': '<h1>About page</h1>',
+  'team.html': '<h1>Team page</h1>',
   'pricing.html': '<h1>Pricing page</h1>',
   'contact.html': '<h1>Contact page</h1>',
   'login.html': '<h1>Login page</h1>',
@@ -118,10 +120,11 @@ describe('the starter site', () => {
     assert.match(html, new RegExp(`&copy; Company ${new Date().getFullYear()}`));
   });
 
-  it('lists the plans and features of the pricing context block', async () => {
+  it('lists the plans of pages/_data/plans.json and the features of the pricing context block', async () => {
     const html = await (await get(app, '/pricing/')).text();
     const block = /\{% block context %\}([\s\S]*?)\{% endblock %\}/.exec(readFileSync(path.join(ROOT, 'pages/pricing.html'), 'utf8'))![1]!;
-    const { plans, features } = JSON.parse(block) as { plans: Array<{ name: string; price: number }>; features: Array<{ name: string }> };
+    const { features } = JSON.parse(block) as { features: Array<{ name: string }> };
+    const plans = JSON.parse(readFileSync(path.join(ROOT, 'pages/_data/plans.json'), 'utf8')) as Array<{ name: string; price: number }>;
     assert.ok(plans.length >= 3 && features.length >= 3);
     for (const plan of plans) assert.match(html, new RegExp(`>${plan.name}</h2>[\\s\\S]*?\\$${plan.price}<`));
     for (const feature of features) assert.ok(html.includes(`>${feature.name}</th>`), feature.name);
@@ -220,11 +223,12 @@ describe('page URLs', () => {
       pages.map((p) => [p.slug, p.url]),
       [
         ['index', '/'],
-        ['__reload', '/__reload/'],
+        ['about', '/about/'],
         ['contact', '/contact/'],
         ['docs/intro', '/docs/intro/'],
         ['login', '/login/'],
         ['pricing', '/pricing/'],
+        ['team', '/team/'],
       ],
     );
     assert.equal(pages.find((p) => p.slug === 'docs/intro')!.file, path.join(site.pagesDir, 'docs', 'intro.html'));
@@ -394,7 +398,7 @@ describe('template helpers', () => {
   });
 
   it('url() fails loudly for a page that does not exist', () => {
-    assert.throws(() => render("{{ url('page', 'nope') }}"), /url\('page', 'nope'\): there is no page pages\/nope\.html\./);
+    assert.throws(() => render("{{ url('page', 'nope') }}"), /url\('page', 'nope'\): there is no page pages\/nope\.html or pages\/nope\.md/);
     assert.throws(() => render("{{ url('page', '../pages/index') }}"), /there is no page/);
     assert.throws(() => render("{{ url('pages', 'pricing') }}"), /url\('pages'\): unknown URL name/);
   });

@@ -1,6 +1,8 @@
-// Prototype pages (book chapter 3): every pages/<slug>.html is rendered as a
-// nunjucks template inside templates/page.html and served at /<slug>/
-// (pages/index.html at /). Under `npm run dev`, open tabs reload on changes.
+// Prototype pages (book chapter 3): every pages/<slug>.html (nunjucks) or
+// pages/<slug>.md (nunjucks, then Markdown) is rendered inside
+// templates/page.html and served at /<slug>/ (pages/index.* at /); a
+// pages/<folder>/[<name>].* is rendered once per entry of a data list (see
+// files.ts). Under `npm run dev`, open tabs reload on changes.
 //
 //   GET /__reload        live-reload event stream (dev only)
 //   GET /<slug>/         the page; /<slug> answers 301 to /<slug>/
@@ -11,32 +13,40 @@ import { errorPage, escapeHtml, notFound, prefersHtml } from '../http.ts';
 import type { PartContext } from '../part.ts';
 import { safeSegments } from '../safe-path.ts';
 import { errorExcerptHtml } from './excerpt.ts';
-import { findPageFile, INDEX_SLUG, isReserved, listPages, type PageInfo } from './files.ts';
+import { createPageIndex, INDEX_SLUG, isReserved, type PageInfo } from './files.ts';
 import { createLiveReload, injectLiveReload, LIVE_RELOAD_PATH } from './live-reload.ts';
-import { createPageRenderer, RenderError } from './render.ts';
+import { createPageRenderer, RenderError, type PagePictures } from './render.ts';
 
 export { listPages, pageUrl, type PageInfo } from './files.ts';
 export { RenderError } from './render.ts';
 
-export async function createPages({ settings, log }: PartContext, reservedPrefixes: string[]): Promise<{ routes: Hono; close(): Promise<void> }> {
-  const renderer = createPageRenderer(settings);
+/** `pictures`: responsive images (src/images/), whose renditions app.ts serves. */
+export async function createPages({ settings, log }: PartContext, reservedPrefixes: string[], pictures: PagePictures): Promise<{ routes: Hono; close(): Promise<void> }> {
+  const index = createPageIndex(settings.pagesDir, { cached: !(settings.debug || settings.dev) });
+  const renderer = createPageRenderer(settings, index, pictures);
   const reserved = [...reservedPrefixes, LIVE_RELOAD_PATH];
   const liveReload = settings.dev ? createLiveReload({ pagesDir: settings.pagesDir, reload: [settings.templatesDir], staticDir: settings.staticDir }, log) : null;
   const withLiveReload = (html: string) => (liveReload ? injectLiveReload(html) : html);
 
   /** HTML for browsers, `{"detail", ...}` JSON for everyone else. */
-  const answer = (c: Context, status: ContentfulStatusCode, html: () => string, json: Record<string, unknown>) => {
+  const answer = async (c: Context, status: ContentfulStatusCode, html: () => string | Promise<string>, json: Record<string, unknown>) => {
     c.header('Cache-Control', 'no-store');
-    return prefersHtml(c) ? c.html(withLiveReload(html()), status) : c.json(json, status);
+    return prefersHtml(c) ? c.html(withLiveReload(await html()), status) : c.json(json, status);
   };
 
   const pageNotFound = (c: Context) => {
     const detail = `There is no page at ${c.req.path}.`;
-    const pages: PageInfo[] = settings.debug ? listPages(settings.pagesDir, reserved) : [];
+    let pages: PageInfo[] = [];
+    try {
+      if (settings.debug) pages = index.list(reserved);
+    } catch (err) {
+      // The page that cannot be listed shows its error where it is served; the 404 still lists what it can.
+      if (!(err instanceof RenderError)) throw err;
+    }
     const json = settings.debug ? { detail, pages: pages.map((p) => p.url) } : { detail };
-    return answer(c, 404, () => {
+    return answer(c, 404, async () => {
       try {
-        return renderer.renderTemplate('404.html', { detail, pages, debug: settings.debug });
+        return await renderer.renderTemplate('404.html', { detail, pages, debug: settings.debug });
       } catch (err) {
         // A broken layout must not hide the 404 behind a 500; say both.
         log(`ERROR rendering templates/404.html: ${err instanceof Error ? err.message : String(err)}`);
@@ -53,18 +63,24 @@ export async function createPages({ settings, log }: PartContext, reservedPrefix
       return answer(c, 500, () => errorPage(500, detail), { detail });
     }
     const json = { detail: err.message, file: err.file, line: err.line, column: err.column };
-    return answer(c, 500, () => errorPage(500, `Template error: ${err.reason}`, errorExcerptHtml(err)), json);
+    return answer(c, 500, () => errorPage(500, `Page error: ${err.reason}`, errorExcerptHtml(err)), json);
   };
 
-  const page = (c: Context) => {
+  const page = async (c: Context) => {
     const url = new URL(c.req.url);
     const rawPath = url.pathname;
     if (isReserved(rawPath, reserved)) return notFound(c);
     const segments = safeSegments(rawPath);
     if (!segments) return pageNotFound(c);
     if (segments.length === 0) segments.push(INDEX_SLUG);
-    const file = findPageFile(settings.pagesDir, segments);
-    if (!file) return pageNotFound(c);
+    let found: PageInfo | null;
+    try {
+      found = index.find(segments);
+    } catch (err) {
+      if (err instanceof RenderError) return renderFailed(c, err);
+      throw err;
+    }
+    if (!found) return pageNotFound(c);
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
       const detail = `${c.req.path} is a page: it answers GET and HEAD only.`;
       c.header('Allow', 'GET, HEAD');
@@ -76,7 +92,7 @@ export async function createPages({ settings, log }: PartContext, reservedPrefix
     if (rawPath !== canonical) return c.redirect(canonical + url.search, 301);
     let html: string;
     try {
-      html = renderer.renderPage(slug, file);
+      html = await renderer.renderPage(found);
     } catch (err) {
       if (err instanceof RenderError) return renderFailed(c, err);
       throw err;

@@ -13,7 +13,7 @@ import type { Socket } from 'node:net';
 import path from 'node:path';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
-import { PAGE_EXTENSION, pageUrl } from './files.ts';
+import { ownPageSlug, pageUrl } from './files.ts';
 
 export const LIVE_RELOAD_PATH = '/__reload';
 
@@ -155,7 +155,7 @@ export function createLiveReload({ pagesDir, reload, staticDir }: WatchedDirs, l
   let reloadPending = false;
   let settle: NodeJS.Timeout | undefined;
   /** The page files (relative to pagesDir) that exist: an edit of one differs from a page added or removed. */
-  const pageFiles = new Set(namesUnder(pagesDir).filter((file) => file.endsWith(PAGE_EXTENSION)));
+  const pageFiles = new Set(namesUnder(pagesDir).filter((file) => ownPageSlug(file) !== null));
 
   const tellTabs = () => {
     const files = [...changed];
@@ -173,12 +173,13 @@ export function createLiveReload({ pagesDir, reload, staticDir }: WatchedDirs, l
 
   /** The URL of the page `file` when it is an existing page edited in place, else null. */
   const editedPage = (file: string): string | null => {
-    if (!file.endsWith(PAGE_EXTENSION)) return null;
+    const slug = ownPageSlug(file);
+    if (slug === null) return null;
     const existed = pageFiles.has(file);
     const exists = existsSync(path.join(pagesDir, file));
     if (exists) pageFiles.add(file);
     else pageFiles.delete(file);
-    return existed && exists ? pageUrl(file.slice(0, -PAGE_EXTENSION.length).split(path.sep).join('/')) : null;
+    return existed && exists ? pageUrl(slug) : null;
   };
 
   const noticed = (dir: string, file: string) => {

@@ -1,49 +1,46 @@
-// Rendering a page: its template (without the context block) is rendered
-// with the block's JSON, and the result is placed in templates/page.html.
-// Every problem a designer can cause comes out as a RenderError naming the
-// file, line and column.
-import { readFileSync, realpathSync } from 'node:fs';
+// Rendering a page: its metadata (front matter, context block) joins the
+// context, its template is rendered with nunjucks (then with markdown-it for
+// an .md page), and the result is placed in templates/page.html. Every
+// problem a designer can cause comes out as a RenderError naming the file,
+// line and column.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type nunjucks from 'nunjucks';
+import { ImageSourceError, type Images } from '../images/index.ts';
 import type { Settings } from '../settings.ts';
-import { ContextBlockError, lineAndColumn, splitContextBlock } from '../templates/context-block.ts';
 import { compileTemplate, createTemplateEnvironment, describeTemplateError } from '../templates/environment.ts';
-import { pageUrlLookup } from './files.ts';
+import type { HelperOptions } from '../templates/helpers.ts';
+import { renderMarkdown } from '../templates/markdown.ts';
+import { MetadataError } from '../templates/metadata-error.ts';
+import { splitPageSource } from '../templates/page-source.ts';
+import type { PageIndex, PageInfo } from './files.ts';
+import { locatedMetadataError, pathNamer, RenderError } from './page-error.ts';
+
+export { RenderError } from './page-error.ts';
 
 export const PAGE_LAYOUT = 'page.html';
-
-/** A template error or an invalid context block, located. */
-export class RenderError extends Error {
-  override name = 'RenderError';
-  constructor(
-    /** Shown to people: "pages/pricing.html", "templates/base.html". */
-    readonly file: string,
-    readonly line: number | null,
-    readonly column: number | null,
-    readonly reason: string,
-    /** Where the file is on disk, to quote its lines; null when unknown. */
-    readonly path: string | null,
-  ) {
-    super(`${file}${line ? `, line ${line}${column ? `, column ${column}` : ''}` : ''}: ${reason}`);
-  }
-}
 
 interface CompiledPage {
   template: nunjucks.Template;
   context: Record<string, unknown>;
+  markdown: boolean;
 }
 
 export interface PageRenderer {
-  /** The full HTML of the page in `file` (a real path inside the pages folder). */
-  renderPage(slug: string, file: string): string;
+  /** The full HTML of a page. */
+  renderPage(page: PageInfo): Promise<string>;
   /** A template from templates/ (the styled 404 page), with the context the layout expects. */
-  renderTemplate(name: string, context: Record<string, unknown>): string;
+  renderTemplate(name: string, context: Record<string, unknown>): Promise<string>;
 }
+
+/** What the renderer needs of responsive images: the image() helper, and the pass that completes its <picture> elements. */
+export type PagePictures = Pick<Images, 'image' | 'render'>;
 
 type RendererSettings = Pick<Settings, 'pagesDir' | 'templatesDir' | 'debug' | 'dev'>;
 
-export function createPageRenderer(settings: RendererSettings): PageRenderer {
-  const env = createTemplateEnvironment(settings, { pageUrl: pageUrlLookup(settings.pagesDir) });
+export function createPageRenderer(settings: RendererSettings, index: PageIndex, pictures: PagePictures): PageRenderer {
+  const helpers: HelperOptions = { pageUrl: index.urlOf, image: pictures.image };
+  const env = createTemplateEnvironment(settings, helpers);
   // Production compiles each page once; debug and dev read it on every request.
   const cache = settings.debug || settings.dev ? null : new Map<string, CompiledPage>();
   const showPath = pathNamer([settings.pagesDir, settings.templatesDir]);
@@ -54,60 +51,53 @@ export function createPageRenderer(settings: RendererSettings): PageRenderer {
     const source = readFileSync(file, 'utf8');
     let split;
     try {
-      split = splitContextBlock(source);
+      split = splitPageSource(source);
     } catch (err) {
-      if (!(err instanceof ContextBlockError)) throw err;
-      const { line, column } = lineAndColumn(source, err.offset);
-      throw new RenderError(showPath(file), line, column, err.reason, file);
+      if (!(err instanceof MetadataError)) throw err;
+      throw locatedMetadataError(err, source, file, showPath(file));
     }
-    const page = { template: compileTemplate(env, split.template, file), context: split.context };
+    const page = { template: compileTemplate(env, split.template, file), context: split.context, markdown: path.extname(file) === '.md' };
     cache?.set(file, page);
     return page;
   };
 
   /** Template errors, located; anything else is our bug and goes on as is. */
   const located = (err: unknown): unknown => {
+    if (err instanceof RenderError) return err;
     const problem = describeTemplateError(err);
     if (!problem) return err;
     const file = problem.file && path.isAbsolute(problem.file) ? problem.file : null;
     return new RenderError(problem.file ? showPath(problem.file) : 'a template', problem.line, problem.column, problem.message, file);
   };
 
+  /** A render with its pictures completed; an unusable source image is named with the page that uses it. */
+  const withPictures = async (shown: string, file: string | null, render: () => string): Promise<string> => {
+    try {
+      return await pictures.render(render);
+    } catch (err) {
+      if (err instanceof ImageSourceError) throw new RenderError(shown, null, null, err.message, file);
+      throw located(err);
+    }
+  };
+
   return {
-    renderPage(slug, file) {
-      try {
-        const page = compilePage(file);
-        const context = { ...page.context, slug };
-        const content = page.template.render(context);
-        return env.getTemplate(PAGE_LAYOUT, true).render({ ...context, content });
-      } catch (err) {
-        throw located(err);
-      }
+    renderPage(page) {
+      return withPictures(page.source, page.file, () => {
+        const compiled = compilePage(page.file);
+        const context: Record<string, unknown> = { ...compiled.context, slug: page.slug, data: index.data() };
+        if (page.entry) {
+          const entry = page.entry.value as Record<string, unknown>;
+          context[page.entry.name] = entry;
+          // A page made from data is titled after its entry unless its metadata says otherwise.
+          context.title ??= entry.title ?? entry.name;
+        }
+        const body = compiled.template.render(context);
+        const content = compiled.markdown ? renderMarkdown(body) : body;
+        return env.getTemplate(PAGE_LAYOUT, true).render({ ...context, content, markdown: compiled.markdown });
+      });
     },
     renderTemplate(name, context) {
-      try {
-        return env.getTemplate(name, true).render(context);
-      } catch (err) {
-        throw located(err);
-      }
+      return withPictures(`${path.basename(settings.templatesDir)}/${name}`, null, () => env.getTemplate(name, true).render({ data: index.data(), ...context }));
     },
-  };
-}
-
-/** "pages/pricing.html" for a file inside one of `dirs` (by its given or its real path). */
-function pathNamer(dirs: string[]): (file: string) => string {
-  const roots = dirs.flatMap((dir) => {
-    const shown = path.basename(dir);
-    try {
-      return [{ dir, shown }, { dir: realpathSync(dir), shown }];
-    } catch {
-      return [{ dir, shown }];
-    }
-  });
-  return (file) => {
-    for (const { dir, shown } of roots) {
-      if (file.startsWith(dir + path.sep)) return `${shown}/${path.relative(dir, file).split(path.sep).join('/')}`;
-    }
-    return file;
   };
 }

@@ -1,6 +1,5 @@
-// The server side of caching and the bounds on rendering: an LRU bounded by
-// a total cost (bytes), and a queue that lets a fixed number of renders run
-// at once and turns requests away once a bounded number are waiting.
+// The server side of caching: an LRU bounded by a total cost (bytes). The
+// bound on rendering is shared with responsive images: ../render-queue.ts.
 
 /** Least recently used entries, evicted once their total cost exceeds the capacity. */
 export class Lru<K, V> {
@@ -45,42 +44,5 @@ export class Lru<K, V> {
 
   get cost(): number {
     return this.total;
-  }
-}
-
-export class QueueFullError extends Error {
-  override name = 'QueueFullError';
-}
-
-/** At most `concurrency` tasks at once; at most `maxWaiting` more wait, the rest are refused. */
-export class RenderQueue {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-
-  constructor(
-    readonly concurrency: number,
-    readonly maxWaiting: number,
-  ) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active < this.concurrency) this.active++;
-    else if (this.waiting.length < this.maxWaiting) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else throw new QueueFullError();
-    try {
-      return await task();
-    } finally {
-      // A finished task hands its slot straight to the next in line.
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
-    }
-  }
-
-  get running(): number {
-    return this.active;
-  }
-
-  get queued(): number {
-    return this.waiting.length;
   }
 }

@@ -13,7 +13,8 @@ import { Hono, type Context } from 'hono';
 import { HttpError, requestOrigin, type HeldResponse, type HeldRoute } from '../http.ts';
 import type { PartContext } from '../part.ts';
 import { createTemplateEnvironment } from '../templates/environment.ts';
-import { Lru, QueueFullError, RenderQueue } from './cache.ts';
+import { createRenderQueue, QueueFullError, type RenderQueue } from '../render-queue.ts';
+import { Lru } from './cache.ts';
 import { IMAGE_PREFIX, parseImagePath, PlaceholderInputError, type PlaceholderImage } from './grammar.ts';
 import { homeContext } from './home.ts';
 import { renderImage, RENDERER_VERSION } from './render.ts';
@@ -24,8 +25,6 @@ import { renderImage, RENDERER_VERSION } from './render.ts';
 const IMAGE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 /** Errors may be fixed by a deploy; keep them briefly. */
 const ERROR_HEADERS = { 'Cache-Control': 'public, max-age=60', 'Access-Control-Allow-Origin': '*', Vary: 'Accept' };
-/** Requests that may wait per render slot before the next is turned away with a 503. */
-const WAITING_PER_SLOT = 32;
 /** Memory for the URL → canonical image map (about 1 KB an entry), apart from the image bytes. */
 const URL_MAP_BYTES = 8 * 1024 * 1024;
 const MB = 1024 * 1024;
@@ -74,11 +73,11 @@ function matches(ifNoneMatch: string, etag: string): boolean {
   });
 }
 
-export function createPlaceholder({ settings }: PartContext): Placeholder {
+/** `queue` bounds the drawing, shared with responsive images (app.ts makes one per process). */
+export function createPlaceholder({ settings }: PartContext, queue: RenderQueue = createRenderQueue(settings.placeholderConcurrency)): Placeholder {
   const images = new Lru<string, Bytes>(settings.placeholderCacheMb * MB, (_name, bytes) => bytes.byteLength);
   const urls = new Lru<string, Resolved>(URL_MAP_BYTES, (url) => 1024 + 2 * url.length);
   const inFlight = new Map<string, Promise<Bytes>>();
-  const queue = new RenderQueue(settings.placeholderConcurrency, settings.placeholderConcurrency * WAITING_PER_SLOT);
   const templates = createTemplateEnvironment(settings);
   let renders = 0;
   let refused = 0;

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { Sharp, SharpInput, SharpOptions } from 'sharp';
+import { loadSharp } from '../render-queue.ts';
 import { over, WHITE, type Rgba } from './colours.ts';
 import { FONT_NAMES, FONTS } from './fonts.ts';
 import type { PlaceholderImage } from './grammar.ts';
@@ -65,19 +65,6 @@ export async function renderImage(image: PlaceholderImage): Promise<Buffer> {
   }
   return encodeWithSharp(image, layout, band);
 }
-
-/**
- * sharp, loaded on first use: loading libvips takes a tenth of a second, and
- * PNG and SVG images (the default, and all a static build usually draws)
- * never need it.
- */
-let sharpLoaded: Promise<(input: SharpInput, options: SharpOptions) => Sharp> | undefined;
-const loadSharp = () =>
-  (sharpLoaded ??= import('sharp').then(({ default: sharp }) => {
-    // Our own LRU keeps the encoded bytes; libvips' cache of operations would hold the same images again.
-    sharp.cache(false);
-    return sharp;
-  }));
 
 /** Raw pixels from the palette, handed to sharp's encoders. */
 async function encodeWithSharp(image: PlaceholderImage, layout: TextLayout | null, band: Band | null): Promise<Buffer> {

@@ -1,29 +1,9 @@
 // A page's metadata, as in the book: `{% block context %}{ ...JSON... }{% endblock %}`.
 // The block is taken out of the template (never rendered) and its JSON
 // object joins the context of the page and of its layout.
+import { MetadataError, RESERVED_CONTEXT_KEYS } from './metadata-error.ts';
 
 const CONTEXT_BLOCK = /\{%-?\s*block\s+context\s*-?%\}([\s\S]*?)\{%-?\s*endblock(?:\s+context)?\s*-?%\}/;
-
-/** Names the server sets itself; a context block may not replace them. */
-export const RESERVED_CONTEXT_KEYS = ['slug', 'content'];
-
-/** Where in a text an offset falls, counted from 1 like editors do. */
-export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset);
-  const lineStart = before.lastIndexOf('\n') + 1;
-  return { line: before.split('\n').length, column: offset - lineStart + 1 };
-}
-
-export class ContextBlockError extends Error {
-  override name = 'ContextBlockError';
-  constructor(
-    readonly reason: string,
-    /** Offset in the page source. */
-    readonly offset: number,
-  ) {
-    super(reason);
-  }
-}
 
 export interface SplitPage {
   /** The template without the block; its lines keep their numbers. */
@@ -50,15 +30,15 @@ function parseContextJson(json: string, start: number): Record<string, unknown> 
     value = JSON.parse(json);
   } catch {
     const problem = findJsonProblem(json);
-    throw new ContextBlockError(`invalid JSON in the context block: ${problem.reason}`, start + problem.offset);
+    throw new MetadataError(`invalid JSON in the context block: ${problem.reason}`, start + problem.offset);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ContextBlockError('the context block must hold a JSON object, like { "title": "Pricing" }', start + leading);
+    throw new MetadataError('the context block must hold a JSON object, like { "title": "Pricing" }', start + leading);
   }
   const taken = RESERVED_CONTEXT_KEYS.filter((key) => Object.hasOwn(value, key));
   if (taken.length) {
     const key = taken[0]!;
-    throw new ContextBlockError(`the context block may not set "${key}": the server sets it`, start + json.indexOf(`"${key}"`));
+    throw new MetadataError(`the context block may not set "${key}": the server sets it`, start + json.indexOf(`"${key}"`));
   }
   return value as Record<string, unknown>;
 }

@@ -6,8 +6,9 @@
 //                              static('vendor/bootstrap/css/bootstrap.min.css') is /static/vendor/bootstrap/5.3.8/css/...
 //   {{ now('Y') }}             the current date in a Django date format
 //   {{ placeholder(300, 200, { bg: 'eee', text: 'Hero' }) }}  a placeholder image URL
+//   {{ image('img/hero.jpg', { alt: 'The team' }) }}  a responsive <picture> of a static image
 //   {{ name | capfirst }}, {{ title | slugify }}
-import type nunjucks from 'nunjucks';
+import nunjucks from 'nunjucks';
 import { placeholderUrl } from '../placeholder/grammar.ts';
 import { versionedStaticPath } from '../static.ts';
 import { formatDate } from './date-format.ts';
@@ -41,6 +42,12 @@ export interface HelperOptions {
    * pages live; without it, `url()` is not defined.
    */
   pageUrl?: (slug: string) => string;
+  /**
+   * `image(src, options)`: the markup of a responsive image. Given by the
+   * pages part, which serves the renditions; without it, `image()` is not
+   * defined.
+   */
+  image?: (src: unknown, options: unknown) => string;
 }
 
 /** `url('page', slug)`: a page's URL, or an error naming the missing page, so a broken link shows up while designing. */
@@ -59,6 +66,8 @@ export function registerHelpers(env: nunjucks.Environment, options: HelperOption
   env.addGlobal('now', (format?: string) => formatDate(new Date(), format));
   env.addGlobal('placeholder', placeholderUrl);
   if (options.pageUrl) env.addGlobal('url', urlHelper(options.pageUrl));
+  const image = options.image;
+  if (image) env.addGlobal('image', (src: unknown, imageOptions: unknown) => new nunjucks.runtime.SafeString(image(src, imageOptions)));
   env.addFilter('capfirst', capfirst);
   env.addFilter('slugify', slugify);
 }

@@ -1,0 +1,57 @@
+// Shared data: every pages/_data/<name>.json, .yaml or .yml is `data.<name>`
+// in every page and layout. A file that does not parse is an error naming
+// it, with the line and column.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseJsonText, parseYamlText } from '../templates/data-text.ts';
+import { MetadataError } from '../templates/metadata-error.ts';
+import { locatedMetadataError, pathNamer, RenderError } from './page-error.ts';
+
+export const DATA_FOLDER = '_data';
+const PARSERS: Record<string, (text: string) => unknown> = { '.json': parseJsonText, '.yaml': parseYamlText, '.yml': parseYamlText };
+
+export type SiteData = Record<string, unknown>;
+
+/** Every data file of `pagesDir`, by name; {} when there is no _data folder. */
+export function loadData(pagesDir: string): SiteData {
+  const dir = path.join(pagesDir, DATA_FOLDER);
+  const show = pathNamer([pagesDir]);
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch {
+    return {};
+  }
+  const data: SiteData = {};
+  const fileOf = new Map<string, string>();
+  for (const name of names) {
+    const ext = path.extname(name).toLowerCase();
+    const parse = PARSERS[ext];
+    if (!parse || name.startsWith('.')) continue;
+    const key = name.slice(0, -ext.length);
+    const file = path.join(dir, name);
+    const other = fileOf.get(key);
+    if (other) {
+      throw new RenderError(show(file), null, null, `${show(other)} is data.${key} already; keep one of the two files.`, file);
+    }
+    fileOf.set(key, file);
+    const text = readFileSync(file, 'utf8');
+    try {
+      data[key] = parse(text);
+    } catch (err) {
+      if (err instanceof MetadataError) throw locatedMetadataError(err, text, file, show(file));
+      throw err;
+    }
+  }
+  return data;
+}
+
+/** The value at a dotted path ("catalogue.products") of the data, or undefined. */
+export function dataAt(data: SiteData, dotted: string): unknown {
+  let value: unknown = data;
+  for (const key of dotted.split('.')) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}

@@ -1,0 +1,22 @@
+// JSON and YAML text (data files, front matter) parsed into values, or a
+// MetadataError saying why and where (an offset into the text).
+import { parseDocument } from 'yaml';
+import { findJsonProblem } from './context-block.ts';
+import { MetadataError } from './metadata-error.ts';
+
+export function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    const problem = findJsonProblem(text);
+    throw new MetadataError(`invalid JSON: ${problem.reason}`, problem.offset);
+  }
+}
+
+export function parseYamlText(text: string): unknown {
+  // prettyErrors off: the message without yaml's own excerpt; the caller says where.
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const error = doc.errors[0];
+  if (error) throw new MetadataError(`invalid YAML: ${error.message}`, error.pos[0]);
+  return doc.toJS();
+}

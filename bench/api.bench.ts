@@ -20,7 +20,7 @@ import os from 'node:os';
 import { openStore } from '../src/board/store.ts';
 import { createUser } from '../src/board/users.ts';
 import { createDatabase } from '../test/services.ts';
-import { alternate, capture, fmt, load, measure, report, ROOT, startBareServer, startServer, type ChildServer, type LoadOptions, type LoadResult, type Measured } from './lib.ts';
+import { benchTask, alternate, capture, fmt, load, measure, report, ROOT, startBareServer, startServer, type ChildServer, type LoadOptions, type LoadResult, type Measured } from './lib.ts';
 
 const TASKS = 1000;
 /** Connections of every load run; with two processes, half go to each. */
@@ -100,17 +100,7 @@ async function seed(database: { databasePath: string; databaseUrl: string | null
       const sprint = await tx.insert('sprint', { name: 'Bench sprint', description: '', end: '2999-12-31' });
       let last = 0;
       for (let i = 0; i < TASKS; i++) {
-        last = (await tx.insert('task', {
-          name: `Task ${i}`,
-          description: `Description of task ${i}, long enough to look like a real one.`,
-          sprint: i % 2 ? sprint.id : null,
-          status: i % 2 ? 2 : 1,
-          order: i % 100,
-          assigned: i % 3 ? user.id : null,
-          started: i % 2 ? '2024-01-01' : null,
-          due: '2999-01-01',
-          completed: null,
-        })).id;
+        last = (await tx.insert('task', benchTask(i, sprint.id, user.id))).id;
       }
       await tx.tokenFor(user.id, () => TOKEN);
       return { taskId: last, sprintId: sprint.id };

@@ -6,11 +6,11 @@
 // round trip to the browser is counted). p50 and p99 per kind and server.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { fmt, ROOT } from './lib.ts';
+import { freePort } from '../test/services.ts';
 
 const EDITS = Number(process.env.BENCH_EDITS ?? 20);
 /** Between edits: every watcher has settled and the tab is listening again. */
@@ -32,15 +32,6 @@ const body = (version: number) => `<h1 id="message" data-version="${version}">Ve
 ${RECORDER}
 `;
 const css = (n: number) => `#message { color: rgb(${n}, 0, 0); }\n`;
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
 
 interface DevServer {
   url: string;

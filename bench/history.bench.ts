@@ -20,7 +20,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { fmt, ROOT, startServer, type ChildServer } from './lib.ts';
+import { benchTask, fmt, ROOT, startServer, type ChildServer } from './lib.ts';
 
 const TASKS = 1000;
 const CONNECTIONS = 32;
@@ -70,17 +70,7 @@ async function seed(root: string, databasePath: string): Promise<{ taskIds: numb
       const sprint = await tx.insert('sprint', { name: 'Bench sprint', description: '', end: '2999-12-31' });
       const taskIds: number[] = [];
       for (let i = 0; i < TASKS; i++) {
-        const task = await tx.insert('task', {
-          name: `Task ${i}`,
-          description: `Description of task ${i}, long enough to look like a real one.`,
-          sprint: i % 2 ? sprint.id : null,
-          status: i % 2 ? 2 : 1,
-          order: i % 100,
-          assigned: i % 3 ? user.id : null,
-          started: i % 2 ? '2024-01-01' : null,
-          due: '2999-01-01',
-          completed: null,
-        });
+        const task = await tx.insert('task', benchTask(i, sprint.id, user.id));
         taskIds.push(task.id);
       }
       await tx.tokenFor(user.id, () => TOKEN);

@@ -238,3 +238,18 @@ export function report(name: string, result: Measured, bare?: Measured, target?:
     : '';
   console.log(`${name.padEnd(40)} ${figures(result)}${versus}${problems}`);
 }
+
+/** The benches' seeded task number `i`: half in the sprint (in progress), a third unassigned. */
+export function benchTask(i: number, sprint: number, user: number): Record<string, string | number | null> {
+  return {
+    name: `Task ${i}`,
+    description: `Description of task ${i}, long enough to look like a real one.`,
+    sprint: i % 2 ? sprint : null,
+    status: i % 2 ? 2 : 1,
+    order: i % 100,
+    assigned: i % 3 ? user : null,
+    started: i % 2 ? '2024-01-01' : null,
+    due: '2999-01-01',
+    completed: null,
+  };
+}

@@ -55,9 +55,18 @@ export class BoardBrowser {
     return (response.status === 204 ? null : await response.json()) as T;
   }
 
-  /** A sprint ending on a future day no other sprint of this run has (ends are unique). */
+  /** demo's token was revoked (logged out): the next call logs in again. */
+  forgetToken(): void {
+    this.#token = null;
+  }
+
+  /** A future end date no other sprint of this run has (ends are unique). */
+  nextSprintEnd(): string {
+    return localDate(new Date(Date.now() + (5 + ++this.#sprintDay) * 86_400_000));
+  }
+
   createSprint(name: string): Promise<{ id: number }> {
-    return this.api('POST', '/api/sprints/', { name, end: localDate(new Date(Date.now() + (5 + ++this.#sprintDay) * 86_400_000)) });
+    return this.api('POST', '/api/sprints/', { name, end: this.nextSprintEnd() });
   }
 
   /** A browser context already logged in (the token in localStorage, as after a login). */

@@ -3,59 +3,19 @@
 // sprint seeing each other's changes live.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, startApp, type Running } from './helpers.ts';
+import { BoardBrowser, card, column, localDate, WAIT } from './board-browser.ts';
 
 const TEST_TIMEOUT = 30_000;
-const WAIT = { timeout: 10_000 };
+const board = new BoardBrowser();
 
-let app: Running;
-let browser: Browser;
-let sprintDay = 0;
+before(() => board.start());
+after(() => board.close());
 
-before(async () => {
-  app = await startApp({ SERVICES: 'board' });
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.close();
-});
-
-const pad = (n: number) => String(n).padStart(2, '0');
-const localDate = (date: Date) => `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 const today = () => localDate(new Date());
-/** A future end date no other sprint of this run has (ends are unique). */
-const nextSprintEnd = () => localDate(new Date(Date.now() + (30 + ++sprintDay) * 86_400_000));
-
-let token: string | null = null;
-
-/** demo's API token (the same one the board gets when demo logs in). */
-async function apiToken(): Promise<string> {
-  token ??= await logIn();
-  return token;
-}
-
-async function logIn(): Promise<string> {
-  const response = await fetch(`${app.url}/api/token/`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username: 'demo', password: 'test' }),
-  });
-  assert.equal(response.status, 200);
-  return ((await response.json()) as { token: string }).token;
-}
-
-async function api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${app.url}${path}`, {
-    method,
-    headers: { Authorization: `Token ${await apiToken()}`, Accept: 'application/json', 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  assert.ok(response.ok, `${method} ${path}: ${response.status} ${await response.clone().text()}`);
-  return (await response.json()) as T;
-}
+const api = <T>(method: string, path: string, body?: unknown) => board.api<T>(method, path, body);
+const openBoard = (hash?: string) => board.openBoard(hash);
+const createSprint = (name: string) => board.createSprint(name);
+const taskBecomes = (id: number, check: (task: Task) => boolean): Promise<Task> => board.taskBecomes(id, check);
 
 interface Task {
   id: number;
@@ -67,55 +27,12 @@ interface Task {
   completed: string | null;
 }
 
-/** Poll the API (bounded) until the task satisfies `check`; the last state is in the failure message. */
-async function taskBecomes(id: number, check: (task: Task) => boolean): Promise<Task> {
-  let task = await api<Task>('GET', `/api/tasks/${id}/`);
-  for (let i = 0; i < 50 && !check(task); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    task = await api<Task>('GET', `/api/tasks/${id}/`);
-  }
-  assert.ok(check(task), `task ${id} is ${JSON.stringify(task)}`);
-  return task;
-}
-
-interface Board {
-  context: BrowserContext;
-  page: Page;
-  /** Console errors and uncaught exceptions in the page. */
-  errors: string[];
-}
-
-/** A browser context already logged in (the token in localStorage, as after a login). */
-async function openBoard(hash = ''): Promise<Board> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const token = await apiToken();
-  await context.addInitScript((value) => {
-    if (!sessionStorage.getItem('seeded')) localStorage.setItem('board.token', value);
-    sessionStorage.setItem('seeded', '1');
-  }, token);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(`${app.url}/board/${hash}`);
-  return { context, page, errors };
-}
-
-const column = (key: string) => `.column[data-column="${key}"]`;
-const card = (name: string) => `.task:has(.task-name:text-is("${name}"))`;
-
-async function createSprint(name: string): Promise<{ id: number }> {
-  return api('POST', '/api/sprints/', { name, end: nextSprintEnd() });
-}
-
 describe('the board in Chromium', () => {
   it('shows the API error for a wrong password above the form, then logs in', { timeout: TEST_TIMEOUT }, async () => {
-    const context = await browser.newContext();
+    const context = await board.browser.newContext();
     const page = await context.newPage();
     try {
-      await page.goto(`${app.url}/board/`);
+      await page.goto(`${board.app.url}/board/`);
       await page.fill('#login-username', 'demo');
       await page.fill('#login-password', 'not the password');
       await page.click('.login button[type="submit"]');
@@ -149,7 +66,7 @@ describe('the board in Chromium', () => {
       assert.equal(await page.textContent('[data-error-for="end"]'), 'End date cannot be in the past.');
       errors.length = 0; // Chromium logs the 400 it was meant to get
 
-      const end = nextSprintEnd();
+      const end = board.nextSprintEnd();
       await page.fill('#sprint-end', end);
       await page.click('.new-sprint button[type="submit"]');
       await page.waitForSelector('.sprint-header h2', WAIT);
@@ -341,11 +258,11 @@ describe('the board in Chromium', () => {
 
   it('asks to log in again when the token is refused, then returns to the same sprint', { timeout: TEST_TIMEOUT }, async () => {
     const sprint = await createSprint('Return sprint');
-    const context = await browser.newContext();
+    const context = await board.browser.newContext();
     try {
       await context.addInitScript(() => localStorage.setItem('board.token', '0'.repeat(40)));
       const page = await context.newPage();
-      await page.goto(`${app.url}/board/#sprint/${sprint.id}`);
+      await page.goto(`${board.app.url}/board/#sprint/${sprint.id}`);
       await page.waitForSelector('.login form', WAIT);
       assert.equal(await page.evaluate(() => localStorage.getItem('board.token')), null);
       await page.fill('#login-username', 'demo');
@@ -371,9 +288,9 @@ describe('the board in Chromium', () => {
       await page.click('#header .logout');
       await page.waitForSelector('.login form', WAIT);
       assert.equal(await page.evaluate(() => localStorage.getItem('board.token')), null);
-      const refused = await fetch(`${app.url}/api/sprints/`, { headers: { Authorization: `Token ${revoked}` } });
+      const refused = await fetch(`${board.app.url}/api/sprints/`, { headers: { Authorization: `Token ${revoked}` } });
       assert.equal(refused.status, 401);
-      token = null;
+      board.forgetToken();
       assert.deepEqual(errors, []);
     } finally {
       await context.close();

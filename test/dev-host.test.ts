@@ -4,13 +4,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createApp } from '../app.ts';
 import { loadSettings, ROOT } from '../src/settings.ts';
 import { startApp, tempDir, until } from './helpers.ts';
+import { freePort } from './services.ts';
 
 /** A request to 127.0.0.1 with this Host header (fetch cannot set one). */
 function request(port: number, host: string, urlPath: string, body?: string): Promise<{ status: number; text: string }> {
@@ -34,15 +34,6 @@ function request(port: number, host: string, urlPath: string, body?: string): Pr
     req.end(body);
   });
 }
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
 
 /** What the test expects to be printed: the IPv4 addresses of the non-loopback interfaces. */
 const lan = Object.values(os.networkInterfaces())

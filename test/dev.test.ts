@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { serve } from '@hono/node-server';
@@ -13,6 +12,7 @@ import type { Browser } from 'playwright-core';
 import { createApp } from '../app.ts';
 import { loadSettings, ROOT } from '../src/settings.ts';
 import { launchChromium, startApp, tempDir, until, type Running } from './helpers.ts';
+import { freePort } from './services.ts';
 
 /** Copies of the starter pages (the layout links to them) plus `pages`, and of the static files; the real templates. */
 function makeSite(pages: Record<string, string>): { pagesDir: string; staticDir: string; env: Record<string, string> } {
@@ -47,15 +47,6 @@ async function openEvents(url: string) {
     cancel: () => reader.cancel(),
   };
 }
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
 
 describe('live reload in dev', () => {
   let site: ReturnType<typeof makeSite>;

@@ -10,24 +10,9 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { ROOT } from '../src/settings.ts';
 import { launchChromium, startApp, tempDir, type Running } from './helpers.ts';
+import { NAV_PAGES, writeFiles } from './fixtures/site.ts';
 
 const HTML = { accept: 'text/html' };
-const NAV_PAGES: Record<string, string> = {
-  'index.html': '<h1>Home</h1>',
-  'about.html': '<h1>About</h1>',
-  'team.html': '<h1>Team</h1>',
-  'pricing.html': '<h1>Pricing</h1>',
-  'contact.html': '<h1>Contact</h1>',
-  'login.html': '<h1>Login</h1>',
-};
-
-function writeFiles(dir: string, files: Record<string, string | Buffer>): void {
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), content);
-  }
-}
-
 /** 1200x800 pixels, left half red and right half blue, stored with EXIF orientation 6: shown 800x1200, red on top. */
 async function turnedPhoto(): Promise<Buffer> {
   const [w, h] = [1200, 800];

@@ -9,26 +9,10 @@ import { after, before, describe, it } from 'node:test';
 import { listPages } from '../src/pages/index.ts';
 import { ROOT } from '../src/settings.ts';
 import { startApp, tempDir, type Running } from './helpers.ts';
+import { NAV_PAGES, writeFiles } from './fixtures/site.ts';
 
 const HTML = { accept: 'text/html' };
 const JSON_ONLY = { accept: 'application/json' };
-
-/** The pages the layout's navigation links to; url() fails without them. */
-const NAV_PAGES: Record<string, string> = {
-  'index.html': '<h1>Home</h1>',
-  'about.html': '<h1>About</h1>',
-  'team.html': '<h1>Team</h1>',
-  'pricing.html': '<h1>Pricing</h1>',
-  'contact.html': '<h1>Contact</h1>',
-  'login.html': '<h1>Login</h1>',
-};
-
-function writeFiles(dir: string, files: Record<string, string>): void {
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), text);
-  }
-}
 
 /** A throwaway pages folder (the real templates): NAV_PAGES, then `files` (which may replace them). */
 function makePages(files: Record<string, string>): { pagesDir: string; env: Record<string, string> } {

@@ -15,27 +15,11 @@ import { placeholderUrl } from '../src/placeholder/grammar.ts';
 import { ROOT } from '../src/settings.ts';
 import { createTemplateEnvironment, describeTemplateError } from '../src/templates/environment.ts';
 import { startApp, tempDir, type Running } from './helpers.ts';
+import { NAV_PAGES, writeFiles } from './fixtures/site.ts';
 
 const HTML = { accept: 'text/html' };
 const JSON_ONLY = { accept: 'application/json' };
 const SECRET = { SECRET_KEY: 'k'.repeat(40) };
-
-/** The pages the layout's navigation links to; url() fails without them. */
-const NAV_PAGES: Record<string, string> = {
-  'index.html': '<h1>Home page</h1>',
-  'about.html': '<h1>About page</h1>',
-  'team.html': '<h1>Team page</h1>',
-  'pricing.html': '<h1>Pricing page</h1>',
-  'contact.html': '<h1>Contact page</h1>',
-  'login.html': '<h1>Login page</h1>',
-};
-
-function writeFiles(dir: string, files: Record<string, string>): void {
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), text);
-  }
-}
 
 interface Site {
   root: string;

@@ -5,22 +5,9 @@
 // a few labels.
 import { request } from './api.ts';
 import { localToday, showDate } from './dates.ts';
+import type { Burndown, BurndownDay } from '../history.ts'; // the server's answer, as the API sends it
 import { html, View, type SafeHtml } from './view.ts';
 
-export interface BurndownDay {
-  date: string;
-  total: number;
-  remaining: number | null;
-  completed: number | null;
-  ideal: number;
-}
-
-export interface Burndown {
-  sprint: number;
-  start: string;
-  end: string;
-  days: BurndownDay[];
-}
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 

@@ -9,7 +9,7 @@ import type { createServer, Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { allowedHosts, createLog, errorHandler, notFound, requestLog, securityHeaders, serverWithHeldRoutes, type HeldRoute } from './src/http.ts';
+import { allowedHosts, createLog, errorHandler, ICON_URL, notFound, requestLog, securityHeaders, serverWithHeldRoutes, type HeldRoute } from './src/http.ts';
 import { addressOf, lanAddresses, loadSettings, ROOT, SettingsError, type Settings } from './src/settings.ts';
 import { staticFiles } from './src/static.ts';
 import { compression } from './src/compression.ts';
@@ -32,7 +32,7 @@ export interface Lightweight {
 }
 
 /** URL prefixes owned by a part; pages never shadow them, even when the part is off. */
-export const RESERVED_PREFIXES = ['/image', '/renditions', '/api', '/board', '/socket', '/static', '/healthz'];
+export const RESERVED_PREFIXES = ['/image', '/renditions', '/api', '/board', '/socket', '/static', '/healthz', '/favicon.ico'];
 
 export async function createApp(settings: Settings, log: (line: string) => void = createLog()): Promise<Lightweight> {
   const context: PartContext = { settings, log };
@@ -75,6 +75,8 @@ export async function createApp(settings: Settings, log: (line: string) => void 
   }
 
   app.route('/static', staticFiles(context));
+  // Asked for by browsers showing something that names no icon (a JSON response, a text file).
+  app.get('/favicon.ico', (c) => c.redirect(ICON_URL, 301));
 
   if (settings.services.has('pages')) {
     const { createImages, RENDITIONS_PREFIX } = await import('./src/images/index.ts');

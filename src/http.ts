@@ -41,11 +41,15 @@ const REASONS: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** The starter's logo: every part's icon, linked from every page (templates through static()) and behind /favicon.ico. */
+export const ICON_URL = '/static/img/logo.svg';
+
 export function errorPage(status: number, detail: string, extraHtml = ''): string {
   const title = `${status} ${REASONS[status] ?? 'Error'}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
+<link rel="icon" href="${ICON_URL}" type="image/svg+xml">
 <style>
 body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f6f7f9;color:#1f2328}
 main{max-width:46rem;margin:12vh auto;padding:2rem;background:#fff;border:1px solid #d0d7de;border-radius:12px}

@@ -120,6 +120,27 @@ describe('every response', () => {
   });
 });
 
+describe('the icon', () => {
+  let app: Running;
+  before(async () => {
+    app = await startApp({ SERVICES: 'placeholder' });
+  });
+  after(() => app.close());
+
+  it('is linked from error pages and behind /favicon.ico, and is the starter logo', async () => {
+    const page = await (await fetch(app.url + '/nothing/here/', { headers: { accept: 'text/html' } })).text();
+    const href = /<link rel="icon" href="([^"]+)" type="image\/svg\+xml">/.exec(page)?.[1];
+    assert.ok(href, 'the 404 page links an icon');
+    const redirect = await fetch(app.url + '/favicon.ico', { redirect: 'manual' });
+    assert.equal(redirect.status, 301);
+    assert.equal(redirect.headers.get('location'), href);
+    const icon = await fetch(app.url + href);
+    assert.equal(icon.status, 200);
+    assert.match(icon.headers.get('content-type')!, /^image\/svg\+xml/);
+    assert.deepEqual(Buffer.from(await icon.arrayBuffer()), readFileSync(path.join(ROOT, 'static/img/logo.svg')));
+  });
+});
+
 describe('500 errors', () => {
   const failing = (debug: boolean) => {
     const app = new Hono();

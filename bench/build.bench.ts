@@ -26,7 +26,8 @@ const ELEVENTY = path.join(ROOT, 'node_modules/@11ty/eleventy/cmd.cjs');
 const REPORT_RSS = `data:text/javascript,${encodeURIComponent('process.on("exit", () => process.stderr.write(`\\nMAXRSS ${process.resourceUsage().maxRSS}\\n`));')}`;
 
 /** The starter site's page names stay, as the layout's navigation links to them. */
-const slugOf = (i: number) => ['index', 'pricing', 'contact', 'login', 'about', 'team'][i] ?? `page-${String(i).padStart(4, '0')}`;
+const NAV_SLUGS = ['index', 'pricing', 'contact', 'login', 'about', 'team'];
+const slugOf = (i: number) => NAV_SLUGS[i] ?? `page-${String(i).padStart(4, '0')}`;
 const urlOf = (slug: string) => (slug === 'index' ? '/' : `/${slug}/`);
 
 /** The body of page i of n: a few links to its neighbours, two placeholder images (from a few dozen sizes). */
@@ -157,8 +158,8 @@ export async function run(): Promise<void> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'lightweight-bench-build-'));
   try {
     // Once each, unmeasured: tsx's compile cache and the disk cache warm for both.
-    generateLightweight(path.join(work, 'warm/pages'), 4);
-    generateEleventy(path.join(work, 'warm/eleventy'), 4);
+    generateLightweight(path.join(work, 'warm/pages'), NAV_SLUGS.length);
+    generateEleventy(path.join(work, 'warm/eleventy'), NAV_SLUGS.length);
     await buildOurs(path.join(work, 'warm/pages'), path.join(work, 'warm/site'));
     await buildEleventy(path.join(work, 'warm/eleventy'));
 

@@ -161,4 +161,72 @@ describe('the board offline', () => {
       await context.close();
     }
   });
+
+  it('takes a waiting add and a waiting delete back out of the queue when they are undone', { timeout: TEST_TIMEOUT }, async () => {
+    const sprint = await b.createSprint('Offline undo sprint');
+    const kept = await b.api('POST', '/api/tasks/', { name: 'Kept after all', sprint: sprint.id });
+    const { context, page, errors } = await b.openBoard(`#sprint/${sprint.id}`);
+    const api = `${b.app.url}/api/**`;
+    try {
+      await page.waitForSelector(`${column('not-started')} ${card('Kept after all')}`, WAIT);
+      await page.route(api, (route) => route.abort('internetdisconnected'));
+      await deleteTask(page, 'Kept after all');
+      await page.waitForSelector(outboxSays('Offline: 1 change waiting'), WAIT);
+      await page.click('.undo-toast .undo');
+      await page.waitForSelector('.undo-label:text-is("Undone: Deleted “Kept after all”.")', WAIT);
+      await page.waitForSelector(`${column('not-started')} ${card('Kept after all')}:not(.pending)`, WAIT);
+      await page.waitForSelector('.outbox-state', { state: 'hidden', ...WAIT });
+
+      await addTask(page, 'Second thoughts', '');
+      await page.waitForSelector(`${column('backlog')} ${card('Second thoughts')}.pending`, WAIT);
+      await page.waitForSelector(outboxSays('Offline: 1 change waiting'), WAIT);
+      await page.click('.undo-toast .undo');
+      await page.waitForSelector(card('Second thoughts'), { state: 'detached', ...WAIT });
+      await page.waitForSelector('.outbox-state', { state: 'hidden', ...WAIT });
+
+      await page.unroute(api);
+      await page.reload(); // nothing is left to send, even after a reload
+      await page.waitForSelector(`${column('not-started')} ${card('Kept after all')}`, WAIT);
+      await page.waitForSelector('.outbox-state', { state: 'hidden', ...WAIT });
+      await new Promise((resolve) => setTimeout(resolve, 2500)); // past the outbox's retry
+      assert.equal((await b.api('GET', '/api/tasks/?search=thoughts')).count, 0, 'the undone add was never sent');
+      const history = await b.api('GET', `/api/tasks/${kept.id}/history/`);
+      assert.deepEqual(history.results.map((entry: any) => entry.action), ['add'], 'nor the undone delete');
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('asks before a waiting delete removes someone else\'s change, and takes a task someone else deleted as deleted', { timeout: TEST_TIMEOUT }, async () => {
+    const sprint = await b.createSprint('Offline delete conflict sprint');
+    const edited = await b.api('POST', '/api/tasks/', { name: 'Edited meanwhile', sprint: sprint.id });
+    const gone = await b.api('POST', '/api/tasks/', { name: 'Gone meanwhile', sprint: sprint.id });
+    const { context, page, errors } = await b.openBoard(`#sprint/${sprint.id}`);
+    const api = `${b.app.url}/api/**`;
+    try {
+      await page.waitForSelector(`${column('not-started')} ${card('Gone meanwhile')}`, WAIT);
+      await page.route(api, (route) => route.abort('internetdisconnected'));
+      await deleteTask(page, 'Edited meanwhile');
+      await deleteTask(page, 'Gone meanwhile');
+      await page.waitForSelector(outboxSays('Offline: 2 changes waiting'), WAIT);
+      await b.api('PATCH', `/api/tasks/${edited.id}/`, { description: 'Their words' }); // someone else, meanwhile
+      await b.api('DELETE', `/api/tasks/${gone.id}/`);
+      await page.unroute(api);
+      await page.waitForSelector('dialog.conflict[open]', WAIT);
+      assert.equal(await page.textContent('dialog.conflict tr:has(th:text-is("Description")) .mine'), '—');
+      assert.equal(await page.textContent('dialog.conflict tr:has(th:text-is("Description")) .theirs'), 'Their words');
+      assert.equal(await page.locator('dialog.conflict tbody tr').count(), 1, 'only what they changed');
+      await page.click('dialog.conflict .keep-theirs');
+      await page.waitForSelector('.outbox-state', { state: 'hidden', ...WAIT });
+      await page.waitForSelector(`${column('not-started')} ${card('Edited meanwhile')}:not(.pending)`, WAIT);
+      assert.equal((await b.api('GET', `/api/tasks/${edited.id}/`)).description, 'Their words', 'theirs stands');
+      assert.equal(await status(`/api/tasks/${gone.id}/`), 404);
+      assert.equal(await page.isVisible('.board-error'), false, 'a task already deleted is no failure');
+      assert.equal(await page.locator(card('Gone meanwhile')).count(), 0);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -427,7 +427,10 @@ export class SprintView extends View implements TaskMover {
     if (write.kind === 'add') this.created(write.taskId, data!);
     else if (data) this.receive({ model: 'task', id: write.taskId, action: 'update', body: data });
     else if (write.kind === 'remove') this.tasks.remove(write.taskId);
-    else void this.loadTasks();
+    else return void this.loadTasks();
+    // The server's answer predates what still waits behind it: the board keeps showing that.
+    this.showWaiting();
+    this.showPending();
   }
 
   /** A task added while the server could not be reached now exists: its card takes the real id (unless the live channel brought it first). */

@@ -105,10 +105,10 @@ export class Task extends ApiModel<TaskAttributes> {
 }
 
 class ApiCollection<M extends Backbone.Model> extends Backbone.Collection<M> {
-  /** Replace the contents with every page of these lists (adds, merges and removes in one go). */
-  async load(...urls: string[]): Promise<void> {
+  /** Replace the contents with every page of these lists (adds, merges and removes in one go), keeping `keep` (in no list yet). */
+  async load(urls: string[], keep: readonly M[] = []): Promise<void> {
     const lists = await Promise.all(urls.map((url) => fetchAllPages<object>(url)));
-    this.set(lists.flat());
+    this.set([...lists.flat(), ...keep]);
   }
 }
 

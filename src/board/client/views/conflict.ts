@@ -17,14 +17,17 @@ export function askConflict(write: QueuedWrite, server: Record<string, unknown>)
   const dialog = document.createElement('dialog');
   dialog.className = 'conflict';
   dialog.setAttribute('aria-labelledby', 'conflict-title');
-  const fields = Object.keys(write.changes);
+  // A removal changes no field: what it met is the fields someone else changed since the person saw them.
+  const removal = write.kind === 'remove';
+  const mine = removal ? write.base : write.changes;
+  const fields = Object.keys(mine).filter((field) => !removal || (server[field] ?? null) !== (mine[field] ?? null));
   dialog.innerHTML = html`<h2 id="conflict-title">Someone else changed “${server.name}” meanwhile</h2>
     <p>Your change (${write.label}) waited while the server could not be reached. Which one should stay?</p>
     <table>
-      <thead><tr><th scope="col">Field</th><th scope="col">Yours</th><th scope="col">Theirs, on the server</th></tr></thead>
-      <tbody>${fields.map((field) => html`<tr><th scope="row">${LABELS[field] ?? field}</th><td class="mine">${shown(field, write.changes[field])}</td><td class="theirs">${shown(field, server[field])}</td></tr>`)}</tbody>
+      <thead><tr><th scope="col">Field</th><th scope="col">${removal ? 'When you deleted it' : 'Yours'}</th><th scope="col">Theirs, on the server</th></tr></thead>
+      <tbody>${fields.map((field) => html`<tr><th scope="row">${LABELS[field] ?? field}</th><td class="mine">${shown(field, mine[field])}</td><td class="theirs">${shown(field, server[field])}</td></tr>`)}</tbody>
     </table>
-    <div class="actions"><button type="button" class="primary keep-mine">Keep mine</button><button type="button" class="keep-theirs">Keep theirs</button></div>`.value;
+    <div class="actions"><button type="button" class="primary keep-mine">${removal ? 'Delete it anyway' : 'Keep mine'}</button><button type="button" class="keep-theirs">Keep theirs</button></div>`.value;
   document.body.append(dialog);
   dialog.showModal();
   return new Promise((resolve) => {

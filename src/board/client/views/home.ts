@@ -56,7 +56,7 @@ export class HomeView extends View {
     try {
       const root = await this.app.root();
       this.sprints.url = root.sprints;
-      await this.sprints.load(withQuery(root.sprints, { end_min: localToday(-7) }));
+      await this.sprints.load([withQuery(root.sprints, { end_min: localToday(-7) })]);
       this.renderSprints();
     } catch (error) {
       list.innerHTML = failure('Could not load your sprints.', error).value;

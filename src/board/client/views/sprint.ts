@@ -8,9 +8,9 @@ import { byOrder, columnOf, COLUMNS, planMove, type Column, type Placed } from '
 import { showDate } from '../dates.ts';
 import { busy, clearErrors, formValues, showErrors } from '../forms.ts';
 import { LiveChannel, type BoardMessage, type LiveState } from '../live.ts';
-import { unreachable, type QueuedWrite } from '../outbox.ts';
+import { isTemporaryId, unreachable, type QueuedWrite } from '../outbox.ts';
 import { save, Sprint, Task, Tasks, type SprintAttributes, type TaskAttributes } from '../models.ts';
-import { refusal, UndoView } from '../undo.ts';
+import { refusal, UndoRefused, UndoView, type Undoable } from '../undo.ts';
 import { html, View } from '../view.ts';
 import { failure, loading } from './states.ts';
 import { TaskDetailView, type TaskMover } from './task-detail.ts';
@@ -20,6 +20,35 @@ import { TaskItemView } from './task-item.ts';
 const LOCK_TIMEOUT_MS = 60_000;
 
 const LIVE_LABELS: Record<LiveState, string> = { connecting: 'Connecting…', live: 'Live', offline: 'Reconnecting…' };
+
+/** Every field of a task a person sets, as a deletion's undo brings them back. */
+const TASK_FIELDS = ['name', 'description', 'sprint', 'status', 'order', 'assigned', 'started', 'due', 'completed'];
+
+/**
+ * What a waiting deletion checks on the server before it is sent: someone
+ * else changing one of these meanwhile asks the person. Not `order`: that
+ * shifts whenever a neighbour moves.
+ */
+const REMOVAL_BASE_FIELDS = TASK_FIELDS.filter((field) => field !== 'order');
+
+/**
+ * The card of a task added while the server cannot be reached: the fields
+ * posted, and the server's defaults for the rest, so that it shows where the
+ * server will put it and a move queued behind it starts from what the server
+ * will have.
+ */
+const unsavedTask = (id: number, fields: Record<string, unknown>): Partial<TaskAttributes> => ({
+  description: '',
+  sprint: null,
+  status: 1,
+  order: 0,
+  assigned: null,
+  started: null,
+  due: null,
+  completed: null,
+  ...fields,
+  id,
+});
 
 const placed = (task: Task): Placed => ({
   id: task.key,
@@ -163,10 +192,11 @@ export class SprintView extends View implements TaskMover {
   /** The backlog and this sprint's tasks, every page; what is gone from the API goes from the board. */
   private async loadTasks(): Promise<void> {
     try {
-      await this.tasks.load(withQuery(String(this.tasks.url), { backlog: 'True' }), this.sprint.get('links')!.tasks);
+      // Tasks added here that the server has not created yet are in no list: they stay.
+      const unsaved = this.tasks.filter((task) => isTemporaryId(task.key) && this.app.outbox.pendingFor(task.key));
+      await this.tasks.load([withQuery(String(this.tasks.url), { backlog: 'True' }), this.sprint.get('links')!.tasks], unsaved);
       if (this.removed) return;
-      // What still waits for the server shows as the person left it, not as the server has it.
-      for (const write of this.app.outbox.waiting) this.tasks.get(write.taskId)?.set(write.changes as Partial<TaskAttributes>);
+      this.showWaiting();
       this.find('.board-error').hidden = true;
       this.layout();
     } catch (error) {
@@ -177,6 +207,24 @@ export class SprintView extends View implements TaskMover {
     } finally {
       for (const state of this.el.querySelectorAll('.column-state')) state.replaceChildren();
     }
+  }
+
+  /** What still waits for the server shows as the person left it, not as the server has it. */
+  private showWaiting(): void {
+    for (const write of this.app.outbox.waiting) {
+      if (write.kind === 'add') {
+        if (!this.tasks.get(write.taskId)) this.tasks.add(unsavedTask(write.taskId, write.changes));
+      } else if (write.kind === 'remove') {
+        this.tasks.remove(write.taskId);
+      } else {
+        this.tasks.get(write.taskId)?.set(write.changes as Partial<TaskAttributes>);
+      }
+    }
+  }
+
+  /** A deletion of it waits for the server: other boards' news of it must not bring it back meanwhile. */
+  private removalWaits(taskId: number): boolean {
+    return this.app.outbox.waiting.some((write) => write.kind === 'remove' && write.taskId === taskId);
   }
 
   /** A fresh signed channel URL for reconnecting: the sprint again from the API. */
@@ -217,6 +265,7 @@ export class SprintView extends View implements TaskMover {
       case 'add':
       case 'update': {
         const body = message.body as TaskAttributes;
+        if (this.removalWaits(message.id)) break;
         if (body.sprint === null || body.sprint === this.sprintId) this.tasks.add(body, { merge: true });
         else this.tasks.remove(message.id); // moved to another sprint
         break;
@@ -347,7 +396,7 @@ export class SprintView extends View implements TaskMover {
    * queue them behind those: 'queued' then.
    */
   private async send(task: Task, changes: Partial<TaskAttributes>, label: string): Promise<'sent' | 'queued'> {
-    const write: Omit<QueuedWrite, 'id'> = { url: task.url(), taskId: task.key, label, changes, base: this.valuesOf(task, Object.keys(changes)) };
+    const write: Omit<QueuedWrite, 'id'> = { kind: 'update', url: task.url(), taskId: task.key, label, changes, base: this.valuesOf(task, Object.keys(changes)) };
     if (this.app.outbox.waiting.length === 0) {
       try {
         await save(task, changes, { patch: true, wait: false });
@@ -375,8 +424,29 @@ export class SprintView extends View implements TaskMover {
       this.restarting ??= this.start().finally(() => (this.restarting = null));
       return;
     }
-    if (data) this.receive({ model: 'task', id: write.taskId, action: 'update', body: data });
-    else void this.loadTasks();
+    if (write.kind === 'add') this.created(write.taskId, data!);
+    else if (data) this.receive({ model: 'task', id: write.taskId, action: 'update', body: data });
+    else if (write.kind === 'remove') this.tasks.remove(write.taskId);
+    else return void this.loadTasks();
+    // The server's answer predates what still waits behind it: the board keeps showing that.
+    this.showWaiting();
+    this.showPending();
+  }
+
+  /** A task added while the server could not be reached now exists: its card takes the real id (unless the live channel brought it first). */
+  private created(temporaryId: number, data: TaskAttributes): void {
+    const card = this.tasks.get(temporaryId);
+    if (!card || this.tasks.get(data.id)) {
+      if (card) this.tasks.remove(card);
+      this.receive({ model: 'task', id: data.id, action: 'add', body: data });
+      return;
+    }
+    card.set(data);
+    const item = this.items.get(temporaryId);
+    if (item) {
+      this.items.delete(temporaryId);
+      this.items.set(data.id, item);
+    }
   }
 
   private refusedLater(write: QueuedWrite, error: unknown): void {
@@ -423,17 +493,45 @@ export class SprintView extends View implements TaskMover {
     });
   }
 
-  /** The details' Delete; undoing it brings the task back (as a new one, whose history says it was restored). */
+  /**
+   * The details' Delete: at once or, while the server cannot be reached (or
+   * other writes wait), queued behind them, the card gone meanwhile. Undoing
+   * it takes a waiting deletion back, and otherwise brings the task back (as
+   * a new one, whose history says it was restored). A task the server has not
+   * created yet is simply not sent.
+   */
   async deleteTask(task: Task): Promise<void> {
-    const fields = ['name', 'description', 'sprint', 'status', 'order', 'assigned', 'started', 'due', 'completed'];
-    const values = this.valuesOf(task, fields);
+    const values = this.valuesOf(task, TASK_FIELDS);
+    const name = values.name ?? '';
+    const label = `Deleted “${name}”.`;
     const id = task.key;
-    await request(task.url(), { method: 'DELETE' });
+    const unsent = isTemporaryId(id) ? this.app.outbox.waitingAdd(id) : undefined;
+    if (unsent && this.app.outbox.cancel(unsent)) {
+      this.tasks.remove(task);
+      return this.undo.done({ label, undo: async () => void this.queueAdd(values, this.app.outbox.temporaryId()) });
+    }
+    const outbox = this.app.outbox;
+    let waiting: QueuedWrite | null = null;
+    const queue = () => {
+      waiting = outbox.add({ kind: 'remove', url: task.url(), taskId: id, label: `Delete “${name}”`, changes: {}, base: this.valuesOf(task, REMOVAL_BASE_FIELDS) });
+    };
+    if (outbox.waiting.length) queue();
+    else {
+      try {
+        await request(task.url(), { method: 'DELETE' });
+      } catch (error) {
+        if (!unreachable(error)) throw error;
+        queue();
+      }
+    }
     this.tasks.remove(task);
     this.undo.done({
-      label: `Deleted “${values.name}”.`,
+      label,
       undo: async () => {
-        const restored = await request(String(this.tasks.url), { method: 'POST', query: { restores: String(id) }, body: values });
+        if (waiting && outbox.cancel(waiting)) return void this.tasks.add(task);
+        const created = outbox.createdFor(id)?.id ?? id;
+        if (this.tasks.get(created)) throw new UndoRefused(`Nothing to undo: “${name}” is still there.`); // theirs was kept
+        const restored = await request(String(this.tasks.url), { method: 'POST', query: { restores: String(created) }, body: values });
         this.tasks.add(restored as TaskAttributes, { merge: true });
       },
     });
@@ -563,28 +661,64 @@ export class SprintView extends View implements TaskMover {
   async addTask(event: SubmitEvent, form: HTMLFormElement): Promise<void> {
     event.preventDefault();
     clearErrors(form);
-    const task = new Task({ ...formValues(form), sprint: null }, { collection: this.tasks });
+    const fields = { ...formValues(form), sprint: null };
+    let added: Undoable;
     try {
-      await busy(form, 'Adding…', () => save(task, null));
-      this.tasks.add(task); // the live channel may have brought it already; then this is a no-op
-      const name = task.get('name') ?? '';
-      this.undo.done({
-        label: `Added “${name}” to the backlog.`,
-        undo: async () => {
-          try {
-            await request(task.url(), { method: 'DELETE', ifMatch: etagOf(task.url()) ?? '"unknown"' });
-          } catch (error) {
-            throw refusal(error, name);
-          }
-          this.tasks.remove(task);
-        },
-      });
-      form.reset();
-      this.find<HTMLInputElement>('#task-name').focus();
-      this.find('.announce').textContent = `Added “${task.get('name')}” to the backlog.`;
+      added = await busy(form, 'Adding…', () => this.create(fields));
     } catch (error) {
       showErrors(form, error);
+      return;
     }
+    this.undo.done(added);
+    form.reset();
+    this.find<HTMLInputElement>('#task-name').focus();
+    this.find('.announce').textContent = added.label;
+  }
+
+  /**
+   * A new task: created at once or, while the server cannot be reached (or
+   * other writes wait), queued behind them, shown meanwhile as a pending card
+   * under a temporary id. Returns the way back.
+   */
+  private async create(fields: Record<string, unknown>): Promise<Undoable> {
+    if (this.app.outbox.waiting.length === 0) {
+      const task = new Task(fields, { collection: this.tasks });
+      try {
+        await save(task, null);
+        this.tasks.add(task); // the live channel may have brought it already; then this is a no-op
+        const name = task.get('name') ?? '';
+        return { label: `Added “${name}” to the backlog.`, undo: () => this.unadd(task.url(), name) };
+      } catch (error) {
+        if (!unreachable(error)) throw error;
+      }
+    }
+    return this.queueAdd(fields, this.app.outbox.temporaryId());
+  }
+
+  private queueAdd(fields: Record<string, unknown>, id: number): Undoable {
+    const name = String(fields.name ?? '');
+    const write = this.app.outbox.add({ kind: 'add', url: String(this.tasks.url), taskId: id, label: `Add “${name}”`, changes: fields, base: {} });
+    this.tasks.add(unsavedTask(id, fields));
+    return {
+      label: `Added “${name}” to the backlog.`,
+      undo: async () => {
+        if (this.app.outbox.cancel(write)) return void this.tasks.remove(id);
+        const created = this.app.outbox.createdFor(id);
+        if (!created) throw new UndoRefused(`Cannot undo: “${name}” is on its way to the server.`);
+        await this.unadd(created.url, name);
+      },
+    };
+  }
+
+  /** Undo an add: delete the task, refused if anyone changed it since. */
+  private async unadd(url: string, name: string): Promise<void> {
+    try {
+      await request(url, { method: 'DELETE', ifMatch: etagOf(url) ?? '"unknown"' });
+    } catch (error) {
+      throw refusal(error, name);
+    }
+    const task = this.tasks.find((candidate) => candidate.url() === url);
+    if (task) this.tasks.remove(task);
   }
 
   override remove(): this {

@@ -7,6 +7,7 @@ import { showDate } from '../dates.ts';
 import { ago, describeEntries, type HistoryEntry } from '../history.ts';
 import { busy, clearErrors, showErrors } from '../forms.ts';
 import { COLUMNS, type Column } from '../columns.ts';
+import { isTemporaryId } from '../outbox.ts';
 import type { Task, TaskAttributes } from '../models.ts';
 import { html, View } from '../view.ts';
 
@@ -108,7 +109,7 @@ export class TaskDetailView extends View<Task> {
     this.setHtml(html`
       <form novalidate>
         <div class="detail-head">
-          <h2 id="task-detail-title">Task #${task.key}</h2>
+          <h2 id="task-detail-title">${isTemporaryId(task.key) ? 'New task' : `Task #${task.key}`}</h2>
           <button type="button" class="close icon" aria-label="Close">×</button>
         </div>
         <div class="form-errors" role="alert"></div>

@@ -11,7 +11,6 @@ export const MOVE_KEYS = 'Shift+ArrowLeft Shift+ArrowRight Shift+ArrowUp Shift+A
 export class TaskItemView extends View<Task> {
   constructor(task: Task) {
     super({ model: task, tagName: 'li', className: 'task' });
-    this.el.dataset.taskId = String(task.key);
     this.el.draggable = true;
     this.listenTo(task, 'change', this.render);
     this.render();
@@ -22,6 +21,7 @@ export class TaskItemView extends View<Task> {
     const assigned = task.get('assigned');
     const due = task.get('due');
     const focused = this.el.contains(document.activeElement);
+    this.el.dataset.taskId = String(task.key); // a task added offline changes its temporary id for the real one
     this.setHtml(html`
       <button type="button" class="task-open" aria-keyshortcuts="${MOVE_KEYS}" aria-describedby="move-help">
         <span class="task-name">${task.get('name')}</span>

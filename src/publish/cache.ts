@@ -4,7 +4,8 @@
 //   compressed  the .gz and .br of a file (made on the writer threads),
 //   bundle      a bundled, minified stylesheet or script,
 //   response    a generated file the app answers the same for every time
-//               (placeholder images).
+//               (placeholder images),
+//   page        a page's HTML as the app rendered it, under its inputs (page-memo.ts).
 // It is content-addressed: an entry's key is a hash of every input it comes
 // from (bytes, options, compressor settings) and of the builder's version
 // (its code, its dependencies, Node's zlib), so a stale entry is never found.
@@ -16,7 +17,7 @@ import path from 'node:path';
 import { BuildError } from './errors.ts';
 import { entryFile, readEntry, writeEntry } from './cache-store.mjs';
 
-export type CacheKind = 'compressed' | 'bundle' | 'response';
+export type CacheKind = 'compressed' | 'bundle' | 'response' | 'page';
 
 export interface BuildCache {
   /** Where the entries are (the writer threads open it too). */

@@ -35,7 +35,7 @@ export interface SiteOptions {
 }
 
 /** What a static host serves for a URL it has no file for. */
-const NOT_FOUND_PAGE = '404.html';
+export const NOT_FOUND_PAGE = '404.html';
 
 export async function buildSite(options: SiteOptions): Promise<Summary> {
   const started = performance.now();

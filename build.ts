@@ -18,7 +18,9 @@ import { assertSafeBuildDir } from './src/publish/output.ts';
 import { pageMemo } from './src/publish/page-memo.ts';
 import { createProgress, formatSummary } from './src/publish/report.ts';
 import { buildSite, NOT_FOUND_PAGE } from './src/publish/site.ts';
-import { listPages, RenderError } from './src/pages/index.ts';
+// Not src/pages/index.ts: the pages part (its routes, the renderer, images) loads only when a page is not in the cache.
+import { listPages } from './src/pages/files.ts';
+import { RenderError } from './src/pages/page-error.ts';
 import { IMAGE_PREFIX, parsePlaceholderUrl } from './src/placeholder/grammar.ts';
 import { loadSettings, ROOT, SettingsError } from './src/settings.ts';
 import { findStaticFile } from './src/static.ts';

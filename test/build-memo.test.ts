@@ -33,6 +33,7 @@ function site() {
       const response = await fetch(new Request(`http://localhost${url}`, { headers: { accept: 'text/html' } }));
       answers[url] = `${response.status} ${response.headers.get('content-type')} ${await response.text()}`;
     }
+    await cache.settled();
     return { asked: asked.sort(), answers };
   };
   return { dirs, pages, build };

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BuildError } from './errors.ts';
-import { entryFile, readEntry, writeEntry } from './cache-store.mjs';
+import { entryFile, readEntry, writeEntry, writeEntrySoon } from './cache-store.mjs';
 
 export type CacheKind = 'compressed' | 'bundle' | 'response' | 'page';
 
@@ -28,7 +28,10 @@ export interface BuildCache {
   key(kind: CacheKind, ...parts: Array<string | Buffer>): string;
   /** An intact entry's payload, or null. */
   get(kind: CacheKind, key: string): Buffer | null;
+  /** Store an entry, in the background (see settled); a failed write only costs the entry. */
   put(kind: CacheKind, key: string, payload: Buffer): void;
+  /** Resolves once every entry put is on disk (or failed). */
+  settled(): Promise<void>;
   stats: { hits: number; misses: number };
 }
 
@@ -42,8 +45,16 @@ export function buildCacheFrom(env: Env, root: string): BuildCache | null {
   return openBuildCache(path.join(root, 'node_modules/.cache/lightweight/build'), builderVersion(root));
 }
 
+/**
+ * Entries being written in the background at most. Creating a file is the
+ * slow part of a cold build's cache, and on the main thread it stalls the
+ * rendering; past this many, put writes at once, so memory stays bounded.
+ */
+const WRITING_AT_ONCE = 64;
+
 export function openBuildCache(dir: string, version: string): BuildCache {
   const stats = { hits: 0, misses: 0 };
+  const writing = new Set<Promise<void>>();
   return {
     dir,
     version,
@@ -61,7 +72,15 @@ export function openBuildCache(dir: string, version: string): BuildCache {
       return payload;
     },
     put(kind, key, payload) {
-      writeEntry(entryFile(dir, kind, key), payload);
+      const file = entryFile(dir, kind, key);
+      if (writing.size >= WRITING_AT_ONCE) return writeEntry(file, payload);
+      const written: Promise<void> = writeEntrySoon(file, payload)
+        .catch(() => {}) // an entry not kept is made again next time
+        .finally(() => writing.delete(written));
+      writing.add(written);
+    },
+    async settled() {
+      while (writing.size > 0) await Promise.all(writing);
     },
   };
 }

@@ -1,6 +1,7 @@
 // Pages a rebuild does not render again (src/publish/page-memo.ts): the
 // app is asked for a page again exactly when one of its inputs changed.
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { openBuildCache } from '../src/publish/cache.ts';
@@ -36,7 +37,7 @@ function site() {
     await cache.settled();
     return { asked: asked.sort(), answers };
   };
-  return { dirs, pages, build };
+  return { dirs, pages, build, cacheDir: path.join(root, 'cache') };
 }
 
 describe('pages a rebuild does not render again', () => {
@@ -88,6 +89,25 @@ describe('pages a rebuild does not render again', () => {
     writeFiles(dirs.templatesDir, { 'page.html': '{% set year = now %}{{ content }} {{ year("Y") }}' });
     await build();
     assert.deepEqual((await build()).asked, ['/', '/404.html', '/about/', '/about/?q=1']);
+  });
+
+  test('keeps the pages in one file, and renders them all again when it is damaged or cut short', async () => {
+    const { build, cacheDir } = site();
+    const first = await build();
+    assert.deepEqual(readdirSync(path.join(cacheDir, 'page')), ['pack']);
+    const pack = path.join(cacheDir, 'page', 'pack');
+    assert.deepEqual((await build()).asked, ['/about/?q=1'], 'the pack answers every page');
+
+    const bytes = readFileSync(pack);
+    bytes[10] ^= 0xff; // inside the first entry's payload
+    writeFileSync(pack, bytes);
+    const damaged = await build();
+    assert.equal(damaged.asked.length, 2, `one page asked again: ${damaged.asked.join(', ')}`);
+    assert.deepEqual(damaged.answers, first.answers);
+
+    writeFileSync(pack, readFileSync(pack).subarray(0, 20));
+    assert.deepEqual((await build()).asked, ['/', '/404.html', '/about/', '/about/?q=1']);
+    assert.deepEqual((await build()).asked, ['/about/?q=1'], 'and kept again');
   });
 
   test('an error page is never kept', async () => {

@@ -5,7 +5,8 @@
 //   bundle      a bundled, minified stylesheet or script,
 //   response    a generated file the app answers the same for every time
 //               (placeholder images),
-//   page        a page's HTML as the app rendered it, under its inputs (page-memo.ts).
+//   page        a page's HTML as the app rendered it, under its inputs
+//               (page-memo.ts); all in one pack file (cache-pack.ts).
 // It is content-addressed: an entry's key is a hash of every input it comes
 // from (bytes, options, compressor settings) and of the builder's version
 // (its code, its dependencies, Node's zlib), so a stale entry is never found.
@@ -14,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { openEntryPack, type EntryPack } from './cache-pack.ts';
 import { BuildError } from './errors.ts';
 import { entryFile, readEntry, writeEntry, writeEntrySoon } from './cache-store.mjs';
 
@@ -52,9 +54,19 @@ export function buildCacheFrom(env: Env, root: string): BuildCache | null {
  */
 const WRITING_AT_ONCE = 64;
 
+/** Kinds with an entry per page: kept in one file each rather than a file per entry. */
+const PACKED: ReadonlySet<CacheKind> = new Set(['page']);
+
 export function openBuildCache(dir: string, version: string): BuildCache {
   const stats = { hits: 0, misses: 0 };
   const writing = new Set<Promise<void>>();
+  const packs = new Map<CacheKind, EntryPack>();
+  const packOf = (kind: CacheKind): EntryPack | undefined => {
+    if (!PACKED.has(kind)) return undefined;
+    let pack = packs.get(kind);
+    if (!pack) packs.set(kind, (pack = openEntryPack(path.join(dir, kind, 'pack'))));
+    return pack;
+  };
   return {
     dir,
     version,
@@ -66,12 +78,15 @@ export function openBuildCache(dir: string, version: string): BuildCache {
       return hash.digest('hex');
     },
     get(kind, key) {
-      const payload = readEntry(entryFile(dir, kind, key));
+      const pack = packOf(kind);
+      const payload = pack ? pack.get(key) : readEntry(entryFile(dir, kind, key));
       if (payload) stats.hits++;
       else stats.misses++;
       return payload;
     },
     put(kind, key, payload) {
+      const pack = packOf(kind);
+      if (pack) return pack.put(key, payload);
       const file = entryFile(dir, kind, key);
       if (writing.size >= WRITING_AT_ONCE) return writeEntry(file, payload);
       const written: Promise<void> = writeEntrySoon(file, payload)
@@ -81,6 +96,7 @@ export function openBuildCache(dir: string, version: string): BuildCache {
     },
     async settled() {
       while (writing.size > 0) await Promise.all(writing);
+      for (const pack of packs.values()) pack.finish();
     },
   };
 }

@@ -15,9 +15,12 @@ import { buildDirFrom, siteOriginFrom } from './src/publish/config.ts';
 import type { NameFile } from './src/publish/names.ts';
 import { BuildError } from './src/publish/errors.ts';
 import { assertSafeBuildDir } from './src/publish/output.ts';
+import { pageMemo } from './src/publish/page-memo.ts';
 import { createProgress, formatSummary } from './src/publish/report.ts';
-import { buildSite } from './src/publish/site.ts';
-import { listPages, RenderError } from './src/pages/index.ts';
+import { buildSite, NOT_FOUND_PAGE } from './src/publish/site.ts';
+// Not src/pages/index.ts: the pages part (its routes, the renderer, images) loads only when a page is not in the cache.
+import { listPages } from './src/pages/files.ts';
+import { RenderError } from './src/pages/page-error.ts';
 import { IMAGE_PREFIX, parsePlaceholderUrl } from './src/placeholder/grammar.ts';
 import { loadSettings, ROOT, SettingsError } from './src/settings.ts';
 import { findStaticFile } from './src/static.ts';
@@ -53,17 +56,28 @@ try {
   if (invalid.length > 0) throw new BuildError(`Invalid pages: ${invalid.join(', ')}`);
   assertSafeBuildDir(buildDir, { project: ROOT, sources: [settings.pagesDir, settings.templatesDir, settings.staticDir] });
 
-  // The build. The pages and the placeholder images are two apps: the images'
-  // (sharp and the fonts, a fifth of a second to load) starts only when an
-  // image is not in the cache.
+  // The build. The pages and the placeholder images are two apps, each
+  // started only when asked something the cache does not have: the images'
+  // (sharp and the fonts, a fifth of a second to load) for an image, the
+  // pages' for a page whose inputs changed.
   const cache = buildCacheFrom(process.env, ROOT);
-  const site = await createApp(settings, appLog);
+  let site: Promise<Lightweight> | undefined;
   let images: Promise<Lightweight> | undefined;
+  const siteApp = () => (site ??= createApp(settings, appLog));
   const imageApp = () => (images ??= createApp(settingsOf('placeholder'), appLog));
   try {
-    const fetch = async (request: Request) => (isImage(new URL(request.url)) ? (await imageApp()).app : site.app).fetch(request);
+    const fetch = async (request: Request) => (await (isImage(new URL(request.url)) ? imageApp() : siteApp())).app.fetch(request);
+    const cached = (fetch: (request: Request) => Promise<Response>) => {
+      if (!cache) return fetch;
+      const { debug, dev, pagesDir, templatesDir, staticDir } = settings;
+      const pagesFetch = pageMemo(
+        { cache, pages, templatePages: [`/${NOT_FOUND_PAGE}`], pagesDir, templatesDir, staticDir, renderSettings: { debug, dev, pagesDir, templatesDir, staticDir } },
+        fetch,
+      );
+      return cachingFetch(cache, pagesFetch, isImage);
+    };
     const summary = await buildSite({
-      fetch: cache ? cachingFetch(cache, fetch, isImage) : fetch,
+      fetch: cached(fetch),
       cache,
       pages: pages.filter((page) => names.length === 0 || names.includes(page.slug)).map((page) => page.url),
       locate: (urlPath) => (urlPath.startsWith('/static/') ? findStaticFile(settings.staticDir, urlPath.slice('/static'.length)) : null),
@@ -76,7 +90,7 @@ try {
     });
     console.log(formatSummary(summary));
   } finally {
-    await site.close();
+    if (site) await (await site).close();
     if (images) await (await images).close();
   }
 } catch (err) {

@@ -54,7 +54,7 @@ function pageBody(i: number, n: number): string {
 `;
 }
 
-function generateLightweight(dir: string, n: number): void {
+export function generateLightweight(dir: string, n: number): void {
   mkdirSync(dir, { recursive: true });
   for (let i = 0; i < n; i++) {
     writeFileSync(path.join(dir, `${slugOf(i)}.html`), `{% block context %}{ "description": "Page ${i}" }{% endblock %}\n${pageBody(i, n)}`);

@@ -168,6 +168,42 @@ describe('npm run build on the starter site', () => {
     }
   });
 
+  test('over a warm cache, an edit of a layout, a data file or a linked stylesheet reaches every page using it', async () => {
+    const sources = tempDir('lightweight-build-inputs-');
+    for (const folder of ['pages', 'templates', 'static']) cpSync(path.join(ROOT, folder), path.join(sources, folder), { recursive: true });
+    const env = { PAGES_DIR: path.join(sources, 'pages'), TEMPLATES_DIR: path.join(sources, 'templates'), STATIC_DIR: path.join(sources, 'static') };
+    const site = path.join(tempDir('lightweight-build-inputs-site-'), '_build');
+    const rebuild = async () => {
+      const result = await build([], { ...env, BUILD_DIR: site });
+      assert.equal(result.code, 0, result.stderr);
+    };
+    const editFile = (file: string, change: (text: string) => string) => writeFileSync(path.join(sources, file), change(read(sources, file)));
+    await rebuild();
+
+    editFile('templates/base.html', (text) => text.replace('</body>', '<p id="layout-edit">edited layout</p>\n</body>'));
+    await rebuild();
+    for (const page of [...STARTER_PAGES, '404.html']) assert.match(read(site, page), /edited layout/, page);
+
+    editFile('pages/_data/team.json', (text) => text.replace('Design lead', 'Chief of design'));
+    await rebuild();
+    assert.match(read(site, 'team/ada-lovelace/index.html'), /Chief of design/);
+
+    const sheet = () => JSON.parse(read(site, 'manifest.json'))['static/css/site.css'] as string;
+    const before = sheet();
+    editFile('static/css/site.css', (text) => `${text}\n.edited { color: red }\n`);
+    await rebuild();
+    assert.notEqual(sheet(), before);
+    for (const page of STARTER_PAGES) assert.ok(htmlUrls(read(site, page)).includes(`/${sheet()}`), `${page} links the new stylesheet`);
+
+    // And all of it exactly as a build without the cache makes it.
+    const fresh = path.join(tempDir('lightweight-build-inputs-fresh-'), '_build');
+    const uncached = await build([], { ...env, BUILD_DIR: fresh, BUILD_CACHE: 'off' });
+    assert.equal(uncached.code, 0, uncached.stderr);
+    const files = allFiles(fresh).sort();
+    assert.deepEqual(allFiles(site).sort(), files);
+    for (const file of files) assert.ok(readFileSync(path.join(site, file)).equals(readFileSync(path.join(fresh, file))), file);
+  });
+
   test('unknown page names exit 1 with the book\'s message', async () => {
     const result = await build(['index', 'foo', 'bar'], { BUILD_DIR: buildDir });
     assert.equal(result.code, 1);

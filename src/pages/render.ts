@@ -20,6 +20,13 @@ export { RenderError } from './page-error.ts';
 
 export const PAGE_LAYOUT = 'page.html';
 
+/**
+ * Compiled pages kept at once (production): the pages a server answers
+ * often stay compiled, and a build, which renders each page once, does not
+ * hold thousands of them.
+ */
+const COMPILED_PAGES_KEPT = 200;
+
 interface CompiledPage {
   template: nunjucks.Template;
   context: Record<string, unknown>;
@@ -57,7 +64,10 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
       throw locatedMetadataError(err, source, file, showPath(file));
     }
     const page = { template: compileTemplate(env, split.template, file), context: split.context, markdown: path.extname(file) === '.md' };
-    cache?.set(file, page);
+    if (cache) {
+      cache.set(file, page);
+      if (cache.size > COMPILED_PAGES_KEPT) cache.delete(cache.keys().next().value!);
+    }
     return page;
   };
 

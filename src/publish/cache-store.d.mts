@@ -2,3 +2,4 @@
 export function entryFile(dir: string, kind: string, key: string): string;
 export function readEntry(file: string): Buffer | null;
 export function writeEntry(file: string, payload: Buffer | Uint8Array): void;
+export function writeEntrySoon(file: string, payload: Buffer | Uint8Array): Promise<void>;

@@ -10,6 +10,7 @@
 // half of one.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 const DIGEST_BYTES = 32;
@@ -41,4 +42,25 @@ export function writeEntry(file, payload) {
   const temporary = `${file}.${process.pid}-${sequence++}.tmp`;
   writeFileSync(temporary, Buffer.concat([digest(payload), payload]));
   renameSync(temporary, file);
+}
+
+/** Folders made (or being made) by writeEntrySoon: one mkdir per folder, not per entry. */
+const madeDirs = new Map();
+
+/** writeEntry through libuv's threads: creating the file does not hold up the calling thread. */
+export async function writeEntrySoon(file, payload) {
+  const folder = path.dirname(file);
+  let made = madeDirs.get(folder);
+  if (!made) madeDirs.set(folder, (made = mkdir(folder, { recursive: true })));
+  await made;
+  const temporary = `${file}.${process.pid}-${sequence++}.tmp`;
+  const data = Buffer.concat([digest(payload), payload]);
+  try {
+    await writeFile(temporary, data);
+  } catch (err) {
+    if (err.code !== 'ENOENT') throw err;
+    await mkdir(folder, { recursive: true }); // the cache was removed since
+    await writeFile(temporary, data);
+  }
+  await rename(temporary, file);
 }

@@ -4,7 +4,9 @@
 //   compressed  the .gz and .br of a file (made on the writer threads),
 //   bundle      a bundled, minified stylesheet or script,
 //   response    a generated file the app answers the same for every time
-//               (placeholder images).
+//               (placeholder images),
+//   page        a page's HTML as the app rendered it, under its inputs
+//               (page-memo.ts); all in one pack file (cache-pack.ts).
 // It is content-addressed: an entry's key is a hash of every input it comes
 // from (bytes, options, compressor settings) and of the builder's version
 // (its code, its dependencies, Node's zlib), so a stale entry is never found.
@@ -13,10 +15,11 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { openEntryPack, type EntryPack } from './cache-pack.ts';
 import { BuildError } from './errors.ts';
-import { entryFile, readEntry, writeEntry } from './cache-store.mjs';
+import { entryFile, readEntry, writeEntry, writeEntrySoon } from './cache-store.mjs';
 
-export type CacheKind = 'compressed' | 'bundle' | 'response';
+export type CacheKind = 'compressed' | 'bundle' | 'response' | 'page';
 
 export interface BuildCache {
   /** Where the entries are (the writer threads open it too). */
@@ -27,7 +30,10 @@ export interface BuildCache {
   key(kind: CacheKind, ...parts: Array<string | Buffer>): string;
   /** An intact entry's payload, or null. */
   get(kind: CacheKind, key: string): Buffer | null;
+  /** Store an entry, in the background (see settled); a failed write only costs the entry. */
   put(kind: CacheKind, key: string, payload: Buffer): void;
+  /** Resolves once every entry put is on disk (or failed). */
+  settled(): Promise<void>;
   stats: { hits: number; misses: number };
 }
 
@@ -41,8 +47,26 @@ export function buildCacheFrom(env: Env, root: string): BuildCache | null {
   return openBuildCache(path.join(root, 'node_modules/.cache/lightweight/build'), builderVersion(root));
 }
 
+/**
+ * Entries being written in the background at most. Creating a file is the
+ * slow part of a cold build's cache, and on the main thread it stalls the
+ * rendering; past this many, put writes at once, so memory stays bounded.
+ */
+const WRITING_AT_ONCE = 64;
+
+/** Kinds with an entry per page: kept in one file each rather than a file per entry. */
+const PACKED: ReadonlySet<CacheKind> = new Set(['page']);
+
 export function openBuildCache(dir: string, version: string): BuildCache {
   const stats = { hits: 0, misses: 0 };
+  const writing = new Set<Promise<void>>();
+  const packs = new Map<CacheKind, EntryPack>();
+  const packOf = (kind: CacheKind): EntryPack | undefined => {
+    if (!PACKED.has(kind)) return undefined;
+    let pack = packs.get(kind);
+    if (!pack) packs.set(kind, (pack = openEntryPack(path.join(dir, kind, 'pack'))));
+    return pack;
+  };
   return {
     dir,
     version,
@@ -54,13 +78,25 @@ export function openBuildCache(dir: string, version: string): BuildCache {
       return hash.digest('hex');
     },
     get(kind, key) {
-      const payload = readEntry(entryFile(dir, kind, key));
+      const pack = packOf(kind);
+      const payload = pack ? pack.get(key) : readEntry(entryFile(dir, kind, key));
       if (payload) stats.hits++;
       else stats.misses++;
       return payload;
     },
     put(kind, key, payload) {
-      writeEntry(entryFile(dir, kind, key), payload);
+      const pack = packOf(kind);
+      if (pack) return pack.put(key, payload);
+      const file = entryFile(dir, kind, key);
+      if (writing.size >= WRITING_AT_ONCE) return writeEntry(file, payload);
+      const written: Promise<void> = writeEntrySoon(file, payload)
+        .catch(() => {}) // an entry not kept is made again next time
+        .finally(() => writing.delete(written));
+      writing.add(written);
+    },
+    async settled() {
+      while (writing.size > 0) await Promise.all(writing);
+      for (const pack of packs.values()) pack.finish();
     },
   };
 }

@@ -35,7 +35,7 @@ export interface SiteOptions {
 }
 
 /** What a static host serves for a URL it has no file for. */
-const NOT_FOUND_PAGE = '404.html';
+export const NOT_FOUND_PAGE = '404.html';
 
 export async function buildSite(options: SiteOptions): Promise<Summary> {
   const started = performance.now();
@@ -79,10 +79,12 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
     });
     progress.done();
     await output.publish();
+    await options.cache?.settled();
     return { ...crawl.counts, bytes: output.stats, seconds: (performance.now() - started) / 1000, buildDir };
   } catch (err) {
     progress.done();
     await output.discard();
+    await options.cache?.settled();
     throw err;
   }
 }

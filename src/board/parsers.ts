@@ -38,10 +38,13 @@ async function readLimited(c: Context): Promise<Buffer> {
 
 const tooLarge = () => new HttpError(413, `Request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB.`);
 
+/** Stateless between calls (no `stream` option), so one serves every request. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
 function parseJson(bytes: Buffer): unknown {
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    text = UTF8.decode(bytes);
   } catch {
     throw new HttpError(400, 'JSON parse error - the body is not valid UTF-8.');
   }

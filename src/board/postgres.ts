@@ -107,6 +107,68 @@ class PostgresExecutor implements Executor {
   }
 }
 
+/**
+ * A value as an SQL literal, for a statement sent in the simple protocol:
+ * quoted like an untyped parameter (so PostgreSQL infers its type the same
+ * way), escaped by node-postgres. Null when it cannot be sent so (a NUL
+ * character, which the simple protocol cannot carry; as a parameter it is refused as before).
+ */
+function literal(value: SqlValue): string | null {
+  if (value === null) return 'NULL';
+  const text = String(value);
+  return text.includes('\0') ? null : pg.escapeLiteral(text);
+}
+
+/** `sql` with its `?`s replaced by the values as literals; null if one cannot be. */
+function inlined(sql: string, params: SqlValue[]): string | null {
+  const literals = params.map(literal);
+  if (literals.includes(null)) return null;
+  let i = 0;
+  return sql.replace(/\?/g, () => literals[i++]!);
+}
+
+/**
+ * One transaction's statements on its connection. Writes whose outcome
+ * nobody reads (Executor.later) wait: the next statement sends them first;
+ * the commit sends them in its own round trip, with the notification.
+ */
+class TransactionExecutor extends PostgresExecutor {
+  #later: Array<{ sql: string; params: SqlValue[] }> = [];
+
+  constructor(override readonly client: pg.PoolClient) {
+    super(client);
+  }
+
+  later(sql: string, params: SqlValue[]): void {
+    this.#later.push({ sql, params });
+  }
+
+  override async all(sql: string, params: SqlValue[]): Promise<Array<Record<string, unknown>>> {
+    await this.#sendLater();
+    return super.all(sql, params);
+  }
+
+  override async run(sql: string, params: SqlValue[]): Promise<number> {
+    await this.#sendLater();
+    return super.run(sql, params);
+  }
+
+  async #sendLater(): Promise<void> {
+    const waiting = this.#later;
+    this.#later = [];
+    for (const { sql, params } of waiting) await super.run(sql, params);
+  }
+
+  /** Commits (sending the waiting writes first) with `finish`, SQL that ends the transaction. */
+  async commit(finish: string): Promise<void> {
+    const texts = this.#later.map(({ sql, params }) => inlined(sql, params));
+    if (texts.includes(null)) await this.#sendLater();
+    else this.#later = [];
+    // Errors as they come: the transaction translates them, after deciding whether to retry.
+    await this.client.query([...texts.filter((text) => text !== null), finish].join('; '));
+  }
+}
+
 const DIALECT: Dialect = {
   lock: (target) => ` FOR UPDATE OF ${target}`,
   writesInWith: true,
@@ -184,14 +246,15 @@ class PostgresStore extends Queries implements Store {
       let broken: unknown = undefined;
       try {
         await client.query(readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
-        const tx = new TransactionQueries(new PostgresExecutor(client), DIALECT, this.clock);
+        const executor = new TransactionExecutor(client);
+        const tx = new TransactionQueries(executor, DIALECT, this.clock);
         const result = await work(tx);
         if (readOnly) {
-          await client.query('COMMIT');
+          await executor.commit('COMMIT');
           return result;
         }
         // One round trip: the notification is delivered when (and only if) the commit succeeds.
-        await client.query(`SELECT pg_notify('${CHANNEL}', '${this.#id}${tx.changedCredentials ? CREDENTIALS : ''}'); COMMIT`);
+        await executor.commit(`SELECT pg_notify('${CHANNEL}', '${this.#id}${tx.changedCredentials ? CREDENTIALS : ''}'); COMMIT`);
         this.#generation++;
         if (tx.changedCredentials) this.#credentials++;
         this.#outage.back();

@@ -248,6 +248,14 @@ export interface Executor {
   all(sql: string, params: SqlValue[]): Promise<Array<Record<string, unknown>>>;
   /** Rows changed. */
   run(sql: string, params: SqlValue[]): Promise<number>;
+  /**
+   * A write whose outcome nobody reads (a history entry): run before the
+   * transaction's next statement, at the latest with its commit, and any
+   * error fails the transaction as `run` would. A transaction on
+   * PostgreSQL sends it with the commit: a round trip saved per write.
+   * Without it, Queries runs the write at once.
+   */
+  later?(sql: string, params: SqlValue[]): void;
 }
 
 export interface Dialect {
@@ -442,7 +450,7 @@ export class Queries {
     if (action === 'update' && Object.keys(changes).length === 0) return;
     const row = (after ?? before)!;
     const sprint = (row.sprint as number | null) ?? null;
-    await this.db.run('INSERT INTO task_history (task_id, version, sprint_id, status, at, username, action, changes, restored_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+    await this.#writeLater('INSERT INTO task_history (task_id, version, sprint_id, status, at, username, action, changes, restored_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
       row.id,
       // The version the write left the task at; a removal's is one past its last.
       after ? after.version : before!.version + 1,
@@ -454,7 +462,13 @@ export class Queries {
       JSON.stringify(changes),
       action === 'add' ? (options.restores ?? null) : null,
     ]);
-    if (sprint !== null && (action === 'add' || changes.sprint)) await this.db.run(TASK_ENTERS_SPRINT, [sprint, row.id]);
+    if (sprint !== null && (action === 'add' || changes.sprint)) await this.#writeLater(TASK_ENTERS_SPRINT, [sprint, row.id]);
+  }
+
+  /** See Executor.later. */
+  async #writeLater(sql: string, params: SqlValue[]): Promise<void> {
+    if (this.db.later) this.db.later(sql, params);
+    else await this.db.run(sql, params);
   }
 
   #historyWhere(scope: HistoryScope): { sql: string; value: number } | null {

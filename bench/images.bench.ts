@@ -18,7 +18,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFi
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { capture, fmt, load, measure, report, ROOT, startBareServer, startServer, type ChildServer } from './lib.ts';
+import { capture, cpuSeconds, fmt, load, measure, report, ROOT, startBareServer, startServer, type ChildServer } from './lib.ts';
 
 const IMAGES = 12;
 const WIDTHS = [640, 1280, 1920];
@@ -27,12 +27,6 @@ const SOURCE = { width: 4000, height: 3000 };
 /** Connections a browser opens to one origin. */
 const BROWSER_CONNECTIONS = 6;
 const SECRET = 'bench-only-secret-key-0123456789abcdef';
-
-/** CPU seconds (user + system) a process has used, from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /** A photograph-like 4000×3000 JPEG: a scene of gradients and soft shapes, film grain, a different palette each. */
 async function photograph(i: number): Promise<Buffer> {

@@ -187,7 +187,7 @@ export async function load(url: string, options: LoadOptions = {}): Promise<Load
 }
 
 /** CPU seconds (user + system, all threads) a process has used, from /proc. */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks of 1/100 s
 }

@@ -207,9 +207,8 @@ export function createPageIndex(pagesDir: string, { cached = false } = {}): Page
             visit([...segments, entry.name]);
             continue;
           }
-          const ext = PAGE_EXTENSIONS.find((e) => entry.name.endsWith(e));
-          if (!ext || entry.name === ext || GENERATOR_NAME.test(entry.name)) continue;
-          const reachable = slugSegments([...segments, entry.name.slice(0, -ext.length)].join('/'));
+          const slug = ownPageSlug([...segments, entry.name].join('/'));
+          const reachable = slug === null ? null : slugSegments(slug);
           const file = reachable && ownFile(reachable);
           if (!reachable || !file || own.has(reachable.join('/'))) continue;
           own.add(reachable.join('/'));

@@ -95,27 +95,39 @@ async function cachedBundle(cache: BuildCache | null | undefined, what: string, 
   return bundle.text;
 }
 
-/** The absolute paths of a metafile's inputs (it names them relative to the working directory). */
-const inputsOf = (metafile: esbuild.Metafile, workingDir: string): string[] =>
-  Object.keys(metafile.inputs).map((input) => path.resolve(workingDir, input));
+/**
+ * esbuild's minified bundle of `file` (an ES module for `format: 'esm'`),
+ * in memory, with url() references resolved as the site serves them; with
+ * the absolute paths of every file it read, and the format esbuild found the
+ * entry file in.
+ */
+async function bundleInMemory(file: string, url: string, locate: LocateFile, format?: esbuild.Format): Promise<Bundle & { entryFormat?: string }> {
+  const { build } = await loadEsbuild();
+  const workingDir = path.dirname(file);
+  const result = await build({
+    entryPoints: [file],
+    absWorkingDir: workingDir,
+    bundle: true,
+    minify: true,
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    plugins: [urlPlugin(file, url, locate)],
+    ...(format && { format }),
+  });
+  return {
+    text: result.outputFiles[0]!.text,
+    // The metafile names them relative to the working directory.
+    inputs: Object.keys(result.metafile.inputs).map((input) => path.resolve(workingDir, input)),
+    entryFormat: result.metafile.inputs[path.basename(file)]?.format,
+  };
+}
 
 /** `@import`s inlined, url() references made absolute, minified. */
 export async function bundleStylesheet(file: string, url: string, locate: LocateFile, cache?: BuildCache | null): Promise<string> {
   return cachedBundle(cache, 'stylesheet', file, url, async () => {
-    const { build } = await loadEsbuild();
     try {
-      const workingDir = path.dirname(file);
-      const result = await build({
-        entryPoints: [file],
-        absWorkingDir: workingDir,
-        bundle: true,
-        minify: true,
-        write: false,
-        metafile: true,
-        logLevel: 'silent',
-        plugins: [urlPlugin(file, url, locate)],
-      });
-      return { text: result.outputFiles[0]!.text, inputs: inputsOf(result.metafile, workingDir) };
+      return await bundleInMemory(file, url, locate);
     } catch (err) {
       throw bundleError(url, err);
     }
@@ -129,23 +141,10 @@ export async function bundleStylesheet(file: string, url: string, locate: Locate
  */
 export async function bundleScript(file: string, url: string, locate: LocateFile, cache?: BuildCache | null): Promise<string> {
   return cachedBundle(cache, 'script', file, url, async () => {
-    const { build, transform } = await loadEsbuild();
     try {
-      const workingDir = path.dirname(file);
-      const result = await build({
-        entryPoints: [file],
-        absWorkingDir: workingDir,
-        bundle: true,
-        format: 'esm',
-        minify: true,
-        write: false,
-        metafile: true,
-        logLevel: 'silent',
-        plugins: [urlPlugin(file, url, locate)],
-      });
-      if (result.metafile.inputs[path.basename(file)]?.format === 'esm') {
-        return { text: result.outputFiles[0]!.text, inputs: inputsOf(result.metafile, workingDir) };
-      }
+      const bundle = await bundleInMemory(file, url, locate, 'esm');
+      if (bundle.entryFormat === 'esm') return bundle;
+      const { transform } = await loadEsbuild();
       const minified = await transform(await readFile(file, 'utf8'), { minify: true, loader: 'js', sourcefile: url });
       return { text: minified.code, inputs: [file] };
     } catch (err) {

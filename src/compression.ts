@@ -116,7 +116,10 @@ export class PrecompressedCache {
   readonly #entries = new Map<string, Entry>();
   #bytes = 0;
 
-  constructor(readonly maxBytes: number) {}
+  readonly maxBytes: number;
+  constructor(maxBytes: number) {
+    this.maxBytes = maxBytes;
+  }
 
   async get(key: string, etag: string, encoding: Encoding, load: () => Uint8Array | Promise<Uint8Array>): Promise<Buffer> {
     const id = `${encoding} ${key}`;

@@ -17,10 +17,15 @@ export class RenderQueue {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
 
+  readonly concurrency: number;
+  readonly maxWaiting: number;
   constructor(
-    readonly concurrency: number,
-    readonly maxWaiting: number,
-  ) {}
+    concurrency: number,
+    maxWaiting: number,
+  ) {
+    this.concurrency = concurrency;
+    this.maxWaiting = maxWaiting;
+  }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.active < this.concurrency) this.active++;

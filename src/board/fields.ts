@@ -100,8 +100,10 @@ export abstract class Field {
 
 /** A request's fields were refused: 400 with `{"<field>": ["..."], "non_field_errors": ["..."]}`. */
 export class ValidationError extends Error {
-  constructor(readonly errors: Record<string, string[]>) {
+  readonly errors: Record<string, string[]>;
+  constructor(errors: Record<string, string[]>) {
     super('Invalid input');
+    this.errors = errors;
   }
 }
 

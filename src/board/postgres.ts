@@ -88,7 +88,10 @@ function translate(error: unknown): unknown {
 }
 
 class PostgresExecutor implements Executor {
-  constructor(readonly client: pg.Pool | pg.PoolClient) {}
+  readonly client: pg.Pool | pg.PoolClient;
+  constructor(client: pg.Pool | pg.PoolClient) {
+    this.client = client;
+  }
 
   async all(sql: string, params: SqlValue[]): Promise<Array<Record<string, unknown>>> {
     try {
@@ -135,8 +138,10 @@ function inlined(sql: string, params: SqlValue[]): string | null {
 class TransactionExecutor extends PostgresExecutor {
   #later: Array<{ sql: string; params: SqlValue[] }> = [];
 
-  constructor(override readonly client: pg.PoolClient) {
+  override readonly client: pg.PoolClient;
+  constructor(client: pg.PoolClient) {
     super(client);
+    this.client = client;
   }
 
   later(sql: string, params: SqlValue[]): void {

@@ -26,7 +26,10 @@ function translate(error: unknown): unknown {
 
 class SqliteExecutor implements Executor {
   readonly #statements = new Map<string, Database.Statement>();
-  constructor(readonly db: Database.Database) {}
+  readonly db: Database.Database;
+  constructor(db: Database.Database) {
+    this.db = db;
+  }
 
   statement(sql: string): Database.Statement {
     let statement = this.#statements.get(sql);

@@ -126,19 +126,25 @@ export class StoreOpenError extends Error {
 /** A write the database refused because another row already holds the value. */
 export class UniqueViolation extends Error {
   override name = 'UniqueViolation';
+  readonly model: ModelName;
+  readonly column: string;
   constructor(
-    readonly model: ModelName,
-    readonly column: string,
+    model: ModelName,
+    column: string,
   ) {
     super(`another ${model} has this ${column}`);
+    this.model = model;
+    this.column = column;
   }
 }
 
 /** A write naming a row that is gone (deleted meanwhile, perhaps by another process). */
 export class MissingReference extends Error {
   override name = 'MissingReference';
-  constructor(readonly column: string | null) {
+  readonly column: string | null;
+  constructor(column: string | null) {
     super(`the row ${column ?? 'a reference'} names does not exist`);
+    this.column = column;
   }
 }
 
@@ -271,12 +277,19 @@ export interface Dialect {
 
 /** The board's queries, the same for both engines. */
 export class Queries {
+  protected readonly db: Executor;
+  protected readonly dialect: Dialect;
+  readonly clock: Clock;
   constructor(
-    protected readonly db: Executor,
-    protected readonly dialect: Dialect,
+    db: Executor,
+    dialect: Dialect,
     /** Stamps history entries and says what day it is; shared by the store and its transactions. */
-    readonly clock: Clock = systemClock(),
-  ) {}
+    clock: Clock = systemClock(),
+  ) {
+    this.db = db;
+    this.dialect = dialect;
+    this.clock = clock;
+  }
 
   /**
    * Called after every write that may change who a token or a password

@@ -7,16 +7,26 @@ import { lineAndColumn, MetadataError } from '../templates/metadata-error.ts';
 
 export class RenderError extends Error {
   override name = 'RenderError';
+  readonly file: string;
+  readonly line: number | null;
+  readonly column: number | null;
+  readonly reason: string;
+  readonly path: string | null;
   constructor(
     /** Shown to people: "pages/pricing.html", "templates/base.html". */
-    readonly file: string,
-    readonly line: number | null,
-    readonly column: number | null,
-    readonly reason: string,
+    file: string,
+    line: number | null,
+    column: number | null,
+    reason: string,
     /** Where the file is on disk, to quote its lines; null when unknown. */
-    readonly path: string | null,
+    path: string | null,
   ) {
     super(`${file}${line ? `, line ${line}${column ? `, column ${column}` : ''}` : ''}: ${reason}`);
+    this.file = file;
+    this.line = line;
+    this.column = column;
+    this.reason = reason;
+    this.path = path;
   }
 }
 

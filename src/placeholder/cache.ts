@@ -6,10 +6,15 @@ export class Lru<K, V> {
   private readonly entries = new Map<K, V>();
   private total = 0;
 
+  readonly capacity: number;
+  private readonly costOf: (key: K, value: V) => number;
   constructor(
-    readonly capacity: number,
-    private readonly costOf: (key: K, value: V) => number,
-  ) {}
+    capacity: number,
+    costOf: (key: K, value: V) => number,
+  ) {
+    this.capacity = capacity;
+    this.costOf = costOf;
+  }
 
   get(key: K): V | undefined {
     const value = this.entries.get(key);

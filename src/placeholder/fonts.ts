@@ -90,10 +90,15 @@ class Face {
   private font: fontkit.Font | null = null;
   private readonly outlines = new Map<number, Outline>();
 
+  private readonly file: string;
+  private readonly ranges: ReadonlyArray<readonly [number, number]>;
   constructor(
-    private readonly file: string,
-    private readonly ranges: ReadonlyArray<readonly [number, number]>,
-  ) {}
+    file: string,
+    ranges: ReadonlyArray<readonly [number, number]>,
+  ) {
+    this.file = file;
+    this.ranges = ranges;
+  }
 
   private open(): fontkit.Font {
     this.font ??= fontkit.create(sfntOfWoff(readFileSync(this.file))) as fontkit.Font;
@@ -188,7 +193,9 @@ export class Typeface {
   private readonly words = new Map<string, ShapedWord>();
   private wordGlyphs = 0;
 
-  constructor(readonly name: FontName) {
+  readonly name: FontName;
+  constructor(name: FontName) {
+    this.name = name;
     const { package: pkg, weight } = FONTS[name];
     const dir = path.dirname(require.resolve(`${pkg}/package.json`));
     const subsets = JSON.parse(readFileSync(path.join(dir, 'unicode.json'), 'utf8')) as Record<string, string>;

@@ -35,11 +35,13 @@ const QUERY_PARAMETERS = ['bg', 'fg', 'text', 'font'] as const;
 /** Bad input from a client, with the parameter it concerns and a message for a person. */
 export class PlaceholderInputError extends Error {
   override name = 'PlaceholderInputError';
+  readonly parameter: string;
   constructor(
-    readonly parameter: string,
+    parameter: string,
     message: string,
   ) {
     super(message);
+    this.parameter = parameter;
   }
 }
 

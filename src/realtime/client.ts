@@ -20,15 +20,25 @@ export class Client {
   private tokens: number;
   private refilledAt = performance.now();
 
+  readonly id: string;
+  readonly sprintId: number;
+  readonly address: string;
+  readonly socket: WebSocket;
+  private readonly limits: ClientLimits;
   constructor(
     /** Unique across processes, so a pubsub spanning several can skip the sender. */
-    readonly id: string,
-    readonly sprintId: number,
+    id: string,
+    sprintId: number,
     /** For log lines. */
-    readonly address: string,
-    readonly socket: WebSocket,
-    private readonly limits: ClientLimits,
+    address: string,
+    socket: WebSocket,
+    limits: ClientLimits,
   ) {
+    this.id = id;
+    this.sprintId = sprintId;
+    this.address = address;
+    this.socket = socket;
+    this.limits = limits;
     this.tokens = limits.messageBurst;
   }
 

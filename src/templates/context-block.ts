@@ -50,10 +50,15 @@ function parseContextJson(json: string, start: number): Record<string, unknown> 
 export function findJsonProblem(text: string): { offset: number; reason: string } {
   let i = 0;
   class Problem {
+    readonly reason: string;
+    readonly offset: number;
     constructor(
-      readonly reason: string,
-      readonly offset: number,
-    ) {}
+      reason: string,
+      offset: number,
+    ) {
+      this.reason = reason;
+      this.offset = offset;
+    }
   }
   const fail = (reason: string, at = i): never => {
     throw new Problem(reason, at);

@@ -78,8 +78,10 @@ interface UnplacedError {
 class AfterReturn extends Error {
   // nunjucks' handleError passes on errors that have a line as they are.
   readonly lineno = -1;
-  constructor(readonly thrown: unknown) {
+  readonly thrown: unknown;
+  constructor(thrown: unknown) {
     super(thrown instanceof Error ? thrown.message : String(thrown));
+    this.thrown = thrown;
   }
 }
 

@@ -14,11 +14,15 @@ export function lineAndColumn(text: string, offset: number): { line: number; col
 
 export class MetadataError extends Error {
   override name = 'MetadataError';
+  readonly reason: string;
+  readonly offset: number;
   constructor(
-    readonly reason: string,
+    reason: string,
     /** Offset in the text the error is about. */
-    readonly offset: number,
+    offset: number,
   ) {
     super(reason);
+    this.reason = reason;
+    this.offset = offset;
   }
 }

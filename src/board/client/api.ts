@@ -8,13 +8,17 @@ export type ErrorBody = Record<string, unknown>;
 
 export class ApiError extends Error {
   override name = 'ApiError';
+  readonly status: number;
+  readonly body: ErrorBody;
   constructor(
     /** HTTP status; 0 when the server could not be reached at all. */
-    readonly status: number,
+    status: number,
     message: string,
-    readonly body: ErrorBody = {},
+    body: ErrorBody = {},
   ) {
     super(message);
+    this.status = status;
+    this.body = body;
   }
 }
 

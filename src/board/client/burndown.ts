@@ -60,8 +60,10 @@ export class BurndownView extends View {
   private loading: Promise<void> | null = null;
   private again = false;
 
-  constructor(private readonly url: () => string | undefined) {
+  private readonly url: () => string | undefined;
+  constructor(url: () => string | undefined) {
     super({ tagName: 'figure', className: 'burndown' });
+    this.url = url;
     this.el.setAttribute('aria-busy', 'true');
   }
 

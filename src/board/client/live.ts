@@ -48,11 +48,13 @@ export class LiveChannel {
     void this.reconnect();
   };
 
+  private readonly freshUrl: () => Promise<string>;
   constructor(
     firstUrl: string,
     /** A freshly signed channel URL; rejecting means "try again later". */
-    private readonly freshUrl: () => Promise<string>,
+    freshUrl: () => Promise<string>,
   ) {
+    this.freshUrl = freshUrl;
     window.addEventListener('online', this.retryNow);
     this.connect(firstUrl);
   }

@@ -68,7 +68,9 @@ export class Outbox {
   private readonly created = new Map<number, { id: number; url: string }>();
   private seq = 0;
 
-  constructor(private readonly decide: DecideConflict) {
+  private readonly decide: DecideConflict;
+  constructor(decide: DecideConflict) {
+    this.decide = decide;
     window.addEventListener('online', () => void this.flush());
     // Another tab's queue is its own; a reload picks ours up again.
     if (this.writes.length) this.schedule();

@@ -11,11 +11,15 @@ import { SprintView } from './views/sprint.ts';
 export class BoardRouter extends Backbone.Router {
   private current: Screen | null = null;
 
+  private readonly app: App;
+  private readonly main: HTMLElement;
   constructor(
-    private readonly app: App,
-    private readonly main: HTMLElement,
+    app: App,
+    main: HTMLElement,
   ) {
     super({ routes: { '': 'home', 'sprint/:id': 'sprint', '*path': 'notFound' } });
+    this.app = app;
+    this.main = main;
     this.listenTo(app.session, 'logout', this.login);
     // Back from the login form: run the route of the current URL again.
     this.listenTo(app.session, 'login', () => Backbone.history.loadUrl());

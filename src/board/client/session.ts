@@ -27,8 +27,10 @@ function writeToken(token: string | null): void {
 export class Session extends Backbone.Model {
   private token: string | null = readToken();
 
-  constructor(private readonly loginUrl: string) {
+  private readonly loginUrl: string;
+  constructor(loginUrl: string) {
     super();
+    this.loginUrl = loginUrl;
     // Another tab logging in or out changes this one too.
     window.addEventListener('storage', (event) => {
       if (event.key !== STORAGE_KEY) return;

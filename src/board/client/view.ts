@@ -4,7 +4,10 @@ import Backbone from 'backbone';
 
 /** Markup that is already safe; `html` inserts it as it is. */
 export class SafeHtml {
-  constructor(readonly value: string) {}
+  readonly value: string;
+  constructor(value: string) {
+    this.value = value;
+  }
 }
 
 const escapeHtml = (text: string): string =>

@@ -4,8 +4,10 @@ import type { App } from '../app.ts';
 import { html, View } from '../view.ts';
 
 export class HeaderView extends View {
-  constructor(private readonly app: App, el: HTMLElement) {
+  private readonly app: App;
+  constructor(app: App, el: HTMLElement) {
     super({ el, events: { 'click .logout': 'logout' } });
+    this.app = app;
     this.listenTo(app.session, 'login logout', this.render);
     this.listenTo(app.outbox, 'change', this.showOutbox);
     this.render();

@@ -11,7 +11,8 @@ import { failure, loading } from './states.ts';
 export class HomeView extends View {
   private readonly sprints = new Sprints();
 
-  constructor(private readonly app: App) {
+  private readonly app: App;
+  constructor(app: App) {
     super({
       tagName: 'section',
       className: 'home',
@@ -22,6 +23,7 @@ export class HomeView extends View {
         'click .retry': 'load',
       },
     });
+    this.app = app;
     document.title = 'Your Sprints · Scrum Board';
     this.setHtml(html`
       <div class="toolbar">

@@ -5,8 +5,10 @@ import { busy, clearErrors, formValues, showErrors } from '../forms.ts';
 import { html, View } from '../view.ts';
 
 export class LoginView extends View {
-  constructor(private readonly app: App) {
+  private readonly app: App;
+  constructor(app: App) {
     super({ tagName: 'section', className: 'login', events: { 'submit form': 'submit' } });
+    this.app = app;
     document.title = 'Log in · Scrum Board';
     this.setHtml(html`
       <form class="card" novalidate>

@@ -71,9 +71,11 @@ export class SprintView extends View implements TaskMover {
   private removed = false;
   private restarting: Promise<void> | null = null;
 
+  private readonly app: App;
+  readonly sprintId: number;
   constructor(
-    private readonly app: App,
-    readonly sprintId: number,
+    app: App,
+    sprintId: number,
   ) {
     super({
       tagName: 'section',
@@ -92,6 +94,8 @@ export class SprintView extends View implements TaskMover {
         'click .retry': 'start',
       },
     });
+    this.app = app;
+    this.sprintId = sprintId;
     this.sprint = new Sprint({ id: sprintId });
     this.listenTo(this.tasks, 'add remove reset change:order change:status change:sprint', this.queueLayout);
     this.listenTo(this.sprint, 'change', this.renderHeader);

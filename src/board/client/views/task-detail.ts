@@ -48,9 +48,10 @@ export class TaskDetailView extends View<Task> {
   private historyTimer: number | undefined;
   private readonly clockTimer: number;
 
+  private readonly board: TaskMover;
   constructor(
     task: Task,
-    private readonly board: TaskMover,
+    board: TaskMover,
   ) {
     super({
       model: task,
@@ -67,6 +68,7 @@ export class TaskDetailView extends View<Task> {
         'paste [data-field]': 'pastePlainText',
       },
     });
+    this.board = board;
     this.render();
     this.listenTo(task, 'change', this.refresh);
     this.listenTo(task, 'change', this.queueHistory);

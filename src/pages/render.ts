@@ -11,6 +11,7 @@ import type { Settings } from '../settings.ts';
 import { compileTemplate, createTemplateEnvironment, describeTemplateError } from '../templates/environment.ts';
 import type { HelperOptions } from '../templates/helpers.ts';
 import { renderMarkdown } from '../templates/markdown.ts';
+import { protectMarkdownCode } from '../templates/markdown-code.ts';
 import { MetadataError } from '../templates/metadata-error.ts';
 import { splitPageSource } from '../templates/page-source.ts';
 import type { PageIndex, PageInfo } from './files.ts';
@@ -30,7 +31,8 @@ const COMPILED_PAGES_KEPT = 200;
 interface CompiledPage {
   template: nunjucks.Template;
   context: Record<string, unknown>;
-  markdown: boolean;
+  /** For a Markdown page, the rendered text with its code blocks and spans put back as written; null for HTML. */
+  restoreCode: ((rendered: string) => string) | null;
 }
 
 export interface PageRenderer {
@@ -63,7 +65,8 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
       if (!(err instanceof MetadataError)) throw err;
       throw locatedMetadataError(err, source, file, showPath(file));
     }
-    const page = { template: compileTemplate(env, split.template, file), context: split.context, markdown: path.extname(file) === '.md' };
+    const code = path.extname(file) === '.md' ? protectMarkdownCode(split.template) : null;
+    const page = { template: compileTemplate(env, code?.template ?? split.template, file), context: split.context, restoreCode: code?.restore ?? null };
     if (cache) {
       cache.set(file, page);
       if (cache.size > COMPILED_PAGES_KEPT) cache.delete(cache.keys().next().value!);
@@ -102,8 +105,9 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
           context.title ??= entry.title ?? entry.name;
         }
         const body = compiled.template.render(context);
-        const content = compiled.markdown ? renderMarkdown(body) : body;
-        return env.getTemplate(PAGE_LAYOUT, true).render({ ...context, content, markdown: compiled.markdown });
+        const markdown = compiled.restoreCode !== null;
+        const content = compiled.restoreCode ? renderMarkdown(compiled.restoreCode(body)) : body;
+        return env.getTemplate(PAGE_LAYOUT, true).render({ ...context, content, markdown });
       });
     },
     renderTemplate(name, context) {

@@ -30,7 +30,7 @@ export function describeTemplateError(err: unknown): TemplateProblem | null {
     if (!located) file = m[1] || null;
     located ||= Boolean(m[2]);
   }
-  const message = err.cause?.message ?? lines.slice(rest).join('\n').trim();
+  const message = plainWords(err.cause?.message ?? lines.slice(rest).join('\n').trim());
   // Parse errors count lines from 1; errors while rendering count from 0 and
   // have a cause. 0:0 while rendering means "somewhere in the template".
   const { lineno, colno } = err;
@@ -39,6 +39,18 @@ export function describeTemplateError(err: unknown): TemplateProblem | null {
     return { file, line: known ? lineno + 1 : null, column: known ? colno + 1 : null, message };
   }
   return { file, line: lineno || null, column: colno || null, message };
+}
+
+/** nunjucks' message, with what to do about it where that is not obvious. */
+function plainWords(message: string): string {
+  const unknownTag = /^unknown block tag: (\S+)$/.exec(message);
+  if (unknownTag) {
+    return (
+      `unknown tag {% ${unknownTag[1]} %}: nunjucks has no such tag. ` +
+      'To show template syntax as written, put it in {% raw %}…{% endraw %} (or, in a Markdown page, in `code` or a ``` code block).'
+    );
+  }
+  return message;
 }
 
 // --- Where an error is ---------------------------------------------------

@@ -3,9 +3,9 @@
 // an .md page), and the result is placed in templates/page.html. Every
 // problem a designer can cause comes out as a RenderError naming the file,
 // line and column.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type nunjucks from 'nunjucks';
+import nunjucks from 'nunjucks';
 import { ImageSourceError, type Images } from '../images/index.ts';
 import type { Settings } from '../settings.ts';
 import { compileTemplate, createTemplateEnvironment, describeTemplateError } from '../templates/environment.ts';
@@ -14,12 +14,17 @@ import { renderMarkdown } from '../templates/markdown.ts';
 import { protectMarkdownCode } from '../templates/markdown-code.ts';
 import { MetadataError } from '../templates/metadata-error.ts';
 import { splitPageSource } from '../templates/page-source.ts';
+import { safeSegments, resolveInside } from '../safe-path.ts';
+import { createFolderDefaults, keyLine, type PageDefaults } from './defaults.ts';
 import type { PageIndex, PageInfo } from './files.ts';
 import { locatedMetadataError, pathNamer, RenderError } from './page-error.ts';
 
 export { RenderError } from './page-error.ts';
 
+/** The layout a page is placed in unless its metadata (or its folder's defaults) names another. */
 export const PAGE_LAYOUT = 'page.html';
+/** `layout: none` (or `false`): the page is a whole document of its own. */
+const NO_LAYOUT = new Set<unknown>([false, 'none', 'false']);
 
 /**
  * Compiled pages kept at once (production): the pages a server answers
@@ -33,6 +38,8 @@ interface CompiledPage {
   context: Record<string, unknown>;
   /** For a Markdown page, the rendered text with its code blocks and spans put back as written; null for HTML. */
   restoreCode: ((rendered: string) => string) | null;
+  /** It `{% extends %}` a template: a whole document, never placed in a layout. */
+  extendsTemplate: boolean;
 }
 
 export interface PageRenderer {
@@ -53,6 +60,23 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
   // Production compiles each page once; debug and dev read it on every request.
   const cache = settings.debug || settings.dev ? null : new Map<string, CompiledPage>();
   const showPath = pathNamer([settings.pagesDir, settings.templatesDir]);
+  const folderDefaults = createFolderDefaults(settings.pagesDir, showPath, { cached: cache !== null });
+
+  /** The layout file a page is placed in, or null for a page that is a whole document; an unknown layout is a RenderError. */
+  const layoutOf = (page: PageInfo, compiled: CompiledPage, defaults: PageDefaults, value: unknown): string | null => {
+    if (value === undefined) return PAGE_LAYOUT;
+    if (NO_LAYOUT.has(value)) return null;
+    const name = typeof value === 'string' && value.trim() !== '' ? (value.endsWith('.html') ? value : `${value}.html`) : null;
+    const segments = name === null ? null : safeSegments(name);
+    if (name !== null && segments?.length && resolveInside(settings.templatesDir, segments)) return name;
+    // Where `layout:` is written: the page itself, else the nearest folder defaults that set it.
+    const from = Object.hasOwn(compiled.context, 'layout') ? null : defaults.origin.get('layout');
+    const [shown, file, text] = from ? [from.shown, from.file, from.text] : [page.source, page.file, readFileSync(page.file, 'utf8')];
+    const templates = path.basename(settings.templatesDir);
+    const asked = name === null ? `layout: ${JSON.stringify(value)} names no layout` : `layout: ${String(value)}: there is no ${templates}/${name}`;
+    const choices = layoutNames(settings.templatesDir).join(', ') || 'none yet';
+    throw new RenderError(shown, keyLine(text, 'layout'), null, `${asked}. Layouts in ${templates}/: ${choices}; or write "layout: none" for a page that is a whole document.`, file);
+  };
 
   const compilePage = (file: string): CompiledPage => {
     const cached = cache?.get(file);
@@ -66,7 +90,9 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
       throw locatedMetadataError(err, source, file, showPath(file));
     }
     const code = path.extname(file) === '.md' ? protectMarkdownCode(split.template) : null;
-    const page = { template: compileTemplate(env, code?.template ?? split.template, file), context: split.context, restoreCode: code?.restore ?? null };
+    const text = code?.template ?? split.template;
+    const template = compileTemplate(env, text, file);
+    const page = { template, context: split.context, restoreCode: code?.restore ?? null, extendsTemplate: extendsTemplate(env, text) };
     if (cache) {
       cache.set(file, page);
       if (cache.size > COMPILED_PAGES_KEPT) cache.delete(cache.keys().next().value!);
@@ -97,21 +123,48 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
     renderPage(page) {
       return withPictures(page.source, page.file, () => {
         const compiled = compilePage(page.file);
-        const context: Record<string, unknown> = { ...compiled.context, slug: page.slug, data: index.data() };
+        const defaults = folderDefaults(page.file);
+        const context: Record<string, unknown> = { ...defaults.values, ...compiled.context, slug: page.slug, data: index.data() };
         if (page.entry) {
           const entry = page.entry.value as Record<string, unknown>;
           context[page.entry.name] = entry;
-          // A page made from data is titled after its entry unless its metadata says otherwise.
-          context.title ??= entry.title ?? entry.name;
+          // A page made from data is titled after its entry unless its own metadata says otherwise.
+          if (!Object.hasOwn(compiled.context, 'title')) context.title = entry.title ?? entry.name ?? context.title;
         }
         const body = compiled.template.render(context);
         const markdown = compiled.restoreCode !== null;
         const content = compiled.restoreCode ? renderMarkdown(compiled.restoreCode(body)) : body;
-        return env.getTemplate(PAGE_LAYOUT, true).render({ ...context, content, markdown });
+        if (compiled.extendsTemplate) return content;
+        const layout = layoutOf(page, compiled, defaults, context.layout);
+        return layout === null ? content : env.getTemplate(layout, true).render({ ...context, content, markdown });
       });
     },
     renderTemplate(name, context) {
       return withPictures(`${path.basename(settings.templatesDir)}/${name}`, null, () => env.getTemplate(name, true).render({ data: index.data(), ...context }));
     },
   };
+}
+
+/** True when the template has an {% extends %} (anywhere: it may be inside an {% if %}). */
+function extendsTemplate(env: nunjucks.Environment, source: string): boolean {
+  if (!/\{%-?\s*extends\b/.test(source)) return false;
+  // The parser and its nodes are in nunjucks but not in its types.
+  const { parser, nodes } = nunjucks as unknown as {
+    parser: { parse(source: string, extensions: unknown[], options: object): { findAll(type: unknown): unknown[] } };
+    nodes: { Extends: unknown };
+  };
+  const extensions = (env as unknown as { extensionsList: unknown[] }).extensionsList;
+  return parser.parse(source, extensions, {}).findAll(nodes.Extends).length > 0;
+}
+
+/** The templates a page can name as its layout ("page.html", "docs/guide.html"), sorted. */
+function layoutNames(templatesDir: string): string[] {
+  try {
+    return readdirSync(templatesDir, { recursive: true, encoding: 'utf8' })
+      .filter((name) => name.endsWith('.html'))
+      .map((name) => name.split(path.sep).join('/'))
+      .sort();
+  } catch {
+    return [];
+  }
 }

@@ -15,6 +15,7 @@ import { buildDirFrom, siteOriginFrom } from './src/publish/config.ts';
 import type { NameFile } from './src/publish/names.ts';
 import { BuildError } from './src/publish/errors.ts';
 import { assertSafeBuildDir } from './src/publish/output.ts';
+import { createLinkSource } from './src/publish/link-source.ts';
 import { pageMemo } from './src/publish/page-memo.ts';
 import { createProgress, formatSummary } from './src/publish/report.ts';
 import { buildSite, NOT_FOUND_PAGE } from './src/publish/site.ts';
@@ -87,6 +88,7 @@ try {
       incremental: names.length > 0,
       progress: createProgress(),
       nameFile: nameImage,
+      sourceOf: createLinkSource(pages, settings.templatesDir),
     });
     console.log(formatSummary(summary));
   } finally {

@@ -114,7 +114,7 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
     try {
       return await pictures.render(render);
     } catch (err) {
-      if (err instanceof ImageSourceError) throw new RenderError(shown, null, null, err.message, file);
+      if (err instanceof ImageSourceError) throw new RenderError(shown, file ? imageCallLine(file, err.src) : null, null, err.message, file);
       throw located(err);
     }
   };
@@ -167,4 +167,22 @@ function layoutNames(templatesDir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * The line of the image() call for `src` in a page (the image is read after
+ * the page renders, when nunjucks no longer knows the line): the call naming
+ * it, else the one line that calls image(); null when that cannot be told.
+ */
+function imageCallLine(file: string, src: string): number | null {
+  let lines: string[];
+  try {
+    lines = readFileSync(file, 'utf8').split('\n');
+  } catch {
+    return null;
+  }
+  const named = lines.findIndex((line) => new RegExp(`\\bimage\\(\\s*(['"])${src.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\1`).test(line));
+  if (named !== -1) return named + 1;
+  const calls = lines.flatMap((line, i) => (/\bimage\(/.test(line) ? [i + 1] : []));
+  return calls.length === 1 ? calls[0]! : null;
 }

@@ -7,6 +7,7 @@ import { cssUrls } from './css.ts';
 import { BuildError } from './errors.ts';
 import { htmlUrls } from './html.ts';
 import { limit } from './limit.ts';
+import type { LinkSource } from './link-source.ts';
 import { APP_ORIGIN, createResolver, fileOfUrl, urlOfFile } from './urls.ts';
 
 /** Enough places to show per broken URL; a URL on every page needs no thousand lines. */
@@ -25,9 +26,10 @@ export interface LinkCheck {
   /**
    * Once every file is written: throws a BuildError naming each broken
    * reference and the page it is on; `explain` adds why when the crawl
-   * knows (e.g. "the app answered 404").
+   * knows (e.g. "the app answered 404"); `sourceOf` names the file and line
+   * the reference was written in, when known.
    */
-  verify(explain: (key: string) => string | undefined): Promise<void>;
+  verify(explain: (key: string) => string | undefined, sourceOf?: LinkSource): Promise<void>;
 }
 
 export function createLinkCheck(hasFile: (file: string) => boolean, siteOrigin?: string): LinkCheck {
@@ -47,7 +49,7 @@ export function createLinkCheck(hasFile: (file: string) => boolean, siteOrigin?:
         if (entry.referrers.length < REFERRERS_KEPT) entry.referrers.push({ page, url });
       }
     },
-    async verify(explain) {
+    async verify(explain, sourceOf) {
       const looking = limit(16);
       const broken: string[] = [];
       await Promise.all(
@@ -55,7 +57,10 @@ export function createLinkCheck(hasFile: (file: string) => boolean, siteOrigin?:
           looking(async () => {
             if (await fileOfUrl(hasFile, pathname)) return;
             const why = explain(key);
-            for (const { page, url } of referrers) broken.push(`  ${page}: ${url}${why ? ` (${why})` : ''}`);
+            for (const { page, url } of referrers) {
+              const source = sourceOf?.(page, url);
+              broken.push(`  ${source ? `${source} (${page})` : page}: ${url}${why ? ` (${why})` : ''}`);
+            }
           }),
         ),
       );

@@ -8,6 +8,7 @@ import type { LocateFile } from './assets.ts';
 import type { BuildCache } from './cache.ts';
 import { createLinkCheck } from './check.ts';
 import { createCrawl, type Crawl } from './crawl.ts';
+import type { LinkSource } from './link-source.ts';
 import { BuildError } from './errors.ts';
 import { staticKeys, type NameFile } from './names.ts';
 import { MANIFEST, openOutput, type Output } from './output.ts';
@@ -32,6 +33,8 @@ export interface SiteOptions {
   nameFile?: NameFile;
   /** Kept between builds (bundles, .gz and .br); null or absent to build without (BUILD_CACHE=off). */
   cache?: BuildCache | null;
+  /** The file and line a reference on a page was written in, for broken links. */
+  sourceOf?: LinkSource;
 }
 
 /** What a static host serves for a URL it has no file for. */
@@ -76,7 +79,7 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
     await check.verify((key) => {
       const outcome = crawl.outcomeOf(key);
       return outcome.kind === 'missing' ? outcome.why : undefined;
-    });
+    }, options.sourceOf);
     progress.done();
     await output.publish();
     await options.cache?.settled();

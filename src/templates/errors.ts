@@ -41,6 +41,18 @@ export function describeTemplateError(err: unknown): TemplateProblem | null {
   return { file, line: lineno || null, column: colno || null, message };
 }
 
+// nunjucks records the line of a function call before making it, but not of
+// a filter: an unknown filter (looked up when the output runs) said "line
+// unknown". Each filter now records its line the same way.
+type FilterCompiler = { _emit(code: string): void; compileFilter(node: { lineno: number; colno: number }, frame: unknown): void };
+const compilerPrototype = (nunjucks as unknown as { compiler: { Compiler: { prototype: FilterCompiler } } }).compiler.Compiler.prototype;
+const compileFilter = compilerPrototype.compileFilter;
+compilerPrototype.compileFilter = function (this: FilterCompiler, node, frame) {
+  this._emit(`(lineno = ${node.lineno}, colno = ${node.colno}, `);
+  compileFilter.call(this, node, frame);
+  this._emit(')');
+};
+
 /** nunjucks' message, with what to do about it where that is not obvious. */
 function plainWords(message: string): string {
   const unknownTag = /^unknown block tag: (\S+)$/.exec(message);
@@ -50,6 +62,8 @@ function plainWords(message: string): string {
       'To show template syntax as written, put it in {% raw %}…{% endraw %} (or, in a Markdown page, in `code` or a ``` code block).'
     );
   }
+  const unknownFilter = /^filter not found: (\S+)$/.exec(message);
+  if (unknownFilter) return `unknown filter | ${unknownFilter[1]}: nunjucks has no such filter (see its built-in filters, plus capfirst and slugify)`;
   return message;
 }
 

@@ -14,6 +14,8 @@ import { locatedMetadataError, pathNamer, RenderError } from './page-error.ts';
 
 export const PAGE_EXTENSIONS = ['.html', '.md'] as const;
 export const INDEX_SLUG = 'index';
+/** The page a static host serves for every URL it has no file for (the build asks the app for /404.html). */
+export const NOT_FOUND_PAGE = '404.html';
 /** `[member].html`: a page made once per entry, the entry named `member`. */
 const GENERATOR_NAME = /^\[([A-Za-z_$][\w$]*)\]\.(?:html|md)$/;
 /** The fields an entry's slug comes from, first found wins. */

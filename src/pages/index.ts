@@ -13,7 +13,7 @@ import { errorPage, escapeHtml, notFound, prefersHtml } from '../http.ts';
 import type { PartContext } from '../part.ts';
 import { safeSegments } from '../safe-path.ts';
 import { errorExcerptHtml } from './excerpt.ts';
-import { createPageIndex, INDEX_SLUG, isReserved, type PageInfo } from './files.ts';
+import { createPageIndex, INDEX_SLUG, isReserved, NOT_FOUND_PAGE, type PageInfo } from './files.ts';
 import { createLiveReload, injectLiveReload, LIVE_RELOAD_PATH } from './live-reload.ts';
 import { createPageRenderer, RenderError, type PagePictures } from './render.ts';
 
@@ -35,7 +35,8 @@ export async function createPages({ settings, log }: PartContext, reservedPrefix
   };
 
   const pageNotFound = (c: Context) => {
-    const detail = `There is no page at ${c.req.path}.`;
+    // A static host serves the built 404 page for every missing URL: it names none.
+    const detail = c.req.path === `/${NOT_FOUND_PAGE}` ? 'There is no page at this address.' : `There is no page at ${c.req.path}.`;
     let pages: PageInfo[] = [];
     try {
       if (settings.debug) pages = index.list(reserved);

@@ -6,6 +6,7 @@
 import { cssUrls } from './css.ts';
 import { BuildError } from './errors.ts';
 import { htmlUrls } from './html.ts';
+import { ROOT_PATH, underBasePath, withinBasePath } from './base-path.ts';
 import { limit } from './limit.ts';
 import type { LinkSource } from './link-source.ts';
 import { APP_ORIGIN, createResolver, fileOfUrl, urlOfFile } from './urls.ts';
@@ -32,20 +33,21 @@ export interface LinkCheck {
   verify(explain: (key: string) => string | undefined, sourceOf?: LinkSource): Promise<void>;
 }
 
-export function createLinkCheck(hasFile: (file: string) => boolean, siteOrigin?: string): LinkCheck {
-  /** Referenced URL paths (and keys, for explain), with where they are referenced. */
-  const targets = new Map<string, { key: string; referrers: Reference[] }>();
+/** `basePath`: the site is served under it (BASE_PATH), so every internal URL must start with it. */
+export function createLinkCheck(hasFile: (file: string) => boolean, siteOrigin?: string, basePath = ROOT_PATH): LinkCheck {
+  /** Referenced URL paths as written (with their keys, for explain, and their path in the site, null outside the base path), with where they are referenced. */
+  const targets = new Map<string, { key: string; sitePath: string | null; referrers: Reference[] }>();
   const resolve = createResolver(siteOrigin);
   return {
     add(file, text) {
       const page = urlOfFile(file);
       const urls = file.endsWith('.css') ? cssUrls(text) : htmlUrls(text);
       for (const url of urls) {
-        const target = resolve(url, APP_ORIGIN + page);
+        const target = resolve(url, APP_ORIGIN + underBasePath(basePath, page));
         if (!target) continue;
-        const pathname = new URL(target.key, APP_ORIGIN).pathname;
-        let entry = targets.get(pathname);
-        if (!entry) targets.set(pathname, (entry = { key: target.key, referrers: [] }));
+        const written = new URL(target.key, APP_ORIGIN).pathname;
+        let entry = targets.get(written);
+        if (!entry) targets.set(written, (entry = { key: target.key, sitePath: withinBasePath(basePath, written), referrers: [] }));
         if (entry.referrers.length < REFERRERS_KEPT) entry.referrers.push({ page, url });
       }
     },
@@ -53,10 +55,11 @@ export function createLinkCheck(hasFile: (file: string) => boolean, siteOrigin?:
       const looking = limit(16);
       const broken: string[] = [];
       await Promise.all(
-        [...targets].map(([pathname, { key, referrers }]) =>
+        [...targets.values()].map(({ key, sitePath, referrers }) =>
           looking(async () => {
-            if (await fileOfUrl(hasFile, pathname)) return;
-            const why = explain(key);
+            if (sitePath !== null && (await fileOfUrl(hasFile, sitePath))) return;
+            // The crawl knows URLs by their path in the site; a link it could not follow is left as the page wrote it.
+            const why = sitePath === null ? (explain(key) ?? `outside BASE_PATH ${basePath}`) : explain(withinBasePath(basePath, key) ?? key);
             for (const { page, url } of referrers) {
               const source = sourceOf?.(page, url);
               broken.push(`  ${source ? `${source} (${page})` : page}: ${url}${why ? ` (${why})` : ''}`);

@@ -22,6 +22,7 @@ import type { Output } from './output.ts';
 import type { Progress } from './report.ts';
 import { safeSegments } from '../safe-path.ts';
 import { APP_ORIGIN, appUrl, createResolver, isStaticPath, urlOfFile } from './urls.ts';
+import { ROOT_PATH, underBasePath } from './base-path.ts';
 
 /** What the crawl learned about one URL (by key). */
 export type Outcome =
@@ -46,6 +47,8 @@ export interface CrawlOptions {
   check: LinkCheck;
   progress: Progress;
   siteOrigin?: string;
+  /** BASE_PATH ("/project/"): every URL written starts with it. */
+  basePath?: string;
   nameFile?: NameFile;
   /** Where bundles are kept between builds; none with BUILD_CACHE=off. */
   cache?: BuildCache | null;
@@ -98,7 +101,7 @@ interface Draft {
   references: string[];
 }
 
-export function createCrawl({ fetch, locate, output, check, progress, siteOrigin, nameFile, cache, onlyPages }: CrawlOptions): Crawl {
+export function createCrawl({ fetch, locate, output, check, progress, siteOrigin, basePath = ROOT_PATH, nameFile, cache, onlyPages }: CrawlOptions): Crawl {
   const outcomes = new Map<string, Outcome>();
   /** Per key: its outcome is known; and its final URL is known (later, for a stylesheet). */
   const known = new Map<string, Deferred>();
@@ -165,7 +168,7 @@ export function createCrawl({ fetch, locate, output, check, progress, siteOrigin
     if (outcome.kind === 'external') return outcome.location.includes('#') ? outcome.location : outcome.location + target.hash;
     if (outcome.kind !== 'page' && outcome.kind !== 'file') return reference; // the check reports it
     // A static host ignores a page's query, but the page's scripts may read it.
-    const url = outcome.url + (outcome.kind === 'page' ? target.search : '') + target.hash;
+    const url = underBasePath(basePath, outcome.url) + (outcome.kind === 'page' ? target.search : '') + target.hash;
     return target.absolute && siteOrigin ? siteOrigin + url : url;
   };
 

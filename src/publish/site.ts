@@ -6,7 +6,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LocateFile } from './assets.ts';
 import type { BuildCache } from './cache.ts';
+import { ROOT_PATH, underBasePath } from './base-path.ts';
 import { createLinkCheck } from './check.ts';
+import { headersFile, HEADERS_FILE } from './headers.ts';
+import { NOT_FOUND_PAGE } from '../pages/files.ts';
 import { createCrawl, type Crawl } from './crawl.ts';
 import type { LinkSource } from './link-source.ts';
 import { BuildError } from './errors.ts';
@@ -27,6 +30,8 @@ export interface SiteOptions {
   buildDir: string;
   /** Public origin (https://example.com): enables sitemap.xml and robots.txt. */
   siteOrigin?: string;
+  /** BASE_PATH ("/project/"), "/" for a site served at the root. */
+  basePath?: string;
   /** Rebuild just these pages (and what they reference) in the existing site. */
   incremental: boolean;
   progress: Progress;
@@ -37,8 +42,7 @@ export interface SiteOptions {
   sourceOf?: LinkSource;
 }
 
-/** What a static host serves for a URL it has no file for. */
-export const NOT_FOUND_PAGE = '404.html';
+export { NOT_FOUND_PAGE };
 
 export async function buildSite(options: SiteOptions): Promise<Summary> {
   const started = performance.now();
@@ -48,7 +52,7 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
   }
   const output = await openOutput(buildDir, { incremental, cache: options.cache });
   try {
-    const check = createLinkCheck((file) => output.has(file), siteOrigin);
+    const check = createLinkCheck((file) => output.has(file), siteOrigin, options.basePath);
     const crawl = createCrawl({ ...options, output, check, onlyPages: incremental ? new Set(options.pages) : undefined });
     // Static files first: pages reference them, and a page is written once they are.
     if (!incremental) {
@@ -71,10 +75,13 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
     await output.settle();
     if (siteOrigin) {
       // Every page is on disk now, including those a rebuild of single pages left alone.
-      await output.write('sitemap.xml', sitemapXml(siteOrigin, pagesIn(output.files())));
-      await output.write('robots.txt', robotsTxt(siteOrigin));
+      const siteUrl = siteOrigin + underBasePath(options.basePath ?? ROOT_PATH, '/').slice(0, -1);
+      await output.write('sitemap.xml', sitemapXml(siteUrl, pagesIn(output.files())));
+      await output.write('robots.txt', robotsTxt(siteUrl));
       await output.settle();
     }
+    await output.write(HEADERS_FILE, headersFile(output.files(), options.basePath ?? ROOT_PATH));
+    await output.settle();
     progress.update('Checking', 'links and references');
     await check.verify((key) => {
       const outcome = crawl.outcomeOf(key);

@@ -7,6 +7,7 @@ import { cssUrls } from './css.ts';
 import { BuildError } from './errors.ts';
 import { htmlUrls } from './html.ts';
 import { ROOT_PATH, underBasePath, withinBasePath } from './base-path.ts';
+import { imagesWithoutAlt, MISSING_ALT } from '../pages/problems.ts';
 import { limit } from './limit.ts';
 import type { LinkSource } from './link-source.ts';
 import { APP_ORIGIN, createResolver, fileOfUrl, urlOfFile } from './urls.ts';
@@ -38,9 +39,12 @@ export function createLinkCheck(hasFile: (file: string) => boolean, siteOrigin?:
   /** Referenced URL paths as written (with their keys, for explain, and their path in the site, null outside the base path), with where they are referenced. */
   const targets = new Map<string, { key: string; sitePath: string | null; referrers: Reference[] }>();
   const resolve = createResolver(siteOrigin);
+  /** Images without alt, as the problems badge of `npm run dev` shows them. */
+  const withoutAlt: Reference[] = [];
   return {
     add(file, text) {
       const page = urlOfFile(file);
+      if (!file.endsWith('.css')) for (const url of imagesWithoutAlt(text)) withoutAlt.push({ page, url });
       const urls = file.endsWith('.css') ? cssUrls(text) : htmlUrls(text);
       for (const url of urls) {
         const target = resolve(url, APP_ORIGIN + underBasePath(basePath, page));
@@ -52,6 +56,10 @@ export function createLinkCheck(hasFile: (file: string) => boolean, siteOrigin?:
       }
     },
     async verify(explain, sourceOf) {
+      const located = ({ page, url }: Reference) => {
+        const source = sourceOf?.(page, url);
+        return `  ${source ? `${source} (${page})` : page}: ${url}`;
+      };
       const looking = limit(16);
       const broken: string[] = [];
       await Promise.all(
@@ -60,18 +68,22 @@ export function createLinkCheck(hasFile: (file: string) => boolean, siteOrigin?:
             if (sitePath !== null && (await fileOfUrl(hasFile, sitePath))) return;
             // The crawl knows URLs by their path in the site; a link it could not follow is left as the page wrote it.
             const why = sitePath === null ? (explain(key) ?? `outside BASE_PATH ${basePath}`) : explain(withinBasePath(basePath, key) ?? key);
-            for (const { page, url } of referrers) {
-              const source = sourceOf?.(page, url);
-              broken.push(`  ${source ? `${source} (${page})` : page}: ${url}${why ? ` (${why})` : ''}`);
-            }
+            for (const reference of referrers) broken.push(`${located(reference)}${why ? ` (${why})` : ''}`);
           }),
         ),
       );
-      if (broken.length === 0) return;
-      broken.sort();
-      const shown = broken.slice(0, REFERRERS_KEPT);
-      if (broken.length > shown.length) shown.push(`  ... and ${broken.length - shown.length} more`);
-      throw new BuildError(`${broken.length === 1 ? 'A broken link' : `${broken.length} broken links`} in the built site:\n${shown.join('\n')}`);
+      const unnamed = withoutAlt.map((reference) => `${located(reference)} (${MISSING_ALT})`);
+      const sections = [
+        [broken, 'A broken link', 'broken links'],
+        [unnamed, 'An image without alt', 'images without alt'],
+      ] as const;
+      const report = sections.flatMap(([lines, one, many]) => {
+        if (lines.length === 0) return [];
+        const shown = [...lines].sort().slice(0, REFERRERS_KEPT);
+        if (lines.length > shown.length) shown.push(`  ... and ${lines.length - shown.length} more`);
+        return [`${lines.length === 1 ? one : `${lines.length} ${many}`} in the built site:\n${shown.join('\n')}`];
+      });
+      if (report.length > 0) throw new BuildError(report.join('\n'));
     },
   };
 }

@@ -28,6 +28,13 @@ async function siteApp(pages: Record<string, string>, templates: Record<string, 
   return startApp({ SERVICES: 'pages', PAGES_DIR: pagesDir, TEMPLATES_DIR: templatesDir, STATIC_DIR: staticDir, IMAGE_CACHE_DIR: path.join(root, 'cache') });
 }
 
+/** The JSON a page error answers with (DEBUG on). */
+async function problemOf(app: Running, url: string): Promise<Problem> {
+  const res = await fetch(app.url + url, { headers: { accept: 'application/json' } });
+  assert.equal(res.status, 500, url);
+  return res.json();
+}
+
 describe('template errors have a file and a line', () => {
   let app: Running;
   before(async () => {
@@ -46,38 +53,32 @@ describe('template errors have a file and a line', () => {
   });
   after(() => app.close());
 
-  const problemAt = async (url: string): Promise<Problem> => {
-    const res = await fetch(app.url + url, { headers: { accept: 'application/json' } });
-    assert.equal(res.status, 500, url);
-    return res.json();
-  };
-
   it('an unknown filter outside a loop', async () => {
-    const json = await problemAt('/filter/');
+    const json = await problemOf(app, '/filter/');
     assert.deepEqual([json.file, json.line, json.column], ['pages/filter.html', 2, 13]);
     assert.match(json.detail, /unknown filter \| shout/);
   });
 
   it('an unknown filter inside a loop, in Markdown', async () => {
-    const json = await problemAt('/filter-in-loop/');
+    const json = await problemOf(app, '/filter-in-loop/');
     assert.deepEqual([json.file, json.line], ['pages/filter-in-loop.md', 4]);
     assert.match(json.detail, /unknown filter \| twice/);
   });
 
   it('an unknown filter in a layout', async () => {
-    const json = await problemAt('/fancy/');
+    const json = await problemOf(app, '/fancy/');
     assert.deepEqual([json.file, json.line], ['templates/fancy.html', 4]);
     assert.match(json.detail, /unknown filter \| missing_filter/);
   });
 
   it('image() on a file sharp cannot read', async () => {
-    const json = await problemAt('/photo/');
+    const json = await problemOf(app, '/photo/');
     assert.deepEqual([json.file, json.line], ['pages/photo.html', 3]);
     assert.match(json.detail, /image\('img\/broken\.jpg'\): static\/img\/broken\.jpg: sharp cannot read it as an image/);
   });
 
   it('an error in a page made from data', async () => {
-    const json = await problemAt('/people/grace/');
+    const json = await problemOf(app, '/people/grace/');
     assert.deepEqual([json.file, json.line], ['pages/people/[person].html', 5]);
     assert.match(json.detail, /unknown filter \| nope/);
   });
@@ -97,33 +98,27 @@ describe('YAML and JSON mistakes, at their line, in plain words', () => {
   });
   after(() => app.close());
 
-  const problemAt = async (url: string): Promise<Problem> => {
-    const res = await fetch(app.url + url, { headers: { accept: 'application/json' } });
-    assert.equal(res.status, 500, url);
-    return res.json();
-  };
-
   it('a line indented more than the one above it: names that line, not the one above', async () => {
-    const json = await problemAt('/indented/');
+    const json = await problemOf(app, '/indented/');
     assert.deepEqual([json.file, json.line, json.column], ['pages/indented.md', 3, 3]);
     assert.match(json.detail, /front matter: invalid YAML: this line is indented more than the one above it/);
     assert.match(json.detail, /\(the YAML parser says: Nested mappings are not allowed in compact mappings\)$/);
   });
 
   it('a value with a colon in it', async () => {
-    const json = await problemAt('/colon/');
+    const json = await problemOf(app, '/colon/');
     assert.deepEqual([json.line, json.column], [2, 8]);
     assert.match(json.detail, /a value with ": " in it needs quotes/);
   });
 
   it('a tab as indentation', async () => {
-    const json = await problemAt('/tab/');
+    const json = await problemOf(app, '/tab/');
     assert.deepEqual([json.line, json.column], [3, 1]);
     assert.match(json.detail, /indented with a tab; YAML needs spaces/);
   });
 
   it('a quote never closed: the line where it opens', async () => {
-    const json = await problemAt('/quote/');
+    const json = await problemOf(app, '/quote/');
     assert.deepEqual([json.line, json.column], [2, 8]);
     assert.match(json.detail, /this quote is never closed/);
   });
@@ -133,7 +128,7 @@ describe('data files', () => {
   it('a YAML data file: its line and column, plain words and the parser’s', async () => {
     const app = await siteApp({ '_data/clients.yaml': '- name: Acme\n  city: Paris\n - name: Globex\n', 'home.html': '{{ data.clients | length }}' });
     try {
-      const json: Problem = await (await fetch(`${app.url}/home/`, { headers: { accept: 'application/json' } })).json();
+      const json = await problemOf(app, '/home/');
       assert.deepEqual([json.file, json.line, json.column], ['pages/_data/clients.yaml', 3, 2]);
       assert.match(json.detail, /invalid YAML: this line is not lined up with the lines above it at the same level \(the YAML parser says: All sequence items must start at the same column\)/);
     } finally {
@@ -144,7 +139,7 @@ describe('data files', () => {
   it('a JSON data file: plain words, then the parser’s own', async () => {
     const app = await siteApp({ '_data/plans.json': '[\n  { "name": "Free" },\n  { "name": "Pro", }\n]', 'home.html': '{{ data.plans | length }}' });
     try {
-      const json: Problem = await (await fetch(`${app.url}/home/`, { headers: { accept: 'application/json' } })).json();
+      const json = await problemOf(app, '/home/');
       assert.deepEqual([json.file, json.line, json.column], ['pages/_data/plans.json', 3, 18]);
       assert.match(json.detail, /invalid JSON: a comma before "\}" \(JSON allows no trailing comma\) \(the JSON parser says: [^)]+\)/);
     } finally {
@@ -156,7 +151,7 @@ describe('data files', () => {
     const clients = ['- name: Acme', '- name: Globex', '- city: Paris', '  country: France'].join('\n');
     const app = await siteApp({ '_data/clients.yaml': clients, 'clients/[client].html': '---\neach: clients\n---\n{{ client.name }}' });
     try {
-      const json: Problem = await (await fetch(`${app.url}/clients/acme/`, { headers: { accept: 'application/json' } })).json();
+      const json = await problemOf(app, '/clients/acme/');
       assert.equal(json.file, 'pages/clients/[client].html');
       assert.match(json.detail, /entry 3 of clients \(pages\/_data\/clients\.yaml, line 3\) needs a slug, name or title field/);
     } finally {

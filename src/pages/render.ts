@@ -3,12 +3,13 @@
 // an .md page), and the result is placed in templates/page.html. Every
 // problem a designer can cause comes out as a RenderError naming the file,
 // line and column.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import nunjucks from 'nunjucks';
 import { ImageSourceError, type Images } from '../images/index.ts';
 import type { Settings } from '../settings.ts';
 import { compileTemplate, createTemplateEnvironment, describeTemplateError } from '../templates/environment.ts';
+import { templateNames } from '../templates/names.ts';
 import type { HelperOptions } from '../templates/helpers.ts';
 import { renderMarkdown } from '../templates/markdown.ts';
 import { protectMarkdownCode } from '../templates/markdown-code.ts';
@@ -74,7 +75,7 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
     const [shown, file, text] = from ? [from.shown, from.file, from.text] : [page.source, page.file, readFileSync(page.file, 'utf8')];
     const templates = path.basename(settings.templatesDir);
     const asked = name === null ? `layout: ${JSON.stringify(value)} names no layout` : `layout: ${String(value)}: there is no ${templates}/${name}`;
-    const choices = layoutNames(settings.templatesDir).join(', ') || 'none yet';
+    const choices = templateNames(settings.templatesDir).join(', ') || 'none yet';
     throw new RenderError(shown, keyLine(text, 'layout'), null, `${asked}. Layouts in ${templates}/: ${choices}; or write "layout: none" for a page that is a whole document.`, file);
   };
 
@@ -155,18 +156,6 @@ function extendsTemplate(env: nunjucks.Environment, source: string): boolean {
   };
   const extensions = (env as unknown as { extensionsList: unknown[] }).extensionsList;
   return parser.parse(source, extensions, {}).findAll(nodes.Extends).length > 0;
-}
-
-/** The templates a page can name as its layout ("page.html", "docs/guide.html"), sorted. */
-function layoutNames(templatesDir: string): string[] {
-  try {
-    return readdirSync(templatesDir, { recursive: true, encoding: 'utf8' })
-      .filter((name) => name.endsWith('.html'))
-      .map((name) => name.split(path.sep).join('/'))
-      .sort();
-  } catch {
-    return [];
-  }
 }
 
 /**

@@ -1,8 +1,9 @@
 // Where a URL in a rendered page was written: the page's file, else one of
 // the layouts, and the line. Broken links in the build and the problems badge
 // of `npm run dev` point there.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { templateNames } from '../templates/names.ts';
 
 export interface WrittenAt {
   /** As people see it: "pages/pricing.html", "templates/base.html". */
@@ -30,20 +31,13 @@ export function createSourceFinder(templatesDir: string): (page: { file: string;
     return lines;
   };
   let layouts: string[] | undefined;
-  const layoutNames = () =>
-    (layouts ??= (() => {
-      try {
-        return readdirSync(templatesDir, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.html')).sort();
-      } catch {
-        return [];
-      }
-    })());
+  const layoutNames = () => (layouts ??= templateNames(templatesDir));
   return (page, reference) => {
     const line = lineWith(linesOf(page.file), reference);
     if (line) return { file: page.source, line };
     for (const name of layoutNames()) {
       const inLayout = lineWith(linesOf(path.join(templatesDir, name)), reference);
-      if (inLayout) return { file: `${path.basename(templatesDir)}/${name.split(path.sep).join('/')}`, line: inLayout };
+      if (inLayout) return { file: `${path.basename(templatesDir)}/${name}`, line: inLayout };
     }
     return { file: page.source, line: null };
   };

@@ -89,23 +89,16 @@ export function previewRoutes(dir: string, basePath = ROOT_PATH): Hono {
 }
 
 async function main(): Promise<void> {
-  let settings;
+  let settings, basePath;
   try {
     settings = loadSettings(process.env);
+    basePath = basePathFrom(process.env);
   } catch (err) {
-    if (!(err instanceof SettingsError)) throw err;
+    if (!(err instanceof SettingsError || err instanceof BuildError)) throw err;
     console.error(`Configuration error: ${err.message}`);
     process.exit(2);
   }
   const dir = buildDirFrom(process.env);
-  let basePath;
-  try {
-    basePath = basePathFrom(process.env);
-  } catch (err) {
-    if (!(err instanceof BuildError)) throw err;
-    console.error(`Configuration error: ${err.message}`);
-    process.exit(2);
-  }
   if (!(await fileOfUrl(dir, `/${MANIFEST}`))) {
     console.error(`No built site in ${dir}. Build it first: npm run build`);
     process.exit(1);

@@ -107,12 +107,18 @@ export function injectProblemsBadge(html: string, problems: readonly PageProblem
   const title = `${problems.length} problem${problems.length === 1 ? '' : 's'} on this page`;
   const badge =
     `<dialog open class="lw-problems" aria-labelledby="lw-problems-title">` +
-    `<style>${BADGE_CSS}</style>` +
     `<details><summary id="lw-problems-title">${title}</summary><ul>${items}</ul></details>` +
     `<form method="dialog"><button type="submit" aria-label="Dismiss the problems badge">×</button></form>` +
     `</dialog>`;
-  const at = html.toLowerCase().lastIndexOf('</body>');
-  return at === -1 ? html + badge : html.slice(0, at) + badge + html.slice(at);
+  // Its stylesheet goes in the head, where a <style> belongs.
+  return insertBefore(insertBefore(html, '</head>', `<style>${BADGE_CSS}</style>`, 'first'), '</body>', badge, 'last');
+}
+
+/** `html` with `text` before its first or last `tag` (at the end when there is none). */
+function insertBefore(html: string, tag: string, text: string, which: 'first' | 'last'): string {
+  const lower = html.toLowerCase();
+  const at = which === 'first' ? lower.indexOf(tag) : lower.lastIndexOf(tag);
+  return at === -1 ? html + text : html.slice(0, at) + text + html.slice(at);
 }
 
 const BADGE_CSS = [

@@ -66,7 +66,7 @@ describe(`node app.ts on Node ${newest} (type stripping, no tsx)`, { skip }, () 
     ['/image/300x200/', 'image/'],
     ['/api/', 'application/json'],
     ['/board/', 'text/html'],
-  ]) {
+  ] as const) {
     it(`answers ${route}`, async () => {
       const response = await fetch(url + route, { headers: { accept: type === 'image/' ? 'image/png' : type } });
       assert.equal(response.status, 200, `${route}: ${await response.clone().text()}`);

@@ -7,7 +7,8 @@
 // stripping, compile cache or tsx). Each Node gets a copy of this working
 // tree with its own `npm ci` (better-sqlite3 is built per Node ABI), kept
 // beside the fetched Nodes and installed again only when package-lock.json
-// changed: the first run installs each (a minute or two apiece). Rounds
+// changed: the first run installs each (a minute or two apiece). BENCH_NODES=22,26
+// measures those lines alone. Rounds
 // alternate between the commands, the best of each kept; one unmeasured
 // round first (it fills the compile cache and the build cache).
 import { execFileSync, spawn } from 'node:child_process';
@@ -18,6 +19,7 @@ import { pinnedNodes } from '../test/node-versions.ts';
 import { fmt, ROOT } from './lib.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const NODES = pinnedNodes().filter((version) => !process.env.BENCH_NODES || process.env.BENCH_NODES.split(',').some((line) => `${version}.`.startsWith(`${line}.`)));
 const START_TIMEOUT_MS = 60_000;
 
 /** A pinned Node's bin folder, fetched by .ci/node.sh when missing. */
@@ -83,10 +85,11 @@ async function timeToFirstAnswer(dir: string, bin: string, database: string): Pr
 }
 
 export async function run(): Promise<void> {
-  const cache = path.join(path.dirname(path.dirname(nodeBin(pinnedNodes()[0]!))), 'bench-trees');
+  if (NODES.length === 0) throw new Error(`BENCH_NODES=${process.env.BENCH_NODES} names no Node of .ci/node-versions (${pinnedNodes().join(', ')})`);
+  const cache = path.join(path.dirname(path.dirname(nodeBin(NODES[0]!))), 'bench-trees');
   console.log(`Start-up on each pinned Node, best of ${ROUNDS} rounds (BENCH_ROUNDS) after one unmeasured; trees in ${cache}`);
   const rows: string[] = [];
-  for (const version of pinnedNodes()) {
+  for (const version of NODES) {
     const bin = nodeBin(version);
     const dir = path.join(cache, version);
     treeFor(bin, dir);

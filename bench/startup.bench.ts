@@ -36,7 +36,7 @@ function treeFor(bin: string, dir: string): void {
   const installed = path.join(dir, 'node_modules/.package-lock.json');
   const stamp = path.join(dir, 'node_modules/.installed-from');
   if (existsSync(installed) && existsSync(stamp) && readFileSync(stamp, 'utf8') === lock) return;
-  console.log(`  npm ci in ${dir} with Node ${path.basename(path.dirname(bin))} (once per package-lock.json)`);
+  console.log(`  npm ci in ${dir} with ${path.basename(path.dirname(bin))} (once per package-lock.json)`);
   execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, env: envFor(bin), stdio: ['ignore', 'ignore', 'inherit'] });
   cpSync(path.join(dir, 'package-lock.json'), stamp);
 }

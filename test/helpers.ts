@@ -1,15 +1,16 @@
 // Shared test plumbing: the real app on a real loopback port.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Browser } from 'playwright-core';
 import { createApp, type Lightweight } from '../app.ts';
 import { loadSettings, ROOT } from '../src/settings.ts';
 import { POSTGRES_UNAVAILABLE, postgresDatabase, unavailable } from './services.ts';
+import { tempDir } from './temp-dir.ts';
+
+export { tempDir };
 
 export interface Running {
   /** e.g. http://127.0.0.1:41234 */
@@ -31,12 +32,6 @@ export async function until(what: string, condition: () => boolean | Promise<boo
   }
 }
 
-/** A temporary folder removed when the process exits. */
-export function tempDir(prefix = 'lightweight-test-'): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /**
  * The settings of a throwaway board database: a new SQLite file, or with

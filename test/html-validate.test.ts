@@ -62,8 +62,9 @@ describe('html-validate', () => {
         const found: string[] = [];
         const context = await browser.newContext();
         const page = await context.newPage();
-        const snapshot = async (name: string, selector: string) => {
-          await page.waitForSelector(selector, { timeout: 15_000 });
+        // Waits for every selector, so that what renders later (the burndown chart) is in the snapshot rather than racing it.
+        const snapshot = async (name: string, ...selectors: string[]) => {
+          for (const selector of selectors) await page.waitForSelector(selector, { timeout: 15_000 });
           found.push(...(await problems(`<!doctype html>\n${await page.evaluate(() => document.documentElement.outerHTML)}`, name)));
         };
         await page.goto(`${app.url}/board/`);
@@ -72,7 +73,7 @@ describe('html-validate', () => {
         await page.reload();
         await snapshot('/board/ (sprints)', '.home h2');
         await page.goto(`${app.url}/board/#sprint/${board.sprint}`);
-        await snapshot(`/board/#sprint/${board.sprint}`, '.task');
+        await snapshot(`/board/#sprint/${board.sprint}`, '.task', 'figure.burndown:not([aria-busy]) svg.burndown-chart');
         await context.close();
         assert.deepEqual(found, []);
       } finally {

@@ -7,12 +7,12 @@
 //   describe('on PostgreSQL', { skip: databaseUrl ? false : POSTGRES_UNAVAILABLE }, () => { ... });
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { tempDir } from './temp-dir.ts';
 
 const START_THEM = 'run `source .ci/services.sh` first (it starts throwaway PostgreSQL and Redis servers)';
 export const POSTGRES_UNAVAILABLE = `PostgreSQL not available: ${START_THEM}`;
@@ -118,8 +118,7 @@ function killOnExit(): void {
 export async function startRedisServer(): Promise<RedisServer | null> {
   if (!(await isInstalled('redis-server'))) return unavailable(REDIS_UNAVAILABLE);
   killOnExit();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'lightweight-redis-'));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir('lightweight-redis-');
   let port = await freePort();
   let child: ChildProcess | null = null;
 
@@ -187,8 +186,7 @@ export async function startPostgresServer(): Promise<PostgresServer | null> {
   const asRoot = process.getuid?.() === 0;
   const asPostgres = (command: string, args: string[]) =>
     asRoot ? run('runuser', ['-u', 'postgres', '--', path.join(bin, command), ...args]) : run(path.join(bin, command), args);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'lightweight-pg-'));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir('lightweight-pg-');
   if (asRoot) chownSync(dir, Number((await run('id', ['-u', 'postgres'])).stdout.trim()), 0);
   const data = path.join(dir, 'data');
   await asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8']);

@@ -27,11 +27,11 @@ export class HomeView extends View {
     document.title = 'Your Sprints · Scrum Board';
     this.setHtml(html`
       <div class="toolbar">
-        <h2>Your Sprints</h2>
+        <h1>Your Sprints</h1>
         <button type="button" class="add-sprint primary" aria-expanded="false" aria-controls="new-sprint">Add Sprint</button>
       </div>
       <form class="new-sprint card" id="new-sprint" hidden novalidate>
-        <h3>New sprint</h3>
+        <h2>New sprint</h2>
         <div class="form-errors" role="alert"></div>
         <label for="sprint-name">Name</label>
         <input id="sprint-name" name="name" maxlength="100">

@@ -107,7 +107,7 @@ export class SprintView extends View implements TaskMover {
 
   /** Load the sprint, draw the board, open the live channel, load the tasks. */
   async start(): Promise<void> {
-    this.setHtml(loading('Loading the sprint…'));
+    this.setHtml(html`<h1 class="visually-hidden">Sprint ${this.sprintId}</h1>${loading('Loading the sprint…')}`);
     try {
       const root = await this.app.root();
       this.sprint.urlRoot = root.sprints;
@@ -116,7 +116,7 @@ export class SprintView extends View implements TaskMover {
     } catch (error) {
       if (this.removed) return;
       if (error instanceof ApiError && error.status === 404) return this.notFound();
-      this.setHtml(failure('Could not load the sprint.', error));
+      this.setHtml(html`<h1 class="visually-hidden">Sprint ${this.sprintId}</h1>${failure('Could not load the sprint.', error)}`);
       return;
     }
     if (this.removed) return;
@@ -131,7 +131,7 @@ export class SprintView extends View implements TaskMover {
 
   private notFound(): void {
     document.title = 'Sprint not found · Scrum Board';
-    this.setHtml(html`<div class="failure" role="alert"><p>Sprint ${this.sprintId} not found.</p><a href="#">Back to your sprints</a></div>`);
+    this.setHtml(html`<h1 class="visually-hidden">Sprint not found</h1><div class="failure" role="alert"><p>Sprint ${this.sprintId} not found.</p><a href="#">Back to your sprints</a></div>`);
   }
 
   private renderBoard(): void {
@@ -144,7 +144,7 @@ export class SprintView extends View implements TaskMover {
       <div class="columns">
         ${COLUMNS.map(
           (column) => html`<section class="column" data-column="${column.key}" aria-labelledby="column-${column.key}">
-            <h3 id="column-${column.key}">${column.title} <span class="count"></span></h3>
+            <h2 id="column-${column.key}">${column.title} <span class="count"></span></h2>
             ${column.inSprint ? '' : this.addTaskForm()}
             <ol class="task-list" aria-labelledby="column-${column.key}"></ol>
             <div class="column-state">${loading('Loading…')}</div>
@@ -178,7 +178,7 @@ export class SprintView extends View implements TaskMover {
     document.title = `${name} · Scrum Board`;
     header.innerHTML = html`
       <div class="sprint-title">
-        <h2>${name}</h2>
+        <h1>${name}</h1>
         <span class="live-state" data-state="connecting" role="status">${LIVE_LABELS.connecting}</span>
       </div>
       <p class="sprint-due">Due by <time datetime="${this.sprint.get('end')}">${showDate(this.sprint.get('end'))}</time></p>

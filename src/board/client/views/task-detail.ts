@@ -140,7 +140,7 @@ export class TaskDetailView extends View<Task> {
       </form>
       <section class="task-history" aria-labelledby="task-history-title">
         <h3 id="task-history-title">History</h3>
-        <ol class="history-list"></ol>
+        <ol class="history-list" tabindex="0" aria-labelledby="task-history-title"></ol>
       </section>`);
     this.renderHistory();
     return this;

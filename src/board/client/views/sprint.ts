@@ -349,46 +349,42 @@ export class SprintView extends View implements TaskMover {
   }
 
   /**
-   * Put a task in a column before another task (or at the top): the moved
-   * task's new order, status, sprint and dates, and the order of the tasks
-   * that shift behind it. Saved at once (the board shows the move before the
-   * API confirms it); rejects with the API's error after reloading the truth.
+   * Put a task in a column before another task (or at the top): one write,
+   * of the moved task only (its order fits between its new neighbours, or
+   * the API makes room). Saved at once (the board shows the move before the
+   * API confirms it), or queued while the server cannot be reached; undoable
+   * either way. Rejects with the API's error after reloading the truth.
    */
   async move(task: Task, column: Column, before: Task | null = null): Promise<void> {
     const plan = planMove(this.columnTasks(column).map(placed), placed(task), before?.key ?? null);
     if (!plan) return;
-    const updates = task.moveUpdates(column.status, column.inSprint ? this.sprintId : null, plan.get(task.key)!);
-    // The way back: the moved task's fields first (the one that matters), then the orders of those it pushed.
-    const previous = new Map<Task, Partial<TaskAttributes>>([[task, this.valuesOf(task, Object.keys(updates))]]);
-    for (const id of plan.keys()) if (id !== task.key) previous.set(this.tasks.get(id)!, { order: this.tasks.get(id)!.get('order') });
-    const name = task.get('name');
-    const label = `Move “${name}” to ${column.title}`;
-    const saves = [...plan]
-      .filter(([id]) => id !== task.key)
-      .map(([id, order]) => this.send(this.tasks.get(id)!, { order }, label));
-    if (Object.keys(updates).length) saves.push(this.send(task, updates, label));
+    const updates = task.moveUpdates(column.status, column.inSprint ? this.sprintId : null, plan.order);
+    if (Object.keys(updates).length === 0) return;
+    const previous = this.valuesOf(task, Object.keys(updates));
+    const name = task.get('name') ?? '';
+    const query = plan.neighbour ? { [plan.neighbour.side]: String(plan.neighbour.id) } : undefined;
     const item = this.items.get(task.key);
     item?.saving(true);
-    let outcomes: Array<'sent' | 'queued'>;
+    let outcome: QueuedWrite | 'sent';
     try {
-      outcomes = await Promise.all(saves);
+      outcome = await this.send(task, updates, `Move “${name}” to ${column.title}`, query);
     } catch (error) {
       await this.loadTasks();
       throw error;
     } finally {
       item?.saving(false);
     }
-    if (outcomes.includes('queued')) return; // undone, if at all, once it has landed
+    // The API renumbered the column to make room: the neighbours' new orders too.
+    if (outcome === 'sent' && plan.neighbour) void this.loadTasks();
+    const waiting = outcome === 'sent' ? null : outcome;
     this.undo.done({
       label: `Moved “${name}” to ${column.title}.`,
       undo: async () => {
-        for (const [i, [moved, values]] of [...previous].entries()) {
-          try {
-            await this.restore(moved, values);
-          } catch (error) {
-            // Only the moved task decides: the others merely made room for it.
-            if (i === 0) throw refusal(error, name ?? '');
-          }
+        if (waiting && this.app.outbox.cancel(waiting)) return void task.set(previous);
+        try {
+          await this.restore(task, previous);
+        } catch (error) {
+          throw refusal(error, name);
         }
       },
     });
@@ -397,21 +393,20 @@ export class SprintView extends View implements TaskMover {
   /**
    * Save changed fields at once (the board shows them before the API
    * confirms), or, while the server cannot be reached or other writes wait,
-   * queue them behind those: 'queued' then.
+   * queue them behind those: the queued write then.
    */
-  private async send(task: Task, changes: Partial<TaskAttributes>, label: string): Promise<'sent' | 'queued'> {
-    const write: Omit<QueuedWrite, 'id'> = { kind: 'update', url: task.url(), taskId: task.key, label, changes, base: this.valuesOf(task, Object.keys(changes)) };
+  private async send(task: Task, changes: Partial<TaskAttributes>, label: string, query?: Record<string, string>): Promise<QueuedWrite | 'sent'> {
+    const write: Omit<QueuedWrite, 'id'> = { kind: 'update', url: task.url(), query, taskId: task.key, label, changes, base: this.valuesOf(task, Object.keys(changes)) };
     if (this.app.outbox.waiting.length === 0) {
       try {
-        await save(task, changes, { patch: true, wait: false });
+        await save(task, changes, { patch: true, wait: false, url: withQuery(task.url(), query) });
         return 'sent';
       } catch (error) {
         if (!unreachable(error)) throw error;
       }
     }
     task.set(changes);
-    this.app.outbox.add(write);
-    return 'queued';
+    return this.app.outbox.add(write);
   }
 
   private showPending(): void {

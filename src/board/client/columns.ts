@@ -49,17 +49,18 @@ export interface Plan {
 
 /**
  * Where `moved` lands when dropped before `beforeId` in a column (its tasks
- * sorted by board order), or at the top when `beforeId` is null. Orders
+ * sorted by board order), at the top when `beforeId` is null, at the bottom
+ * for 'end'. Orders
  * keep room between neighbours, so only the moved task is written: it keeps
  * its order if that already sorts there, or takes the middle of the gap
  * (SPARSE_GAP past the top or bottom card). Only when the gap is gone does it
  * name a neighbour, for the API to renumber the column. Null when the drop
  * leaves it where it was.
  */
-export function planMove(column: readonly Placed[], moved: Placed, beforeId: number | null): Plan | null {
+export function planMove(column: readonly Placed[], moved: Placed, beforeId: number | null | 'end'): Plan | null {
   if (beforeId === moved.id) return null;
   const others = column.filter((task) => task.id !== moved.id);
-  const found = beforeId === null ? 0 : others.findIndex((task) => task.id === beforeId);
+  const found = beforeId === null ? 0 : beforeId === 'end' ? others.length : others.findIndex((task) => task.id === beforeId);
   const index = found === -1 ? 0 : found;
   const sameColumn = others.length !== column.length;
   if (sameColumn && column[index]?.id === moved.id) return null; // dropped just where it already is

@@ -10,7 +10,7 @@ import { busy, clearErrors, formValues, showErrors } from '../forms.ts';
 import { LiveChannel, type BoardMessage, type LiveState } from '../live.ts';
 import { isTemporaryId, unreachable, type QueuedWrite } from '../outbox.ts';
 import { save, Sprint, Task, Tasks, type SprintAttributes, type TaskAttributes } from '../models.ts';
-import { refusal, UndoRefused, UndoView, type Undoable } from '../undo.ts';
+import { refusal, TOAST_KEY, UndoRefused, UndoView, type Undoable } from '../undo.ts';
 import { html, View } from '../view.ts';
 import { failure, loading } from './states.ts';
 import { TaskDetailView, type TaskMover } from './task-detail.ts';
@@ -56,6 +56,14 @@ const placed = (task: Task): Placed => ({
   sprint: task.get('sprint') ?? null,
   status: task.get('status') ?? 1,
 });
+
+/** How to move a task, for the device in hand: a finger holds and drags, a mouse drags; keys and the details work everywhere. */
+function moveHelp(): string {
+  const touch = matchMedia('(pointer: coarse)').matches;
+  const mac = /Mac|iPhone|iPad/.test(navigator.platform);
+  const drag = touch ? 'Touch and hold a task, then drag it to another column or place' : 'Drag tasks between columns and up or down';
+  return `${drag}, or focus one and press Shift with the arrow keys; a task's details also let you choose its column. After a change, ${TOAST_KEY.label} goes to its Undo button and ${mac ? '⌘Z' : 'Ctrl+Z'} undoes it.`;
+}
 
 export class SprintView extends View implements TaskMover {
   private readonly sprint: Sprint;
@@ -138,7 +146,7 @@ export class SprintView extends View implements TaskMover {
     this.setHtml(html`
       <div class="sprint-header"></div>
       <div class="burndown-slot"></div>
-      <p id="move-help" class="help">Drag tasks between columns, or focus one and press Shift with the arrow keys; a task's details also let you choose its column.</p>
+      <p id="move-help" class="help">${moveHelp()}</p>
       <p class="announce visually-hidden" role="status" aria-live="polite"></p>
       <div class="board-error" role="alert" hidden></div>
       <div class="columns">
@@ -355,11 +363,11 @@ export class SprintView extends View implements TaskMover {
    * API confirms it), or queued while the server cannot be reached; undoable
    * either way. Rejects with the API's error after reloading the truth.
    */
-  async move(task: Task, column: Column, before: Task | null = null): Promise<void> {
-    const plan = planMove(this.columnTasks(column).map(placed), placed(task), before?.key ?? null);
-    if (!plan) return;
+  async move(task: Task, column: Column, before: Task | null | 'end' = null): Promise<'sent' | 'queued' | null> {
+    const plan = planMove(this.columnTasks(column).map(placed), placed(task), before instanceof Task ? before.key : before);
+    if (!plan) return null;
     const updates = task.moveUpdates(column.status, column.inSprint ? this.sprintId : null, plan.order);
-    if (Object.keys(updates).length === 0) return;
+    if (Object.keys(updates).length === 0) return null;
     const previous = this.valuesOf(task, Object.keys(updates));
     const name = task.get('name') ?? '';
     const query = plan.neighbour ? { [plan.neighbour.side]: String(plan.neighbour.id) } : undefined;
@@ -387,7 +395,8 @@ export class SprintView extends View implements TaskMover {
           throw refusal(error, name);
         }
       },
-    });
+    }, this.items.get(task.key)?.el);
+    return waiting ? 'queued' : 'sent';
   }
 
   /**
@@ -411,9 +420,6 @@ export class SprintView extends View implements TaskMover {
 
   private showPending(): void {
     for (const [id, item] of this.items) item.pending(this.app.outbox.pendingFor(id));
-    const waiting = this.app.outbox.waiting.length;
-    const announce = this.el.querySelector('.announce'); // not while the board is not drawn (loading, failed)
-    if (waiting && announce) announce.textContent = `The server cannot be reached: ${waiting} change${waiting === 1 ? '' : 's'} will be sent when it is back.`;
   }
 
   /** A waiting write landed (or theirs was kept): the task as the server has it now. */
@@ -537,12 +543,18 @@ export class SprintView extends View implements TaskMover {
   }
 
   /** Move, then say so (for screen readers) or show why it failed. */
-  private async moveAndTell(task: Task, column: Column, before: Task | null): Promise<void> {
+  private async moveAndTell(task: Task, column: Column, before: Task | null | 'end'): Promise<void> {
     const problem = this.find('.board-error');
     problem.hidden = true;
     try {
-      await this.move(task, column, before);
-      this.find('.announce').textContent = `Moved “${task.get('name')}” to ${column.title}.`;
+      const outcome = await this.move(task, column, before);
+      if (!outcome) return;
+      const siblings = this.columnTasks(column);
+      const where = `${column.title}, position ${siblings.indexOf(task) + 1} of ${siblings.length}`;
+      this.find('.announce').textContent =
+        outcome === 'sent'
+          ? `Moved “${task.get('name')}” to ${where}.`
+          : `“${task.get('name')}” is shown in ${where}, waiting to be sent: the server cannot be reached.`;
     } catch (error) {
       if (this.removed || (error instanceof ApiError && error.status === 401)) return;
       problem.textContent = `Could not move “${task.get('name')}”: ${error instanceof Error ? error.message : String(error)}`;
@@ -584,9 +596,8 @@ export class SprintView extends View implements TaskMover {
     if (event.key === 'ArrowLeft' && index > 0) void this.moveAndTell(task, COLUMNS[index - 1]!, null);
     if (event.key === 'ArrowRight' && index < COLUMNS.length - 1) void this.moveAndTell(task, COLUMNS[index + 1]!, null);
     if (event.key === 'ArrowUp' && position > 0) void this.moveAndTell(task, column, siblings[position - 1]!);
-    // One place down is the next task moving up past this one.
-    const next = siblings[position + 1];
-    if (event.key === 'ArrowDown' && next) void this.moveAndTell(next, column, task);
+    // One place down: before the one after the next, or to the bottom.
+    if (event.key === 'ArrowDown' && position < siblings.length - 1) void this.moveAndTell(task, column, siblings[position + 2] ?? 'end');
   }
 
   dragStart(event: DragEvent, card: HTMLElement): void {

@@ -33,7 +33,7 @@ export interface TaskMover {
   readonly sprintId: number;
   columnOf(task: Task): Column | null;
   /** To the top of a column; rejects with the API's error. */
-  move(task: Task, column: Column): Promise<void>;
+  move(task: Task, column: Column): Promise<unknown>;
   /** Save the edited fields (undoably); rejects with the API's error. */
   saveEdit(task: Task, changes: Partial<TaskAttributes>): Promise<void>;
   deleteTask(task: Task): Promise<void>;

@@ -18,6 +18,9 @@ export const COLUMNS: readonly Column[] = [
   { key: 'completed', title: 'Completed', status: 4, inSprint: true },
 ];
 
+/** A status as the board names it everywhere (columns, details, history, announcements): its column's title. */
+export const statusName = (status: number): string => COLUMNS.find((column) => column.inSprint && column.status === status)?.title ?? `status ${status}`;
+
 export interface Placed {
   id: number;
   order: number;

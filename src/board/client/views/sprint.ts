@@ -6,7 +6,7 @@ import type { App } from '../app.ts';
 import { BurndownView } from '../burndown.ts';
 import { byOrder, columnOf, COLUMNS, planMove, type Column, type Placed } from '../columns.ts';
 import { showDate } from '../dates.ts';
-import { busy, clearErrors, formValues, showErrors } from '../forms.ts';
+import { busy, clearErrors, formValues, showErrors, tooLong } from '../forms.ts';
 import { LiveChannel, type BoardMessage, type LiveState } from '../live.ts';
 import { isTemporaryId, unreachable, type QueuedWrite } from '../outbox.ts';
 import { save, Sprint, Task, Tasks, type SprintAttributes, type TaskAttributes } from '../models.ts';
@@ -170,10 +170,10 @@ export class SprintView extends View implements TaskMover {
       <form class="add-task-form card" id="add-task-form" hidden novalidate>
         <div class="form-errors" role="alert"></div>
         <label for="task-name">Name</label>
-        <input id="task-name" name="name" maxlength="100" required>
+        <input id="task-name" name="name" data-max-chars="100" required dir="auto">
         <p class="field-error" data-error-for="name"></p>
         <label for="task-description">Description</label>
-        <textarea id="task-description" name="description" rows="2"></textarea>
+        <textarea id="task-description" name="description" rows="2" dir="auto"></textarea>
         <p class="field-error" data-error-for="description"></p>
         <div class="actions"><button type="submit" class="primary">Add</button><button type="button" class="cancel">Cancel</button></div>
       </form>`;
@@ -186,11 +186,11 @@ export class SprintView extends View implements TaskMover {
     document.title = `${name} · Scrum Board`;
     header.innerHTML = html`
       <div class="sprint-title">
-        <h1>${name}</h1>
+        <h1 dir="auto">${name}</h1>
         <span class="live-state" data-state="connecting" role="status">${LIVE_LABELS.connecting}</span>
       </div>
       <p class="sprint-due">Due by <time datetime="${this.sprint.get('end')}">${showDate(this.sprint.get('end'))}</time></p>
-      ${this.sprint.get('description') && html`<p class="sprint-description">${this.sprint.get('description')}</p>`}`.value;
+      ${this.sprint.get('description') && html`<p class="sprint-description" dir="auto">${this.sprint.get('description')}</p>`}`.value;
     if (this.channel) this.showLiveState(this.channel.state);
   }
 
@@ -671,6 +671,8 @@ export class SprintView extends View implements TaskMover {
   async addTask(event: SubmitEvent, form: HTMLFormElement): Promise<void> {
     event.preventDefault();
     clearErrors(form);
+    const long = tooLong(form);
+    if (long) return showErrors(form, long);
     const fields = { ...formValues(form), sprint: null };
     let added: Undoable;
     try {

@@ -120,7 +120,7 @@ export class TaskDetailView extends View<Task> {
             <span class="label" id="task-field-${field.name}">${field.label}</span>
             <div class="editable${field.multiline ? ' multiline' : ''}" contenteditable="true" role="textbox"
               aria-labelledby="task-field-${field.name}" aria-multiline="${field.multiline ? 'true' : 'false'}"
-              data-field="${field.name}" data-placeholder="${field.placeholder}">${task.get(field.name) ?? ''}</div>
+              data-field="${field.name}" data-placeholder="${field.placeholder}" dir="auto">${task.get(field.name) ?? ''}</div>
             <p class="field-error" data-error-for="${field.name}"></p>
           </div>`,
         )}
@@ -150,7 +150,7 @@ export class TaskDetailView extends View<Task> {
     const started = this.model.get('started');
     const completed = this.model.get('completed');
     return [
-      this.model.get('status_display') ?? '',
+      this.board.columnOf(this.model)?.title ?? '',
       started && `started ${showDate(started)}`,
       completed && `completed ${showDate(completed)}`,
     ]

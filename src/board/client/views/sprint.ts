@@ -15,6 +15,7 @@ import { html, View } from '../view.ts';
 import { failure, loading } from './states.ts';
 import { TaskDetailView, type TaskMover } from './task-detail.ts';
 import { TaskItemView } from './task-item.ts';
+import { TouchDrag } from '../touch-drag.ts';
 
 /** A drag hint whose board vanished mid-drag must not lock the task forever. */
 const LOCK_TIMEOUT_MS = 60_000;
@@ -59,9 +60,14 @@ const placed = (task: Task): Placed => ({
 
 /** How to move a task, for the device in hand: a finger holds and drags, a mouse drags; keys and the details work everywhere. */
 function moveHelp(): string {
-  const touch = matchMedia('(pointer: coarse)').matches;
+  const touch = matchMedia('(any-pointer: coarse)').matches || navigator.maxTouchPoints > 0;
+  const mouse = matchMedia('(any-pointer: fine)').matches;
   const mac = /Mac|iPhone|iPad/.test(navigator.platform);
-  const drag = touch ? 'Touch and hold a task, then drag it to another column or place' : 'Drag tasks between columns and up or down';
+  const drag = !touch
+    ? 'Drag tasks between columns and up or down'
+    : mouse
+      ? 'Drag tasks between columns and up or down (with a finger: touch and hold a task first)'
+      : 'Touch and hold a task, then drag it to another column or place';
   return `${drag}, or focus one and press Shift with the arrow keys; a task's details also let you choose its column. After a change, ${TOAST_KEY.label} goes to its Undo button and ${mac ? '⌘Z' : 'Ctrl+Z'} undoes it.`;
 }
 
@@ -74,6 +80,7 @@ export class SprintView extends View implements TaskMover {
   private detail: TaskDetailView | null = null;
   private readonly burndown = new BurndownView(() => this.sprint.get('links')?.burndown);
   private readonly undo = new UndoView();
+  private readonly touch = new TouchDrag(this.el, this);
   private dragging: Task | null = null;
   private layoutQueued = false;
   private removed = false;
@@ -601,50 +608,85 @@ export class SprintView extends View implements TaskMover {
   }
 
   dragStart(event: DragEvent, card: HTMLElement): void {
-    const task = this.taskOf(card);
-    if (!task || this.items.get(task.key)?.locked || !event.dataTransfer) {
+    if (!this.canPickUp(card) || !event.dataTransfer) {
       event.preventDefault();
       return;
     }
-    this.dragging = task;
     event.dataTransfer.effectAllowed = 'move';
-    event.dataTransfer.setData('text/plain', task.get('name') ?? '');
-    card.classList.add('dragging');
-    this.channel?.send({ model: 'task', id: task.key, action: 'dragstart' });
+    event.dataTransfer.setData('text/plain', this.taskOf(card)?.get('name') ?? '');
+    this.pickUp(card);
   }
 
-  dragEnd(_event: DragEvent, card: HTMLElement): void {
-    card.classList.remove('dragging');
-    this.clearDropTargets();
-    if (this.dragging) this.channel?.send({ model: 'task', id: this.dragging.key, action: 'dragend' });
-    this.dragging = null;
+  dragEnd(): void {
+    this.putDown();
   }
 
-  dragOver(event: DragEvent, section: HTMLElement): void {
+  dragOver(event: DragEvent): void {
     if (!this.dragging) return; // not one of our cards: no drop here
     event.preventDefault();
     if (event.dataTransfer) event.dataTransfer.dropEffect = 'move';
-    const over = (event.target as Element).closest('.task');
-    if (section.classList.contains('over') && section.querySelector('.task.over') === over) return;
-    this.clearDropTargets();
-    section.classList.add('over');
-    if (over && !over.classList.contains('locked')) over.classList.add('over');
+    this.hover(event.target as Element);
   }
 
   dragLeave(event: DragEvent, section: HTMLElement): void {
     if (!section.contains(event.relatedTarget as Node | null)) section.classList.remove('over');
   }
 
-  drop(event: DragEvent, section: HTMLElement): void {
-    const task = this.dragging;
-    if (!task) return;
+  drop(event: DragEvent): void {
+    if (!this.dragging) return;
     event.preventDefault();
+    this.dropOn(event.target as Element);
+  }
+
+  // What a drag is, by mouse or by finger (touch-drag.ts): the same locking, drops, announcements and undo.
+
+  canPickUp(card: HTMLElement): boolean {
+    const task = this.taskOf(card);
+    return !!task && !this.items.get(task.key)?.locked;
+  }
+
+  pickUp(card: HTMLElement): void {
+    const task = this.taskOf(card)!;
+    this.dragging = task;
+    card.classList.add('dragging');
+    this.channel?.send({ model: 'task', id: task.key, action: 'dragstart' });
+  }
+
+  /** Show where a drop on `under` would put the card: its column, and the card it would go before. */
+  hover(under: Element | null): void {
+    const section = under?.closest<HTMLElement>('.column') ?? null;
+    const over = under?.closest('.task') ?? null;
+    if (section?.classList.contains('over') && section.querySelector('.task.over') === over) return;
+    this.clearDropTargets();
+    if (!section) return;
+    section.classList.add('over');
+    if (over && !over.classList.contains('locked')) over.classList.add('over');
+  }
+
+  /** Dropped on `under`: before the card it is on (at the top of a column dropped on elsewhere); nothing outside the columns. */
+  dropOn(under: Element | null): void {
+    const task = this.dragging;
+    const section = under?.closest<HTMLElement>('.column');
+    if (!task || !section) return this.putDown();
     this.clearDropTargets();
     const column = COLUMNS.find((c) => c.key === section.dataset.column)!;
-    const onCard = (event.target as Element).closest<HTMLElement>('.task');
+    const onCard = under!.closest<HTMLElement>('.task');
     const before = onCard && !onCard.classList.contains('locked') ? (this.taskOf(onCard) ?? null) : null;
     this.channel?.send({ model: 'task', id: task.key, action: 'drop' });
+    this.endDrag();
     void this.moveAndTell(task, column, before);
+  }
+
+  /** The drag ended without a drop. */
+  putDown(): void {
+    if (this.dragging) this.channel?.send({ model: 'task', id: this.dragging.key, action: 'dragend' });
+    this.endDrag();
+  }
+
+  private endDrag(): void {
+    this.clearDropTargets();
+    for (const card of this.el.querySelectorAll('.task.dragging')) card.classList.remove('dragging');
+    this.dragging = null;
   }
 
   private clearDropTargets(): void {
@@ -739,6 +781,7 @@ export class SprintView extends View implements TaskMover {
     this.detail?.close();
     this.burndown.remove();
     this.undo.remove();
+    this.touch.remove();
     for (const timer of this.locks.values()) clearTimeout(timer);
     for (const item of this.items.values()) item.remove();
     return super.remove();

@@ -42,7 +42,7 @@ describe('moves on the board', () => {
       assert.equal(await page.isVisible('.undo-toast'), true, 'held while focused');
       // Undo from the keyboard: the toast says so and keeps focus, then gives it back to the card.
       await page.keyboard.press('Enter');
-      await page.waitForSelector('.undo-label:text-is("Undone: Moved “Alpha” to In Development.")', WAIT);
+      await page.waitForSelector('.undo-label:has-text("Undone: Moved “Alpha” to In Development.")', WAIT);
       await page.waitForSelector(`${column('not-started')} ${card('Alpha')}`, WAIT);
       await page.clock.runFor(9_000);
       await page.waitForSelector('.undo-toast', { state: 'hidden', ...WAIT });

@@ -3,7 +3,7 @@
 // API's entries (GET /api/tasks/<id>/history/), newest first.
 import { COLUMNS, columnOf } from './columns.ts';
 import { showDate } from './dates.ts';
-import { html, type SafeHtml } from './view.ts';
+import { html, quotedName, type SafeHtml } from './view.ts';
 
 export interface HistoryEntry {
   task: number;
@@ -24,8 +24,6 @@ function place(state: State, sprintId: number): string {
   return sprint === null ? COLUMNS[0]!.title : `sprint ${sprint}`;
 }
 
-/** A name inside a sentence, isolated: a right-to-left name never reorders the words around it. */
-const quoted = (value: unknown): SafeHtml => html`“<bdi>${String(value)}</bdi>”`;
 
 /** What one update did, as phrases: the move first, then each edited field. */
 function updatePhrases(changes: HistoryEntry['changes'], before: State, after: State, sprintId: number): Array<string | SafeHtml> {
@@ -34,7 +32,7 @@ function updatePhrases(changes: HistoryEntry['changes'], before: State, after: S
   const to = place(after, sprintId);
   if (from !== to) phrases.push(`moved it from ${from} to ${to}`);
   else if (changes.order && !changes.status && !changes.sprint) phrases.push(`reordered it in ${to}`);
-  if (changes.name) phrases.push(html`renamed it to ${quoted(changes.name[1])}`);
+  if (changes.name) phrases.push(html`renamed it to ${quotedName(changes.name[1])}`);
   if (changes.description) phrases.push(changes.description[1] ? 'changed the description' : 'cleared the description');
   if (changes.assigned) phrases.push(changes.assigned[1] === null ? 'unassigned it' : html`assigned it to <bdi>${String(changes.assigned[1])}</bdi>`);
   if (changes.due) phrases.push(changes.due[1] === null ? 'cleared the due date' : `set the due date to ${showDate(String(changes.due[1]))}`);

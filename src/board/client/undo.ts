@@ -4,7 +4,7 @@
 // through the API with If-Match, so it overwrites nothing that someone else
 // changed since; then it says so instead.
 import { ApiError } from './api.ts';
-import { html, View } from './view.ts';
+import { html, isolateNames, View } from './view.ts';
 
 export interface Undoable {
   /** What was done, for the toast: "Moved “Write docs” to Completed." */
@@ -75,7 +75,7 @@ export class UndoView extends View {
   done(change: Undoable, near?: Element | null): void {
     this.stack.push(change);
     if (this.stack.length > MAX_UNDOS) this.stack.shift();
-    this.show(html`<span class="undo-label">${change.label}</span> <button type="button" class="undo link" aria-keyshortcuts="Control+Z">Undo</button>`, near);
+    this.show(html`<span class="undo-label">${isolateNames(change.label)}</span> <button type="button" class="undo link" aria-keyshortcuts="Control+Z">Undo</button>`, near);
   }
 
   async undoLast(): Promise<void> {
@@ -88,10 +88,10 @@ export class UndoView extends View {
     this.show(html`<span class="undo-label">Undoing…</span>`);
     try {
       await change.undo();
-      this.show(html`<span class="undo-label">Undone: ${change.label}</span>`);
+      this.show(html`<span class="undo-label">Undone: ${isolateNames(change.label)}</span>`);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      this.show(html`<span class="undo-label undo-refused">${error instanceof UndoRefused ? message : `Could not undo: ${message}`}</span>`);
+      this.show(html`<span class="undo-label undo-refused">${isolateNames(error instanceof UndoRefused ? message : `Could not undo: ${message}`)}</span>`);
     } finally {
       this.busy = false;
     }

@@ -11,7 +11,7 @@ import { LiveChannel, type BoardMessage, type LiveState } from '../live.ts';
 import { isTemporaryId, unreachable, type QueuedWrite } from '../outbox.ts';
 import { save, Sprint, Task, Tasks, type SprintAttributes, type TaskAttributes } from '../models.ts';
 import { refusal, TOAST_KEY, UndoRefused, UndoView, type Undoable } from '../undo.ts';
-import { html, View } from '../view.ts';
+import { html, isolateNames, View } from '../view.ts';
 import { failure, loading } from './states.ts';
 import { TaskDetailView, type TaskMover } from './task-detail.ts';
 import { TaskItemView } from './task-item.ts';
@@ -464,7 +464,7 @@ export class SprintView extends View implements TaskMover {
   private refusedLater(write: QueuedWrite, error: unknown): void {
     const problem = this.el.querySelector<HTMLElement>('.board-error');
     if (problem) {
-      problem.textContent = `Could not ${write.label.charAt(0).toLowerCase()}${write.label.slice(1)}: ${error instanceof Error ? error.message : String(error)}`;
+      problem.innerHTML = isolateNames(`Could not ${write.label.charAt(0).toLowerCase()}${write.label.slice(1)}: ${error instanceof Error ? error.message : String(error)}`).value;
       problem.hidden = false;
     }
     void this.loadTasks();
@@ -564,7 +564,7 @@ export class SprintView extends View implements TaskMover {
           : `“${task.get('name')}” is shown in ${where}, waiting to be sent: the server cannot be reached.`;
     } catch (error) {
       if (this.removed || (error instanceof ApiError && error.status === 401)) return;
-      problem.textContent = `Could not move “${task.get('name')}”: ${error instanceof Error ? error.message : String(error)}`;
+      problem.innerHTML = isolateNames(`Could not move “${task.get('name')}”: ${error instanceof Error ? error.message : String(error)}`).value;
       problem.hidden = false;
     }
   }

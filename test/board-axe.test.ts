@@ -55,6 +55,18 @@ function sprintWith(name: string, count: number): Promise<{ id: number; tasks: n
 
 const cutOff = (page: Page) => page.route(`${b.app.url}/api/**`, (route) => route.abort('internetdisconnected'));
 
+/** A sprint's board with the API cut off and a move waiting for it. */
+async function moveOffline({ page, goto }: Visit, name: string): Promise<void> {
+  const sprint = await sprintWith(name, 4);
+  await goto(`#sprint/${sprint.id}`);
+  await page.waitForSelector(card(`Task 2 of ${name}`), WAIT);
+  await cutOff(page);
+  await page.focus(`${card(`Task 2 of ${name}`)} .task-open`);
+  await page.keyboard.press('Shift+ArrowRight');
+  await page.waitForSelector('.outbox-state:not([hidden])', WAIT);
+  await page.waitForSelector(`${card(`Task 2 of ${name}`)}.pending`, WAIT);
+}
+
 /** The states the issue lists; the empty sprint list must come before any sprint exists. */
 export const STATES: BoardState[] = [
   { name: 'login', loggedOut: true, reach: async ({ page, goto }) => void (await goto(''), await page.waitForSelector('form #login-username', WAIT)) },
@@ -157,32 +169,14 @@ export const STATES: BoardState[] = [
       await page.waitForSelector(`${card('Task 2 of Locked sprint')}.locked`, WAIT);
     },
   },
-  {
-    name: 'offline with writes waiting',
-    reach: async ({ page, goto }) => {
-      const sprint = await sprintWith('Offline sprint', 4);
-      await goto(`#sprint/${sprint.id}`);
-      await page.waitForSelector(card('Task 2 of Offline sprint'), WAIT);
-      await cutOff(page);
-      await page.focus(`${card('Task 2 of Offline sprint')} .task-open`);
-      await page.keyboard.press('Shift+ArrowRight');
-      await page.waitForSelector('.outbox-state:not([hidden])', WAIT);
-      await page.waitForSelector(`${card('Task 2 of Offline sprint')}.pending`, WAIT);
-    },
-  },
+  { name: 'offline with writes waiting', reach: (visit) => moveOffline(visit, 'Offline sprint') },
   {
     name: 'offline after a reload',
-    reach: async ({ page, goto }) => {
-      const sprint = await sprintWith('Reloaded sprint', 4);
-      await goto(`#sprint/${sprint.id}`);
-      await page.waitForSelector(card('Task 2 of Reloaded sprint'), WAIT);
-      await cutOff(page);
-      await page.focus(`${card('Task 2 of Reloaded sprint')} .task-open`);
-      await page.keyboard.press('Shift+ArrowRight');
-      await page.waitForSelector('.outbox-state:not([hidden])', WAIT);
-      await page.reload();
-      await page.waitForSelector('.outbox-state:not([hidden])', WAIT);
-      await page.waitForSelector('#content .failure', WAIT);
+    reach: async (visit) => {
+      await moveOffline(visit, 'Reloaded sprint');
+      await visit.page.reload();
+      await visit.page.waitForSelector('.outbox-state:not([hidden])', WAIT);
+      await visit.page.waitForSelector('#content .failure', WAIT);
     },
   },
 ];
@@ -193,15 +187,7 @@ function report(violations: Array<{ id: string; impact?: string | null; help: st
 }
 
 async function visit(state: BoardState, viewport: { width: number; height: number }): Promise<string> {
-  const context = await b.browser.newContext({ viewport });
-  const token = await b.token();
-  if (!state.loggedOut) {
-    await context.addInitScript((value) => {
-      if (!sessionStorage.getItem('seeded')) localStorage.setItem('board.token', value);
-      sessionStorage.setItem('seeded', '1');
-    }, token);
-  }
-  const page = await context.newPage();
+  const { context, page } = await b.newPage({ viewport, loggedOut: state.loggedOut });
   try {
     await state.reach({ page, context, goto: async (hash) => void (await page.goto(`${b.app.url}/board/${hash}`)) });
     const results = await new AxeBuilder({ page }).withTags(TAGS).analyze();

@@ -59,12 +59,8 @@ describe('the burndown in Chromium', () => {
     it(`draws labels of at least 11 px, "Today" clear of the axis labels, at ${size} width`, { timeout: 30_000 }, async () => {
       const sprint = await b.createSprint(`Chart sprint ${size}`);
       for (const name of ['One', 'Two', 'Three']) await b.api('POST', '/api/tasks/', { name, sprint: sprint.id });
-      const context = await b.browser.newContext({ viewport });
-      const token = await b.token();
-      await context.addInitScript((value) => localStorage.setItem('board.token', value), token);
-      const page = await context.newPage();
+      const { context, page } = await b.openBoard(`#sprint/${sprint.id}`, { viewport });
       try {
-        await page.goto(`${b.app.url}/board/#sprint/${sprint.id}`);
         await page.waitForSelector('.burndown-chart .today-label', WAIT); // made today: "Today" is over the first day, beside the count axis
         const { sizes, overlaps } = await measure(page);
         assert.ok(sizes.every((px) => px >= 11), `label sizes ${sizes.map((px) => px.toFixed(1)).join(', ')}`);

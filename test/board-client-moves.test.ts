@@ -64,12 +64,8 @@ describe('moves on the board', () => {
 
   it('never covers the card it talks about, at phone width', { timeout: TEST_TIMEOUT }, async () => {
     const sprint = await sprintWith('Covered sprint', Array.from({ length: 8 }, (_, i) => ({ name: `Card ${i + 1}`, status: 2 })));
-    const context = await b.browser.newContext({ viewport: { width: 390, height: 844 } });
-    const token = await b.token();
-    await context.addInitScript((value) => localStorage.setItem('board.token', value), token);
-    const page = await context.newPage();
+    const { context, page } = await b.openBoard(`#sprint/${sprint.id}`, { viewport: { width: 390, height: 844 } });
     try {
-      await page.goto(`${b.app.url}/board/#sprint/${sprint.id}`);
       await page.waitForSelector(card('Card 8'), WAIT);
       // The moved card at the very bottom of the screen, where the toast appears.
       await page.$eval(card('Card 8'), (el) => el.scrollIntoView({ block: 'end' }));

@@ -20,16 +20,15 @@ interface Phone {
   errors: string[];
 }
 
+/** A phone at a sprint's board, once the burndown is drawn: nothing shifts under the finger after that. */
 async function openPhone(hash: string): Promise<Phone> {
-  const context = await b.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
-  const token = await b.token();
-  await context.addInitScript((value) => localStorage.setItem('board.token', value), token);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(`${b.app.url}/board/${hash}`);
+  const { context, page, errors } = await b.openBoard(hash, { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  await page.waitForSelector('.burndown-chart', WAIT);
   return { context, page, cdp: await context.newCDPSession(page), errors };
 }
+
+/** Scroll the page so the element is near the top of the screen. */
+const scrollToTop = (page: Page, selector: string) => page.$eval(selector, (el) => window.scrollBy(0, el.getBoundingClientRect().top - 60));
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -66,13 +65,14 @@ describe('touch on the board', () => {
       assert.match((await page.textContent('#move-help'))!, /^Touch and hold a task, then drag it/);
 
       // Within the column: the third card up before the first.
+      await scrollToTop(page, card('Finger one'));
       await swipe(cdp, await centre(page, card('Finger three')), await centre(page, card('Finger one')), 700);
       await page.waitForSelector('.announce:text-is("Moved “Finger three” to Not Started, position 1 of 3.")', WAIT);
       assert.deepEqual(await namesIn(page, 'not-started'), ['Finger three', 'Finger one', 'Finger two']);
       assert.equal(await page.isVisible('dialog.task-detail'), false, 'a drop opens no details');
 
       // Across: the first card onto In Development's card.
-      await page.$eval(card('Finger one'), (el) => window.scrollBy(0, el.getBoundingClientRect().top - 60));
+      await scrollToTop(page, card('Finger one'));
       const target = await centre(page, card('Tested'));
       assert.ok(target.y < 800, `In Development's card is on screen (${target.y})`);
       await swipe(cdp, await centre(page, card('Finger one')), target, 700, 30);
@@ -115,10 +115,13 @@ describe('touch on the board', () => {
     const { context, page, cdp } = await openPhone(`#sprint/${sprint.id}`);
     try {
       await page.waitForSelector(card('Scroll 12'), WAIT);
-      const from = await centre(page, card('Scroll 3'));
-      assert.ok(from.y > 300 && from.y < 800, `card at ${from.y}`);
-      await swipe(cdp, from, { x: from.x, y: from.y - 250 }, 0, 8);
-      await page.waitForFunction(() => window.scrollY > 100, undefined, WAIT);
+      await scrollToTop(page, card('Scroll 3'));
+      const scrolled = await page.evaluate(() => window.scrollY);
+      assert.ok(scrolled > 200, `scrolled to ${scrolled}`);
+      // A finger pulling the board down over the cards: the page scrolls back up.
+      const from = await centre(page, card('Scroll 4'));
+      await swipe(cdp, from, { x: from.x, y: from.y + 250 }, 0, 8);
+      await page.waitForFunction((before) => window.scrollY < before - 100, scrolled, WAIT);
       assert.deepEqual((await namesIn(page, 'not-started')).slice(0, 3), ['Scroll 1', 'Scroll 2', 'Scroll 3'], 'nothing moved');
     } finally {
       await context.close();

@@ -150,6 +150,35 @@ describe('moves on the board', () => {
     }
   });
 
+  it('makes room in a column without any, in one write, and an undo puts the task back beside its old neighbour', { timeout: TEST_TIMEOUT }, async () => {
+    const sprint = await b.createSprint('Dense sprint');
+    const tasks = [];
+    // Orders 0, 1, 2 as the book's client leaves them: no room between any two.
+    for (const [i, name] of ['Dense A', 'Dense B', 'Dense C'].entries()) tasks.push(await b.api('POST', '/api/tasks/', { name, sprint: sprint.id, order: i }));
+    const { context, page, errors } = await b.openBoard(`#sprint/${sprint.id}`);
+    const writes: string[] = [];
+    page.on('request', (request) => void (request.method() !== 'GET' && request.url().includes('/api/') && writes.push(request.url())));
+    try {
+      await page.waitForSelector(card('Dense C'), WAIT);
+      await page.focus(`${card('Dense C')} .task-open`);
+      await page.keyboard.press('Shift+ArrowUp');
+      await page.waitForSelector('.announce:text-is("Moved “Dense C” to Not Started, position 2 of 3.")', WAIT);
+      assert.equal(writes.length, 1);
+      assert.match(writes[0]!, new RegExp(`/api/tasks/${tasks[2].id}/\\?before=${tasks[1].id}$`));
+      await page.waitForFunction(() => [...document.querySelectorAll('.column[data-column="not-started"] .task-name')].map((el) => el.textContent).join() === 'Dense A,Dense C,Dense B', undefined, WAIT);
+
+      await page.keyboard.press('Control+z');
+      await page.waitForSelector('.undo-label:has-text("Undone")', WAIT);
+      await page.waitForFunction(() => [...document.querySelectorAll('.column[data-column="not-started"] .task-name')].map((el) => el.textContent).join() === 'Dense A,Dense B,Dense C', undefined, WAIT);
+      const column = (await b.api('GET', `/api/tasks/?sprint=${sprint.id}&status=1`)).results.map((t: any) => t.name);
+      assert.deepEqual(column, ['Dense A', 'Dense B', 'Dense C'], 'the server agrees');
+      for (const task of tasks.slice(0, 2)) assert.equal((await b.api('GET', `/api/tasks/${task.id}/history/`)).count, 1, `${task.name} was only renumbered`);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('counts three offline moves as three changes, marks only the moved cards, and undoes a queued move', { timeout: TEST_TIMEOUT }, async () => {
     const sprint = await sprintWith('Queued sprint', ['North', 'East', 'South', 'West', 'Still'].map((name) => ({ name })));
     const { context, page, errors } = await b.openBoard(`#sprint/${sprint.id}`);

@@ -376,6 +376,7 @@ export class SprintView extends View implements TaskMover {
     const updates = task.moveUpdates(column.status, column.inSprint ? this.sprintId : null, plan.order);
     if (Object.keys(updates).length === 0) return null;
     const previous = this.valuesOf(task, Object.keys(updates));
+    const wasBeside = this.neighbourOf(task);
     const name = task.get('name') ?? '';
     const query = plan.neighbour ? { [plan.neighbour.side]: String(plan.neighbour.id) } : undefined;
     const item = this.items.get(task.key);
@@ -390,17 +391,20 @@ export class SprintView extends View implements TaskMover {
       item?.saving(false);
     }
     // The API renumbered the column to make room: the neighbours' new orders too.
-    if (outcome === 'sent' && plan.neighbour) void this.loadTasks();
+    if (outcome === 'sent' && plan.neighbour) await this.loadTasks();
     const waiting = outcome === 'sent' ? null : outcome;
     this.undo.done({
       label: `Moved “${name}” to ${column.title}.`,
       undo: async () => {
         if (waiting && this.app.outbox.cancel(waiting)) return void task.set(previous);
         try {
-          await this.restore(task, previous);
+          // Back beside the card it was next to: its old order may no longer sort there if the column was renumbered since.
+          await this.restore(task, previous, wasBeside && { [wasBeside.side]: String(wasBeside.id) });
         } catch (error) {
           throw refusal(error, name);
         }
+        // The column may have been renumbered to make room: its other cards' orders too.
+        if (wasBeside) void this.loadTasks();
       },
     }, this.items.get(task.key)?.el);
     return waiting ? 'queued' : 'sent';
@@ -423,6 +427,18 @@ export class SprintView extends View implements TaskMover {
     }
     task.set(changes);
     return this.app.outbox.add(write);
+  }
+
+  /** The card a task sits just before (or, last in its column, just after): where an undo puts it back. */
+  private neighbourOf(task: Task): { id: number; side: 'before' | 'after' } | undefined {
+    const column = this.columnOf(task);
+    const siblings = column ? this.columnTasks(column) : [];
+    const index = siblings.indexOf(task);
+    const next = siblings[index + 1];
+    const previous = siblings[index - 1];
+    if (next && !isTemporaryId(next.key)) return { id: next.key, side: 'before' };
+    if (previous && !isTemporaryId(previous.key)) return { id: previous.key, side: 'after' };
+    return undefined;
   }
 
   private showPending(): void {
@@ -475,10 +491,10 @@ export class SprintView extends View implements TaskMover {
   }
 
   /** Put fields back as this board last saw them, refused (412) if anyone changed the task since. */
-  private async restore(task: Task, values: Partial<TaskAttributes>): Promise<void> {
+  private async restore(task: Task, values: Partial<TaskAttributes>, query?: Record<string, string>): Promise<void> {
     const url = task.url();
     // Without our own version of it there is nothing to guard with: refuse rather than overwrite.
-    const data = await request(url, { method: 'PATCH', body: values, ifMatch: etagOf(url) ?? '"unknown"' });
+    const data = await request(url, { method: 'PATCH', query, body: values, ifMatch: etagOf(url) ?? '"unknown"' });
     task.set(data as TaskAttributes);
   }
 

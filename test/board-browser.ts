@@ -2,7 +2,7 @@
 // browser, demo's token, the API from the test's side, and boards already
 // logged in.
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { launchChromium, startApp, type Running } from './helpers.ts';
 
 export const WAIT = { timeout: 10_000 };
@@ -69,21 +69,29 @@ export class BoardBrowser {
     return this.api('POST', '/api/sprints/', { name, end: this.nextSprintEnd() });
   }
 
-  /** A browser context already logged in (the token in localStorage, as after a login). */
-  async openBoard(hash = ''): Promise<Board> {
-    const context = await this.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  /** A browser context already logged in (the token in localStorage, as after a login), at the board. */
+  async openBoard(hash = '', options: BrowserContextOptions = {}): Promise<Board> {
+    const board = await this.newPage(options);
+    await board.page.goto(`${this.app.url}/board/${hash}`);
+    return board;
+  }
+
+  /** A page not yet anywhere, in a new context logged in (unless `loggedOut`), desktop-sized unless told otherwise. */
+  async newPage({ loggedOut = false, ...options }: BrowserContextOptions & { loggedOut?: boolean } = {}): Promise<Board> {
+    const context = await this.browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
     const token = await this.token();
-    await context.addInitScript((value) => {
-      if (!sessionStorage.getItem('seeded')) localStorage.setItem('board.token', value);
-      sessionStorage.setItem('seeded', '1');
-    }, token);
+    if (!loggedOut) {
+      await context.addInitScript((value) => {
+        if (!sessionStorage.getItem('seeded')) localStorage.setItem('board.token', value);
+        sessionStorage.setItem('seeded', '1');
+      }, token);
+    }
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('console', (message) => {
       if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text());
     });
     page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${this.app.url}/board/${hash}`);
     return { context, page, errors };
   }
 

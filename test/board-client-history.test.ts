@@ -44,7 +44,7 @@ describe('history and burndown on the board', () => {
         await page.waitForSelector('.burndown-summary', WAIT);
       }
       const summary = await second.page.textContent('.burndown-summary');
-      assert.match(summary!, /^2 of 2 tasks remaining, \d+ days left$/);
+      assert.match(summary!, /^2 of 2 tasks remaining, \d+ days left; on the ideal line\.$/);
       assert.equal(await second.page.getAttribute('.burndown-chart', 'aria-describedby'), 'burndown-summary');
       assert.equal(await second.page.locator('.burndown-chart line.today').count(), 1);
       await second.page.evaluate(() => Object.assign(window, { notReloaded: true }));

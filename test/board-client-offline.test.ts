@@ -173,7 +173,7 @@ describe('the board offline', () => {
       await deleteTask(page, 'Kept after all');
       await page.waitForSelector(outboxSays('Offline: 1 change waiting'), WAIT);
       await page.click('.undo-toast .undo');
-      await page.waitForSelector('.undo-label:text-is("Undone: Deleted “Kept after all”.")', WAIT);
+      await page.waitForSelector('.undo-label:has-text("Undone: Deleted “Kept after all”.")', WAIT);
       await page.waitForSelector(`${column('not-started')} ${card('Kept after all')}:not(.pending)`, WAIT);
       await page.waitForSelector('.outbox-state', { state: 'hidden', ...WAIT });
 

@@ -23,13 +23,13 @@ describe('undo on the board', () => {
       assert.equal(await page.textContent('.undo-label'), 'Moved “Undoable” to In Development.');
       await b.taskBecomes(task.id, (t) => t.status === 2 && t.started !== null);
       await page.click('.undo-toast .undo');
-      await page.waitForSelector('.undo-label:text-is("Undone: Moved “Undoable” to In Development.")', WAIT);
+      await page.waitForSelector('.undo-label:has-text("Undone: Moved “Undoable” to In Development.")', WAIT);
       await page.waitForSelector(`${column('not-started')} ${card('Undoable')}`, WAIT);
       await b.taskBecomes(task.id, (t) => t.status === 1 && t.started === null);
 
       await page.focus(`${card('Undoable')} .task-open`);
       await page.keyboard.press('Shift+ArrowRight');
-      await page.waitForSelector('.undo-label:text-is("Moved “Undoable” to In Development.")', WAIT);
+      await page.waitForSelector('.undo-label:has-text("Moved “Undoable” to In Development.")', WAIT);
       await b.taskBecomes(task.id, (t) => t.status === 2);
       await page.keyboard.press('Control+z');
       await page.waitForSelector(`${column('not-started')} ${card('Undoable')}`, WAIT);
@@ -72,7 +72,7 @@ describe('undo on the board', () => {
       await page.click(`${card('Regretted')} .task-open`, WAIT);
       await page.click('dialog .delete');
       await page.waitForSelector(card('Regretted'), { state: 'detached', ...WAIT });
-      await page.waitForSelector('.undo-label:text-is("Deleted “Regretted”.")', WAIT);
+      await page.waitForSelector('.undo-label:has-text("Deleted “Regretted”.")', WAIT);
       await page.click('.undo-toast .undo');
       await page.waitForSelector(`${column('in-development')} ${card('Regretted')}`, WAIT);
       const id = Number(await page.getAttribute(card('Regretted'), 'data-task-id'));

@@ -47,7 +47,7 @@ describe('the board in Chromium', () => {
       await page.fill('#login-username', 'demo');
       await page.fill('#login-password', 'test');
       await page.click('.login button[type="submit"]');
-      await page.waitForSelector('.home h2', WAIT);
+      await page.waitForSelector('.home h1', WAIT);
       assert.match((await page.evaluate(() => localStorage.getItem('board.token'))) ?? '', /^[0-9a-f]{40}$/);
       assert.ok(await page.isVisible('#header .logout'));
     } finally {
@@ -69,8 +69,8 @@ describe('the board in Chromium', () => {
       const end = board.nextSprintEnd();
       await page.fill('#sprint-end', end);
       await page.click('.new-sprint button[type="submit"]');
-      await page.waitForSelector('.sprint-header h2', WAIT);
-      assert.equal(await page.textContent('.sprint-header h2'), 'Drag sprint');
+      await page.waitForSelector('.sprint-header h1', WAIT);
+      assert.equal(await page.textContent('.sprint-header h1'), 'Drag sprint');
       const sprintId = Number(/#sprint\/(\d+)$/.exec(page.url())?.[1]);
       assert.equal((await api<{ end: string }>('GET', `/api/sprints/${sprintId}/`)).end, end);
 
@@ -268,8 +268,8 @@ describe('the board in Chromium', () => {
       await page.fill('#login-username', 'demo');
       await page.fill('#login-password', 'test');
       await page.click('.login button[type="submit"]');
-      await page.waitForSelector('.sprint-header h2', WAIT);
-      assert.equal(await page.textContent('.sprint-header h2'), 'Return sprint');
+      await page.waitForSelector('.sprint-header h1', WAIT);
+      assert.equal(await page.textContent('.sprint-header h1'), 'Return sprint');
       assert.ok(page.url().endsWith(`#sprint/${sprint.id}`));
     } finally {
       await context.close();

@@ -9,5 +9,6 @@ await againOnPostgres([
   () => import('./api-book.test.ts'),
   () => import('./api-backbone.test.ts'),
   () => import('./api-history.test.ts'),
+  () => import('./api-order.test.ts'),
   () => import('./realtime-e2e.test.ts'),
 ]);

@@ -10,7 +10,7 @@ import type { Exchange, Result, View } from './endpoint.ts';
 import { dictionary, Invalid, RelatedField, ValidationError, type RepresentContext, type ValidateContext } from './fields.ts';
 import { parseListRequest, type ListRequest } from './query.ts';
 import { objectUrl, RESOURCES, type Resource } from './resources.ts';
-import { MissingReference, UniqueViolation, type ModelName, type Queries, type Row, type SqlValue, type Store } from './store.ts';
+import { MissingReference, UniqueViolation, type ModelName, type Neighbour, type Queries, type Row, type SqlValue, type Store } from './store.ts';
 
 export interface ResourceDeps {
   store: Store;
@@ -96,6 +96,31 @@ async function validate(resource: Resource, data: unknown, context: ValidateCont
   return changes;
 }
 
+/** `?before=<id>` or `?after=<id>` on a write to a placed resource: the neighbour it goes next to. */
+function neighbourOf(resource: Resource, params: URLSearchParams): Neighbour | null {
+  if (!resource.placed) return null;
+  for (const side of ['before', 'after'] as const) {
+    const value = params.get(side);
+    if (value === null) continue;
+    if (!/^\d{1,15}$/.test(value.trim())) throw new ValidationError({ [side]: [`"${value.slice(0, 50)}" is not the id of a ${resource.label.toLowerCase()}.`] });
+    return { id: Number(value), side };
+  }
+  return null;
+}
+
+/**
+ * Validated values, placed next to the neighbour the request names (if any):
+ * `order` as it will be stored, and the other objects renumbered to make room.
+ */
+async function place(resource: Resource, exchange: Exchange, tx: Queries, instance: Row | null, changes: Record<string, SqlValue>): Promise<Row[]> {
+  const neighbour = neighbourOf(resource, exchange.params);
+  if (!neighbour) return [];
+  const merged = { ...(instance ? storedValues(resource, instance) : {}), ...changes };
+  const placed = await tx.makeRoom(instance?.id ?? null, merged, neighbour);
+  changes.order = placed.order;
+  return placed.renumbered;
+}
+
 const resourceOf = (model: ModelName): Resource => RESOURCES.find((r) => r.model === model)!;
 
 /** Who makes a write, for its history. */
@@ -165,6 +190,11 @@ export function resourceViews(resource: Resource, { store, pubsub }: ResourceDep
     pubsub.publish(MODEL_EVENTS_TOPIC, JSON.stringify(event));
   };
 
+  /** Boards showing objects renumbered to make room must re-sort them. */
+  const publishRenumbered = (exchange: Exchange, rows: Row[]) => {
+    for (const row of rows) publish('update', resource, row.id, represent(resource, row, exchange.urls));
+  };
+
   const key = (exchange: Exchange): SqlValue => {
     const raw = exchange.c.req.param('key')!;
     return resource.lookup.column === 'id' ? Number(raw) : raw;
@@ -206,14 +236,16 @@ export function resourceViews(resource: Resource, { store, pubsub }: ResourceDep
   };
 
   const update = (partial: boolean) => async (exchange: Exchange): Promise<Result> => {
-    const row = await write(exchange, async (tx) => {
+    const { row, renumbered } = await write(exchange, async (tx) => {
       const instance = await find(exchange, tx, true);
       checkIfMatch(exchange, instance);
       const changes = await validate(resource, exchange.data, { store: tx, instance, today: tx.today() }, partial);
-      return (await tx.update(model, instance.id, changes, author(exchange), instance))!;
+      const renumbered = await place(resource, exchange, tx, instance, changes);
+      return { row: (await tx.update(model, instance.id, changes, author(exchange), instance))!, renumbered };
     });
     const result = answer(exchange, row, 200);
     publish('update', resource, row.id, result.data as Record<string, unknown>);
+    publishRenumbered(exchange, renumbered);
     return result;
   };
 
@@ -266,13 +298,15 @@ export function resourceViews(resource: Resource, { store, pubsub }: ResourceDep
 
   if (resource.writable) {
     listView.handlers.POST = async (exchange) => {
-      const row = await write(exchange, async (tx) => {
+      const { row, renumbered } = await write(exchange, async (tx) => {
         const restores = await restored(exchange, tx);
         const values = await validate(resource, exchange.data, { store: tx, instance: null, today: tx.today() }, false);
-        return tx.insert(model, values, { ...author(exchange), ...(restores === null ? {} : { restores }) });
+        const renumbered = await place(resource, exchange, tx, null, values);
+        return { row: await tx.insert(model, values, { ...author(exchange), ...(restores === null ? {} : { restores }) }), renumbered };
       });
       const result = answer(exchange, row, 201, { Location: objectUrl(exchange.urls, resource.name, row[resource.lookup.column] as string | number) });
       publish('add', resource, row.id, result.data as Record<string, unknown>);
+      publishRenumbered(exchange, renumbered);
       return result;
     };
     detailView.handlers.PUT = update(false);

@@ -36,6 +36,13 @@ export interface Resource {
   listing: Listing;
   /** Checks across fields, on the object as it would be stored (DRF's `validate`): non_field_errors. */
   validate?(values: Record<string, SqlValue>, context: ValidateContext): string[];
+  /**
+   * Writes may say where the object goes among its column's others,
+   * `?before=<id>` or `?after=<id>`: its `order` is kept if it sorts there,
+   * and the column is renumbered (as no one's action) only when there is no
+   * room between the two (see Queries.makeRoom).
+   */
+  placed?: boolean;
   /** Read-only views under each object's URL, /api/<name>/<key>/<path>/ (DRF's @action(detail=True)), served by history-routes.ts. */
   actions?: ObjectAction[];
 }
@@ -212,6 +219,7 @@ const tasks = defineResource({
     },
   ],
   writable: true,
+  placed: true,
   listing: {
     filters: {
       sprint: idFilter('sprint', 'Tasks of the sprint with this id.'),

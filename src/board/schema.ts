@@ -85,12 +85,24 @@ function resourcePaths(resource: Resource): Json {
     },
   };
   if (resource.writable) {
+    const label = resource.label.toLowerCase();
+    // Where a placed resource goes among its column's others (see Resource.placed).
+    const placement: Json[] = resource.placed
+      ? (['before', 'after'] as const).map((side) => ({
+          name: side,
+          in: 'query',
+          required: false,
+          description: `Id of the ${label} this one goes just ${side} in its column: the order sent is kept if it sorts there, else the column is renumbered (recorded in no history).`,
+          schema: { type: 'integer' },
+        }))
+      : [];
+    const restores: Json[] = resource.actions?.some((action) => action.path === 'history')
+      ? [{ name: 'restores', in: 'query', required: false, description: `Id of a deleted ${label} this one brings back (its history says so).`, schema: { type: 'integer' } }]
+      : [];
     list.post = {
       operationId: `create${name}`,
       tags: [resource.name],
-      ...(resource.actions?.some((action) => action.path === 'history')
-        ? { parameters: [{ name: 'restores', in: 'query', required: false, description: `Id of a deleted ${resource.label.toLowerCase()} this one brings back (its history says so).`, schema: { type: 'integer' } }] }
-        : {}),
+      ...(restores.length + placement.length ? { parameters: [...restores, ...placement] } : {}),
       requestBody: body(`${name}Input`),
       responses: {
         201: { description: 'Created.', headers: { Location: { schema: { type: 'string', format: 'uri' } }, ...etag }, content: json(ref(name)) },
@@ -101,7 +113,7 @@ function resourcePaths(resource: Resource): Json {
       detail[method] = {
         operationId: `${method === 'put' ? 'update' : 'partialUpdate'}${name}`,
         tags: [resource.name],
-        parameters: [ifMatch],
+        parameters: [ifMatch, ...placement],
         requestBody: body(schema),
         responses: { 200: { description: 'Updated.', headers: etag, content: json(ref(name)) }, ...errorResponses(400, 401, 403, 404, 412) },
       };

@@ -112,6 +112,18 @@ export interface WriteOptions {
   restores?: number;
 }
 
+/** The range a task's `order` holds (the book's SmallIntegerField). */
+export const ORDER_MIN = -32768;
+export const ORDER_MAX = 32767;
+/** Room left between neighbours when a column is renumbered: that many halvings before the next renumbering. */
+export const SPARSE_GAP = 1024;
+
+/** Place a task just before or just after this one. */
+export interface Neighbour {
+  id: number;
+  side: 'before' | 'after';
+}
+
 /** Notes that a task is in a sprint (for the sprint's history), once. */
 const TASK_ENTERS_SPRINT = 'INSERT INTO task_sprints (sprint_id, task_id) VALUES (?, ?) ON CONFLICT DO NOTHING';
 
@@ -445,6 +457,42 @@ export class Queries {
       }
     }
     return changed;
+  }
+
+  /**
+   * Where task `id` (null for one being created) lands when placed just
+   * before or after task `neighbour` in the column `values` put it in (the
+   * backlog, or one status of one sprint): `values.order` if it already sorts
+   * there, or else the orders of the whole column spread out again (SPARSE_GAP
+   * apart where they fit), every other task's new order written at once. A
+   * renumbering is no one's action: it bumps versions (representations
+   * change) but records no history. A neighbour not in that column (moved
+   * meanwhile) leaves `values.order` as it is. Call within a transaction.
+   */
+  async makeRoom(id: number | null, values: Record<string, SqlValue>, neighbour: Neighbour): Promise<{ order: number; renumbered: Row[] }> {
+    const order = Number(values.order ?? 0);
+    const sprint = values.sprint ?? null;
+    const where = sprint === null ? 'sprint_id IS NULL' : 'sprint_id = ? AND status = ?';
+    const params: SqlValue[] = sprint === null ? [] : [sprint, values.status ?? null];
+    const others = (await this.db.all(`SELECT id, "order" FROM tasks WHERE ${where} AND id <> ? ORDER BY "order", id${this.dialect.lock('tasks')}`, [...params, id ?? 0])).map(
+      (row) => ({ id: Number(row.id), order: Number(row.order) }),
+    );
+    const at = others.findIndex((task) => task.id === neighbour.id);
+    if (at === -1) return { order, renumbered: [] };
+    const index = neighbour.side === 'before' ? at : at + 1;
+    const previous = others[index - 1]?.order ?? ORDER_MIN - 1;
+    const next = others[index]?.order ?? ORDER_MAX + 1;
+    if (previous < order && order < next) return { order, renumbered: [] };
+    const gap = Math.min(SPARSE_GAP, Math.floor(ORDER_MAX / (others.length + 2)));
+    if (gap < 1) throw new HttpError(409, `The column holds ${others.length} tasks: too many to place one between two others.`);
+    const renumbered: Row[] = [];
+    for (const [i, task] of others.entries()) {
+      const spread = gap * (i < index ? i + 1 : i + 2);
+      if (spread === task.order) continue;
+      await this.db.run('UPDATE tasks SET "order" = ?, version = version + 1 WHERE id = ?', [spread, task.id]);
+      renumbered.push((await this.get('task', 'id', task.id))!);
+    }
+    return { order: gap * (index + 1), renumbered };
   }
 
   // History: one entry per write to a task, in the write's transaction.

@@ -1,32 +1,51 @@
 // A sprint's burndown (GET /api/sprints/<id>/burndown/) as an inline SVG
 // chart: tasks remaining day by day against the ideal line, today marked, and
-// a sentence ("9 of 14 tasks remaining, 3 days left") that is both shown and
-// the chart's accessible description. No charting library: two polylines and
-// a few labels.
+// a sentence ("9 of 14 tasks remaining, 3 days left; 2 tasks behind the
+// ideal line") that is both shown and the chart's accessible description, and
+// the day values as a table for screen readers. No charting library: two
+// polylines and a few labels, drawn at the width shown.
 import { request } from './api.ts';
 import { localToday, showDate } from './dates.ts';
 import type { Burndown, BurndownDay } from '../history.ts'; // the server's answer, as the API sends it
 import { html, View, type SafeHtml } from './view.ts';
 
-
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** "9 of 14 tasks remaining, 3 days left", from the last day that has happened. */
+/** The last day that has happened (or the first, before any has). */
+const latestOf = (data: Burndown): BurndownDay | undefined => data.days.filter((day) => day.remaining !== null).at(-1) ?? data.days[0];
+
+/** "2 tasks behind the ideal line": the latest day's remaining against the ideal for that day. */
+export function pace(data: Burndown): string {
+  const latest = latestOf(data);
+  if (!latest || latest.remaining === null) return 'not started yet';
+  const difference = Math.round((latest.remaining - latest.ideal) * 10) / 10;
+  if (difference === 0) return 'on the ideal line';
+  return `${plural(Math.abs(difference), 'task')} ${difference > 0 ? 'behind' : 'ahead of'} the ideal line`;
+}
+
+/** "9 of 14 tasks remaining, 3 days left; 2 tasks behind the ideal line", from the last day that has happened. */
 export function summary(data: Burndown, today: string): string {
-  const known = data.days.filter((day) => day.remaining !== null);
-  const latest = known.at(-1) ?? data.days[0];
+  const latest = latestOf(data);
   if (!latest) return 'No days to chart.';
   const left = data.days.filter((day) => day.date > today).length;
   const time = today > data.end ? 'the sprint has ended' : left === 0 ? 'last day' : `${plural(left, 'day')} left`;
-  return `${latest.remaining ?? latest.total} of ${plural(latest.total, 'task')} remaining, ${time}`;
+  return `${latest.remaining ?? latest.total} of ${plural(latest.total, 'task')} remaining, ${time}; ${pace(data)}.`;
 }
 
-const WIDTH = 640;
+/**
+ * Drawn at the width it is shown at (one unit, one CSS pixel), so its labels
+ * keep their size on a phone instead of shrinking with a scaled drawing.
+ */
+export const MIN_WIDTH = 260;
 const HEIGHT = 220;
-const MARGIN = { left: 36, right: 14, top: 14, bottom: 30 };
+/** Room above the plot for "Today", below it for the dates, left of it for the counts. */
+const MARGIN = { left: 36, right: 14, top: 26, bottom: 30 };
+/** Labels never smaller than this, in CSS pixels (board.css sets the same). */
+export const LABEL_PX = 12;
 
-/** The chart; `describedBy` names the element holding the summary. */
-export function chart(data: Burndown, today: string, describedBy: string): SafeHtml {
+/** The chart, `width` CSS pixels wide; `describedBy` names the element holding the summary. */
+export function chart(data: Burndown, today: string, describedBy: string, width: number): SafeHtml {
+  const WIDTH = Math.max(MIN_WIDTH, Math.round(width));
   const n = data.days.length;
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
@@ -38,7 +57,10 @@ export function chart(data: Burndown, today: string, describedBy: string): SafeH
   const remaining = data.days.map((day) => day.remaining);
   const todayIndex = data.days.findIndex((day) => day.date === today);
   const bottom = MARGIN.top + plotHeight;
-  return html`<svg class="burndown-chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-labelledby="burndown-title" aria-describedby="${describedBy}">
+  // "Today" sits in the row above the plot, right of the counts' column, and inside the chart at either end.
+  const todayX = todayIndex >= 0 ? x(todayIndex) : 0;
+  const todayAnchor = todayX - MARGIN.left < 24 ? 'start' : WIDTH - MARGIN.right - todayX < 24 ? 'end' : 'middle';
+  return html`<svg class="burndown-chart" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-labelledby="burndown-title" aria-describedby="${describedBy}">
     <title id="burndown-title">Burndown: tasks remaining each day against the ideal</title>
     <line class="axis" x1="${MARGIN.left}" y1="${bottom}" x2="${WIDTH - MARGIN.right}" y2="${bottom}"></line>
     <line class="axis" x1="${MARGIN.left}" y1="${MARGIN.top}" x2="${MARGIN.left}" y2="${bottom}"></line>
@@ -49,9 +71,28 @@ export function chart(data: Burndown, today: string, describedBy: string): SafeH
     <polyline class="ideal" points="${points(data.days.map((day) => day.ideal))}"></polyline>
     <polyline class="remaining" points="${points(remaining)}" data-values="${remaining.filter((v) => v !== null).join(',')}"></polyline>
     ${remaining.map((value, i) => value !== null && html`<circle class="remaining-point" cx="${x(i).toFixed(1)}" cy="${y(value).toFixed(1)}" r="3"></circle>`)}
-    ${todayIndex >= 0 && html`<line class="today" x1="${x(todayIndex).toFixed(1)}" y1="${MARGIN.top}" x2="${x(todayIndex).toFixed(1)}" y2="${bottom}"></line>
-      <text class="today-label" x="${x(todayIndex).toFixed(1)}" y="${MARGIN.top - 3}" text-anchor="middle">Today</text>`}
+    ${todayIndex >= 0 && html`<line class="today" x1="${todayX.toFixed(1)}" y1="${MARGIN.top}" x2="${todayX.toFixed(1)}" y2="${bottom}"></line>
+      <text class="today-label" x="${todayX.toFixed(1)}" y="${MARGIN.top - 8}" text-anchor="${todayAnchor}">Today</text>`}
   </svg>`;
+}
+
+/** The day values, for screen readers (and anyone who wants the numbers): a table, visually hidden. */
+export function dayTable(data: Burndown): SafeHtml {
+  return html`<table class="visually-hidden burndown-days">
+    <caption>Tasks each day of the sprint</caption>
+    <thead><tr><th scope="col">Day</th><th scope="col">Remaining</th><th scope="col">Completed</th><th scope="col">Ideal</th></tr></thead>
+    <tbody>${data.days.map(
+      (day) => html`<tr><th scope="row">${showDate(day.date)}</th><td>${day.remaining ?? '—'}</td><td>${day.completed ?? '—'}</td><td>${day.ideal}</td></tr>`,
+    )}</tbody>
+  </table>`;
+}
+
+/** What the figure holds: the chart, its legend, the table, and the summary as the caption (last, as a figure's caption must be first or last). */
+export function figure(data: Burndown, today: string, width: number): SafeHtml {
+  return html`${chart(data, today, 'burndown-summary', width)}
+    <p class="burndown-legend" aria-hidden="true"><span class="key remaining"></span> Remaining <span class="key ideal"></span> Ideal</p>
+    ${dayTable(data)}
+    <figcaption id="burndown-summary" class="burndown-summary">${summary(data, today)}</figcaption>`;
 }
 
 /** The sprint page's chart; `refresh()` it whenever a task may have moved. */
@@ -59,18 +100,31 @@ export class BurndownView extends View {
   private timer: number | undefined;
   private loading: Promise<void> | null = null;
   private again = false;
+  private data: Burndown | null = null;
+  private drawnWidth = 0;
+  private readonly resized = new ResizeObserver(() => this.draw());
 
   private readonly url: () => string | undefined;
   constructor(url: () => string | undefined) {
     super({ tagName: 'figure', className: 'burndown' });
     this.url = url;
     this.el.setAttribute('aria-busy', 'true');
+    this.resized.observe(this.el);
   }
 
   /** Soon (several moves in a row cost one request), and once more if one is under way. */
   refresh(): void {
     clearTimeout(this.timer);
     this.timer = window.setTimeout(() => void this.load(), 200);
+  }
+
+  /** Draw the data at the figure's width; again only when that width changed. */
+  private draw(force = false): void {
+    const style = getComputedStyle(this.el);
+    const width = this.el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    if (!this.data || width <= 0 || (!force && Math.abs(width - this.drawnWidth) < 1)) return;
+    this.drawnWidth = width;
+    this.el.innerHTML = figure(this.data, localToday(), width).value;
   }
 
   private async load(): Promise<void> {
@@ -82,12 +136,10 @@ export class BurndownView extends View {
     if (!url) return;
     this.loading = (async () => {
       try {
-        const data = (await request(url)) as Burndown;
-        const today = localToday();
-        this.el.innerHTML = html`${chart(data, today, 'burndown-summary')}
-          <figcaption id="burndown-summary" class="burndown-summary">${summary(data, today)}</figcaption>
-          <p class="burndown-legend"><span class="key remaining"></span> Remaining <span class="key ideal"></span> Ideal</p>`.value;
+        this.data = (await request(url)) as Burndown;
+        this.draw(true);
       } catch (error) {
+        this.data = null;
         this.el.innerHTML = html`<figcaption class="burndown-summary">No burndown: ${error instanceof Error ? error.message : String(error)}</figcaption>`.value;
       } finally {
         this.el.removeAttribute('aria-busy');
@@ -103,6 +155,7 @@ export class BurndownView extends View {
 
   override remove(): this {
     clearTimeout(this.timer);
+    this.resized.disconnect();
     return super.remove();
   }
 }

@@ -33,11 +33,35 @@ export function showErrors(form: HTMLElement, error: unknown): void {
   form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
 }
 
-/** A form's text fields as an object, as typed (the API trims what it trims; passwords keep their spaces). */
+/**
+ * A form's text fields as an object, as typed (the API trims what it trims;
+ * passwords keep their spaces). A required field left empty is not sent, so
+ * the API says "This field is required." rather than judge an empty value.
+ */
 export function formValues(form: HTMLFormElement): Record<string, string> {
   const values: Record<string, string> = {};
-  for (const [name, value] of new FormData(form)) if (typeof value === 'string') values[name] = value;
+  for (const [name, value] of new FormData(form)) {
+    if (typeof value !== 'string') continue;
+    if (value === '' && form.querySelector(`[name="${CSS.escape(name)}"]`)?.hasAttribute('required')) continue;
+    values[name] = value;
+  }
   return values;
+}
+
+/**
+ * Fields longer than their `data-max-chars` (counted as the API counts, in
+ * characters, not UTF-16 units), as the API's 400 would report them, with
+ * how many were typed; null when all fit. Never cut what a person typed
+ * (as `maxlength` would, silently).
+ */
+export function tooLong(form: HTMLFormElement): ApiError | null {
+  const errors: Record<string, string[]> = {};
+  for (const field of form.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>('[data-max-chars]')) {
+    const limit = Number(field.dataset.maxChars);
+    const typed = [...field.value].length;
+    if (typed > limit) errors[field.name] = [`Ensure this field has no more than ${limit} characters (it has ${typed}).`];
+  }
+  return Object.keys(errors).length ? new ApiError(400, 'Too long.', errors) : null;
 }
 
 /** Disable a form's buttons while its request runs, with a label saying what is happening. */

@@ -3,6 +3,7 @@
 // API's entries (GET /api/tasks/<id>/history/), newest first.
 import { COLUMNS, columnOf } from './columns.ts';
 import { showDate } from './dates.ts';
+import { html, quotedName, type SafeHtml } from './view.ts';
 
 export interface HistoryEntry {
   task: number;
@@ -23,26 +24,25 @@ function place(state: State, sprintId: number): string {
   return sprint === null ? COLUMNS[0]!.title : `sprint ${sprint}`;
 }
 
-const quoted = (value: unknown) => `“${String(value)}”`;
 
 /** What one update did, as phrases: the move first, then each edited field. */
-function updatePhrases(changes: HistoryEntry['changes'], before: State, after: State, sprintId: number): string[] {
-  const phrases: string[] = [];
+function updatePhrases(changes: HistoryEntry['changes'], before: State, after: State, sprintId: number): Array<string | SafeHtml> {
+  const phrases: Array<string | SafeHtml> = [];
   const from = place(before, sprintId);
   const to = place(after, sprintId);
   if (from !== to) phrases.push(`moved it from ${from} to ${to}`);
   else if (changes.order && !changes.status && !changes.sprint) phrases.push(`reordered it in ${to}`);
-  if (changes.name) phrases.push(`renamed it to ${quoted(changes.name[1])}`);
+  if (changes.name) phrases.push(html`renamed it to ${quotedName(changes.name[1])}`);
   if (changes.description) phrases.push(changes.description[1] ? 'changed the description' : 'cleared the description');
-  if (changes.assigned) phrases.push(changes.assigned[1] === null ? 'unassigned it' : `assigned it to ${String(changes.assigned[1])}`);
+  if (changes.assigned) phrases.push(changes.assigned[1] === null ? 'unassigned it' : html`assigned it to <bdi>${String(changes.assigned[1])}</bdi>`);
   if (changes.due) phrases.push(changes.due[1] === null ? 'cleared the due date' : `set the due date to ${showDate(String(changes.due[1]))}`);
   if (phrases.length === 0 && changes.status) phrases.push(`set its status to ${place(after, sprintId)}`);
   if (phrases.length === 0) phrases.push(`changed ${Object.keys(changes).join(', ')}`);
   return phrases;
 }
 
-const joined = (phrases: string[]) =>
-  phrases.length <= 1 ? (phrases[0] ?? '') : `${phrases.slice(0, -1).join(', ')} and ${phrases.at(-1)}`;
+const joined = (phrases: Array<string | SafeHtml>): SafeHtml =>
+  phrases.length <= 1 ? html`${phrases[0] ?? ''}` : html`${phrases.slice(0, -1).map((phrase, i) => html`${i ? ', ' : ''}${phrase}`)} and ${phrases.at(-1)}`;
 
 /** "2 hours ago", "just now", "in 3 minutes" (a clock ahead of ours). */
 export function ago(at: string, now = Date.now()): string {
@@ -55,12 +55,12 @@ export function ago(at: string, now = Date.now()): string {
 }
 
 /**
- * Each entry (newest first) as a sentence without its time. `current` is the
+ * Each entry (newest first) as a sentence without its time, names isolated (`<bdi>`). `current` is the
  * task as it is now (null once deleted): walking back from it, each entry's
  * before and after states are known even when older entries are on a later
  * page.
  */
-export function describeEntries(entries: HistoryEntry[], current: State | null, sprintId: number): string[] {
+export function describeEntries(entries: HistoryEntry[], current: State | null, sprintId: number): SafeHtml[] {
   let after: State = { ...(current ?? {}) };
   return entries.map((entry) => {
     const before: State = { ...after };
@@ -68,12 +68,12 @@ export function describeEntries(entries: HistoryEntry[], current: State | null, 
     const now: State = { ...after };
     for (const [field, [, value]] of Object.entries(entry.changes)) now[field] = value;
     after = before;
-    const who = entry.user ?? 'A command';
+    const who = entry.user === null ? 'A command' : html`<bdi>${entry.user}</bdi>`;
     if (entry.action === 'add') {
-      if (entry.restored_from !== null) return `${who} restored it (deleted as #${entry.restored_from})`;
-      return `${who} added it to ${place(now, sprintId)}`;
+      if (entry.restored_from !== null) return html`${who} restored it (deleted as #${entry.restored_from})`;
+      return html`${who} added it to ${place(now, sprintId)}`;
     }
-    if (entry.action === 'remove') return `${who} deleted it`;
-    return `${who} ${joined(updatePhrases(entry.changes, before, now, sprintId))}`;
+    if (entry.action === 'remove') return html`${who} deleted it`;
+    return html`${who} ${joined(updatePhrases(entry.changes, before, now, sprintId))}`;
   });
 }

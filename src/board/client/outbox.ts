@@ -22,6 +22,8 @@ export interface QueuedWrite {
   url: string;
   /** The task's id; for a task not created yet, the temporary one its card has. */
   taskId: number;
+  /** Query parameters of the write (`before`/`after`: where a moved task goes); never part of `url`, which names the task. */
+  query?: Record<string, string>;
   /** What it does, for people: "Move “Write docs” to Completed". */
   label: string;
   /** The POST or PATCH body; empty for a removal. */
@@ -204,7 +206,7 @@ export class Outbox {
       const theirs = Object.keys(write.changes).some((field) => !same(server[field], write.base[field]) && !same(server[field], write.changes[field]));
       if (theirs && !(await this.decide(write, server))) return null;
       try {
-        return (await request(write.url, { method: 'PATCH', body: write.changes, ifMatch: etagOf(write.url) })) as Record<string, unknown>;
+        return (await request(write.url, { method: 'PATCH', query: write.query, body: write.changes, ifMatch: etagOf(write.url) })) as Record<string, unknown>;
       } catch (error) {
         // Changed again between our read and our write: look again.
         if (!(error instanceof ApiError && error.status === 412)) throw error;

@@ -25,6 +25,16 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeH
   return new SafeHtml(strings.reduce((out, text, i) => out + text + (i < values.length ? render(values[i]) : ''), ''));
 }
 
+/**
+ * A sentence whose names are quoted (“…”), each name isolated in <bdi>: a
+ * right-to-left name keeps its own order without reordering the words
+ * around it.
+ */
+export const isolateNames = (sentence: string): SafeHtml => html`${sentence.split(/“([^”]*)”/).map((part, i) => (i % 2 ? quotedName(part) : part))}`;
+
+/** A name quoted inside a sentence, isolated (see isolateNames). */
+export const quotedName = (name: unknown): SafeHtml => html`“<bdi>${String(name)}</bdi>”`;
+
 // Focus and blur do not bubble; delegated listeners for them listen while capturing.
 const CAPTURED = new Set(['focus', 'blur', 'mouseenter', 'mouseleave']);
 

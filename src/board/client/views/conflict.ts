@@ -1,6 +1,6 @@
 // A waiting write met someone else's change: theirs and ours side by side,
 // and the person picks which stays.
-import { COLUMNS } from '../columns.ts';
+import { statusName } from '../columns.ts';
 import type { QueuedWrite } from '../outbox.ts';
 import { html } from '../view.ts';
 
@@ -8,7 +8,7 @@ const LABELS: Record<string, string> = { status: 'Column', sprint: 'Sprint', ord
 
 function shown(field: string, value: unknown): string {
   if (value === null || value === undefined || value === '') return '—';
-  if (field === 'status') return COLUMNS.find((column) => column.inSprint && column.status === value)?.title ?? String(value);
+  if (field === 'status') return statusName(Number(value));
   return String(value);
 }
 
@@ -21,11 +21,11 @@ export function askConflict(write: QueuedWrite, server: Record<string, unknown>)
   const removal = write.kind === 'remove';
   const mine = removal ? write.base : write.changes;
   const fields = Object.keys(mine).filter((field) => !removal || (server[field] ?? null) !== (mine[field] ?? null));
-  dialog.innerHTML = html`<h2 id="conflict-title">Someone else changed “${server.name}” meanwhile</h2>
+  dialog.innerHTML = html`<h2 id="conflict-title">Someone else changed “<bdi>${server.name}</bdi>” meanwhile</h2>
     <p>Your change (${write.label}) waited while the server could not be reached. Which one should stay?</p>
     <table>
       <thead><tr><th scope="col">Field</th><th scope="col">${removal ? 'When you deleted it' : 'Yours'}</th><th scope="col">Theirs, on the server</th></tr></thead>
-      <tbody>${fields.map((field) => html`<tr><th scope="row">${LABELS[field] ?? field}</th><td class="mine">${shown(field, mine[field])}</td><td class="theirs">${shown(field, server[field])}</td></tr>`)}</tbody>
+      <tbody>${fields.map((field) => html`<tr><th scope="row">${LABELS[field] ?? field}</th><td class="mine" dir="auto">${shown(field, mine[field])}</td><td class="theirs" dir="auto">${shown(field, server[field])}</td></tr>`)}</tbody>
     </table>
     <div class="actions"><button type="button" class="primary keep-mine">${removal ? 'Delete it anyway' : 'Keep mine'}</button><button type="button" class="keep-theirs">Keep theirs</button></div>`.value;
   document.body.append(dialog);

@@ -3,7 +3,7 @@
 import { withQuery } from '../api.ts';
 import type { App } from '../app.ts';
 import { localToday, showDate } from '../dates.ts';
-import { busy, clearErrors, formValues, showErrors } from '../forms.ts';
+import { busy, clearErrors, formValues, showErrors, tooLong } from '../forms.ts';
 import { save, Sprint, Sprints } from '../models.ts';
 import { html, View } from '../view.ts';
 import { failure, loading } from './states.ts';
@@ -27,20 +27,20 @@ export class HomeView extends View {
     document.title = 'Your Sprints · Scrum Board';
     this.setHtml(html`
       <div class="toolbar">
-        <h2>Your Sprints</h2>
+        <h1>Your Sprints</h1>
         <button type="button" class="add-sprint primary" aria-expanded="false" aria-controls="new-sprint">Add Sprint</button>
       </div>
       <form class="new-sprint card" id="new-sprint" hidden novalidate>
-        <h3>New sprint</h3>
+        <h2>New sprint</h2>
         <div class="form-errors" role="alert"></div>
         <label for="sprint-name">Name</label>
-        <input id="sprint-name" name="name" maxlength="100">
+        <input id="sprint-name" name="name" data-max-chars="100" dir="auto">
         <p class="field-error" data-error-for="name"></p>
         <label for="sprint-end">End date</label>
         <input id="sprint-end" name="end" type="date" required>
         <p class="field-error" data-error-for="end"></p>
         <label for="sprint-description">Description</label>
-        <textarea id="sprint-description" name="description" rows="3"></textarea>
+        <textarea id="sprint-description" name="description" rows="3" dir="auto"></textarea>
         <p class="field-error" data-error-for="description"></p>
         <div class="actions">
           <button type="submit" class="primary">Create Sprint</button>
@@ -68,7 +68,7 @@ export class HomeView extends View {
   private renderSprints(): void {
     const items = this.sprints.map(
       (sprint) => html`<li><a class="sprint" href="#sprint/${sprint.key}">
-          <span class="sprint-name">${sprint.get('name') || 'Unnamed sprint'}</span>
+          <span class="sprint-name" dir="auto">${sprint.get('name') || 'Unnamed sprint'}</span>
           <span class="sprint-due">DUE BY ${showDate(sprint.get('end'))}</span>
         </a></li>`,
     );
@@ -97,6 +97,8 @@ export class HomeView extends View {
   async create(event: SubmitEvent, form: HTMLFormElement): Promise<void> {
     event.preventDefault();
     clearErrors(form);
+    const long = tooLong(form);
+    if (long) return showErrors(form, long);
     const sprint = new Sprint(formValues(form), { collection: this.sprints });
     try {
       await busy(form, 'Creating…', () => save(sprint, null));

@@ -12,7 +12,7 @@ export class LoginView extends View {
     document.title = 'Log in · Scrum Board';
     this.setHtml(html`
       <form class="card" novalidate>
-        <h2>Log in</h2>
+        <h1>Log in</h1>
         <div class="form-errors" role="alert"></div>
         <label for="login-username">Username</label>
         <input id="login-username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required>

@@ -6,15 +6,16 @@ import type { App } from '../app.ts';
 import { BurndownView } from '../burndown.ts';
 import { byOrder, columnOf, COLUMNS, planMove, type Column, type Placed } from '../columns.ts';
 import { showDate } from '../dates.ts';
-import { busy, clearErrors, formValues, showErrors } from '../forms.ts';
+import { busy, clearErrors, formValues, showErrors, tooLong } from '../forms.ts';
 import { LiveChannel, type BoardMessage, type LiveState } from '../live.ts';
 import { isTemporaryId, unreachable, type QueuedWrite } from '../outbox.ts';
 import { save, Sprint, Task, Tasks, type SprintAttributes, type TaskAttributes } from '../models.ts';
-import { refusal, UndoRefused, UndoView, type Undoable } from '../undo.ts';
-import { html, View } from '../view.ts';
+import { refusal, TOAST_KEY, UndoRefused, UndoView, type Undoable } from '../undo.ts';
+import { html, isolateNames, View } from '../view.ts';
 import { failure, loading } from './states.ts';
 import { TaskDetailView, type TaskMover } from './task-detail.ts';
 import { TaskItemView } from './task-item.ts';
+import { TouchDrag } from '../touch-drag.ts';
 
 /** A drag hint whose board vanished mid-drag must not lock the task forever. */
 const LOCK_TIMEOUT_MS = 60_000;
@@ -57,6 +58,19 @@ const placed = (task: Task): Placed => ({
   status: task.get('status') ?? 1,
 });
 
+/** How to move a task, for the device in hand: a finger holds and drags, a mouse drags; keys and the details work everywhere. */
+function moveHelp(): string {
+  const touch = matchMedia('(any-pointer: coarse)').matches || navigator.maxTouchPoints > 0;
+  const mouse = matchMedia('(any-pointer: fine)').matches;
+  const mac = /Mac|iPhone|iPad/.test(navigator.platform);
+  const drag = !touch
+    ? 'Drag tasks between columns and up or down'
+    : mouse
+      ? 'Drag tasks between columns and up or down (with a finger: touch and hold a task first)'
+      : 'Touch and hold a task, then drag it to another column or place';
+  return `${drag}, or focus one and press Shift with the arrow keys; a task's details also let you choose its column. After a change, ${TOAST_KEY.label} goes to its Undo button and ${mac ? '⌘Z' : 'Ctrl+Z'} undoes it.`;
+}
+
 export class SprintView extends View implements TaskMover {
   private readonly sprint: Sprint;
   private readonly tasks = new Tasks();
@@ -66,6 +80,7 @@ export class SprintView extends View implements TaskMover {
   private detail: TaskDetailView | null = null;
   private readonly burndown = new BurndownView(() => this.sprint.get('links')?.burndown);
   private readonly undo = new UndoView();
+  private readonly touch = new TouchDrag(this.el, this);
   private dragging: Task | null = null;
   private layoutQueued = false;
   private removed = false;
@@ -107,7 +122,7 @@ export class SprintView extends View implements TaskMover {
 
   /** Load the sprint, draw the board, open the live channel, load the tasks. */
   async start(): Promise<void> {
-    this.setHtml(loading('Loading the sprint…'));
+    this.setHtml(html`<h1 class="visually-hidden">Sprint ${this.sprintId}</h1>${loading('Loading the sprint…')}`);
     try {
       const root = await this.app.root();
       this.sprint.urlRoot = root.sprints;
@@ -116,7 +131,7 @@ export class SprintView extends View implements TaskMover {
     } catch (error) {
       if (this.removed) return;
       if (error instanceof ApiError && error.status === 404) return this.notFound();
-      this.setHtml(failure('Could not load the sprint.', error));
+      this.setHtml(html`<h1 class="visually-hidden">Sprint ${this.sprintId}</h1>${failure('Could not load the sprint.', error)}`);
       return;
     }
     if (this.removed) return;
@@ -131,20 +146,20 @@ export class SprintView extends View implements TaskMover {
 
   private notFound(): void {
     document.title = 'Sprint not found · Scrum Board';
-    this.setHtml(html`<div class="failure" role="alert"><p>Sprint ${this.sprintId} not found.</p><a href="#">Back to your sprints</a></div>`);
+    this.setHtml(html`<h1 class="visually-hidden">Sprint not found</h1><div class="failure" role="alert"><p>Sprint ${this.sprintId} not found.</p><a href="#">Back to your sprints</a></div>`);
   }
 
   private renderBoard(): void {
     this.setHtml(html`
       <div class="sprint-header"></div>
       <div class="burndown-slot"></div>
-      <p id="move-help" class="help">Drag tasks between columns, or focus one and press Shift with the arrow keys; a task's details also let you choose its column.</p>
+      <p id="move-help" class="help">${moveHelp()}</p>
       <p class="announce visually-hidden" role="status" aria-live="polite"></p>
       <div class="board-error" role="alert" hidden></div>
       <div class="columns">
         ${COLUMNS.map(
           (column) => html`<section class="column" data-column="${column.key}" aria-labelledby="column-${column.key}">
-            <h3 id="column-${column.key}">${column.title} <span class="count"></span></h3>
+            <h2 id="column-${column.key}">${column.title} <span class="count"></span></h2>
             ${column.inSprint ? '' : this.addTaskForm()}
             <ol class="task-list" aria-labelledby="column-${column.key}"></ol>
             <div class="column-state">${loading('Loading…')}</div>
@@ -162,10 +177,10 @@ export class SprintView extends View implements TaskMover {
       <form class="add-task-form card" id="add-task-form" hidden novalidate>
         <div class="form-errors" role="alert"></div>
         <label for="task-name">Name</label>
-        <input id="task-name" name="name" maxlength="100" required>
+        <input id="task-name" name="name" data-max-chars="100" required dir="auto">
         <p class="field-error" data-error-for="name"></p>
         <label for="task-description">Description</label>
-        <textarea id="task-description" name="description" rows="2"></textarea>
+        <textarea id="task-description" name="description" rows="2" dir="auto"></textarea>
         <p class="field-error" data-error-for="description"></p>
         <div class="actions"><button type="submit" class="primary">Add</button><button type="button" class="cancel">Cancel</button></div>
       </form>`;
@@ -178,11 +193,11 @@ export class SprintView extends View implements TaskMover {
     document.title = `${name} · Scrum Board`;
     header.innerHTML = html`
       <div class="sprint-title">
-        <h2>${name}</h2>
+        <h1 dir="auto">${name}</h1>
         <span class="live-state" data-state="connecting" role="status">${LIVE_LABELS.connecting}</span>
       </div>
       <p class="sprint-due">Due by <time datetime="${this.sprint.get('end')}">${showDate(this.sprint.get('end'))}</time></p>
-      ${this.sprint.get('description') && html`<p class="sprint-description">${this.sprint.get('description')}</p>`}`.value;
+      ${this.sprint.get('description') && html`<p class="sprint-description" dir="auto">${this.sprint.get('description')}</p>`}`.value;
     if (this.channel) this.showLiveState(this.channel.state);
   }
 
@@ -349,76 +364,85 @@ export class SprintView extends View implements TaskMover {
   }
 
   /**
-   * Put a task in a column before another task (or at the top): the moved
-   * task's new order, status, sprint and dates, and the order of the tasks
-   * that shift behind it. Saved at once (the board shows the move before the
-   * API confirms it); rejects with the API's error after reloading the truth.
+   * Put a task in a column before another task (or at the top): one write,
+   * of the moved task only (its order fits between its new neighbours, or
+   * the API makes room). Saved at once (the board shows the move before the
+   * API confirms it), or queued while the server cannot be reached; undoable
+   * either way. Rejects with the API's error after reloading the truth.
    */
-  async move(task: Task, column: Column, before: Task | null = null): Promise<void> {
-    const plan = planMove(this.columnTasks(column).map(placed), placed(task), before?.key ?? null);
-    if (!plan) return;
-    const updates = task.moveUpdates(column.status, column.inSprint ? this.sprintId : null, plan.get(task.key)!);
-    // The way back: the moved task's fields first (the one that matters), then the orders of those it pushed.
-    const previous = new Map<Task, Partial<TaskAttributes>>([[task, this.valuesOf(task, Object.keys(updates))]]);
-    for (const id of plan.keys()) if (id !== task.key) previous.set(this.tasks.get(id)!, { order: this.tasks.get(id)!.get('order') });
-    const name = task.get('name');
-    const label = `Move “${name}” to ${column.title}`;
-    const saves = [...plan]
-      .filter(([id]) => id !== task.key)
-      .map(([id, order]) => this.send(this.tasks.get(id)!, { order }, label));
-    if (Object.keys(updates).length) saves.push(this.send(task, updates, label));
+  async move(task: Task, column: Column, before: Task | null | 'end' = null): Promise<'sent' | 'queued' | null> {
+    const plan = planMove(this.columnTasks(column).map(placed), placed(task), before instanceof Task ? before.key : before);
+    if (!plan) return null;
+    const updates = task.moveUpdates(column.status, column.inSprint ? this.sprintId : null, plan.order);
+    if (Object.keys(updates).length === 0) return null;
+    const previous = this.valuesOf(task, Object.keys(updates));
+    const wasBeside = this.neighbourOf(task);
+    const name = task.get('name') ?? '';
+    const query = plan.neighbour ? { [plan.neighbour.side]: String(plan.neighbour.id) } : undefined;
     const item = this.items.get(task.key);
     item?.saving(true);
-    let outcomes: Array<'sent' | 'queued'>;
+    let outcome: QueuedWrite | 'sent';
     try {
-      outcomes = await Promise.all(saves);
+      outcome = await this.send(task, updates, `Move “${name}” to ${column.title}`, query);
     } catch (error) {
       await this.loadTasks();
       throw error;
     } finally {
       item?.saving(false);
     }
-    if (outcomes.includes('queued')) return; // undone, if at all, once it has landed
+    // The API renumbered the column to make room: the neighbours' new orders too.
+    if (outcome === 'sent' && plan.neighbour) await this.loadTasks();
+    const waiting = outcome === 'sent' ? null : outcome;
     this.undo.done({
       label: `Moved “${name}” to ${column.title}.`,
       undo: async () => {
-        for (const [i, [moved, values]] of [...previous].entries()) {
-          try {
-            await this.restore(moved, values);
-          } catch (error) {
-            // Only the moved task decides: the others merely made room for it.
-            if (i === 0) throw refusal(error, name ?? '');
-          }
+        if (waiting && this.app.outbox.cancel(waiting)) return void task.set(previous);
+        try {
+          // Back beside the card it was next to: its old order may no longer sort there if the column was renumbered since.
+          await this.restore(task, previous, wasBeside && { [wasBeside.side]: String(wasBeside.id) });
+        } catch (error) {
+          throw refusal(error, name);
         }
+        // The column may have been renumbered to make room: its other cards' orders too.
+        if (wasBeside) void this.loadTasks();
       },
-    });
+    }, this.items.get(task.key)?.el);
+    return waiting ? 'queued' : 'sent';
   }
 
   /**
    * Save changed fields at once (the board shows them before the API
    * confirms), or, while the server cannot be reached or other writes wait,
-   * queue them behind those: 'queued' then.
+   * queue them behind those: the queued write then.
    */
-  private async send(task: Task, changes: Partial<TaskAttributes>, label: string): Promise<'sent' | 'queued'> {
-    const write: Omit<QueuedWrite, 'id'> = { kind: 'update', url: task.url(), taskId: task.key, label, changes, base: this.valuesOf(task, Object.keys(changes)) };
+  private async send(task: Task, changes: Partial<TaskAttributes>, label: string, query?: Record<string, string>): Promise<QueuedWrite | 'sent'> {
+    const write: Omit<QueuedWrite, 'id'> = { kind: 'update', url: task.url(), query, taskId: task.key, label, changes, base: this.valuesOf(task, Object.keys(changes)) };
     if (this.app.outbox.waiting.length === 0) {
       try {
-        await save(task, changes, { patch: true, wait: false });
+        await save(task, changes, { patch: true, wait: false, url: withQuery(task.url(), query) });
         return 'sent';
       } catch (error) {
         if (!unreachable(error)) throw error;
       }
     }
     task.set(changes);
-    this.app.outbox.add(write);
-    return 'queued';
+    return this.app.outbox.add(write);
+  }
+
+  /** The card a task sits just before (or, last in its column, just after): where an undo puts it back. */
+  private neighbourOf(task: Task): { id: number; side: 'before' | 'after' } | undefined {
+    const column = this.columnOf(task);
+    const siblings = column ? this.columnTasks(column) : [];
+    const index = siblings.indexOf(task);
+    const next = siblings[index + 1];
+    const previous = siblings[index - 1];
+    if (next && !isTemporaryId(next.key)) return { id: next.key, side: 'before' };
+    if (previous && !isTemporaryId(previous.key)) return { id: previous.key, side: 'after' };
+    return undefined;
   }
 
   private showPending(): void {
     for (const [id, item] of this.items) item.pending(this.app.outbox.pendingFor(id));
-    const waiting = this.app.outbox.waiting.length;
-    const announce = this.el.querySelector('.announce'); // not while the board is not drawn (loading, failed)
-    if (waiting && announce) announce.textContent = `The server cannot be reached: ${waiting} change${waiting === 1 ? '' : 's'} will be sent when it is back.`;
   }
 
   /** A waiting write landed (or theirs was kept): the task as the server has it now. */
@@ -456,7 +480,7 @@ export class SprintView extends View implements TaskMover {
   private refusedLater(write: QueuedWrite, error: unknown): void {
     const problem = this.el.querySelector<HTMLElement>('.board-error');
     if (problem) {
-      problem.textContent = `Could not ${write.label.charAt(0).toLowerCase()}${write.label.slice(1)}: ${error instanceof Error ? error.message : String(error)}`;
+      problem.innerHTML = isolateNames(`Could not ${write.label.charAt(0).toLowerCase()}${write.label.slice(1)}: ${error instanceof Error ? error.message : String(error)}`).value;
       problem.hidden = false;
     }
     void this.loadTasks();
@@ -467,10 +491,10 @@ export class SprintView extends View implements TaskMover {
   }
 
   /** Put fields back as this board last saw them, refused (412) if anyone changed the task since. */
-  private async restore(task: Task, values: Partial<TaskAttributes>): Promise<void> {
+  private async restore(task: Task, values: Partial<TaskAttributes>, query?: Record<string, string>): Promise<void> {
     const url = task.url();
     // Without our own version of it there is nothing to guard with: refuse rather than overwrite.
-    const data = await request(url, { method: 'PATCH', body: values, ifMatch: etagOf(url) ?? '"unknown"' });
+    const data = await request(url, { method: 'PATCH', query, body: values, ifMatch: etagOf(url) ?? '"unknown"' });
     task.set(data as TaskAttributes);
   }
 
@@ -542,15 +566,21 @@ export class SprintView extends View implements TaskMover {
   }
 
   /** Move, then say so (for screen readers) or show why it failed. */
-  private async moveAndTell(task: Task, column: Column, before: Task | null): Promise<void> {
+  private async moveAndTell(task: Task, column: Column, before: Task | null | 'end'): Promise<void> {
     const problem = this.find('.board-error');
     problem.hidden = true;
     try {
-      await this.move(task, column, before);
-      this.find('.announce').textContent = `Moved “${task.get('name')}” to ${column.title}.`;
+      const outcome = await this.move(task, column, before);
+      if (!outcome) return;
+      const siblings = this.columnTasks(column);
+      const where = `${column.title}, position ${siblings.indexOf(task) + 1} of ${siblings.length}`;
+      this.find('.announce').textContent =
+        outcome === 'sent'
+          ? `Moved “${task.get('name')}” to ${where}.`
+          : `“${task.get('name')}” is shown in ${where}, waiting to be sent: the server cannot be reached.`;
     } catch (error) {
       if (this.removed || (error instanceof ApiError && error.status === 401)) return;
-      problem.textContent = `Could not move “${task.get('name')}”: ${error instanceof Error ? error.message : String(error)}`;
+      problem.innerHTML = isolateNames(`Could not move “${task.get('name')}”: ${error instanceof Error ? error.message : String(error)}`).value;
       problem.hidden = false;
     }
   }
@@ -589,56 +619,90 @@ export class SprintView extends View implements TaskMover {
     if (event.key === 'ArrowLeft' && index > 0) void this.moveAndTell(task, COLUMNS[index - 1]!, null);
     if (event.key === 'ArrowRight' && index < COLUMNS.length - 1) void this.moveAndTell(task, COLUMNS[index + 1]!, null);
     if (event.key === 'ArrowUp' && position > 0) void this.moveAndTell(task, column, siblings[position - 1]!);
-    // One place down is the next task moving up past this one.
-    const next = siblings[position + 1];
-    if (event.key === 'ArrowDown' && next) void this.moveAndTell(next, column, task);
+    // One place down: before the one after the next, or to the bottom.
+    if (event.key === 'ArrowDown' && position < siblings.length - 1) void this.moveAndTell(task, column, siblings[position + 2] ?? 'end');
   }
 
   dragStart(event: DragEvent, card: HTMLElement): void {
-    const task = this.taskOf(card);
-    if (!task || this.items.get(task.key)?.locked || !event.dataTransfer) {
+    if (!this.canPickUp(card) || !event.dataTransfer) {
       event.preventDefault();
       return;
     }
-    this.dragging = task;
     event.dataTransfer.effectAllowed = 'move';
-    event.dataTransfer.setData('text/plain', task.get('name') ?? '');
-    card.classList.add('dragging');
-    this.channel?.send({ model: 'task', id: task.key, action: 'dragstart' });
+    event.dataTransfer.setData('text/plain', this.taskOf(card)?.get('name') ?? '');
+    this.pickUp(card);
   }
 
-  dragEnd(_event: DragEvent, card: HTMLElement): void {
-    card.classList.remove('dragging');
-    this.clearDropTargets();
-    if (this.dragging) this.channel?.send({ model: 'task', id: this.dragging.key, action: 'dragend' });
-    this.dragging = null;
+  dragEnd(): void {
+    this.putDown();
   }
 
-  dragOver(event: DragEvent, section: HTMLElement): void {
+  dragOver(event: DragEvent): void {
     if (!this.dragging) return; // not one of our cards: no drop here
     event.preventDefault();
     if (event.dataTransfer) event.dataTransfer.dropEffect = 'move';
-    const over = (event.target as Element).closest('.task');
-    if (section.classList.contains('over') && section.querySelector('.task.over') === over) return;
-    this.clearDropTargets();
-    section.classList.add('over');
-    if (over && !over.classList.contains('locked')) over.classList.add('over');
+    this.hover(event.target as Element);
   }
 
   dragLeave(event: DragEvent, section: HTMLElement): void {
     if (!section.contains(event.relatedTarget as Node | null)) section.classList.remove('over');
   }
 
-  drop(event: DragEvent, section: HTMLElement): void {
-    const task = this.dragging;
-    if (!task) return;
+  drop(event: DragEvent): void {
+    if (!this.dragging) return;
     event.preventDefault();
+    this.dropOn(event.target as Element);
+  }
+
+  // What a drag is, by mouse or by finger (touch-drag.ts): the same locking, drops, announcements and undo.
+
+  canPickUp(card: HTMLElement): boolean {
+    const task = this.taskOf(card);
+    return !!task && !this.items.get(task.key)?.locked;
+  }
+
+  pickUp(card: HTMLElement): void {
+    const task = this.taskOf(card)!;
+    this.dragging = task;
+    card.classList.add('dragging');
+    this.channel?.send({ model: 'task', id: task.key, action: 'dragstart' });
+  }
+
+  /** Show where a drop on `under` would put the card: its column, and the card it would go before. */
+  hover(under: Element | null): void {
+    const section = under?.closest<HTMLElement>('.column') ?? null;
+    const over = under?.closest('.task') ?? null;
+    if (section?.classList.contains('over') && section.querySelector('.task.over') === over) return;
+    this.clearDropTargets();
+    if (!section) return;
+    section.classList.add('over');
+    if (over && !over.classList.contains('locked')) over.classList.add('over');
+  }
+
+  /** Dropped on `under`: before the card it is on (at the top of a column dropped on elsewhere); nothing outside the columns. */
+  dropOn(under: Element | null): void {
+    const task = this.dragging;
+    const section = under?.closest<HTMLElement>('.column');
+    if (!task || !section) return this.putDown();
     this.clearDropTargets();
     const column = COLUMNS.find((c) => c.key === section.dataset.column)!;
-    const onCard = (event.target as Element).closest<HTMLElement>('.task');
+    const onCard = under!.closest<HTMLElement>('.task');
     const before = onCard && !onCard.classList.contains('locked') ? (this.taskOf(onCard) ?? null) : null;
     this.channel?.send({ model: 'task', id: task.key, action: 'drop' });
+    this.endDrag();
     void this.moveAndTell(task, column, before);
+  }
+
+  /** The drag ended without a drop. */
+  putDown(): void {
+    if (this.dragging) this.channel?.send({ model: 'task', id: this.dragging.key, action: 'dragend' });
+    this.endDrag();
+  }
+
+  private endDrag(): void {
+    this.clearDropTargets();
+    for (const card of this.el.querySelectorAll('.task.dragging')) card.classList.remove('dragging');
+    this.dragging = null;
   }
 
   private clearDropTargets(): void {
@@ -665,6 +729,8 @@ export class SprintView extends View implements TaskMover {
   async addTask(event: SubmitEvent, form: HTMLFormElement): Promise<void> {
     event.preventDefault();
     clearErrors(form);
+    const long = tooLong(form);
+    if (long) return showErrors(form, long);
     const fields = { ...formValues(form), sprint: null };
     let added: Undoable;
     try {
@@ -731,6 +797,7 @@ export class SprintView extends View implements TaskMover {
     this.detail?.close();
     this.burndown.remove();
     this.undo.remove();
+    this.touch.remove();
     for (const timer of this.locks.values()) clearTimeout(timer);
     for (const item of this.items.values()) item.remove();
     return super.remove();

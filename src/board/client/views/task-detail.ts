@@ -33,7 +33,7 @@ export interface TaskMover {
   readonly sprintId: number;
   columnOf(task: Task): Column | null;
   /** To the top of a column; rejects with the API's error. */
-  move(task: Task, column: Column): Promise<void>;
+  move(task: Task, column: Column): Promise<unknown>;
   /** Save the edited fields (undoably); rejects with the API's error. */
   saveEdit(task: Task, changes: Partial<TaskAttributes>): Promise<void>;
   deleteTask(task: Task): Promise<void>;
@@ -120,7 +120,7 @@ export class TaskDetailView extends View<Task> {
             <span class="label" id="task-field-${field.name}">${field.label}</span>
             <div class="editable${field.multiline ? ' multiline' : ''}" contenteditable="true" role="textbox"
               aria-labelledby="task-field-${field.name}" aria-multiline="${field.multiline ? 'true' : 'false'}"
-              data-field="${field.name}" data-placeholder="${field.placeholder}">${task.get(field.name) ?? ''}</div>
+              data-field="${field.name}" data-placeholder="${field.placeholder}" dir="auto">${task.get(field.name) ?? ''}</div>
             <p class="field-error" data-error-for="${field.name}"></p>
           </div>`,
         )}
@@ -140,7 +140,7 @@ export class TaskDetailView extends View<Task> {
       </form>
       <section class="task-history" aria-labelledby="task-history-title">
         <h3 id="task-history-title">History</h3>
-        <ol class="history-list"></ol>
+        <ol class="history-list" tabindex="0" aria-labelledby="task-history-title"></ol>
       </section>`);
     this.renderHistory();
     return this;
@@ -150,7 +150,7 @@ export class TaskDetailView extends View<Task> {
     const started = this.model.get('started');
     const completed = this.model.get('completed');
     return [
-      this.model.get('status_display') ?? '',
+      this.board.columnOf(this.model)?.title ?? '',
       started && `started ${showDate(started)}`,
       completed && `completed ${showDate(completed)}`,
     ]

@@ -24,9 +24,9 @@ export class TaskItemView extends View<Task> {
     this.el.dataset.taskId = String(task.key); // a task added offline changes its temporary id for the real one
     this.setHtml(html`
       <button type="button" class="task-open" aria-keyshortcuts="${MOVE_KEYS}" aria-describedby="move-help">
-        <span class="task-name">${task.get('name')}</span>
+        <span class="task-name" dir="auto">${task.get('name')}</span>
         ${(assigned || due) && html`<span class="task-meta">
-          ${assigned && html`<span class="task-assigned">${assigned}</span>`}
+          ${assigned && html`<span class="task-assigned" dir="auto">${assigned}</span>`}
           ${due && html`<span class="task-due">Due ${showDate(due)}</span>`}
         </span>`}
       </button>`);

@@ -1,0 +1,208 @@
+// Every state of the board passes axe-core (WCAG 2.1 A and AA, plus best
+// practice) at phone width (390×844) and on a desktop, in Debian's Chromium.
+// A state is a name and how to get a fresh page there: add one to STATES and
+// it is checked at both sizes. A failure lists each violation with its rule,
+// impact and the selectors of the elements at fault.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { BrowserContext, Page } from 'playwright-core';
+import { BoardBrowser, card, column, WAIT } from './board-browser.ts';
+
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+const VIEWPORTS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 900 } };
+
+const b = new BoardBrowser();
+before(() => b.start());
+after(() => b.close());
+
+/** What a state is given: a logged-in page at the size being checked (or a logged-out one, for login). */
+interface Visit {
+  page: Page;
+  context: BrowserContext;
+  /** Open the board at `hash` in this context. */
+  goto(hash: string): Promise<void>;
+}
+
+export interface BoardState {
+  name: string;
+  /** Logged out instead of logged in. */
+  loggedOut?: boolean;
+  /** Bring the page to the state; resolve once it shows. */
+  reach(visit: Visit): Promise<void>;
+}
+
+/** A sprint with `count` tasks spread over the columns, made once per name. */
+const sprints = new Map<string, Promise<{ id: number; tasks: number[] }>>();
+function sprintWith(name: string, count: number): Promise<{ id: number; tasks: number[] }> {
+  if (!sprints.has(name)) {
+    sprints.set(
+      name,
+      (async () => {
+        const sprint = await b.createSprint(name);
+        const tasks: number[] = [];
+        for (let i = 0; i < count; i++) {
+          const backlog = i % 5 === 0;
+          const task = await b.api('POST', '/api/tasks/', { name: `Task ${i + 1} of ${name}`, sprint: backlog ? null : sprint.id, status: backlog ? 1 : 1 + (i % 4), order: i * 1024 });
+          tasks.push(task.id);
+        }
+        return { id: sprint.id, tasks };
+      })(),
+    );
+  }
+  return sprints.get(name)!;
+}
+
+const cutOff = (page: Page) => page.route(`${b.app.url}/api/**`, (route) => route.abort('internetdisconnected'));
+
+/** A sprint's board with the API cut off and a move waiting for it. */
+async function moveOffline({ page, goto }: Visit, name: string): Promise<void> {
+  const sprint = await sprintWith(name, 4);
+  await goto(`#sprint/${sprint.id}`);
+  await page.waitForSelector(card(`Task 2 of ${name}`), WAIT);
+  await cutOff(page);
+  await page.focus(`${card(`Task 2 of ${name}`)} .task-open`);
+  await page.keyboard.press('Shift+ArrowRight');
+  await page.waitForSelector('.outbox-state:not([hidden])', WAIT);
+  await page.waitForSelector(`${card(`Task 2 of ${name}`)}.pending`, WAIT);
+}
+
+/** The states the issue lists; the empty sprint list must come before any sprint exists. */
+export const STATES: BoardState[] = [
+  { name: 'login', loggedOut: true, reach: async ({ page, goto }) => void (await goto(''), await page.waitForSelector('form #login-username', WAIT)) },
+  { name: 'sprint list, empty', reach: async ({ page, goto }) => void (await goto(''), await page.waitForSelector('.sprints .empty', WAIT)) },
+  {
+    name: 'sprint list with sprints',
+    reach: async ({ page, goto }) => {
+      await sprintWith('Listed sprint', 0);
+      await goto('');
+      await page.waitForSelector('.sprint-list .sprint', WAIT);
+    },
+  },
+  {
+    name: 'sprint list with the form open',
+    reach: async ({ page, goto }) => {
+      await goto('');
+      await page.waitForSelector('.sprints :is(.sprint-list, .empty)', WAIT);
+      await page.click('.add-sprint');
+      await page.waitForSelector('.new-sprint:not([hidden])', WAIT);
+    },
+  },
+  {
+    name: 'board, empty',
+    reach: async ({ page, goto }) => {
+      const sprint = await sprintWith('Empty sprint', 0);
+      await goto(`#sprint/${sprint.id}`);
+      await page.waitForSelector('.columns .column.is-empty', WAIT);
+      await page.waitForSelector('.column-state:empty', { state: 'attached', ...WAIT });
+    },
+  },
+  {
+    name: 'board with a dozen tasks',
+    reach: async ({ page, goto }) => {
+      const sprint = await sprintWith('Busy sprint', 12);
+      await goto(`#sprint/${sprint.id}`);
+      await page.waitForSelector(card('Task 12 of Busy sprint'), WAIT);
+    },
+  },
+  {
+    name: 'board after moves, the toast shown',
+    reach: async ({ page, goto }) => {
+      const sprint = await sprintWith('Moved sprint', 6);
+      await goto(`#sprint/${sprint.id}`);
+      await page.waitForSelector(card('Task 5 of Moved sprint'), WAIT);
+      await page.focus(`${card('Task 5 of Moved sprint')} .task-open`);
+      await page.keyboard.press('Shift+ArrowRight');
+      await page.waitForSelector(`${column('in-development')} ${card('Task 5 of Moved sprint')}:not(.saving)`, WAIT);
+      await page.keyboard.press('Shift+ArrowLeft');
+      await page.waitForSelector(`${column('not-started')} ${card('Task 5 of Moved sprint')}:not(.saving)`, WAIT);
+      await page.waitForSelector('.undo-toast:not([hidden]) .undo', WAIT);
+    },
+  },
+  {
+    name: 'task details with a long history',
+    reach: async ({ page, goto }) => {
+      const sprint = await sprintWith('History sprint', 1);
+      const id = sprint.tasks[0]!;
+      const current = await b.api('GET', `/api/tasks/${id}/`);
+      if (current.description === '') for (let i = 1; i <= 25; i++) await b.api('PATCH', `/api/tasks/${id}/`, { description: `Step ${i}`, status: 1 + (i % 4), sprint: sprint.id });
+      await goto(`#sprint/${sprint.id}`);
+      await page.click(`${card('Task 1 of History sprint')} .task-open`);
+      await page.waitForSelector('dialog.task-detail[open] .history-entry:nth-child(20)', WAIT);
+    },
+  },
+  {
+    name: 'the conflict dialog',
+    reach: async ({ page, goto }) => {
+      const sprint = await b.createSprint('Conflict sprint');
+      const task = await b.api('POST', '/api/tasks/', { name: 'Disputed', sprint: sprint.id });
+      await goto(`#sprint/${sprint.id}`);
+      await page.waitForSelector(card('Disputed'), WAIT);
+      await cutOff(page);
+      await page.focus(`${card('Disputed')} .task-open`);
+      await page.keyboard.press('Shift+ArrowRight');
+      await page.waitForSelector('.outbox-state:not([hidden])', WAIT);
+      await b.api('PATCH', `/api/tasks/${task.id}/`, { status: 3 });
+      await page.unroute(`${b.app.url}/api/**`);
+      await page.waitForSelector('dialog.conflict[open]', WAIT);
+    },
+  },
+  {
+    name: 'a card locked by someone else',
+    reach: async ({ page, goto }) => {
+      const sprint = await sprintWith('Locked sprint', 3);
+      await goto(`#sprint/${sprint.id}`);
+      await page.waitForSelector('.live-state[data-state="live"]', WAIT);
+      const channel = (await b.api('GET', `/api/sprints/${sprint.id}/`)).links.channel as string;
+      const other = await page.context().newPage();
+      await other.goto(`${b.app.url}/board/`);
+      await other.evaluate(
+        ([url, id]) =>
+          new Promise<void>((resolve, reject) => {
+            const socket = new WebSocket(url as string);
+            socket.onopen = () => (socket.send(JSON.stringify({ model: 'task', id, action: 'dragstart' })), resolve());
+            socket.onerror = () => reject(new Error('no channel'));
+            Object.assign(window, { socket });
+          }),
+        [channel, sprint.tasks[1]!] as const,
+      );
+      await page.waitForSelector(`${card('Task 2 of Locked sprint')}.locked`, WAIT);
+    },
+  },
+  { name: 'offline with writes waiting', reach: (visit) => moveOffline(visit, 'Offline sprint') },
+  {
+    name: 'offline after a reload',
+    reach: async (visit) => {
+      await moveOffline(visit, 'Reloaded sprint');
+      await visit.page.reload();
+      await visit.page.waitForSelector('.outbox-state:not([hidden])', WAIT);
+      await visit.page.waitForSelector('#content .failure', WAIT);
+    },
+  },
+];
+
+/** The violations as a person reads them: rule, impact, where. */
+function report(violations: Array<{ id: string; impact?: string | null; help: string; nodes: Array<{ target: unknown[] }> }>): string {
+  return violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((node) => `    at ${node.target.join(' ')}`).join('\n')}`).join('\n');
+}
+
+async function visit(state: BoardState, viewport: { width: number; height: number }): Promise<string> {
+  const { context, page } = await b.newPage({ viewport, loggedOut: state.loggedOut });
+  try {
+    await state.reach({ page, context, goto: async (hash) => void (await page.goto(`${b.app.url}/board/${hash}`)) });
+    const results = await new AxeBuilder({ page }).withTags(TAGS).analyze();
+    return report(results.violations);
+  } finally {
+    await context.close();
+  }
+}
+
+describe('the board under axe-core', () => {
+  for (const state of STATES) {
+    for (const [size, viewport] of Object.entries(VIEWPORTS)) {
+      it(`${state.name}, ${size}: no violations`, { timeout: 40_000 }, async () => {
+        assert.equal(await visit(state, viewport), '', `axe-core found violations in "${state.name}" (${size})`);
+      });
+    }
+  }
+});

@@ -127,10 +127,26 @@ export function isAllowedHost(host: string, allowed: readonly string[]): boolean
   );
 }
 
-/** The Host a request names: with TRUST_PROXY the first X-Forwarded-Host, else its Host header. */
-function requestHost(settings: Pick<Settings, 'trustProxy'>, header: (name: string) => string | undefined): string {
-  return (settings.trustProxy && header('x-forwarded-host')?.split(',')[0]) || header('host') || '';
+/**
+ * The Host a request names: with TRUST_PROXY the first X-Forwarded-Host;
+ * else the authority of an absolute-form request target (`GET
+ * http://example.com/ HTTP/1.1`), which replaces the Host header (RFC 9112
+ * 3.2.2) and becomes the host of the request's URL; else its Host header.
+ */
+export function requestHost(settings: Pick<Settings, 'trustProxy'>, target: string, header: (name: string) => string | undefined): string {
+  const forwarded = settings.trustProxy && header('x-forwarded-host')?.split(',')[0];
+  if (forwarded) return forwarded;
+  if (target !== '' && target[0] !== '/') return authorityOf(target);
+  return header('host') || '';
 }
+
+const authorityOf = (target: string): string => {
+  try {
+    return new URL(target).host;
+  } catch {
+    return ''; // not a URL (`*`, junk): never an allowed host
+  }
+};
 
 /** Host header values checked recently: clients send few distinct ones, and each costs a parse and a pattern match. */
 const HOSTS_REMEMBERED = 256;
@@ -153,7 +169,7 @@ export function allowedHosts(settings: Pick<Settings, 'allowedHosts' | 'trustPro
   const allowed = hostCheck(settings.allowedHosts);
   return async (c, next) => {
     const incoming = nodeEnv(c).incoming;
-    const host = requestHost(settings, (name) => (incoming?.headers[name] as string | undefined) ?? c.req.header(name));
+    const host = requestHost(settings, incoming?.url ?? '', (name) => (incoming?.headers[name] as string | undefined) ?? c.req.header(name));
     if (!allowed(host)) {
       return errorResponse(c, 400, `Invalid Host header "${host.slice(0, 100)}". Add it to ALLOWED_HOSTS to serve it.`);
     }
@@ -259,7 +275,7 @@ export function serverWithHeldRoutes(
     if (incoming.method !== 'GET' || !PLAIN_TARGET.test(url) || DOT_SEGMENT.test(url)) return false;
     const route = routes.find((r) => url.startsWith(r.prefix));
     if (!route) return false;
-    const host = requestHost(settings, (name) => incoming.headers[name] as string | undefined);
+    const host = requestHost(settings, url, (name) => incoming.headers[name] as string | undefined);
     if (!PLAIN_HOST.test(incoming.headers.host ?? '') || !allowed(host)) return false;
     const started = performance.now();
     const response = route.answer(url.slice(route.prefix.length), incoming);

@@ -109,18 +109,51 @@ describe('authentication', () => {
     const post = (headers: Record<string, string>) =>
       fetch(`${app.url}/api/tasks/`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ name: 'csrf?' }) });
     const demo = { Authorization: basic('demo', 'test') };
-    const crossSites: Array<Record<string, string>> = [{ Origin: 'https://evil.example' }, { Origin: 'null' }, { 'Sec-Fetch-Site': 'cross-site' }];
+    const otherPort = `http://127.0.0.1:${app.port + 1}`;
+    const crossSites: Array<Record<string, string>> = [
+      { Origin: 'https://evil.example' },
+      { Origin: 'null' },
+      { 'Sec-Fetch-Site': 'cross-site' },
+      // Another port of the same host: another origin, which a browser calls same-site.
+      { Origin: otherPort },
+      { Origin: otherPort, 'Sec-Fetch-Site': 'same-site' },
+      { Origin: app.url, 'Sec-Fetch-Site': 'same-site' },
+      { Referer: `${otherPort}/attack.html` },
+      { Origin: `https://127.0.0.1:${app.port}` },
+      { Origin: `http://localhost:${app.port}` },
+    ];
     for (const crossSite of crossSites) {
       const reply = await post({ ...demo, ...crossSite });
       assert.equal(reply.status, 403, JSON.stringify(crossSite));
       assert.match(((await reply.json()) as { detail: string }).detail, /^CSRF Failed/);
     }
-    assert.equal((await post({ ...demo, Origin: `http://localhost:${app.port}`, 'Sec-Fetch-Site': 'same-origin' })).status, 201);
+    assert.equal((await post({ ...demo, Origin: app.url, 'Sec-Fetch-Site': 'same-origin' })).status, 201);
+    assert.equal((await post({ ...demo, Referer: `${app.url}/api/tasks/` })).status, 201, 'a Referer of our own origin, failing an Origin');
     assert.equal((await post(demo)).status, 201, 'no Origin: not a browser form');
     assert.equal((await fetch(`${app.url}/api/tasks/`, { headers: { ...demo, Origin: 'https://evil.example' } })).status, 200, 'reading is not state-changing');
     const { token } = (await (await login(new URLSearchParams({ username: 'demo', password: 'test' }))).json()) as { token: string };
     assert.equal((await post({ Authorization: `Token ${token}`, Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' })).status, 201);
-    assert.equal(await (await fetch(`${app.url}/api/tasks/?search=csrf`, { headers: demo })).json().then((b) => (b as { count: number }).count), 3);
+    assert.equal(await (await fetch(`${app.url}/api/tasks/?search=csrf`, { headers: demo })).json().then((b) => (b as { count: number }).count), 4);
+  });
+
+  it('names the origin it refused, and accepts origins in CSRF_TRUSTED_ORIGINS', async () => {
+    const trusting = await startApp({ SERVICES: 'board', CSRF_TRUSTED_ORIGINS: 'https://admin.example.com, https://*.tools.example' });
+    try {
+      const post = (headers: Record<string, string>) =>
+        fetch(`${trusting.url}/api/tasks/`, { method: 'POST', headers: { Authorization: basic('demo', 'test'), 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ name: 'trusted' }) });
+      const refused = await post({ Origin: 'https://evil.example' });
+      assert.equal(refused.status, 403);
+      assert.equal(
+        ((await refused.json()) as { detail: string }).detail,
+        `CSRF Failed: Origin "https://evil.example" does not match "${trusting.url}"; add it to CSRF_TRUSTED_ORIGINS to accept it. Cross-site requests must authenticate with a token, not Basic credentials.`,
+      );
+      assert.equal((await post({ Origin: 'https://admin.example.com', 'Sec-Fetch-Site': 'cross-site' })).status, 201);
+      assert.equal((await post({ Origin: 'https://board.tools.example', 'Sec-Fetch-Site': 'cross-site' })).status, 201);
+      assert.equal((await post({ Origin: 'http://admin.example.com' })).status, 403, 'the scheme counts');
+      assert.equal((await post({ Origin: 'https://admin.example.com:8443' })).status, 403, 'the port counts');
+    } finally {
+      await trusting.close();
+    }
   });
 
   it('does not let ALLOWED_HOSTS=* vouch for other sites', async () => {

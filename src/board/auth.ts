@@ -6,7 +6,8 @@
 // target.
 import { hash, randomBytes } from 'node:crypto';
 import type { Context } from 'hono';
-import { HttpError, isAllowedHost } from '../http.ts';
+import { forgeryReason, originCheck } from '../csrf.ts';
+import { HttpError, requestOrigin } from '../http.ts';
 import type { Settings } from '../settings.ts';
 import type { Credentials, Store, TokenUser } from './store.ts';
 import type { FailureCounter } from './throttle.ts';
@@ -103,27 +104,6 @@ function clientAddress(c: Context, settings: Pick<Settings, 'trustProxy'>): stri
   return env?.incoming?.socket?.remoteAddress ?? 'unknown';
 }
 
-/**
- * Why a request carrying Basic credentials looks cross-site, or null if it
- * does not: an Origin that is neither the request's own host nor an allowed
- * host (a wildcard `*` serves any Host but vouches for no site), or the
- * browser's own verdict.
- */
-function crossSiteReason(c: Context, settings: Pick<Settings, 'allowedHosts'>): string | null {
-  if (c.req.header('sec-fetch-site')?.toLowerCase() === 'cross-site') return 'the browser marked it cross-site';
-  const origin = c.req.header('origin');
-  if (origin === undefined) return null;
-  let host: string | null = null;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    // "null" (sandboxed or privacy-sensitive contexts) or garbage: not ours either way.
-  }
-  const trusted = settings.allowedHosts.filter((pattern) => pattern !== '*');
-  const ours = host !== null && (host === c.req.header('host')?.toLowerCase() || isAllowedHost(host, trusted));
-  return ours ? null : `Origin ${origin.slice(0, 100)} is not an allowed host`;
-}
-
 export class Auth {
   readonly #store: Store;
   readonly #settings: Settings;
@@ -131,9 +111,11 @@ export class Auth {
   readonly #verified = new VerifiedCredentials();
   readonly #pending = new Map<string, Promise<Credentials | null>>();
   readonly #tokens: TokenCache;
+  readonly #trustedOrigin: (origin: string) => boolean;
 
   constructor(store: Store, settings: Settings, failures: FailureCounter) {
     this.#store = store;
+    this.#trustedOrigin = originCheck(settings.csrfTrustedOrigins);
     this.#tokens = new TokenCache(store);
     this.#settings = settings;
     this.#failures = failures;
@@ -211,7 +193,7 @@ export class Auth {
       if (colon === -1) throw unauthorized('Invalid basic header. Credentials not correctly base64 encoded.');
       if (STATE_CHANGING.has(c.req.method)) {
         // Browsers replay cached Basic credentials on their own, even for another site's form.
-        const reason = crossSiteReason(c, this.#settings);
+        const reason = forgeryReason(requestOrigin(c, this.#settings), (name) => c.req.header(name), this.#trustedOrigin);
         if (reason) {
           throw new HttpError(403, `CSRF Failed: ${reason}. Cross-site requests must authenticate with a token, not Basic credentials.`);
         }

@@ -4,6 +4,7 @@
 // dropped by a password change, the demo user, and the user commands.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { ROOT } from '../src/settings.ts';
 import { boardDatabase, runScript as command, openDatabaseReader, startApp, type Running } from './helpers.ts';
@@ -71,6 +72,38 @@ describe('authentication', () => {
     const basicReply = await fetch(`${app.url}/api/tasks/`, { headers: { Authorization: basic('target', 'right-password') } });
     assert.equal(basicReply.status, 429, 'Basic credentials are throttled the same way');
     assert.equal((await login(new URLSearchParams({ username: 'demo', password: 'test' }))).status, 200, 'other usernames are unaffected');
+  });
+
+  /** A login sent from another loopback address (Linux routes all of 127/8 to lo). */
+  const loginFrom = (address: string, username: string, password: string) =>
+    new Promise<{ status: number; body: any }>((resolve, reject) => {
+      const request = http.request(`${app.url}/api/token/`, { method: 'POST', localAddress: address, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }, (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(body) }));
+      });
+      request.on('error', reject);
+      request.end(new URLSearchParams({ username, password }).toString());
+    });
+
+  it('cannot lock anyone out: the right password from another address works while one address hammers the account', async () => {
+    assert.equal((await command('createuser', ['hammered', '--password-stdin'], database, 'owner-password\n')).code, 0);
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 8; attempt++) statuses.push((await loginFrom('127.0.0.2', 'hammered', `guess-${attempt}`)).status);
+    assert.deepEqual(statuses, [400, 400, 400, 400, 400, 429, 429, 429], 'five failures per username and address');
+    assert.equal((await loginFrom('127.0.0.2', 'hammered', 'owner-password')).status, 429, 'the hammering address waits, right password or not');
+    const owner = await loginFrom('127.0.0.3', 'hammered', 'owner-password');
+    assert.equal(owner.status, 200, 'the owner, elsewhere, logs in');
+    assert.match(owner.body.token, /^[0-9a-f]{40}$/);
+  });
+
+  it('limits one address across usernames', async () => {
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 22; attempt++) statuses.push((await loginFrom('127.0.0.4', `nobody-${attempt}`, 'guess')).status);
+    assert.deepEqual(statuses, [...Array(20).fill(400), 429, 429], 'twenty failures per address, whatever the usernames');
+    assert.equal((await command('createuser', ['roamer', '--password-stdin'], database, 'roamer-password\n')).code, 0);
+    assert.equal((await loginFrom('127.0.0.4', 'roamer', 'roamer-password')).status, 429);
+    assert.equal((await loginFrom('127.0.0.5', 'roamer', 'roamer-password')).status, 200, 'other addresses are unaffected');
   });
 
   it('answers 401 with DRF messages, and Token as the challenge for scripts', async () => {

@@ -21,7 +21,10 @@ export interface Caller {
 }
 
 const LOGIN_FAILED = 'Unable to log in with provided credentials.';
-const FAILURES_PER_USERNAME = 5;
+// Counted per username and address together, so that hammering an account from one place never
+// locks its owner out elsewhere; and per address across usernames, so that one place cannot try
+// a few passwords on every account.
+const FAILURES_PER_USERNAME_AND_CLIENT = 5;
 const FAILURES_PER_CLIENT = 20;
 export const FAILURE_WINDOW_MS = 5 * 60_000;
 const VERIFIED_TTL_MS = 2 * 60_000;
@@ -123,17 +126,20 @@ export class Auth {
 
   /**
    * The user whose username and password these are, or null. Throttled:
-   * after repeated failures for a username or from a client, 429 until the
-   * window ends, whatever the password.
+   * after repeated failures for a username from one client address, or from
+   * that address for any usernames, 429 there until the window ends,
+   * whatever the password; the same username from elsewhere still logs in.
    */
   async verify(c: Context, username: string, password: string): Promise<Credentials | null> {
     const fingerprint = this.#verified.fingerprint(username, password);
     const known = await this.#verified.lookup(fingerprint, this.#store);
     if (known) return known;
 
-    const userKey = `user:${username.toLowerCase()}`;
-    const clientKey = `client:${clientAddress(c, this.#settings)}`;
-    const waits = await Promise.all([this.#failures.wait(userKey, FAILURES_PER_USERNAME), this.#failures.wait(clientKey, FAILURES_PER_CLIENT)]);
+    const address = clientAddress(c, this.#settings);
+    // An address holds no space, so the first one ends it: no two pairs make the same key.
+    const userKey = `user:${address} ${username.toLowerCase()}`;
+    const clientKey = `client:${address}`;
+    const waits = await Promise.all([this.#failures.wait(userKey, FAILURES_PER_USERNAME_AND_CLIENT), this.#failures.wait(clientKey, FAILURES_PER_CLIENT)]);
     const wait = Math.max(...waits);
     if (wait > 0) {
       throw new HttpError(429, `Request was throttled. Expected available in ${wait} second${wait === 1 ? '' : 's'}.`, { 'Retry-After': String(wait) });

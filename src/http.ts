@@ -5,6 +5,7 @@ import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from '
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Settings } from './settings.ts';
+import { contentSecurityPolicy, resourcePolicy, SECURITY_HEADERS, STRICT_TRANSPORT_SECURITY } from './security-policy.ts';
 
 /** An error a client caused, with a message meant for a person. */
 export class HttpError extends HTTPException {
@@ -86,27 +87,45 @@ export function errorHandler(settings: Pick<Settings, 'debug'>, log: (line: stri
 
 export const notFound: NotFoundHandler = (c) => errorResponse(c, 404, `Nothing is served at ${c.req.path}.`);
 
-/** The clickjacking, sniffing and referrer protections of Django's defaults, on every response. */
-export const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
-  ['X-Content-Type-Options', 'nosniff'],
-  ['X-Frame-Options', 'DENY'],
-  ['Referrer-Policy', 'same-origin'],
-];
+export { SECURITY_HEADERS } from './security-policy.ts';
 
 /** Node's own request/response when served by @hono/node-server; absent for in-process `app.fetch`. */
 const nodeEnv = (c: Context): { incoming?: IncomingMessage; outgoing?: ServerResponse } => (c.env ?? {}) as never;
 
-export function securityHeaders(): MiddlewareHandler {
+/**
+ * The headers of src/security-policy.ts on every response: the fixed ones,
+ * Cross-Origin-Resource-Policy by path, and Strict-Transport-Security when
+ * the request came over HTTPS (directly, or through a trusted proxy).
+ */
+export function securityHeaders(settings: Pick<Settings, 'trustProxy'>): MiddlewareHandler {
   return async (c, next) => {
+    const headers: Array<readonly [string, string]> = [...SECURITY_HEADERS, ['Cross-Origin-Resource-Policy', resourcePolicy(c.req.path)]];
+    if (requestOrigin(c, settings).startsWith('https:')) headers.push(['Strict-Transport-Security', STRICT_TRANSPORT_SECURITY]);
     const { outgoing } = nodeEnv(c);
     if (outgoing) {
       // Set on Node's response before the handler runs: writeHead merges them
       // in, and the response object Hono built never has to be materialised.
-      for (const [name, value] of SECURITY_HEADERS) outgoing.setHeader(name, value);
+      for (const [name, value] of headers) outgoing.setHeader(name, value);
       return next();
     }
     await next();
-    for (const [name, value] of SECURITY_HEADERS) c.res.headers.set(name, value);
+    for (const [name, value] of headers) c.res.headers.set(name, value);
+  };
+}
+
+/**
+ * A Content-Security-Policy on every HTML response, with hashes for the
+ * inline scripts and styles of the HTML actually sent (see
+ * src/security-policy.ts). Inside compression: it reads the body as text.
+ */
+export function contentSecurity(): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    const type = c.res.headers.get('content-type');
+    if (!type?.startsWith('text/html') || !c.res.body || c.res.headers.has('content-encoding')) return;
+    const html = await c.res.text();
+    c.res = new Response(html, c.res);
+    c.res.headers.set('Content-Security-Policy', contentSecurityPolicy(html));
   };
 }
 
@@ -281,9 +300,15 @@ export function serverWithHeldRoutes(
     const response = route.answer(url.slice(route.prefix.length), incoming);
     if (!response) return false;
     for (const [name, value] of SECURITY_HEADERS) outgoing.setHeader(name, value);
-    for (const name in response.headers) outgoing.setHeader(name, response.headers[name]!);
+    outgoing.setHeader('Cross-Origin-Resource-Policy', resourcePolicy(url));
+    const proto = settings.trustProxy ? (incoming.headers['x-forwarded-proto'] as string | undefined)?.split(',')[0]?.trim() : undefined;
+    if (proto === 'https' || (proto !== 'http' && (incoming.socket as { encrypted?: boolean }).encrypted)) outgoing.setHeader('Strict-Transport-Security', STRICT_TRANSPORT_SECURITY);
+    // As Hono's way sends them once the policy middleware has looked at the response: a Headers object's names, lower case and sorted.
+    for (const name of Object.keys(response.headers).sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1))) {
+      outgoing.setHeader(name.toLowerCase(), response.headers[name]!);
+    }
+    if (response.body) outgoing.setHeader('Content-Length', response.body.byteLength);
     outgoing.statusCode = response.status;
-    // Headers not yet sent: node:http adds Content-Length for the body itself, as it does on Hono's way.
     outgoing.end(response.body);
     const query = url.indexOf('?');
     log(requestLine('GET', query === -1 ? url : url.slice(0, query), response.status, started));

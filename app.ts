@@ -42,7 +42,7 @@ export async function createApp(settings: Settings, log: (line: string) => void 
   const dependencies: Dependency[] = [];
   const heldRoutes: HeldRoute[] = [];
   // One bound on image work, shared by placeholder images and the renditions of image().
-  const renderQueue = createRenderQueue(settings.placeholderConcurrency);
+  const renderQueue = createRenderQueue(settings.placeholderConcurrency, settings.imageMemoryMb);
 
   const app = new Hono();
   // Before the Host check and the request log: probes come by address (Host: 10.0.0.5:8000) every few seconds.

@@ -196,6 +196,16 @@ export function allowedHosts(settings: Pick<Settings, 'allowedHosts' | 'trustPro
   };
 }
 
+/** The client's address: the socket's, or with TRUST_PROXY the one our proxy appended to X-Forwarded-For. */
+export function clientAddress(c: Context, settings: Pick<Settings, 'trustProxy'>): string {
+  if (settings.trustProxy) {
+    const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
+    if (forwarded) return forwarded;
+  }
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? 'unknown';
+}
+
 /** Origin (scheme://host[:port]) the client used, for building absolute URLs. */
 export function requestOrigin(c: Context, settings: Pick<Settings, 'trustProxy'>): string {
   // A Request's URL is absolute and normalised (the adapter passes only plain ones through unparsed): its origin is what precedes the path.

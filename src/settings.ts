@@ -28,6 +28,8 @@ export interface Settings {
   trustProxy: boolean;
   placeholderCacheMb: number;
   placeholderConcurrency: number;
+  /** Resident memory (MB) above which large image renders are refused with 503. */
+  imageMemoryMb: number;
   pagesDir: string;
   templatesDir: string;
   staticDir: string;
@@ -126,7 +128,8 @@ export const VARIABLES: Variable[] = [
   { name: 'SERVICES', default: 'placeholder,pages,board', description: 'Which parts this process serves; the others answer 404 and are never loaded.' },
   { name: 'TRUST_PROXY', default: 'off', description: '`on` behind a reverse proxy: use X-Forwarded-Proto and X-Forwarded-Host for absolute URLs.' },
   { name: 'PLACEHOLDER_CACHE_MB', default: '64', description: 'Bytes of rendered images kept in memory (LRU).' },
-  { name: 'PLACEHOLDER_CONCURRENCY', default: 'CPU count', description: 'Images rendered at once; further requests wait their turn.' },
+  { name: 'PLACEHOLDER_CONCURRENCY', default: 'CPU count', description: 'Images rendered at once in each lane (small images up to 500×500, and larger ones); further requests wait their turn.' },
+  { name: 'IMAGE_MEMORY_MB', default: '1024', description: 'While the process holds more memory than this, images over 500×500 that are not cached get 503 with Retry-After; the large renders running hold at most a quarter of it by estimate.' },
   { name: 'PAGES_DIR', default: 'pages', description: 'Folder of prototype page templates.' },
   { name: 'TEMPLATES_DIR', default: 'templates', description: 'Folder of layouts (base.html, page.html, ...).' },
   { name: 'STATIC_DIR', default: 'static', description: 'Folder served at /static/.' },
@@ -178,6 +181,7 @@ export function loadSettings(env: Env = process.env, options: { dev?: boolean; l
       get('PLACEHOLDER_CONCURRENCY') === undefined
         ? Math.max(1, (globalThis.navigator?.hardwareConcurrency as number | undefined) ?? 2)
         : parseInteger('PLACEHOLDER_CONCURRENCY', get('PLACEHOLDER_CONCURRENCY')!, 1, 256),
+    imageMemoryMb: get('IMAGE_MEMORY_MB') === undefined ? 1024 : parseInteger('IMAGE_MEMORY_MB', get('IMAGE_MEMORY_MB')!, 64, 1_048_576),
     pagesDir: dir('PAGES_DIR', 'pages'),
     templatesDir: dir('TEMPLATES_DIR', 'templates'),
     staticDir: dir('STATIC_DIR', 'static'),

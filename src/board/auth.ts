@@ -7,7 +7,7 @@
 import { hash, randomBytes } from 'node:crypto';
 import type { Context } from 'hono';
 import { forgeryReason, originCheck } from '../csrf.ts';
-import { HttpError, requestOrigin } from '../http.ts';
+import { clientAddress, HttpError, requestOrigin } from '../http.ts';
 import type { Settings } from '../settings.ts';
 import type { Credentials, Store, TokenUser } from './store.ts';
 import type { FailureCounter } from './throttle.ts';
@@ -95,16 +95,6 @@ export class TokenCache {
     this.#entries.set(key, { version, user });
     return user;
   }
-}
-
-/** The client's address: the socket's, or with TRUST_PROXY the one our proxy appended to X-Forwarded-For. */
-function clientAddress(c: Context, settings: Pick<Settings, 'trustProxy'>): string {
-  if (settings.trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
-    if (forwarded) return forwarded;
-  }
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  return env?.incoming?.socket?.remoteAddress ?? 'unknown';
 }
 
 export class Auth {

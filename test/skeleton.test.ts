@@ -92,6 +92,31 @@ describe('every response', () => {
     assert.match((JSON.parse(body) as { detail: string }).detail, /Invalid Host header "evil.example"/);
   });
 
+  it('sends Cross-Origin-Resource-Policy by path, a policy on HTML only, and HSTS only for HTTPS through a trusted proxy', async () => {
+    const https = { 'X-Forwarded-Proto': 'https' };
+    for (const [url, corp] of [['/image/', 'cross-origin'], ['/image/12x12/', 'cross-origin'], ['/image/12x12/', 'cross-origin'], ['/static/css/x.css', 'same-origin'], ['/no/such/thing/', 'same-origin']] as const) {
+      const res = await fetch(app.url + url, { headers: { ...https, Accept: 'text/html' } });
+      await res.arrayBuffer();
+      assert.equal(res.headers.get('cross-origin-resource-policy'), corp, url);
+      assert.equal(res.headers.get('strict-transport-security'), null, `${url}: X-Forwarded-Proto is not trusted without TRUST_PROXY`);
+      assert.equal(res.headers.has('content-security-policy'), /text\/html/.test(res.headers.get('content-type') ?? ''), url);
+    }
+    const proxied = await startApp({ SERVICES: 'placeholder', TRUST_PROXY: 'on' });
+    try {
+      // The second request for the image is answered below Hono, from the cache: the same headers.
+      for (const url of ['/image/', '/image/13x13/', '/image/13x13/']) {
+        const secure = await fetch(proxied.url + url, { headers: https });
+        await secure.arrayBuffer();
+        assert.equal(secure.headers.get('strict-transport-security'), 'max-age=63072000', url);
+        const plain = await fetch(proxied.url + url, { headers: { 'X-Forwarded-Proto': 'http' } });
+        await plain.arrayBuffer();
+        assert.equal(plain.headers.get('strict-transport-security'), null, url);
+      }
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('takes the host of an absolute-form request target as the Host, and refuses it unless allowed', async () => {
     const get = (target: string) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {

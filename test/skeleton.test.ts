@@ -38,6 +38,7 @@ describe('settings', () => {
     ['PLACEHOLDER_CACHE_MB', '-1', /PLACEHOLDER_CACHE_MB must be a whole number/],
     ['CSRF_TRUSTED_ORIGINS', 'admin.example.com', /CSRF_TRUSTED_ORIGINS takes origins such as https:\/\/admin\.example\.com .*\(got "admin\.example\.com"\)/],
     ['CSRF_TRUSTED_ORIGINS', 'https://example.com/path', /CSRF_TRUSTED_ORIGINS takes origins/],
+    ['IMAGE_MEMORY_MB', '10', /IMAGE_MEMORY_MB must be a whole number from 64/],
   ] as const) {
     it(`names ${name} when its value "${value}" is bad`, () => {
       assert.throws(() => loadSettings({ [name]: value }), pattern);

@@ -9,7 +9,7 @@ import type { createServer, Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { allowedHosts, createLog, errorHandler, ICON_URL, notFound, requestLog, securityHeaders, serverWithHeldRoutes, type HeldRoute } from './src/http.ts';
+import { allowedHosts, contentSecurity, createLog, errorHandler, ICON_URL, notFound, requestLog, securityHeaders, serverWithHeldRoutes, type HeldRoute } from './src/http.ts';
 import { addressOf, lanAddresses, loadSettings, ROOT, SettingsError, type Settings } from './src/settings.ts';
 import { staticFiles } from './src/static.ts';
 import { compression } from './src/compression.ts';
@@ -42,12 +42,13 @@ export async function createApp(settings: Settings, log: (line: string) => void 
   const dependencies: Dependency[] = [];
   const heldRoutes: HeldRoute[] = [];
   // One bound on image work, shared by placeholder images and the renditions of image().
-  const renderQueue = createRenderQueue(settings.placeholderConcurrency);
+  const renderQueue = createRenderQueue(settings.placeholderConcurrency, settings.imageMemoryMb);
 
   const app = new Hono();
   // Before the Host check and the request log: probes come by address (Host: 10.0.0.5:8000) every few seconds.
   app.get('/healthz', health(dependencies));
-  app.use(requestLog(log), securityHeaders(), allowedHosts(settings), compression());
+  // The Host check inside compression and the policy: its 400 page is compressed and carries a policy too.
+  app.use(requestLog(log), securityHeaders(settings), compression(), contentSecurity(), allowedHosts(settings));
   app.onError(errorHandler(settings, log));
   app.notFound(notFound);
 

@@ -5,6 +5,7 @@ import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from '
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Settings } from './settings.ts';
+import { contentSecurityPolicy, resourcePolicy, SECURITY_HEADERS, STRICT_TRANSPORT_SECURITY } from './security-policy.ts';
 
 /** An error a client caused, with a message meant for a person. */
 export class HttpError extends HTTPException {
@@ -86,27 +87,45 @@ export function errorHandler(settings: Pick<Settings, 'debug'>, log: (line: stri
 
 export const notFound: NotFoundHandler = (c) => errorResponse(c, 404, `Nothing is served at ${c.req.path}.`);
 
-/** The clickjacking, sniffing and referrer protections of Django's defaults, on every response. */
-export const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
-  ['X-Content-Type-Options', 'nosniff'],
-  ['X-Frame-Options', 'DENY'],
-  ['Referrer-Policy', 'same-origin'],
-];
+export { SECURITY_HEADERS } from './security-policy.ts';
 
 /** Node's own request/response when served by @hono/node-server; absent for in-process `app.fetch`. */
 const nodeEnv = (c: Context): { incoming?: IncomingMessage; outgoing?: ServerResponse } => (c.env ?? {}) as never;
 
-export function securityHeaders(): MiddlewareHandler {
+/**
+ * The headers of src/security-policy.ts on every response: the fixed ones,
+ * Cross-Origin-Resource-Policy by path, and Strict-Transport-Security when
+ * the request came over HTTPS (directly, or through a trusted proxy).
+ */
+export function securityHeaders(settings: Pick<Settings, 'trustProxy'>): MiddlewareHandler {
   return async (c, next) => {
+    const headers: Array<readonly [string, string]> = [...SECURITY_HEADERS, ['Cross-Origin-Resource-Policy', resourcePolicy(c.req.path)]];
+    if (requestOrigin(c, settings).startsWith('https:')) headers.push(['Strict-Transport-Security', STRICT_TRANSPORT_SECURITY]);
     const { outgoing } = nodeEnv(c);
     if (outgoing) {
       // Set on Node's response before the handler runs: writeHead merges them
       // in, and the response object Hono built never has to be materialised.
-      for (const [name, value] of SECURITY_HEADERS) outgoing.setHeader(name, value);
+      for (const [name, value] of headers) outgoing.setHeader(name, value);
       return next();
     }
     await next();
-    for (const [name, value] of SECURITY_HEADERS) c.res.headers.set(name, value);
+    for (const [name, value] of headers) c.res.headers.set(name, value);
+  };
+}
+
+/**
+ * A Content-Security-Policy on every HTML response, with hashes for the
+ * inline scripts and styles of the HTML actually sent (see
+ * src/security-policy.ts). Inside compression: it reads the body as text.
+ */
+export function contentSecurity(): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    const type = c.res.headers.get('content-type');
+    if (!type?.startsWith('text/html') || !c.res.body || c.res.headers.has('content-encoding')) return;
+    const html = await c.res.text();
+    c.res = new Response(html, c.res);
+    c.res.headers.set('Content-Security-Policy', contentSecurityPolicy(html));
   };
 }
 
@@ -127,10 +146,26 @@ export function isAllowedHost(host: string, allowed: readonly string[]): boolean
   );
 }
 
-/** The Host a request names: with TRUST_PROXY the first X-Forwarded-Host, else its Host header. */
-function requestHost(settings: Pick<Settings, 'trustProxy'>, header: (name: string) => string | undefined): string {
-  return (settings.trustProxy && header('x-forwarded-host')?.split(',')[0]) || header('host') || '';
+/**
+ * The Host a request names: with TRUST_PROXY the first X-Forwarded-Host;
+ * else the authority of an absolute-form request target (`GET
+ * http://example.com/ HTTP/1.1`), which replaces the Host header (RFC 9112
+ * 3.2.2) and becomes the host of the request's URL; else its Host header.
+ */
+export function requestHost(settings: Pick<Settings, 'trustProxy'>, target: string, header: (name: string) => string | undefined): string {
+  const forwarded = settings.trustProxy && header('x-forwarded-host')?.split(',')[0];
+  if (forwarded) return forwarded;
+  if (target !== '' && target[0] !== '/') return authorityOf(target);
+  return header('host') || '';
 }
+
+const authorityOf = (target: string): string => {
+  try {
+    return new URL(target).host;
+  } catch {
+    return ''; // not a URL (`*`, junk): never an allowed host
+  }
+};
 
 /** Host header values checked recently: clients send few distinct ones, and each costs a parse and a pattern match. */
 const HOSTS_REMEMBERED = 256;
@@ -153,12 +188,22 @@ export function allowedHosts(settings: Pick<Settings, 'allowedHosts' | 'trustPro
   const allowed = hostCheck(settings.allowedHosts);
   return async (c, next) => {
     const incoming = nodeEnv(c).incoming;
-    const host = requestHost(settings, (name) => (incoming?.headers[name] as string | undefined) ?? c.req.header(name));
+    const host = requestHost(settings, incoming?.url ?? '', (name) => (incoming?.headers[name] as string | undefined) ?? c.req.header(name));
     if (!allowed(host)) {
       return errorResponse(c, 400, `Invalid Host header "${host.slice(0, 100)}". Add it to ALLOWED_HOSTS to serve it.`);
     }
     await next();
   };
+}
+
+/** The client's address: the socket's, or with TRUST_PROXY the one our proxy appended to X-Forwarded-For. */
+export function clientAddress(c: Context, settings: Pick<Settings, 'trustProxy'>): string {
+  if (settings.trustProxy) {
+    const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
+    if (forwarded) return forwarded;
+  }
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? 'unknown';
 }
 
 /** Origin (scheme://host[:port]) the client used, for building absolute URLs. */
@@ -259,15 +304,21 @@ export function serverWithHeldRoutes(
     if (incoming.method !== 'GET' || !PLAIN_TARGET.test(url) || DOT_SEGMENT.test(url)) return false;
     const route = routes.find((r) => url.startsWith(r.prefix));
     if (!route) return false;
-    const host = requestHost(settings, (name) => incoming.headers[name] as string | undefined);
+    const host = requestHost(settings, url, (name) => incoming.headers[name] as string | undefined);
     if (!PLAIN_HOST.test(incoming.headers.host ?? '') || !allowed(host)) return false;
     const started = performance.now();
     const response = route.answer(url.slice(route.prefix.length), incoming);
     if (!response) return false;
     for (const [name, value] of SECURITY_HEADERS) outgoing.setHeader(name, value);
-    for (const name in response.headers) outgoing.setHeader(name, response.headers[name]!);
+    outgoing.setHeader('Cross-Origin-Resource-Policy', resourcePolicy(url));
+    const proto = settings.trustProxy ? (incoming.headers['x-forwarded-proto'] as string | undefined)?.split(',')[0]?.trim() : undefined;
+    if (proto === 'https' || (proto !== 'http' && (incoming.socket as { encrypted?: boolean }).encrypted)) outgoing.setHeader('Strict-Transport-Security', STRICT_TRANSPORT_SECURITY);
+    // As Hono's way sends them once the policy middleware has looked at the response: a Headers object's names, lower case and sorted.
+    for (const name of Object.keys(response.headers).sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1))) {
+      outgoing.setHeader(name.toLowerCase(), response.headers[name]!);
+    }
+    if (response.body) outgoing.setHeader('Content-Length', response.body.byteLength);
     outgoing.statusCode = response.status;
-    // Headers not yet sent: node:http adds Content-Length for the body itself, as it does on Hono's way.
     outgoing.end(response.body);
     const query = url.indexOf('?');
     log(requestLine('GET', query === -1 ? url : url.slice(0, query), response.status, started));

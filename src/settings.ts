@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
+import { trustedOriginPattern } from './csrf.ts';
 
 export const SERVICES = ['placeholder', 'pages', 'board'] as const;
 export type Service = (typeof SERVICES)[number];
@@ -20,11 +21,15 @@ export interface Settings {
   lan: boolean;
   secretKey: string;
   allowedHosts: string[];
+  /** Origins other than a request's own whose pages may send it state-changing requests with ambient credentials. */
+  csrfTrustedOrigins: string[];
   services: Set<Service>;
   /** Trust X-Forwarded-Proto/Host from a reverse proxy in front of us. */
   trustProxy: boolean;
   placeholderCacheMb: number;
   placeholderConcurrency: number;
+  /** Resident memory (MB) above which large image renders are refused with 503. */
+  imageMemoryMb: number;
   pagesDir: string;
   templatesDir: string;
   staticDir: string;
@@ -63,6 +68,16 @@ function parseList(value: string): string[] {
     .split(',')
     .map((s) => s.trim().toLowerCase())
     .filter(Boolean);
+}
+
+function parseOrigins(name: string, value: string): string[] {
+  const entries = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const entry of entries) {
+    if (!trustedOriginPattern(entry)) {
+      throw new SettingsError(`${name} takes origins such as https://admin.example.com or https://*.example.com: scheme, host and port only (got "${entry}").`);
+    }
+  }
+  return entries.map((entry) => entry.toLowerCase());
 }
 
 function parseUrl(name: string, value: string, schemes: string[]): string {
@@ -109,10 +124,12 @@ export const VARIABLES: Variable[] = [
   { name: 'DEBUG', default: 'on', description: '`on` shows error details and enables the demo user; `off` for production.' },
   { name: 'SECRET_KEY', default: 'random per process (DEBUG on)', description: 'Signs websocket channels and keys caches. Required when DEBUG is off.' },
   { name: 'ALLOWED_HOSTS', default: 'localhost,127.0.0.1', description: 'Comma list of Host names served; others get 400. `.example.com` matches subdomains, `*` anything.' },
+  { name: 'CSRF_TRUSTED_ORIGINS', default: 'unset', description: 'Comma list of origins (`https://admin.example.com`, `https://*.example.com`) whose pages may send Basic-authenticated writes and open the board\'s websocket, besides the origin a request came to.' },
   { name: 'SERVICES', default: 'placeholder,pages,board', description: 'Which parts this process serves; the others answer 404 and are never loaded.' },
   { name: 'TRUST_PROXY', default: 'off', description: '`on` behind a reverse proxy: use X-Forwarded-Proto and X-Forwarded-Host for absolute URLs.' },
   { name: 'PLACEHOLDER_CACHE_MB', default: '64', description: 'Bytes of rendered images kept in memory (LRU).' },
-  { name: 'PLACEHOLDER_CONCURRENCY', default: 'CPU count', description: 'Images rendered at once; further requests wait their turn.' },
+  { name: 'PLACEHOLDER_CONCURRENCY', default: 'CPU count', description: 'Images rendered at once in each lane (small images up to 500×500, and larger ones); further requests wait their turn.' },
+  { name: 'IMAGE_MEMORY_MB', default: '1024', description: 'While the process holds more memory than this, images over 500×500 that are not cached get 503 with Retry-After; the large renders running hold at most a quarter of it by estimate.' },
   { name: 'PAGES_DIR', default: 'pages', description: 'Folder of prototype page templates.' },
   { name: 'TEMPLATES_DIR', default: 'templates', description: 'Folder of layouts (base.html, page.html, ...).' },
   { name: 'STATIC_DIR', default: 'static', description: 'Folder served at /static/.' },
@@ -156,6 +173,7 @@ export function loadSettings(env: Env = process.env, options: { dev?: boolean; l
     lan,
     secretKey: secretKey ?? randomBytes(32).toString('hex'),
     allowedHosts: [...parseList(get('ALLOWED_HOSTS') ?? 'localhost,127.0.0.1'), ...(lan ? lanAddresses() : [])],
+    csrfTrustedOrigins: parseOrigins('CSRF_TRUSTED_ORIGINS', get('CSRF_TRUSTED_ORIGINS') ?? ''),
     services: parseServices(get('SERVICES') ?? SERVICES.join(',')),
     trustProxy: get('TRUST_PROXY') === undefined ? false : parseBoolean('TRUST_PROXY', get('TRUST_PROXY')!),
     placeholderCacheMb: get('PLACEHOLDER_CACHE_MB') === undefined ? 64 : parseInteger('PLACEHOLDER_CACHE_MB', get('PLACEHOLDER_CACHE_MB')!, 0, 65536),
@@ -163,6 +181,7 @@ export function loadSettings(env: Env = process.env, options: { dev?: boolean; l
       get('PLACEHOLDER_CONCURRENCY') === undefined
         ? Math.max(1, (globalThis.navigator?.hardwareConcurrency as number | undefined) ?? 2)
         : parseInteger('PLACEHOLDER_CONCURRENCY', get('PLACEHOLDER_CONCURRENCY')!, 1, 256),
+    imageMemoryMb: get('IMAGE_MEMORY_MB') === undefined ? 1024 : parseInteger('IMAGE_MEMORY_MB', get('IMAGE_MEMORY_MB')!, 64, 1_048_576),
     pagesDir: dir('PAGES_DIR', 'pages'),
     templatesDir: dir('TEMPLATES_DIR', 'templates'),
     staticDir: dir('STATIC_DIR', 'static'),

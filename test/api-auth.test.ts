@@ -4,6 +4,7 @@
 // dropped by a password change, the demo user, and the user commands.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { ROOT } from '../src/settings.ts';
 import { boardDatabase, runScript as command, openDatabaseReader, startApp, type Running } from './helpers.ts';
@@ -73,6 +74,38 @@ describe('authentication', () => {
     assert.equal((await login(new URLSearchParams({ username: 'demo', password: 'test' }))).status, 200, 'other usernames are unaffected');
   });
 
+  /** A login sent from another loopback address (Linux routes all of 127/8 to lo). */
+  const loginFrom = (address: string, username: string, password: string) =>
+    new Promise<{ status: number; body: any }>((resolve, reject) => {
+      const request = http.request(`${app.url}/api/token/`, { method: 'POST', localAddress: address, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }, (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(body) }));
+      });
+      request.on('error', reject);
+      request.end(new URLSearchParams({ username, password }).toString());
+    });
+
+  it('cannot lock anyone out: the right password from another address works while one address hammers the account', async () => {
+    assert.equal((await command('createuser', ['hammered', '--password-stdin'], database, 'owner-password\n')).code, 0);
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 8; attempt++) statuses.push((await loginFrom('127.0.0.2', 'hammered', `guess-${attempt}`)).status);
+    assert.deepEqual(statuses, [400, 400, 400, 400, 400, 429, 429, 429], 'five failures per username and address');
+    assert.equal((await loginFrom('127.0.0.2', 'hammered', 'owner-password')).status, 429, 'the hammering address waits, right password or not');
+    const owner = await loginFrom('127.0.0.3', 'hammered', 'owner-password');
+    assert.equal(owner.status, 200, 'the owner, elsewhere, logs in');
+    assert.match(owner.body.token, /^[0-9a-f]{40}$/);
+  });
+
+  it('limits one address across usernames', async () => {
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 22; attempt++) statuses.push((await loginFrom('127.0.0.4', `nobody-${attempt}`, 'guess')).status);
+    assert.deepEqual(statuses, [...Array(20).fill(400), 429, 429], 'twenty failures per address, whatever the usernames');
+    assert.equal((await command('createuser', ['roamer', '--password-stdin'], database, 'roamer-password\n')).code, 0);
+    assert.equal((await loginFrom('127.0.0.4', 'roamer', 'roamer-password')).status, 429);
+    assert.equal((await loginFrom('127.0.0.5', 'roamer', 'roamer-password')).status, 200, 'other addresses are unaffected');
+  });
+
   it('answers 401 with DRF messages, and Token as the challenge for scripts', async () => {
     const cases: Array<[Record<string, string>, string]> = [
       [{}, 'Authentication credentials were not provided.'],
@@ -109,18 +142,51 @@ describe('authentication', () => {
     const post = (headers: Record<string, string>) =>
       fetch(`${app.url}/api/tasks/`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ name: 'csrf?' }) });
     const demo = { Authorization: basic('demo', 'test') };
-    const crossSites: Array<Record<string, string>> = [{ Origin: 'https://evil.example' }, { Origin: 'null' }, { 'Sec-Fetch-Site': 'cross-site' }];
+    const otherPort = `http://127.0.0.1:${app.port + 1}`;
+    const crossSites: Array<Record<string, string>> = [
+      { Origin: 'https://evil.example' },
+      { Origin: 'null' },
+      { 'Sec-Fetch-Site': 'cross-site' },
+      // Another port of the same host: another origin, which a browser calls same-site.
+      { Origin: otherPort },
+      { Origin: otherPort, 'Sec-Fetch-Site': 'same-site' },
+      { Origin: app.url, 'Sec-Fetch-Site': 'same-site' },
+      { Referer: `${otherPort}/attack.html` },
+      { Origin: `https://127.0.0.1:${app.port}` },
+      { Origin: `http://localhost:${app.port}` },
+    ];
     for (const crossSite of crossSites) {
       const reply = await post({ ...demo, ...crossSite });
       assert.equal(reply.status, 403, JSON.stringify(crossSite));
       assert.match(((await reply.json()) as { detail: string }).detail, /^CSRF Failed/);
     }
-    assert.equal((await post({ ...demo, Origin: `http://localhost:${app.port}`, 'Sec-Fetch-Site': 'same-origin' })).status, 201);
+    assert.equal((await post({ ...demo, Origin: app.url, 'Sec-Fetch-Site': 'same-origin' })).status, 201);
+    assert.equal((await post({ ...demo, Referer: `${app.url}/api/tasks/` })).status, 201, 'a Referer of our own origin, failing an Origin');
     assert.equal((await post(demo)).status, 201, 'no Origin: not a browser form');
     assert.equal((await fetch(`${app.url}/api/tasks/`, { headers: { ...demo, Origin: 'https://evil.example' } })).status, 200, 'reading is not state-changing');
     const { token } = (await (await login(new URLSearchParams({ username: 'demo', password: 'test' }))).json()) as { token: string };
     assert.equal((await post({ Authorization: `Token ${token}`, Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' })).status, 201);
-    assert.equal(await (await fetch(`${app.url}/api/tasks/?search=csrf`, { headers: demo })).json().then((b) => (b as { count: number }).count), 3);
+    assert.equal(await (await fetch(`${app.url}/api/tasks/?search=csrf`, { headers: demo })).json().then((b) => (b as { count: number }).count), 4);
+  });
+
+  it('names the origin it refused, and accepts origins in CSRF_TRUSTED_ORIGINS', async () => {
+    const trusting = await startApp({ SERVICES: 'board', CSRF_TRUSTED_ORIGINS: 'https://admin.example.com, https://*.tools.example' });
+    try {
+      const post = (headers: Record<string, string>) =>
+        fetch(`${trusting.url}/api/tasks/`, { method: 'POST', headers: { Authorization: basic('demo', 'test'), 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ name: 'trusted' }) });
+      const refused = await post({ Origin: 'https://evil.example' });
+      assert.equal(refused.status, 403);
+      assert.equal(
+        ((await refused.json()) as { detail: string }).detail,
+        `CSRF Failed: Origin "https://evil.example" does not match "${trusting.url}"; add it to CSRF_TRUSTED_ORIGINS to accept it. Cross-site requests must authenticate with a token, not Basic credentials.`,
+      );
+      assert.equal((await post({ Origin: 'https://admin.example.com', 'Sec-Fetch-Site': 'cross-site' })).status, 201);
+      assert.equal((await post({ Origin: 'https://board.tools.example', 'Sec-Fetch-Site': 'cross-site' })).status, 201);
+      assert.equal((await post({ Origin: 'http://admin.example.com' })).status, 403, 'the scheme counts');
+      assert.equal((await post({ Origin: 'https://admin.example.com:8443' })).status, 403, 'the port counts');
+    } finally {
+      await trusting.close();
+    }
   });
 
   it('does not let ALLOWED_HOSTS=* vouch for other sites', async () => {

@@ -315,12 +315,31 @@ describe('lists', () => {
       ['/api/sprints/?ordering=-description', 'ordering'],
       ['/api/tasks/?page_size=lots', 'page_size'],
       [`/api/tasks/?search=${'a '.repeat(11)}`, 'search'],
+      [`/api/tasks/?search=${'a'.repeat(501)}`, 'search'],
     ];
     for (const [url, parameter] of cases) {
       const reply = await call('GET', url);
       assert.equal(reply.status, 400, url);
       assert.deepEqual(Object.keys(reply.body), [parameter], url);
       assert.ok(reply.body[parameter][0].length > 5);
+    }
+  });
+
+  it('orders by each allowed field at most once, and answers 400 naming the rule for more, never a 500', async () => {
+    const all = '-name,order,started,due,completed';
+    assert.equal((await call('GET', `/api/tasks/?ordering=${all}`)).status, 200, 'every field once');
+    const cases: Array<[string, RegExp]> = [
+      [`/api/tasks/?ordering=${Array(2000).fill('name').join(',')}`, /^"name" is given more than once\. Name each field at most once: name, order, started, due, completed/],
+      [`/api/sprints/?ordering=${Array(2000).fill('-end').join(',')}`, /^"end" is given more than once\. Name each field at most once: end, name/],
+      ['/api/tasks/?ordering=name,-name', /^"name" is given more than once/],
+      ['/api/users/?ordering=username,username', /^"username" is given more than once/],
+      [`/api/tasks/?ordering=${all},${'x,'.repeat(1000)}`, /^"x" is not a valid ordering/],
+    ];
+    for (const [url, detail] of cases) {
+      const reply = await call('GET', url);
+      assert.equal(reply.status, 400, url.slice(0, 60));
+      assert.deepEqual(Object.keys(reply.body), ['ordering']);
+      assert.match(reply.body.ordering[0], detail);
     }
   });
 

@@ -30,7 +30,7 @@ interface Server {
 
 /** A bare node:http server with only the realtime part attached, as app.ts will do. */
 async function startServer(limits: Partial<Limits> = {}, pubsub: PubSub = createLocalPubSub()): Promise<Server> {
-  const settings = loadSettings({ SECRET_KEY: SECRET, ALLOWED_HOSTS: 'localhost,127.0.0.1' });
+  const settings = loadSettings({ SECRET_KEY: SECRET, ALLOWED_HOSTS: 'localhost,127.0.0.1', CSRF_TRUSTED_ORIGINS: 'https://admin.example.com' });
   const logs: string[] = [];
   const realtime = createRealtime({ settings, log: (line) => logs.push(line), pubsub, limits });
   const server = http.createServer((_req, res) => res.writeHead(404).end());
@@ -145,14 +145,32 @@ describe('who may connect', () => {
     }
   });
 
-  it('refuses an Origin whose host is not allowed, and a bad Host', async () => {
+  it('refuses an Origin other than its own (scheme, host and port), a cross-site browser, and a bad Host', async () => {
     const url = server.socketUrl(1);
-    for (const origin of ['http://evil.example', 'null', 'http://localhost.evil.example']) {
+    const port = new URL(server.base).port;
+    const foreign = ['http://evil.example', 'null', 'http://localhost.evil.example', `http://127.0.0.1:${Number(port) + 1}`, `https://127.0.0.1:${port}`, `http://localhost:${port}`];
+    for (const origin of foreign) {
       const { status, detail } = await refusal(url, { Origin: origin });
       assert.equal(status, 403, origin);
-      assert.match(detail, /Origin .* may not open/);
+      assert.match(detail, /may not open the board's websocket: Origin .* (does not match "http:\/\/127\.0\.0\.1:\d+"|is not an origin)/);
     }
+    const sameSite = await refusal(url, { Origin: `http://127.0.0.1:${port}`, 'Sec-Fetch-Site': 'same-site' });
+    assert.equal(sameSite.status, 403);
+    assert.match(sameSite.detail, /marked it same-site/);
     assert.equal((await refusal(url, { Host: 'evil.example' })).status, 400);
+  });
+
+  it('refuses an absolute-form request target naming a host not allowed', async () => {
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const address = new URL(server.base);
+      const req = request({ host: address.hostname, port: address.port, path: `http://evil.example/socket?channel=${signChannel(SECRET, 1)}`, headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13' } });
+      req.on('response', (response) => resolve(response.statusCode ?? 0));
+      req.on('upgrade', () => reject(new Error('upgraded')));
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(status, 400);
   });
 
   it('answers 404 to upgrades of other paths', async () => {
@@ -167,14 +185,15 @@ describe('who may connect', () => {
     assert.ok(server.logs.some((line) => /refused .* 403 The channel is forged/.test(line)));
   });
 
-  it('accepts a fresh channel from an allowed Origin or from a client without one', async () => {
-    const browser = await connect(server.socketUrl(1), { headers: { Origin: 'http://localhost:8000' } });
+  it('accepts a fresh channel from its own origin, a trusted one, or a client without one', async () => {
+    const own = `http://127.0.0.1:${new URL(server.base).port}`;
+    const browser = await connect(server.socketUrl(1), { headers: { Origin: own, 'Sec-Fetch-Site': 'same-origin' } });
     const script = await connect(server.socketUrl(2));
-    assert.deepEqual(server.realtime.stats().connections, 2);
-    assert.deepEqual(server.realtime.stats().sprints, 2);
-    browser.ws.close();
-    script.ws.close();
-    await Promise.all([browser.closed, script.closed]);
+    const trusted = await connect(server.socketUrl(3), { headers: { Origin: 'https://admin.example.com', 'Sec-Fetch-Site': 'cross-site' } });
+    assert.deepEqual(server.realtime.stats().connections, 3);
+    assert.deepEqual(server.realtime.stats().sprints, 3);
+    for (const board of [browser, script, trusted]) board.ws.close();
+    await Promise.all([browser.closed, script.closed, trusted.closed]);
   });
 });
 

@@ -36,6 +36,9 @@ describe('settings', () => {
     ['DEBUG', 'maybe', /DEBUG must be "on" or "off"/],
     ['SERVICES', 'placeholder,blog', /SERVICES has unknown part\(s\): blog/],
     ['PLACEHOLDER_CACHE_MB', '-1', /PLACEHOLDER_CACHE_MB must be a whole number/],
+    ['CSRF_TRUSTED_ORIGINS', 'admin.example.com', /CSRF_TRUSTED_ORIGINS takes origins such as https:\/\/admin\.example\.com .*\(got "admin\.example\.com"\)/],
+    ['CSRF_TRUSTED_ORIGINS', 'https://example.com/path', /CSRF_TRUSTED_ORIGINS takes origins/],
+    ['IMAGE_MEMORY_MB', '10', /IMAGE_MEMORY_MB must be a whole number from 64/],
   ] as const) {
     it(`names ${name} when its value "${value}" is bad`, () => {
       assert.throws(() => loadSettings({ [name]: value }), pattern);
@@ -88,6 +91,53 @@ describe('every response', () => {
     });
     assert.equal(status, 400);
     assert.match((JSON.parse(body) as { detail: string }).detail, /Invalid Host header "evil.example"/);
+  });
+
+  it('sends Cross-Origin-Resource-Policy by path, a policy on HTML only, and HSTS only for HTTPS through a trusted proxy', async () => {
+    const https = { 'X-Forwarded-Proto': 'https' };
+    for (const [url, corp] of [['/image/', 'cross-origin'], ['/image/12x12/', 'cross-origin'], ['/image/12x12/', 'cross-origin'], ['/static/css/x.css', 'same-origin'], ['/no/such/thing/', 'same-origin']] as const) {
+      const res = await fetch(app.url + url, { headers: { ...https, Accept: 'text/html' } });
+      await res.arrayBuffer();
+      assert.equal(res.headers.get('cross-origin-resource-policy'), corp, url);
+      assert.equal(res.headers.get('strict-transport-security'), null, `${url}: X-Forwarded-Proto is not trusted without TRUST_PROXY`);
+      assert.equal(res.headers.has('content-security-policy'), /text\/html/.test(res.headers.get('content-type') ?? ''), url);
+    }
+    const proxied = await startApp({ SERVICES: 'placeholder', TRUST_PROXY: 'on' });
+    try {
+      // The second request for the image is answered below Hono, from the cache: the same headers.
+      for (const url of ['/image/', '/image/13x13/', '/image/13x13/']) {
+        const secure = await fetch(proxied.url + url, { headers: https });
+        await secure.arrayBuffer();
+        assert.equal(secure.headers.get('strict-transport-security'), 'max-age=63072000', url);
+        const plain = await fetch(proxied.url + url, { headers: { 'X-Forwarded-Proto': 'http' } });
+        await plain.arrayBuffer();
+        assert.equal(plain.headers.get('strict-transport-security'), null, url);
+      }
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  it('takes the host of an absolute-form request target as the Host, and refuses it unless allowed', async () => {
+    const get = (target: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const { hostname, port } = new URL(app.url);
+        const req = http.get({ hostname, port, path: target, headers: { accept: 'application/json' } }, (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        });
+        req.on('error', reject);
+      });
+    for (const target of ['http://evil.example/api/', 'http://evil.example/image/10x10/', 'http://evil.example/static/css/x.css', 'https://evil.example:8443/']) {
+      const { status, body } = await get(target);
+      assert.equal(status, 400, target);
+      assert.match((JSON.parse(body) as { detail: string }).detail, /Invalid Host header "evil\.example(:8443)?"/, target);
+    }
+    const allowed = await get(`http://localhost:${new URL(app.url).port}/image/`);
+    assert.equal(allowed.status, 200);
+    assert.ok(allowed.body.includes(`http://localhost:${new URL(app.url).port}/image/`), 'links are built from the allowed authority');
+    assert.ok(!allowed.body.includes('evil.example'));
   });
 
   it('answers errors as HTML to browsers and JSON to clients', async () => {

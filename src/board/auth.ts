@@ -6,7 +6,8 @@
 // target.
 import { hash, randomBytes } from 'node:crypto';
 import type { Context } from 'hono';
-import { HttpError, isAllowedHost } from '../http.ts';
+import { forgeryReason, originCheck } from '../csrf.ts';
+import { clientAddress, HttpError, requestOrigin } from '../http.ts';
 import type { Settings } from '../settings.ts';
 import type { Credentials, Store, TokenUser } from './store.ts';
 import type { FailureCounter } from './throttle.ts';
@@ -20,7 +21,10 @@ export interface Caller {
 }
 
 const LOGIN_FAILED = 'Unable to log in with provided credentials.';
-const FAILURES_PER_USERNAME = 5;
+// Counted per username and address together, so that hammering an account from one place never
+// locks its owner out elsewhere; and per address across usernames, so that one place cannot try
+// a few passwords on every account.
+const FAILURES_PER_USERNAME_AND_CLIENT = 5;
 const FAILURES_PER_CLIENT = 20;
 export const FAILURE_WINDOW_MS = 5 * 60_000;
 const VERIFIED_TTL_MS = 2 * 60_000;
@@ -93,37 +97,6 @@ export class TokenCache {
   }
 }
 
-/** The client's address: the socket's, or with TRUST_PROXY the one our proxy appended to X-Forwarded-For. */
-function clientAddress(c: Context, settings: Pick<Settings, 'trustProxy'>): string {
-  if (settings.trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
-    if (forwarded) return forwarded;
-  }
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  return env?.incoming?.socket?.remoteAddress ?? 'unknown';
-}
-
-/**
- * Why a request carrying Basic credentials looks cross-site, or null if it
- * does not: an Origin that is neither the request's own host nor an allowed
- * host (a wildcard `*` serves any Host but vouches for no site), or the
- * browser's own verdict.
- */
-function crossSiteReason(c: Context, settings: Pick<Settings, 'allowedHosts'>): string | null {
-  if (c.req.header('sec-fetch-site')?.toLowerCase() === 'cross-site') return 'the browser marked it cross-site';
-  const origin = c.req.header('origin');
-  if (origin === undefined) return null;
-  let host: string | null = null;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    // "null" (sandboxed or privacy-sensitive contexts) or garbage: not ours either way.
-  }
-  const trusted = settings.allowedHosts.filter((pattern) => pattern !== '*');
-  const ours = host !== null && (host === c.req.header('host')?.toLowerCase() || isAllowedHost(host, trusted));
-  return ours ? null : `Origin ${origin.slice(0, 100)} is not an allowed host`;
-}
-
 export class Auth {
   readonly #store: Store;
   readonly #settings: Settings;
@@ -131,9 +104,11 @@ export class Auth {
   readonly #verified = new VerifiedCredentials();
   readonly #pending = new Map<string, Promise<Credentials | null>>();
   readonly #tokens: TokenCache;
+  readonly #trustedOrigin: (origin: string) => boolean;
 
   constructor(store: Store, settings: Settings, failures: FailureCounter) {
     this.#store = store;
+    this.#trustedOrigin = originCheck(settings.csrfTrustedOrigins);
     this.#tokens = new TokenCache(store);
     this.#settings = settings;
     this.#failures = failures;
@@ -141,17 +116,20 @@ export class Auth {
 
   /**
    * The user whose username and password these are, or null. Throttled:
-   * after repeated failures for a username or from a client, 429 until the
-   * window ends, whatever the password.
+   * after repeated failures for a username from one client address, or from
+   * that address for any usernames, 429 there until the window ends,
+   * whatever the password; the same username from elsewhere still logs in.
    */
   async verify(c: Context, username: string, password: string): Promise<Credentials | null> {
     const fingerprint = this.#verified.fingerprint(username, password);
     const known = await this.#verified.lookup(fingerprint, this.#store);
     if (known) return known;
 
-    const userKey = `user:${username.toLowerCase()}`;
-    const clientKey = `client:${clientAddress(c, this.#settings)}`;
-    const waits = await Promise.all([this.#failures.wait(userKey, FAILURES_PER_USERNAME), this.#failures.wait(clientKey, FAILURES_PER_CLIENT)]);
+    const address = clientAddress(c, this.#settings);
+    // An address holds no space, so the first one ends it: no two pairs make the same key.
+    const userKey = `user:${address} ${username.toLowerCase()}`;
+    const clientKey = `client:${address}`;
+    const waits = await Promise.all([this.#failures.wait(userKey, FAILURES_PER_USERNAME_AND_CLIENT), this.#failures.wait(clientKey, FAILURES_PER_CLIENT)]);
     const wait = Math.max(...waits);
     if (wait > 0) {
       throw new HttpError(429, `Request was throttled. Expected available in ${wait} second${wait === 1 ? '' : 's'}.`, { 'Retry-After': String(wait) });
@@ -211,7 +189,7 @@ export class Auth {
       if (colon === -1) throw unauthorized('Invalid basic header. Credentials not correctly base64 encoded.');
       if (STATE_CHANGING.has(c.req.method)) {
         // Browsers replay cached Basic credentials on their own, even for another site's form.
-        const reason = crossSiteReason(c, this.#settings);
+        const reason = forgeryReason(requestOrigin(c, this.#settings), (name) => c.req.header(name), this.#trustedOrigin);
         if (reason) {
           throw new HttpError(403, `CSRF Failed: ${reason}. Cross-site requests must authenticate with a token, not Basic credentials.`);
         }

@@ -9,6 +9,8 @@ import { parseDate, ValidationError } from './fields.ts';
 export const PAGE_SIZE = 25;
 export const MAX_PAGE_SIZE = 100;
 const MAX_SEARCH_WORDS = 10;
+/** Characters of ?search= (SQLite refuses LIKE patterns over 50,000 bytes; nobody types a tenth of this). */
+const MAX_SEARCH_LENGTH = 500;
 
 export interface Filter {
   /** What the parameter means, for the OpenAPI schema and the browsable API. */
@@ -94,6 +96,26 @@ export interface ListRequest {
   pageSize: number;
 }
 
+/**
+ * Fills `orderBy` from `?ordering=`: each allowed field at most once (so a
+ * list never sorts by more terms than it has fields), optionally prefixed
+ * with "-". Returns the errors, or undefined.
+ */
+function orderingTerms(listing: Listing, ordering: string, orderBy: ListQuery['orderBy']): string[] | undefined {
+  const allowed = Object.keys(listing.ordering);
+  if (!allowed.length) return ['This list cannot be reordered.'];
+  const seen = new Set<string>();
+  for (const term of ordering.split(',').map((t) => t.trim()).filter(Boolean)) {
+    const name = term.replace(/^-/, '');
+    const column = Object.hasOwn(listing.ordering, name) ? listing.ordering[name] : undefined;
+    if (!column) return [`"${name.slice(0, 50)}" is not a valid ordering. Choose from ${allowed.join(', ')}, each optionally prefixed with "-".`];
+    if (seen.has(name)) return [`"${name}" is given more than once. Name each field at most once: ${allowed.join(', ')}, each optionally prefixed with "-".`];
+    seen.add(name);
+    orderBy.push({ column, descending: term.startsWith('-') });
+  }
+  return undefined;
+}
+
 export function parseListRequest(listing: Listing, params: URLSearchParams): ListRequest {
   const errors: Record<string, string[]> = {};
   const where: Condition[] = [];
@@ -110,28 +132,16 @@ export function parseListRequest(listing: Listing, params: URLSearchParams): Lis
 
   let search: ListQuery['search'] = null;
   // DRF's SearchFilter: words separated by spaces or commas; null characters dropped.
-  const words = (params.get('search') ?? '').replaceAll('\0', '').replaceAll(',', ' ').split(/\s+/).filter(Boolean);
-  if (words.length > MAX_SEARCH_WORDS) errors.search = [`Search for at most ${MAX_SEARCH_WORDS} words at a time.`];
+  const text = params.get('search') ?? '';
+  const words = text.replaceAll('\0', '').replaceAll(',', ' ').split(/\s+/).filter(Boolean);
+  if (text.length > MAX_SEARCH_LENGTH) errors.search = [`Search for at most ${MAX_SEARCH_LENGTH} characters at a time.`];
+  else if (words.length > MAX_SEARCH_WORDS) errors.search = [`Search for at most ${MAX_SEARCH_WORDS} words at a time.`];
   else if (words.length && listing.search.length) search = { columns: listing.search, words };
 
   const orderBy: ListQuery['orderBy'] = [];
   const ordering = params.get('ordering');
-  if (ordering) {
-    for (const term of ordering.split(',').map((t) => t.trim()).filter(Boolean)) {
-      const name = term.replace(/^-/, '');
-      const column = Object.hasOwn(listing.ordering, name) ? listing.ordering[name] : undefined;
-      if (!column) {
-        const allowed = Object.keys(listing.ordering);
-        errors.ordering = [
-          allowed.length
-            ? `"${name.slice(0, 50)}" is not a valid ordering. Choose from ${allowed.join(', ')}, each optionally prefixed with "-".`
-            : 'This list cannot be reordered.',
-        ];
-        break;
-      }
-      orderBy.push({ column, descending: term.startsWith('-') });
-    }
-  }
+  const orderingErrors = ordering ? orderingTerms(listing, ordering, orderBy) : undefined;
+  if (orderingErrors) errors.ordering = orderingErrors;
   if (orderBy.length === 0) orderBy.push(...listing.defaultOrdering.map((column) => ({ column, descending: false })));
 
   let pageSize = PAGE_SIZE;

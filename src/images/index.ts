@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Hono, type Context } from 'hono';
-import { errorResponse } from '../http.ts';
+import { clientAddress, errorResponse } from '../http.ts';
 import type { PartContext } from '../part.ts';
 import { QueueFullError, type RenderQueue } from '../render-queue.ts';
 import { resolveInside, safeSegments } from '../safe-path.ts';
@@ -96,7 +96,7 @@ export function createImages({ settings, log }: PartContext, queue: RenderQueue)
    * requests share the making); null when the URL is not one the source, as
    * it is now, gives (stale, or made up).
    */
-  function bytesOf(rendition: Rendition, file: string): Promise<Buffer | null> {
+  function bytesOf(rendition: Rendition, file: string, client: string): Promise<Buffer | null> {
     const name = `${rendition.digest}.${rendition.format}`;
     const key = `${file}\0${rendition.width}\0${name}`;
     let pending = inFlight.get(key);
@@ -108,7 +108,8 @@ export function createImages({ settings, log }: PartContext, queue: RenderQueue)
         const cached = await disk.get(name);
         if (cached) return cached;
         const started = performance.now();
-        const bytes = await queue.run(() => makeRendition(file, rendition.width, rendition.format));
+        // Costed as a square of its width: its height is known only once the source is decoded.
+        const bytes = await queue.run({ pixels: rendition.width * rendition.width, client }, () => makeRendition(file, rendition.width, rendition.format));
         log(`image: made ${staticFolder}/${rendition.source} ${rendition.width}w ${rendition.format} (${bytes.length} bytes) in ${Math.round(performance.now() - started)} ms`);
         await disk.put(name, bytes);
         return bytes;
@@ -133,7 +134,7 @@ export function createImages({ settings, log }: PartContext, queue: RenderQueue)
     if (!file) return errorResponse(c, 404, `No rendition at ${c.req.path}: there is no ${staticFolder}/${rendition.source}.`);
     let bytes: Buffer | null;
     try {
-      bytes = await bytesOf(rendition, file);
+      bytes = await bytesOf(rendition, file, clientAddress(c, settings));
     } catch (err) {
       if (err instanceof QueueFullError) {
         c.header('Retry-After', '1');

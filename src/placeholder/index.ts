@@ -10,7 +10,7 @@
 // node:http (see serverWithHeldRoutes), with the very bytes Hono would send.
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
-import { HttpError, requestOrigin, type HeldResponse, type HeldRoute } from '../http.ts';
+import { clientAddress, HttpError, requestOrigin, type HeldResponse, type HeldRoute } from '../http.ts';
 import type { PartContext } from '../part.ts';
 import { createTemplateEnvironment } from '../templates/environment.ts';
 import { createRenderQueue, QueueFullError, type RenderQueue } from '../render-queue.ts';
@@ -74,7 +74,7 @@ function matches(ifNoneMatch: string, etag: string): boolean {
 }
 
 /** `queue` bounds the drawing, shared with responsive images (app.ts makes one per process). */
-export function createPlaceholder({ settings }: PartContext, queue: RenderQueue = createRenderQueue(settings.placeholderConcurrency)): Placeholder {
+export function createPlaceholder({ settings }: PartContext, queue: RenderQueue = createRenderQueue(settings.placeholderConcurrency, settings.imageMemoryMb)): Placeholder {
   const images = new Lru<string, Bytes>(settings.placeholderCacheMb * MB, (_name, bytes) => bytes.byteLength);
   const urls = new Lru<string, Resolved>(URL_MAP_BYTES, (url) => 1024 + 2 * url.length);
   const inFlight = new Map<string, Promise<Bytes>>();
@@ -108,11 +108,13 @@ export function createPlaceholder({ settings }: PartContext, queue: RenderQueue 
     return resolved;
   }
 
-  function render(image: PlaceholderImage): Promise<Bytes> {
+  /** The image drawn once however many ask at once; `client` (the first to ask) waits its turn for a large one. */
+  function render(image: PlaceholderImage, client: string): Promise<Bytes> {
     let pending = inFlight.get(image.fileName);
     if (!pending) {
+      const pixels = image.width * image.height * image.scale * image.scale;
       pending = queue
-        .run(() => {
+        .run({ pixels, client }, () => {
           renders++;
           return renderImage(image);
         })
@@ -149,7 +151,7 @@ export function createPlaceholder({ settings }: PartContext, queue: RenderQueue 
     let bytes = images.get(resolved.image.fileName);
     if (!bytes) {
       try {
-        bytes = await render(resolved.image);
+        bytes = await render(resolved.image, clientAddress(c, settings));
       } catch (err) {
         if (!(err instanceof QueueFullError)) throw err;
         refused++;

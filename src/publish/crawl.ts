@@ -16,6 +16,7 @@ import type { LinkCheck } from './check.ts';
 import { cssUrls, transformCss } from './css.ts';
 import { BuildError } from './errors.ts';
 import { htmlUrls, transformHtml } from './html.ts';
+import { withPolicyMeta } from '../security-policy.ts';
 import { limit } from './limit.ts';
 import { generatedFile, pageFile, type NameFile } from './names.ts';
 import type { Output } from './output.ts';
@@ -212,7 +213,8 @@ export function createCrawl({ fetch, locate, output, check, progress, siteOrigin
       ready++;
       try {
         await writing(async () => {
-          const html = transformHtml(await output.takeDraft(draft.file), (url) => rewrite(url, draft.base));
+          // The page's Content-Security-Policy in a <meta>, hashed over its final bytes (src/security-policy.ts).
+          const html = withPolicyMeta(transformHtml(await output.takeDraft(draft.file), (url) => rewrite(url, draft.base)));
           await output.write(draft.file, html);
           check.add(draft.file, html);
           written++;

@@ -4,7 +4,8 @@
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { isAllowedHost } from '../http.ts';
+import { forgeryReason, originCheck, originOf } from '../csrf.ts';
+import { isAllowedHost, requestHost } from '../http.ts';
 import type { Settings } from '../settings.ts';
 import { verifyChannel } from './channel.ts';
 
@@ -14,15 +15,7 @@ export type Admission = { sprintId: number } | { status: 400 | 403 | 404; detail
 
 const quoted = (value: string): string => JSON.stringify(value.slice(0, 100));
 
-function originHost(origin: string): string {
-  try {
-    return new URL(origin).host;
-  } catch {
-    return ''; // "null" (sandboxed pages, file:) and junk: never an allowed host
-  }
-}
-
-export function admit(request: IncomingMessage, settings: Pick<Settings, 'allowedHosts' | 'trustProxy' | 'secretKey'>): Admission {
+export function admit(request: IncomingMessage, settings: Pick<Settings, 'allowedHosts' | 'trustProxy' | 'secretKey' | 'csrfTrustedOrigins'>): Admission {
   let url: URL;
   try {
     url = new URL(request.url ?? '/', 'http://upgrade.invalid');
@@ -31,17 +24,18 @@ export function admit(request: IncomingMessage, settings: Pick<Settings, 'allowe
   }
   if (url.pathname !== SOCKET_PATH) return { status: 404, detail: `No websocket is served at ${url.pathname.slice(0, 100)}.` };
 
-  const forwardedHeader = settings.trustProxy ? request.headers['x-forwarded-host'] : undefined;
-  const forwarded = [forwardedHeader].flat()[0]?.split(',')[0]?.trim();
-  const host = forwarded || request.headers.host || '';
+  const header = (name: string) => [request.headers[name]].flat()[0];
+  const host = requestHost(settings, request.url ?? '', header);
   if (!isAllowedHost(host, settings.allowedHosts)) {
     return { status: 400, detail: `Invalid Host header ${quoted(host)}. Add it to ALLOWED_HOSTS to serve it.` };
   }
-  // Browsers always send Origin; other clients (scripts, tests) may leave it out.
-  const origin = request.headers.origin;
-  if (origin !== undefined && !isAllowedHost(originHost(origin), settings.allowedHosts)) {
-    return { status: 403, detail: `Origin ${quoted(origin)} may not open the board's websocket; its host must be in ALLOWED_HOSTS.` };
-  }
+  // The page's origin must be the one it connects to (or trusted): a websocket is not bound by the same-origin policy.
+  const forwardedProto = settings.trustProxy ? header('x-forwarded-proto')?.split(',')[0]?.trim() : undefined;
+  const encrypted = (request.socket as { encrypted?: boolean }).encrypted === true;
+  const scheme = forwardedProto === 'https' || forwardedProto === 'http' ? forwardedProto : encrypted ? 'https' : 'http';
+  const own = originOf(`${scheme}://${host}`) ?? '';
+  const refused = forgeryReason(own, header, originCheck(settings.csrfTrustedOrigins));
+  if (refused) return { status: 403, detail: `This page may not open the board's websocket: ${refused}.` };
 
   const channel = url.searchParams.get('channel');
   if (!channel) {

@@ -110,12 +110,12 @@ it('drives the board: login, a sprint, a task, a drag and the live websocket, wi
   await page.fill('#login-username', 'demo');
   await page.fill('#login-password', 'test');
   await page.click('.login button[type="submit"]');
-  await page.waitForSelector('.home h2', WAIT);
+  await page.waitForSelector('.home h1', WAIT);
   await page.click('.add-sprint', WAIT);
   await page.fill('#sprint-name', 'Policy sprint');
   await page.fill('#sprint-end', new Date(Date.now() + 40 * 86_400_000).toLocaleDateString('sv-SE'));
   await page.click('.new-sprint button[type="submit"]');
-  await page.waitForSelector('.sprint-header h2', WAIT);
+  await page.waitForSelector('.sprint-header h1', WAIT);
   await page.waitForSelector('.live-state[data-state="live"]', WAIT);
   await page.click('.add-task');
   await page.fill('#task-name', 'Under the policy');

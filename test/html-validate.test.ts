@@ -71,7 +71,7 @@ describe('html-validate', () => {
         await snapshot('/board/ (login)', '.login');
         await page.evaluate((token) => localStorage.setItem('board.token', token), board.token);
         await page.reload();
-        await snapshot('/board/ (sprints)', '.home h2');
+        await snapshot('/board/ (sprints)', '.home h1');
         await page.goto(`${app.url}/board/#sprint/${board.sprint}`);
         await snapshot(`/board/#sprint/${board.sprint}`, '.task', 'figure.burndown:not([aria-busy]) svg.burndown-chart');
         await context.close();

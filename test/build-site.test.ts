@@ -70,7 +70,7 @@ describe('npm run build on the starter site', () => {
     for (const file of [...STARTER_PAGES, '404.html', 'manifest.json', 'sitemap.xml', 'robots.txt']) {
       assert.ok(existsSync(path.join(buildDir, file)), file);
     }
-    assert.match(first.stdout, /^Built 10 pages, \d+ assets and \d+ images into .* in [\d.]+ s/m);
+    assert.match(first.stdout, /^Built 10 pages \(10 rendered, 0 reused\), \d+ assets and \d+ images into .* in [\d.]+ s/m);
     assert.match(first.stdout, /files: [\d.]+ (KiB|MiB) raw, [\d.]+ (KiB|MiB) gzip, [\d.]+ (KiB|MiB) brotli/);
     assert.match(read(buildDir, '404.html'), /Page not found/);
     const locs = [...read(buildDir, 'sitemap.xml').matchAll(/<loc>(.*?)<\/loc>/g)].map((m) => m[1]);
@@ -160,7 +160,7 @@ describe('npm run build on the starter site', () => {
     edit(' (edited twice)');
     const named = await build(['pricing'], { BUILD_DIR: buildDir, PAGES_DIR: pagesDir });
     assert.equal(named.code, 0, named.stderr);
-    assert.match(named.stdout, /^Built 1 page,/m);
+    assert.match(named.stdout, /^Built 1 page \(1 rendered, 0 reused\),/m);
     after = mtimes();
     for (const page of STARTER_PAGES) {
       if (page === 'pricing/index.html') assert.ok(after[page]! > before[page]!, 'pricing rewritten');
@@ -173,25 +173,30 @@ describe('npm run build on the starter site', () => {
     for (const folder of ['pages', 'templates', 'static']) cpSync(path.join(ROOT, folder), path.join(sources, folder), { recursive: true });
     const env = { PAGES_DIR: path.join(sources, 'pages'), TEMPLATES_DIR: path.join(sources, 'templates'), STATIC_DIR: path.join(sources, 'static') };
     const site = path.join(tempDir('lightweight-build-inputs-site-'), '_build');
+    /** Rebuild; how many pages the app rendered (the others come from the cache). */
     const rebuild = async () => {
       const result = await build([], { ...env, BUILD_DIR: site });
       assert.equal(result.code, 0, result.stderr);
+      const counts = /^Built 10 pages \((\d+) rendered, (\d+) reused\)/m.exec(result.stdout);
+      assert.ok(counts, result.stdout);
+      return Number(counts[1]);
     };
     const editFile = (file: string, change: (text: string) => string) => writeFileSync(path.join(sources, file), change(read(sources, file)));
-    await rebuild();
+    assert.equal(await rebuild(), 10);
+    assert.equal(await rebuild(), 0, 'nothing changed, nothing rendered');
 
     editFile('templates/base.html', (text) => text.replace('</body>', '<p id="layout-edit">edited layout</p>\n</body>'));
-    await rebuild();
+    assert.equal(await rebuild(), 10);
     for (const page of [...STARTER_PAGES, '404.html']) assert.match(read(site, page), /edited layout/, page);
 
     editFile('pages/_data/team.json', (text) => text.replace('Design lead', 'Chief of design'));
-    await rebuild();
+    assert.equal(await rebuild(), 1 + TEAM.length, 'the team page and its members read data.team');
     assert.match(read(site, 'team/ada-lovelace/index.html'), /Chief of design/);
 
     const sheet = () => JSON.parse(read(site, 'manifest.json'))['static/css/site.css'] as string;
     const before = sheet();
     editFile('static/css/site.css', (text) => `${text}\n.edited { color: red }\n`);
-    await rebuild();
+    assert.equal(await rebuild(), 0, 'a stylesheet is linked, not rendered: its pages are rewritten with its new name');
     assert.notEqual(sheet(), before);
     for (const page of STARTER_PAGES) assert.ok(htmlUrls(read(site, page)).includes(`/${sheet()}`), `${page} links the new stylesheet`);
 

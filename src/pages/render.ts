@@ -15,6 +15,7 @@ import { MetadataError } from '../templates/metadata-error.ts';
 import { splitPageSource } from '../templates/page-source.ts';
 import type { PageIndex, PageInfo } from './files.ts';
 import { locatedMetadataError, pathNamer, RenderError } from './page-error.ts';
+import { noteRead, trackedData, trackTemplates } from './reads.ts';
 
 export { RenderError } from './page-error.ts';
 
@@ -46,8 +47,20 @@ export type PagePictures = Pick<Images, 'image' | 'render'>;
 type RendererSettings = Pick<Settings, 'pagesDir' | 'templatesDir' | 'debug' | 'dev'>;
 
 export function createPageRenderer(settings: RendererSettings, index: PageIndex, pictures: PagePictures): PageRenderer {
-  const helpers: HelperOptions = { pageUrl: index.urlOf, image: pictures.image };
+  // What a page reads is noted (./reads.ts), so a build renders it again only when that changes.
+  const helpers: HelperOptions = {
+    pageUrl: (slug) => {
+      noteRead('pages', slug);
+      return index.urlOf(slug);
+    },
+    image: (src, options) => {
+      noteRead('statics', String(src));
+      return pictures.image(src, options);
+    },
+  };
   const env = createTemplateEnvironment(settings, helpers);
+  trackTemplates(env);
+  const data = () => trackedData(index.data());
   // Production compiles each page once; debug and dev read it on every request.
   const cache = settings.debug || settings.dev ? null : new Map<string, CompiledPage>();
   const showPath = pathNamer([settings.pagesDir, settings.templatesDir]);
@@ -93,9 +106,11 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
   return {
     renderPage(page) {
       return withPictures(page.source, page.file, () => {
+        noteRead('files', page.file);
         const compiled = compilePage(page.file);
-        const context: Record<string, unknown> = { ...compiled.context, slug: page.slug, data: index.data() };
+        const context: Record<string, unknown> = { ...compiled.context, slug: page.slug, data: data() };
         if (page.entry) {
+          noteRead('data', String(compiled.context.each).split('.')[0]!);
           const entry = page.entry.value as Record<string, unknown>;
           context[page.entry.name] = entry;
           // A page made from data is titled after its entry unless its metadata says otherwise.
@@ -107,7 +122,7 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
       });
     },
     renderTemplate(name, context) {
-      return withPictures(`${path.basename(settings.templatesDir)}/${name}`, null, () => env.getTemplate(name, true).render({ data: index.data(), ...context }));
+      return withPictures(`${path.basename(settings.templatesDir)}/${name}`, null, () => env.getTemplate(name, true).render({ data: data(), ...context }));
     },
   };
 }

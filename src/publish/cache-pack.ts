@@ -53,13 +53,14 @@ export function openEntryPack(file: string): EntryPack {
     return previous;
   };
 
-  const append = (key: string, payload: Buffer, digest: string) => {
+  /** `replace`: a newer payload for a key read earlier in this build (an entry found stale). */
+  const append = (key: string, payload: Buffer, digest: string, replace = false) => {
     if (!next) {
       mkdirSync(path.dirname(file), { recursive: true });
       const temporary = `${file}.${process.pid}.tmp`;
       next = { fd: openSync(temporary, 'w'), temporary, index: {}, size: 0 };
     }
-    if (next.index[key]) return;
+    if (next.index[key] && !replace) return;
     writeSync(next.fd, payload, 0, payload.length, next.size);
     next.index[key] = [next.size, payload.length, digest];
     next.size += payload.length;
@@ -81,7 +82,7 @@ export function openEntryPack(file: string): EntryPack {
       return payload;
     },
     put(key, payload) {
-      append(key, payload, digestOf(payload));
+      append(key, payload, digestOf(payload), true);
     },
     finish() {
       if (!next) return;

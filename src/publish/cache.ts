@@ -39,12 +39,16 @@ export interface BuildCache {
 
 type Env = Record<string, string | undefined>;
 
-/** The cache of `npm run build` under the project, or null when BUILD_CACHE=off. */
-export function buildCacheFrom(env: Env, root: string): BuildCache | null {
+/**
+ * The cache of `npm run build` under the project, or null when BUILD_CACHE=off.
+ * `site` names the sources built (their folders), so that building two sites
+ * in turn does not make each forget the other's pages.
+ */
+export function buildCacheFrom(env: Env, root: string, site?: string): BuildCache | null {
   const value = (env.BUILD_CACHE ?? 'on').trim().toLowerCase();
   if (value === 'off') return null;
   if (value !== 'on' && value !== '') throw new BuildError(`BUILD_CACHE must be on or off (got "${env.BUILD_CACHE}").`);
-  return openBuildCache(path.join(root, 'node_modules/.cache/lightweight/build'), builderVersion(root));
+  return openBuildCache(path.join(root, 'node_modules/.cache/lightweight/build'), builderVersion(root), site);
 }
 
 /**
@@ -57,14 +61,14 @@ const WRITING_AT_ONCE = 64;
 /** Kinds with an entry per page: kept in one file each rather than a file per entry. */
 const PACKED: ReadonlySet<CacheKind> = new Set(['page']);
 
-export function openBuildCache(dir: string, version: string): BuildCache {
+export function openBuildCache(dir: string, version: string, site?: string): BuildCache {
   const stats = { hits: 0, misses: 0 };
   const writing = new Set<Promise<void>>();
   const packs = new Map<CacheKind, EntryPack>();
   const packOf = (kind: CacheKind): EntryPack | undefined => {
     if (!PACKED.has(kind)) return undefined;
     let pack = packs.get(kind);
-    if (!pack) packs.set(kind, (pack = openEntryPack(path.join(dir, kind, 'pack'))));
+    if (!pack) packs.set(kind, (pack = openEntryPack(path.join(dir, kind, site ? `pack-${createHash('sha256').update(site).digest('hex').slice(0, 16)}` : 'pack'))));
     return pack;
   };
   return {

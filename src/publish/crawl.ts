@@ -49,6 +49,8 @@ export interface CrawlOptions {
   nameFile?: NameFile;
   /** Where bundles are kept between builds; none with BUILD_CACHE=off. */
   cache?: BuildCache | null;
+  /** Which pages came from the build cache rather than the app (page-memo.ts); without it, every page is rendered. */
+  work?: ReadonlyMap<string, 'rendered' | 'reused'>;
   /**
    * Rebuilding single pages: the only pages written. Other pages they link to
    * are asked for (to follow redirects) but left as the last build wrote them.
@@ -57,7 +59,8 @@ export interface CrawlOptions {
 }
 
 export interface Crawl {
-  counts: { pages: number; assets: number; images: number };
+  /** Pages (of them, rendered by the app and reused from the build cache), assets and images. */
+  counts: { pages: number; rendered: number; reused: number; assets: number; images: number };
   /** Crawl from this URL key (a path, e.g. /pricing/), after what is already waiting. */
   visit(key: string): void;
   /** Render the app's page for a missing URL as `file` (404.html) and crawl from it. */
@@ -98,12 +101,12 @@ interface Draft {
   references: string[];
 }
 
-export function createCrawl({ fetch, locate, output, check, progress, siteOrigin, nameFile, cache, onlyPages }: CrawlOptions): Crawl {
+export function createCrawl({ fetch, locate, output, check, progress, siteOrigin, nameFile, cache, work, onlyPages }: CrawlOptions): Crawl {
   const outcomes = new Map<string, Outcome>();
   /** Per key: its outcome is known; and its final URL is known (later, for a stylesheet). */
   const known = new Map<string, Deferred>();
   const final = new Map<string, Deferred>();
-  const counts = { pages: 0, assets: 0, images: 0 };
+  const counts = { pages: 0, rendered: 0, reused: 0, assets: 0, images: 0 };
   const resolve = createResolver(siteOrigin);
   let written = 0;
   /** Output files already taken, by the key that took them. */
@@ -117,7 +120,7 @@ export function createCrawl({ fetch, locate, output, check, progress, siteOrigin
   const idle = deferred();
 
   const report = () =>
-    progress.update('Building', `${counts.pages} pages rendered, ${written} written, ${counts.assets} assets, ${counts.images} images`);
+    progress.update('Building', `${counts.pages} pages (${counts.rendered} rendered, ${counts.reused} reused), ${written} written, ${counts.assets} assets, ${counts.images} images`);
 
   /** Run a task of the crawl; the crawl is finished when none is left. */
   const track = (task: () => Promise<void>) => {
@@ -298,7 +301,10 @@ export function createCrawl({ fetch, locate, output, check, progress, siteOrigin
       const html = await response.text();
       await output.keepDraft(page.file, html);
       finishPage({ file: page.file, base, references: follow(htmlUrls(html), base) });
-      if (!notFoundFile) counts.pages++;
+      if (!notFoundFile) {
+        counts.pages++;
+        counts[work?.get(url.pathname) === 'reused' ? 'reused' : 'rendered']++;
+      }
       return { kind: 'page', ...page };
     }
 

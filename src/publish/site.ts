@@ -30,6 +30,8 @@ export interface SiteOptions {
   incremental: boolean;
   progress: Progress;
   nameFile?: NameFile;
+  /** Which pages came from the build cache rather than the app (page-memo.ts); absent when every page is rendered. */
+  work?: ReadonlyMap<string, 'rendered' | 'reused'>;
   /** Kept between builds (bundles, .gz and .br); null or absent to build without (BUILD_CACHE=off). */
   cache?: BuildCache | null;
 }

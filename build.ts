@@ -68,17 +68,11 @@ try {
   try {
     const fetch = async (request: Request) => (await (isImage(new URL(request.url)) ? imageApp() : siteApp())).app.fetch(request);
     const work: PageWork = new Map();
-    const cached = (fetch: (request: Request) => Promise<Response>) => {
-      if (!cache) return fetch;
-      const { debug, dev, pagesDir, templatesDir, staticDir } = settings;
-      const pagesFetch = pageMemo(
-        { cache, pages, templatePages: [`/${NOT_FOUND_PAGE}`], pagesDir, staticDir, renderSettings: { debug, dev, pagesDir, templatesDir, staticDir }, work },
-        fetch,
-      );
-      return cachingFetch(cache, pagesFetch, isImage);
-    };
+    const { debug, dev, pagesDir, templatesDir, staticDir } = settings;
+    const memo = cache && pageMemo({ cache, pages, templatePages: [`/${NOT_FOUND_PAGE}`], pagesDir, staticDir, renderSettings: { debug, dev, pagesDir, templatesDir, staticDir }, work }, fetch);
     const summary = await buildSite({
-      fetch: cached(fetch),
+      fetch: cache && memo ? cachingFetch(cache, memo.fetch, isImage) : fetch,
+      lookup: memo?.lookup,
       cache,
       pages: pages.filter((page) => names.length === 0 || names.includes(page.slug)).map((page) => page.url),
       locate: (urlPath) => (urlPath.startsWith('/static/') ? findStaticFile(settings.staticDir, urlPath.slice('/static'.length)) : null),
@@ -88,7 +82,7 @@ try {
       incremental: names.length > 0,
       progress: createProgress(),
       nameFile: nameImage,
-      work: cache ? work : undefined,
+      work: memo ? work : undefined,
     });
     console.log(formatSummary(summary));
   } finally {

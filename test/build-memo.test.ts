@@ -60,7 +60,7 @@ async function site() {
     const pages = listPages(dirs.pagesDir, ['/image', '/static', '/renditions']);
     const asked: string[] = [];
     const work: PageWork = new Map();
-    const fetch = pageMemo({ cache, pages, templatePages: ['/404.html'], ...dirs, renderSettings: { debug: false }, work }, async (request) => {
+    const { fetch } = pageMemo({ cache, pages, templatePages: ['/404.html'], ...dirs, renderSettings: { debug: false }, work }, async (request) => {
       const url = new URL(request.url);
       asked.push(url.pathname + url.search);
       if (extra.status && url.pathname !== '/404.html') return new Response('broken', { status: extra.status, headers: { 'content-type': 'text/html' } });

@@ -28,8 +28,11 @@ export const PAGE_LAYOUT = 'page.html';
  */
 const COMPILED_PAGES_KEPT = 200;
 
+/** Where nunjucks' syntax starts: {{ output }}, {% tag %}, {# comment #}. */
+const TEMPLATE_SYNTAX = /\{[{%#]/;
+
 interface CompiledPage {
-  template: nunjucks.Template;
+  template: Pick<nunjucks.Template, 'render'>;
   context: Record<string, unknown>;
   markdown: boolean;
 }
@@ -76,7 +79,9 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
       if (!(err instanceof MetadataError)) throw err;
       throw locatedMetadataError(err, source, file, showPath(file));
     }
-    const page = { template: compileTemplate(env, split.template, file), context: split.context, markdown: path.extname(file) === '.md' };
+    // Text with no tag, output or comment renders as itself: most Markdown pages need no compiling.
+    const template = TEMPLATE_SYNTAX.test(split.template) ? compileTemplate(env, split.template, file) : { render: () => split.template };
+    const page = { template, context: split.context, markdown: path.extname(file) === '.md' };
     if (cache) {
       cache.set(file, page);
       if (cache.size > COMPILED_PAGES_KEPT) cache.delete(cache.keys().next().value!);

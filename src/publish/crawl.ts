@@ -37,9 +37,24 @@ export type Outcome =
   | { kind: 'external'; location: string }
   | { kind: 'missing'; why: string };
 
+/** An answer of the app, as the crawl reads it. */
+export interface Answer {
+  status: number;
+  location: string | null;
+  contentType: string | null;
+  text(): Promise<string>;
+  bytes(): Promise<Buffer>;
+}
+
 export interface CrawlOptions {
   /** The app; asked with Request objects like a browser would send. */
   fetch: (request: Request) => Response | Promise<Response>;
+  /**
+   * The answer kept for a URL (by its full URL and Accept) when it is known
+   * without asking the app, else null: a page unchanged since the last
+   * build costs no Request and no Response.
+   */
+  lookup?: (url: string, accept: string) => Answer | null;
   /** Disk file of a /static/ URL path. */
   locate: LocateFile;
   output: Output;
@@ -101,7 +116,7 @@ interface Draft {
   references: string[];
 }
 
-export function createCrawl({ fetch, locate, output, check, progress, siteOrigin, nameFile, cache, work, onlyPages }: CrawlOptions): Crawl {
+export function createCrawl({ fetch, lookup, locate, output, check, progress, siteOrigin, nameFile, cache, work, onlyPages }: CrawlOptions): Crawl {
   const outcomes = new Map<string, Outcome>();
   /** Per key: its outcome is known; and its final URL is known (later, for a stylesheet). */
   const known = new Map<string, Deferred>();
@@ -272,9 +287,9 @@ export function createCrawl({ fetch, locate, output, check, progress, siteOrigin
     return { kind: 'file', file: hashed, url: urlOfFile(hashed), hashed: true };
   }
 
-  async function handleResponse(key: string, response: Response, notFoundFile?: string): Promise<Outcome> {
+  async function handleResponse(key: string, response: Answer, notFoundFile?: string): Promise<Outcome> {
     const base = appUrl(key);
-    const location = response.headers.get('location');
+    const location = response.location;
     if (REDIRECTS.has(response.status) && location) {
       const target = resolve(location, base);
       if (!target) return { kind: 'external', location: new URL(location, base).href };
@@ -284,7 +299,7 @@ export function createCrawl({ fetch, locate, output, check, progress, siteOrigin
     if (response.status !== (notFoundFile ? 404 : 200)) return { kind: 'missing', why: `the app answered ${response.status}` };
 
     const url = new URL(base);
-    const contentType = response.headers.get('content-type') ?? 'application/octet-stream';
+    const contentType = response.contentType ?? 'application/octet-stream';
     const segments = safeSegments(url.pathname);
     if (!segments) return { kind: 'missing', why: 'not a path a file can have' };
 
@@ -317,13 +332,26 @@ export function createCrawl({ fetch, locate, output, check, progress, siteOrigin
       finishStylesheet(key, { file, base, references: follow(cssUrls(text), base), text, hashed: false });
       return { kind: 'stylesheet' };
     }
-    await output.write(file, Buffer.from(await response.arrayBuffer()));
+    await output.write(file, await response.bytes());
     if (/^image\//i.test(contentType)) counts.images++;
     return { kind: 'file', file, url: urlOfFile(file), hashed: false };
   }
 
   // A Request built in-process has no Host header unless given one, and the app checks it.
-  const request = (key: string) => fetch(new Request(appUrl(key), { headers: { host: new URL(APP_ORIGIN).host, accept: ACCEPT } }));
+  const host = new URL(APP_ORIGIN).host;
+  const request = async (key: string): Promise<Answer> => {
+    const url = appUrl(key);
+    const kept = lookup?.(url, ACCEPT);
+    if (kept) return kept;
+    const response = await fetch(new Request(url, { headers: { host, accept: ACCEPT } }));
+    return {
+      status: response.status,
+      location: response.headers.get('location'),
+      contentType: response.headers.get('content-type'),
+      text: () => response.text(),
+      bytes: async () => Buffer.from(await response.arrayBuffer()),
+    };
+  };
 
   /**
    * Fetch `key`. What pages reference is urgent: the pages waiting for it

@@ -21,6 +21,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BuildCache } from './cache.ts';
+import type { Answer } from './crawl.ts';
 import { DATA_FOLDER } from '../pages/data.ts';
 import { ALL_DATA, emptyReads, recordReads, type PageReads } from '../pages/reads.ts';
 
@@ -120,12 +121,19 @@ function createInputs(options: PageMemoOptions) {
 
 const VOLATILE = 'volatile';
 
+export interface PageMemo {
+  /** The page kept for this URL and Accept, when nothing it was rendered from changed; else null. */
+  lookup(url: string, accept: string): Answer | null;
+  /** `fetch`, answering from `lookup` where it can and keeping the app's other answers for pages, with what each read. */
+  fetch: Fetch;
+}
+
 /**
- * `fetch` answering the pages in `options.pages` (and `templatePages`) from
- * the build cache when what they were rendered from is unchanged, and
- * keeping the app's answers, with what each read, for the next build.
+ * The pages in `options.pages` (and `templatePages`) from the build cache
+ * when what they were rendered from is unchanged; the app's answers, with
+ * what each read, kept for the next build.
  */
-export function pageMemo(options: PageMemoOptions, fetch: Fetch): Fetch {
+export function pageMemo(options: PageMemoOptions, fetch: Fetch): PageMemo {
   const { cache, work } = options;
   const inputs = createInputs(options);
   const known = new Map<string, string>(options.pages.map((page) => [page.url, page.file]));
@@ -141,33 +149,46 @@ export function pageMemo(options: PageMemoOptions, fetch: Fetch): Fetch {
 
   const unchanged = (kept: Kept) => kept.reads.every(([kind, name, digest]) => inputs.digest(kind, name) === digest);
 
-  return async (request) => {
-    const url = new URL(request.url);
-    const file = request.method === 'GET' && !url.search ? known.get(url.pathname) : undefined;
-    if (file === undefined) return fetch(request);
-    const key = cache.key('page', sharedDigest, request.url, request.headers.get('accept') ?? '');
-    const hit = cache.get('page', key);
-    if (hit) {
-      // JSON of what it was rendered from \n body
-      const newline = hit.indexOf(10);
-      const kept = JSON.parse(hit.subarray(0, newline).toString()) as Kept;
-      if (unchanged(kept)) {
-        work?.set(url.pathname, 'reused');
-        return new Response(new Uint8Array(hit.subarray(newline + 1)), { status: kept.status, headers: { 'content-type': kept.contentType } });
+  /** The page's file ('' for a template page), or undefined for a URL that is not a known page. */
+  const fileOf = (url: URL, method = 'GET') => (method === 'GET' && !url.search ? known.get(url.pathname) : undefined);
+  const keyOf = (url: string, accept: string) => cache.key('page', sharedDigest, url, accept);
+
+  const lookup = (href: string, accept: string): Answer | null => {
+    const url = new URL(href);
+    if (fileOf(url) === undefined) return null;
+    const hit = cache.get('page', keyOf(href, accept));
+    if (!hit) return null;
+    // JSON of what it was rendered from \n body
+    const newline = hit.indexOf(10);
+    const kept = JSON.parse(hit.subarray(0, newline).toString()) as Kept;
+    if (!unchanged(kept)) return null;
+    work?.set(url.pathname, 'reused');
+    const body = hit.subarray(newline + 1);
+    return { status: kept.status, location: null, contentType: kept.contentType, text: async () => body.toString(), bytes: async () => body };
+  };
+
+  return {
+    lookup,
+    async fetch(request) {
+      const url = new URL(request.url);
+      const file = fileOf(url, request.method);
+      if (file === undefined) return fetch(request);
+      const accept = request.headers.get('accept') ?? '';
+      const kept = lookup(request.url, accept);
+      if (kept) return new Response(new Uint8Array(await kept.bytes()), { status: kept.status, headers: { 'content-type': kept.contentType! } });
+      const reads = emptyReads();
+      if (file) reads.files.add(file);
+      const response = await recordReads(reads, () => fetch(request));
+      work?.set(url.pathname, 'rendered');
+      const contentType = response.headers.get('content-type');
+      if ((response.status !== 200 && response.status !== 404) || response.headers.has('location') || !contentType) return response;
+      const body = Buffer.from(await response.arrayBuffer());
+      const list: Read[] = (Object.keys(reads) as Array<keyof PageReads>).flatMap((kind) => [...reads[kind]].sort().map((name): Read => [kind, name, inputs.digest(kind, name)]));
+      if (!list.some((read) => read[2] === VOLATILE)) {
+        const kept: Kept = { status: response.status, contentType, reads: list };
+        cache.put('page', keyOf(request.url, accept), Buffer.concat([Buffer.from(`${JSON.stringify(kept)}\n`), body]));
       }
-    }
-    const reads = emptyReads();
-    if (file) reads.files.add(file);
-    const response = await recordReads(reads, () => fetch(request));
-    work?.set(url.pathname, 'rendered');
-    const contentType = response.headers.get('content-type');
-    if ((response.status !== 200 && response.status !== 404) || response.headers.has('location') || !contentType) return response;
-    const body = Buffer.from(await response.arrayBuffer());
-    const list: Read[] = (Object.keys(reads) as Array<keyof PageReads>).flatMap((kind) => [...reads[kind]].sort().map((name): Read => [kind, name, inputs.digest(kind, name)]));
-    if (!list.some((read) => read[2] === VOLATILE)) {
-      const kept: Kept = { status: response.status, contentType, reads: list };
-      cache.put('page', key, Buffer.concat([Buffer.from(`${JSON.stringify(kept)}\n`), body]));
-    }
-    return new Response(new Uint8Array(body), { status: response.status, headers: { 'content-type': contentType } });
+      return new Response(new Uint8Array(body), { status: response.status, headers: { 'content-type': contentType } });
+    },
   };
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { LocateFile } from './assets.ts';
 import type { BuildCache } from './cache.ts';
 import { createLinkCheck } from './check.ts';
-import { createCrawl, type Crawl } from './crawl.ts';
+import { createCrawl, type Crawl, type CrawlOptions } from './crawl.ts';
 import { BuildError } from './errors.ts';
 import { staticKeys, type NameFile } from './names.ts';
 import { MANIFEST, openOutput, type Output } from './output.ts';
@@ -17,6 +17,8 @@ import { pagesIn, robotsTxt, sitemapXml } from './sitemap.ts';
 export interface SiteOptions {
   /** The app, asked in-process. */
   fetch: (request: Request) => Response | Promise<Response>;
+  /** Answers known without asking the app (pages unchanged since the last build). */
+  lookup?: CrawlOptions['lookup'];
   /** URL paths of the pages to start from, e.g. ['/', '/pricing/']. */
   pages: string[];
   /** Disk file of a /static/ URL path. */

@@ -97,7 +97,7 @@ export async function run(): Promise<void> {
 
       const runs: Record<'cold' | 'unchanged' | 'edit' | 'layout' | 'eleventy' | 'hugo', ProcessRun[]> = { cold: [], unchanged: [], edit: [], layout: [], eleventy: [], hugo: [] };
       for (let round = 0; round < ROUNDS; round++) {
-        rmSync(BUILD_CACHE_DIR, { recursive: true, force: true });
+        rmSync(BUILD_CACHE_DIR, { recursive: true, force: true, maxRetries: 3 });
         rmSync(site, { recursive: true, force: true });
         runs.cold.push(expectWork('cold', await build(), pages, 0));
         runs.unchanged.push(expectWork('nothing changed', await build(), 0, pages));

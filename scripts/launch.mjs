@@ -57,7 +57,7 @@ async function bundleOf(file) {
     plugins: [ownImportMeta],
   });
   // import() of a name computed at run time (bench/run.ts) is left as it is, and would meet a .ts file Node cannot load.
-  const unbundlable = Object.keys(result.metafile.outputs).some((output) => output.endsWith('.mjs') && /\bimport\((?!\s*["'`])/.test(readFileSync(path.resolve(ROOT, output), 'utf8')));
+  const unbundlable = Object.keys(result.metafile.outputs).some((output) => output.endsWith('.mjs') && /(?<![\w$.@])import\((?!\s*["'`])/.test(readFileSync(path.resolve(ROOT, output), 'utf8')));
   const inputs = {};
   for (const input of [...Object.keys(result.metafile.inputs).map((p) => path.resolve(ROOT, p)), LAUNCHER]) inputs[input] = stamp(input);
   // One entry point: its bundle is named after it (the chunks are named after what they hold).

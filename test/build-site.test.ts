@@ -191,7 +191,7 @@ describe('npm run build on the starter site', () => {
     for (const page of [...STARTER_PAGES, '404.html']) assert.match(read(site, page), /edited layout/, page);
 
     editFile('pages/_data/team.json', (text) => text.replace('Design lead', 'Chief of design'));
-    assert.equal(await rebuild(), 1 + 1 + TEAM.length, 'the team page and its members read data.team');
+    assert.equal(await rebuild(), 1 + 2 + TEAM.length, 'the team page, its members and the about page read data.team');
     assert.match(read(site, 'team/ada-lovelace/index.html'), /Chief of design/);
 
     const sheet = () => JSON.parse(read(site, 'manifest.json'))['static/css/site.css'] as string;

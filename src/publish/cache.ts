@@ -6,7 +6,11 @@
 //   response    a generated file the app answers the same for every time
 //               (placeholder images),
 //   page        a page's HTML as the app rendered it, under its inputs
-//               (page-memo.ts); all in one pack file (cache-pack.ts).
+//               (page-memo.ts),
+//   links       the URLs a page's HTML references, under its bytes,
+//   final       a page as written, its references rewritten, under its
+//               HTML and what each reference became (crawl.ts); these
+//               three in one pack file each (cache-pack.ts).
 // It is content-addressed: an entry's key is a hash of every input it comes
 // from (bytes, options, compressor settings) and of the builder's version
 // (its code, its dependencies, Node's zlib), so a stale entry is never found.
@@ -19,7 +23,7 @@ import { openEntryPack, type EntryPack } from './cache-pack.ts';
 import { BuildError } from './errors.ts';
 import { entryFile, readEntry, writeEntry, writeEntrySoon } from './cache-store.mjs';
 
-export type CacheKind = 'compressed' | 'bundle' | 'response' | 'page';
+export type CacheKind = 'compressed' | 'bundle' | 'response' | 'page' | 'links' | 'final';
 
 export interface BuildCache {
   /** Where the entries are (the writer threads open it too). */
@@ -59,7 +63,7 @@ export function buildCacheFrom(env: Env, root: string, site?: string): BuildCach
 const WRITING_AT_ONCE = 64;
 
 /** Kinds with an entry per page: kept in one file each rather than a file per entry. */
-const PACKED: ReadonlySet<CacheKind> = new Set(['page']);
+const PACKED: ReadonlySet<CacheKind> = new Set(['page', 'links', 'final']);
 
 export function openBuildCache(dir: string, version: string, site?: string): BuildCache {
   const stats = { hits: 0, misses: 0 };

@@ -20,8 +20,8 @@ interface Reference {
 }
 
 export interface LinkCheck {
-  /** Note the references in a file of the site, from its final text. */
-  add(file: string, text: string): void;
+  /** Note the references in a file of the site, from its final text (or the URLs found in it, when known). */
+  add(file: string, text: string, urls?: string[]): void;
   /**
    * Once every file is written: throws a BuildError naming each broken
    * reference and the page it is on; `explain` adds why when the crawl
@@ -35,9 +35,9 @@ export function createLinkCheck(hasFile: (file: string) => boolean, siteOrigin?:
   const targets = new Map<string, { key: string; referrers: Reference[] }>();
   const resolve = createResolver(siteOrigin);
   return {
-    add(file, text) {
+    add(file, text, found) {
       const page = urlOfFile(file);
-      const urls = file.endsWith('.css') ? cssUrls(text) : htmlUrls(text);
+      const urls = found ?? (file.endsWith('.css') ? cssUrls(text) : htmlUrls(text));
       for (const url of urls) {
         const target = resolve(url, APP_ORIGIN + page);
         if (!target) continue;

@@ -8,6 +8,7 @@
 // of a redirect), then rewritten and written while other pages still
 // render. Nothing waits on a page being written, only on it being fetched,
 // so pages linking to each other never wait on each other.
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { setImmediate } from 'node:timers/promises';
 import { bundleScript, bundleStylesheet, hashedName, isScript, isStylesheet, type LocateFile } from './assets.ts';
@@ -113,7 +114,14 @@ interface Draft {
   file: string;
   /** Its own URL, the base of its relative references. */
   base: string;
+  /** The keys of the internal URLs it references. */
   references: string[];
+}
+
+/** A page's draft: its URLs as written, and (with a cache) the digest of its HTML. */
+interface PageDraft extends Draft {
+  urls: string[];
+  digest: string | null;
 }
 
 export function createCrawl({ fetch, lookup, locate, output, check, progress, siteOrigin, nameFile, cache, work, onlyPages }: CrawlOptions): Crawl {
@@ -219,17 +227,49 @@ export function createCrawl({ fetch, lookup, locate, output, check, progress, si
     while (ready >= READY_TO_WRITE) await new Promise<void>((resolve) => roomToRender.push(resolve));
   };
 
+  /** A page's URLs as written, from the cache when it has seen this HTML (keyed by `digest`). */
+  const urlsOf = (html: string, digest: string | null): string[] => {
+    const key = digest && cache ? cache.key('links', digest) : null;
+    const kept = key && cache!.get('links', key);
+    if (kept) return JSON.parse(kept.toString()) as string[];
+    const urls = htmlUrls(html);
+    if (key) cache!.put('links', key, Buffer.from(JSON.stringify(urls)));
+    return urls;
+  };
+
+  /**
+   * A page as written: its draft with each reference rewritten, and the URLs
+   * in the result (for the link check). With a cache, a page whose HTML and
+   * whose references' names are as in an earlier build is taken as it was
+   * written then: its bytes are a function of these alone.
+   */
+  const finalPage = async (draft: PageDraft): Promise<{ html: string; urls: string[] }> => {
+    const rewritten = draft.urls.map((url) => rewrite(url, draft.base));
+    const key = draft.digest && cache ? cache.key('final', draft.digest, JSON.stringify(rewritten)) : null;
+    const kept = key && cache!.get('final', key);
+    if (kept) {
+      await output.takeDraft(draft.file);
+      const newline = kept.indexOf(10);
+      return { urls: JSON.parse(kept.subarray(0, newline).toString()) as string[], html: kept.subarray(newline + 1).toString() };
+    }
+    let next = 0;
+    const html = transformHtml(await output.takeDraft(draft.file), () => rewritten[next++]!);
+    const urls = htmlUrls(html);
+    if (key) cache!.put('final', key, Buffer.concat([Buffer.from(`${JSON.stringify(urls)}\n`), Buffer.from(html)]));
+    return { html, urls };
+  };
+
   /** Write a page once everything it references has its final name. */
-  const finishPage = (draft: Draft) =>
+  const finishPage = (draft: PageDraft) =>
     track(async () => {
       await Promise.all(draft.references.map(finalName));
       if (failure) return; // the build is failing; nothing more worth writing
       ready++;
       try {
         await writing(async () => {
-          const html = transformHtml(await output.takeDraft(draft.file), (url) => rewrite(url, draft.base));
+          const { html, urls } = await finalPage(draft);
           await output.write(draft.file, html);
-          check.add(draft.file, html);
+          check.add(draft.file, html, urls);
           written++;
           report();
         });
@@ -315,7 +355,9 @@ export function createCrawl({ fetch, lookup, locate, output, check, progress, si
       if (onlyPages && !onlyPages.has(key)) return { kind: 'page', ...page };
       const html = await response.text();
       await output.keepDraft(page.file, html);
-      finishPage({ file: page.file, base, references: follow(htmlUrls(html), base) });
+      const digest = cache ? createHash('sha256').update(html).digest('hex') : null;
+      const urls = urlsOf(html, digest);
+      finishPage({ file: page.file, base, references: follow(urls, base), urls, digest });
       if (!notFoundFile) {
         counts.pages++;
         counts[work?.get(url.pathname) === 'reused' ? 'reused' : 'rendered']++;

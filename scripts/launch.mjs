@@ -138,7 +138,7 @@ if (process.features.typescript && typeof module.enableCompileCache === 'functio
 } else {
   const bundled = await bundleOf(file);
   if (bundled) {
-    process.setSourceMapsEnabled(true);
+    // Source maps are written beside it, not loaded: NODE_OPTIONS=--enable-source-maps maps stack traces to the .ts files.
     await import(pathToFileURL(bundled).href);
   } else {
     const { register } = await import('tsx/esm/api');

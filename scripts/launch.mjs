@@ -136,7 +136,13 @@ if (process.features.typescript && typeof module.enableCompileCache === 'functio
   module.enableCompileCache(path.join(CACHE, 'compile'));
   await import(pathToFileURL(file).href);
 } else {
-  const bundled = await bundleOf(file);
+  let bundled = null;
+  try {
+    bundled = await bundleOf(file);
+  } catch (err) {
+    // A read-only node_modules, say: slower with tsx, but the same program.
+    console.error(`launch: could not bundle ${entry} (${err instanceof Error ? err.message.split('\n')[0] : err}); running it with tsx.`);
+  }
   if (bundled) {
     // Source maps are written beside it, not loaded: NODE_OPTIONS=--enable-source-maps maps stack traces to the .ts files.
     await import(pathToFileURL(bundled).href);

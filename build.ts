@@ -7,14 +7,17 @@
 //   npm run build                   every page in pages/, into _build/
 //   npm run build -- index pricing  just these pages, in place
 //   BUILD_DIR=public SITE_URL=https://example.com npm run build
+//   BASE_PATH=/project/ npm run build   a site served under /project/ (GitHub Pages)
 //   BUILD_CACHE=off npm run build   without node_modules/.cache/lightweight/build/
 import { randomBytes } from 'node:crypto';
 import { createApp, RESERVED_PREFIXES, type Lightweight } from './app.ts';
 import { buildCacheFrom, cachingFetch } from './src/publish/cache.ts';
+import { basePathFrom } from './src/publish/base-path.ts';
 import { buildDirFrom, siteOriginFrom } from './src/publish/config.ts';
 import type { NameFile } from './src/publish/names.ts';
 import { BuildError } from './src/publish/errors.ts';
 import { assertSafeBuildDir } from './src/publish/output.ts';
+import { createLinkSource } from './src/publish/link-source.ts';
 import { pageMemo, type PageWork } from './src/publish/page-memo.ts';
 import { createProgress, formatSummary } from './src/publish/report.ts';
 import { buildSite, NOT_FOUND_PAGE } from './src/publish/site.ts';
@@ -48,6 +51,7 @@ try {
   const settings = settingsOf('pages');
   const buildDir = buildDirFrom(process.env);
   const siteOrigin = siteOriginFrom(process.env);
+  const basePath = basePathFrom(process.env);
   const names = process.argv.slice(2);
 
   // Validation: named pages must exist, and BUILD_DIR must be safe to replace.
@@ -79,10 +83,12 @@ try {
       staticDir: settings.staticDir,
       buildDir,
       siteOrigin,
+      basePath,
       incremental: names.length > 0,
       progress: createProgress(),
       nameFile: nameImage,
       work: memo ? work : undefined,
+      sourceOf: createLinkSource(pages, settings.templatesDir),
     });
     console.log(formatSummary(summary));
   } finally {

@@ -216,14 +216,15 @@ describe('npm run build on the starter site', () => {
     assert.equal(result.stderr.trim(), 'Invalid pages: foo, bar');
   });
 
-  test('a broken link fails the build, naming page and URL, and the last good site stays', async () => {
+  test('a broken link or an image without alt fails the build, naming the page file and line and the URL, and the last good site stays', async () => {
     const pagesDir = tempDir('lightweight-build-pages-');
     cpSync(path.join(ROOT, 'pages'), pagesDir, { recursive: true });
-    writeFileSync(path.join(pagesDir, 'broken.html'), '<p>See <a href="/no-such-page/">this</a>.</p>\n');
+    writeFileSync(path.join(pagesDir, 'broken.html'), '<h1>Broken</h1>\n<p>See <a href="/no-such-page/">this</a>.</p>\n<img src="https://example.com/chart.png">\n');
     const before = read(buildDir, 'index.html');
     const result = await build([], { BUILD_DIR: buildDir, PAGES_DIR: pagesDir });
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /^  \/broken\/: \/no-such-page\/ \(the app answered 404\)$/m);
+    assert.match(result.stderr, /^A broken link in the built site:\n  \S+\/broken\.html, line 2 \(\/broken\/\): \/no-such-page\/ \(the app answered 404\)$/m);
+    assert.match(result.stderr, /^An image without alt in the built site:\n  \S+\/broken\.html, line 3 \(\/broken\/\): https:\/\/example\.com\/chart\.png \(an <img> without alt/m);
     assert.equal(read(buildDir, 'index.html'), before);
     assert.ok(!existsSync(path.join(buildDir, 'broken')));
     assert.deepEqual(readdirSync(path.dirname(buildDir)), ['_build'], 'no staging folder left behind');

@@ -180,7 +180,7 @@ describe('image()', () => {
   for (const [page, file, line, pattern] of [
     ['no-alt', 'pages/no-alt.html', 2, /image\('img\/photo\.jpg'\) needs alt: a text saying what the image shows, or alt: '' for a decorative image/],
     ['missing', 'pages/missing.html', 3, /image\('img\/nope\.jpg'\): there is no file static\/img\/nope\.jpg/],
-    ['broken', 'pages/broken.html', null, /image\('img\/broken\.jpg'\): static\/img\/broken\.jpg: sharp cannot read it as an image/],
+    ['broken', 'pages/broken.html', 1, /image\('img\/broken\.jpg'\): static\/img\/broken\.jpg: sharp cannot read it as an image/],
     ['bad-widths', 'pages/bad-widths.html', 1, /widths must be a list of whole numbers/],
     ['unknown-option', 'pages/unknown-option.html', 1, /unknown option loading/],
   ] as const) {

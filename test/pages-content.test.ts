@@ -314,8 +314,8 @@ describe('pages made from data', () => {
     ['bad', /pages\/bad\/\[x\]\.html: each: catalogue\.owner is string, not a list/],
     ['nolist', /pages\/nolist\/\[x\]\.html: each: nothing\.here names no data/],
     ['noeach', /pages\/noeach\/\[x\]\.html: a page named \[x\] is made from a list: say which, e\.g\. "each: team"/],
-    ['noslug', /pages\/noslug\/\[x\]\.html: entry 1 of noslug needs a slug, name or title field/],
-    ['twins', /pages\/twins\/\[x\]\.html: entries 0 and 2 of twins both have the slug "ada"/],
+    ['noslug', /pages\/noslug\/\[x\]\.html: entry 2 of noslug \(pages\/_data\/noslug\.[a-z]+, line \d+\) needs a slug, name or title field/],
+    ['twins', /pages\/twins\/\[x\]\.html: entries 1 and 3 of twins \(pages\/_data\/twins\.[a-z]+, lines \d+ and \d+\) both have the slug "ada"/],
   ] as const) {
     it(`names the file and the entry: ${folder}`, async () => {
       const json = await problemAt(app, `/${folder}/anything/`);
@@ -395,6 +395,6 @@ describe('npm run build and page errors', () => {
     const site = makePages({ '_data/team.json': '[{"name": "Ada"}, {"name": "ada"}]', 'team/[member].html': '---\neach: team\n---\n' });
     const result = await build(site.env);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /pages\/team\/\[member\]\.html: entries 0 and 1 of team both have the slug "ada"/);
+    assert.match(result.stderr, /pages\/team\/\[member\]\.html: entries 1 and 2 of team \(pages\/_data\/team\.json, lines 1 and 1\) both have the slug "ada"/);
   });
 });

@@ -28,6 +28,12 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 /** A source image an image() call names that cannot be used; the message names the file. */
 export class ImageSourceError extends Error {
   override name = 'ImageSourceError';
+  /** The image() call's source, as given (under static/), so the page can say where the call is. */
+  readonly src: string;
+  constructor(message: string, src: string) {
+    super(message);
+    this.src = src;
+  }
 }
 
 export interface Images {
@@ -77,7 +83,7 @@ export function createImages({ settings, log }: PartContext, queue: RenderQueue)
         try {
           return pictureHtml(request, await sources.read(request.file));
         } catch (err) {
-          if (err instanceof SourceImageError) throw new ImageSourceError(`image('${request.src}'): ${staticFolder}/${request.src}: ${err.message}.`);
+          if (err instanceof SourceImageError) throw new ImageSourceError(`image('${request.src}'): ${staticFolder}/${request.src}: ${err.message}.`, request.src);
           throw err;
         }
       }),

@@ -3,8 +3,9 @@
 // it, with the line and column.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { isSeq, parseDocument } from 'yaml';
 import { parseJsonText, parseYamlText } from '../templates/data-text.ts';
-import { MetadataError } from '../templates/metadata-error.ts';
+import { lineAndColumn, MetadataError } from '../templates/metadata-error.ts';
 import { locatedMetadataError, pathNamer, RenderError } from './page-error.ts';
 
 export const DATA_FOLDER = '_data';
@@ -54,4 +55,31 @@ export function dataAt(data: SiteData, dotted: string): unknown {
     value = (value as Record<string, unknown>)[key];
   }
   return value;
+}
+
+/**
+ * Where entries of the list at a dotted path ("team", "catalogue.products")
+ * are written: the data file as people see it, and the line (from 1) of each
+ * entry asked for; null when the file cannot be found.
+ */
+export function entryLines(pagesDir: string, dotted: string, indexes: number[]): { file: string; lines: Array<number | null> } | null {
+  const [name, ...rest] = dotted.split('.');
+  for (const ext of Object.keys(PARSERS)) {
+    const file = path.join(pagesDir, DATA_FOLDER, name + ext);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    // JSON is YAML too: one parser that keeps where each node is.
+    const list = parseDocument(text).getIn(rest, true);
+    const items = isSeq(list) ? list.items : [];
+    const lines = indexes.map((i) => {
+      const start = (items[i] as { range?: [number, number, number] } | undefined)?.range?.[0];
+      return start === undefined ? null : lineAndColumn(text, start).line;
+    });
+    return { file: pathNamer([pagesDir])(file), lines };
+  }
+  return null;
 }

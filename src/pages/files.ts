@@ -9,11 +9,13 @@ import { resolveInside, safeSegments } from '../safe-path.ts';
 import { slugify } from '../templates/helpers.ts';
 import { MetadataError } from '../templates/metadata-error.ts';
 import { splitPageSource } from '../templates/page-source.ts';
-import { dataAt, loadData, type SiteData } from './data.ts';
+import { dataAt, entryLines, loadData, type SiteData } from './data.ts';
 import { locatedMetadataError, pathNamer, RenderError } from './page-error.ts';
 
 export const PAGE_EXTENSIONS = ['.html', '.md'] as const;
 export const INDEX_SLUG = 'index';
+/** The page a static host serves for every URL it has no file for (the build asks the app for /404.html). */
+export const NOT_FOUND_PAGE = '404.html';
 /** `[member].html`: a page made once per entry, the entry named `member`. */
 const GENERATOR_NAME = /^\[([A-Za-z_$][\w$]*)\]\.(?:html|md)$/;
 /** The fields an entry's slug comes from, first found wins. */
@@ -165,13 +167,22 @@ export function createPageIndex(pagesDir: string, { cached = false } = {}): Page
     return list.map((value, index) => {
       const field = value !== null && typeof value === 'object' ? SLUG_FIELDS.find((f) => typeof (value as Record<string, unknown>)[f] === 'string') : undefined;
       const entrySlug = field ? slugify((value as Record<string, string>)[field]) : '';
-      if (!entrySlug) throw fail(`entry ${index} of ${each} needs a slug, name or title field with letters or digits, for its URL.`);
+      if (!entrySlug) throw fail(`${entries(each, [index])} needs a slug, name or title field with letters or digits, for its URL.`);
       const twin = slugs.get(entrySlug);
-      if (twin !== undefined) throw fail(`entries ${twin} and ${index} of ${each} both have the slug "${entrySlug}"; give one a "slug" field of its own.`);
+      if (twin !== undefined) throw fail(`${entries(each, [twin, index])} both have the slug "${entrySlug}"; give one a "slug" field of its own.`);
       slugs.set(entrySlug, index);
       const slug = [...dirSegments, entrySlug].join('/');
       return { slug, url: pageUrl(slug), file, source: shown, entry: { name: entryName, value, index } };
     });
+  };
+
+  /** "entry 21 of clients (pages/_data/clients.yaml, line 40)": counted from 1, as people count. */
+  const entries = (each: string, indexes: number[]): string => {
+    const where = entryLines(pagesDir, each, indexes);
+    const numbers = indexes.map((i) => i + 1).join(' and ');
+    const lines = where?.lines.filter((line) => line !== null) ?? [];
+    const at = where ? ` (${where.file}${lines.length === indexes.length ? `, line${lines.length > 1 ? 's' : ''} ${lines.join(' and ')}` : ''})` : '';
+    return `${indexes.length > 1 ? 'entries' : 'entry'} ${numbers} of ${each}${at}`;
   };
 
   const find = (segments: readonly string[]): PageInfo | null => {

@@ -13,8 +13,9 @@ import { errorPage, escapeHtml, notFound, prefersHtml } from '../http.ts';
 import type { PartContext } from '../part.ts';
 import { safeSegments } from '../safe-path.ts';
 import { errorExcerptHtml } from './excerpt.ts';
-import { createPageIndex, INDEX_SLUG, isReserved, type PageInfo } from './files.ts';
+import { createPageIndex, INDEX_SLUG, isReserved, NOT_FOUND_PAGE, type PageInfo } from './files.ts';
 import { createLiveReload, injectLiveReload, LIVE_RELOAD_PATH } from './live-reload.ts';
+import { createPageChecker, describeProblem, injectProblemsBadge } from './problems.ts';
 import { createPageRenderer, RenderError, type PagePictures } from './render.ts';
 
 export { listPages, pageUrl, type PageInfo } from './files.ts';
@@ -27,6 +28,20 @@ export async function createPages({ settings, log }: PartContext, reservedPrefix
   const reserved = [...reservedPrefixes, LIVE_RELOAD_PATH];
   const liveReload = settings.dev ? createLiveReload({ pagesDir: settings.pagesDir, reload: [settings.templatesDir], staticDir: settings.staticDir }, log) : null;
   const withLiveReload = (html: string) => (liveReload ? injectLiveReload(html) : html);
+  // While working (npm run dev), each page is checked as the build will check it.
+  const checkPage = settings.dev ? createPageChecker({ index, staticDir: settings.staticDir, templatesDir: settings.templatesDir, reservedPrefixes: reserved }) : null;
+  /** Problems already printed in the terminal: each is printed once. */
+  const printed = new Set<string>();
+  const withProblems = (page: PageInfo, html: string): string => {
+    if (!checkPage) return html;
+    const problems = checkPage(page, html);
+    for (const problem of problems) {
+      const line = describeProblem(problem);
+      if (!printed.has(line)) log(line);
+      printed.add(line);
+    }
+    return injectProblemsBadge(html, problems);
+  };
 
   /** HTML for browsers, `{"detail", ...}` JSON for everyone else. */
   const answer = async (c: Context, status: ContentfulStatusCode, html: () => string | Promise<string>, json: Record<string, unknown>) => {
@@ -35,7 +50,8 @@ export async function createPages({ settings, log }: PartContext, reservedPrefix
   };
 
   const pageNotFound = (c: Context) => {
-    const detail = `There is no page at ${c.req.path}.`;
+    // A static host serves the built 404 page for every missing URL: it names none.
+    const detail = c.req.path === `/${NOT_FOUND_PAGE}` ? 'There is no page at this address.' : `There is no page at ${c.req.path}.`;
     let pages: PageInfo[] = [];
     try {
       if (settings.debug) pages = index.list(reserved);
@@ -98,7 +114,7 @@ export async function createPages({ settings, log }: PartContext, reservedPrefix
       throw err;
     }
     c.header('Cache-Control', 'no-cache');
-    return c.html(withLiveReload(html));
+    return c.html(withLiveReload(withProblems(found, html)));
   };
 
   const routes = new Hono();

@@ -5,21 +5,28 @@
 // line and column.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type nunjucks from 'nunjucks';
+import nunjucks from 'nunjucks';
 import { ImageSourceError, type Images } from '../images/index.ts';
 import type { Settings } from '../settings.ts';
 import { compileTemplate, createTemplateEnvironment, describeTemplateError } from '../templates/environment.ts';
+import { templateNames } from '../templates/names.ts';
 import type { HelperOptions } from '../templates/helpers.ts';
 import { renderMarkdown } from '../templates/markdown.ts';
+import { protectMarkdownCode } from '../templates/markdown-code.ts';
 import { MetadataError } from '../templates/metadata-error.ts';
 import { splitPageSource } from '../templates/page-source.ts';
+import { safeSegments, resolveInside } from '../safe-path.ts';
+import { createFolderDefaults, keyLine, type PageDefaults } from './defaults.ts';
 import type { PageIndex, PageInfo } from './files.ts';
 import { locatedMetadataError, pathNamer, RenderError } from './page-error.ts';
 import { noteRead, trackedData, trackTemplates } from './reads.ts';
 
 export { RenderError } from './page-error.ts';
 
+/** The layout a page is placed in unless its metadata (or its folder's defaults) names another. */
 export const PAGE_LAYOUT = 'page.html';
+/** `layout: none` (or `false`): the page is a whole document of its own. */
+const NO_LAYOUT = new Set<unknown>([false, 'none', 'false']);
 
 /**
  * Compiled pages kept at once (production): the pages a server answers
@@ -34,7 +41,10 @@ const TEMPLATE_SYNTAX = /\{[{%#]/;
 interface CompiledPage {
   template: Pick<nunjucks.Template, 'render'>;
   context: Record<string, unknown>;
-  markdown: boolean;
+  /** For a Markdown page, the rendered text with its code blocks and spans put back as written; null for HTML. */
+  restoreCode: ((rendered: string) => string) | null;
+  /** It `{% extends %}` a template: a whole document, never placed in a layout. */
+  extendsTemplate: boolean;
 }
 
 export interface PageRenderer {
@@ -67,6 +77,23 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
   // Production compiles each page once; debug and dev read it on every request.
   const cache = settings.debug || settings.dev ? null : new Map<string, CompiledPage>();
   const showPath = pathNamer([settings.pagesDir, settings.templatesDir]);
+  const folderDefaults = createFolderDefaults(settings.pagesDir, showPath, { cached: cache !== null });
+
+  /** The layout file a page is placed in, or null for a page that is a whole document; an unknown layout is a RenderError. */
+  const layoutOf = (page: PageInfo, compiled: CompiledPage, defaults: PageDefaults, value: unknown): string | null => {
+    if (value === undefined) return PAGE_LAYOUT;
+    if (NO_LAYOUT.has(value)) return null;
+    const name = typeof value === 'string' && value.trim() !== '' ? (value.endsWith('.html') ? value : `${value}.html`) : null;
+    const segments = name === null ? null : safeSegments(name);
+    if (name !== null && segments?.length && resolveInside(settings.templatesDir, segments)) return name;
+    // Where `layout:` is written: the page itself, else the nearest folder defaults that set it.
+    const from = Object.hasOwn(compiled.context, 'layout') ? null : defaults.origin.get('layout');
+    const [shown, file, text] = from ? [from.shown, from.file, from.text] : [page.source, page.file, readFileSync(page.file, 'utf8')];
+    const templates = path.basename(settings.templatesDir);
+    const asked = name === null ? `layout: ${JSON.stringify(value)} names no layout` : `layout: ${String(value)}: there is no ${templates}/${name}`;
+    const choices = templateNames(settings.templatesDir).join(', ') || 'none yet';
+    throw new RenderError(shown, keyLine(text, 'layout'), null, `${asked}. Layouts in ${templates}/: ${choices}; or write "layout: none" for a page that is a whole document.`, file);
+  };
 
   const compilePage = (file: string): CompiledPage => {
     const cached = cache?.get(file);
@@ -79,9 +106,11 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
       if (!(err instanceof MetadataError)) throw err;
       throw locatedMetadataError(err, source, file, showPath(file));
     }
-    // Text with no tag, output or comment renders as itself: most Markdown pages need no compiling.
-    const template = TEMPLATE_SYNTAX.test(split.template) ? compileTemplate(env, split.template, file) : { render: () => split.template };
-    const page = { template, context: split.context, markdown: path.extname(file) === '.md' };
+    const code = path.extname(file) === '.md' ? protectMarkdownCode(split.template) : null;
+    const text = code?.template ?? split.template;
+    // Text with no tag, output or comment (code put aside) renders as itself: most Markdown pages need no compiling.
+    const template = TEMPLATE_SYNTAX.test(text) ? compileTemplate(env, text, file) : { render: () => text };
+    const page = { template, context: split.context, restoreCode: code?.restore ?? null, extendsTemplate: extendsTemplate(env, text) };
     if (cache) {
       cache.set(file, page);
       if (cache.size > COMPILED_PAGES_KEPT) cache.delete(cache.keys().next().value!);
@@ -103,7 +132,7 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
     try {
       return await pictures.render(render);
     } catch (err) {
-      if (err instanceof ImageSourceError) throw new RenderError(shown, null, null, err.message, file);
+      if (err instanceof ImageSourceError) throw new RenderError(shown, file ? imageCallLine(file, err.src) : null, null, err.message, file);
       throw located(err);
     }
   };
@@ -113,21 +142,55 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
       return withPictures(page.source, page.file, () => {
         noteRead('files', page.file);
         const compiled = compilePage(page.file);
-        const context: Record<string, unknown> = { ...compiled.context, slug: page.slug, data: data() };
+        const defaults = folderDefaults(page.file);
+        const context: Record<string, unknown> = { ...defaults.values, ...compiled.context, slug: page.slug, data: data() };
         if (page.entry) {
           noteRead('data', String(compiled.context.each).split('.')[0]!);
           const entry = page.entry.value as Record<string, unknown>;
           context[page.entry.name] = entry;
-          // A page made from data is titled after its entry unless its metadata says otherwise.
-          context.title ??= entry.title ?? entry.name;
+          // A page made from data is titled after its entry unless its own metadata says otherwise.
+          if (!Object.hasOwn(compiled.context, 'title')) context.title = entry.title ?? entry.name ?? context.title;
         }
         const body = compiled.template.render(context);
-        const content = compiled.markdown ? renderMarkdown(body) : body;
-        return env.getTemplate(PAGE_LAYOUT, true).render({ ...context, content, markdown: compiled.markdown });
+        const markdown = compiled.restoreCode !== null;
+        const content = compiled.restoreCode ? renderMarkdown(compiled.restoreCode(body)) : body;
+        if (compiled.extendsTemplate) return content;
+        const layout = layoutOf(page, compiled, defaults, context.layout);
+        return layout === null ? content : env.getTemplate(layout, true).render({ ...context, content, markdown });
       });
     },
     renderTemplate(name, context) {
       return withPictures(`${path.basename(settings.templatesDir)}/${name}`, null, () => env.getTemplate(name, true).render({ data: data(), ...context }));
     },
   };
+}
+
+/** True when the template has an {% extends %} (anywhere: it may be inside an {% if %}). */
+function extendsTemplate(env: nunjucks.Environment, source: string): boolean {
+  if (!/\{%-?\s*extends\b/.test(source)) return false;
+  // The parser and its nodes are in nunjucks but not in its types.
+  const { parser, nodes } = nunjucks as unknown as {
+    parser: { parse(source: string, extensions: unknown[], options: object): { findAll(type: unknown): unknown[] } };
+    nodes: { Extends: unknown };
+  };
+  const extensions = (env as unknown as { extensionsList: unknown[] }).extensionsList;
+  return parser.parse(source, extensions, {}).findAll(nodes.Extends).length > 0;
+}
+
+/**
+ * The line of the image() call for `src` in a page (the image is read after
+ * the page renders, when nunjucks no longer knows the line): the call naming
+ * it, else the one line that calls image(); null when that cannot be told.
+ */
+function imageCallLine(file: string, src: string): number | null {
+  let lines: string[];
+  try {
+    lines = readFileSync(file, 'utf8').split('\n');
+  } catch {
+    return null;
+  }
+  const named = lines.findIndex((line) => new RegExp(`\\bimage\\(\\s*(['"])${src.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\1`).test(line));
+  if (named !== -1) return named + 1;
+  const calls = lines.flatMap((line, i) => (/\bimage\(/.test(line) ? [i + 1] : []));
+  return calls.length === 1 ? calls[0]! : null;
 }

@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { setImmediate } from 'node:timers/promises';
 import { bundleScript, bundleStylesheet, hashedName, isScript, isStylesheet, type LocateFile } from './assets.ts';
 import type { BuildCache } from './cache.ts';
-import type { LinkCheck } from './check.ts';
+import { referencesIn, type FileReferences, type LinkCheck } from './check.ts';
 import { cssUrls, transformCss } from './css.ts';
 import { BuildError } from './errors.ts';
 import { htmlUrls, transformHtml } from './html.ts';
@@ -23,6 +23,7 @@ import type { Output } from './output.ts';
 import type { Progress } from './report.ts';
 import { safeSegments } from '../safe-path.ts';
 import { APP_ORIGIN, appUrl, createResolver, isStaticPath, urlOfFile } from './urls.ts';
+import { ROOT_PATH, underBasePath } from './base-path.ts';
 
 /** What the crawl learned about one URL (by key). */
 export type Outcome =
@@ -62,6 +63,8 @@ export interface CrawlOptions {
   check: LinkCheck;
   progress: Progress;
   siteOrigin?: string;
+  /** BASE_PATH ("/project/"): every URL written starts with it. */
+  basePath?: string;
   nameFile?: NameFile;
   /** Where bundles are kept between builds; none with BUILD_CACHE=off. */
   cache?: BuildCache | null;
@@ -124,7 +127,7 @@ interface PageDraft extends Draft {
   digest: string | null;
 }
 
-export function createCrawl({ fetch, lookup, locate, output, check, progress, siteOrigin, nameFile, cache, work, onlyPages }: CrawlOptions): Crawl {
+export function createCrawl({ fetch, lookup, locate, output, check, progress, siteOrigin, basePath = ROOT_PATH, nameFile, cache, work, onlyPages }: CrawlOptions): Crawl {
   const outcomes = new Map<string, Outcome>();
   /** Per key: its outcome is known; and its final URL is known (later, for a stylesheet). */
   const known = new Map<string, Deferred>();
@@ -191,7 +194,7 @@ export function createCrawl({ fetch, lookup, locate, output, check, progress, si
     if (outcome.kind === 'external') return outcome.location.includes('#') ? outcome.location : outcome.location + target.hash;
     if (outcome.kind !== 'page' && outcome.kind !== 'file') return reference; // the check reports it
     // A static host ignores a page's query, but the page's scripts may read it.
-    const url = outcome.url + (outcome.kind === 'page' ? target.search : '') + target.hash;
+    const url = underBasePath(basePath, outcome.url) + (outcome.kind === 'page' ? target.search : '') + target.hash;
     return target.absolute && siteOrigin ? siteOrigin + url : url;
   };
 
@@ -238,25 +241,26 @@ export function createCrawl({ fetch, lookup, locate, output, check, progress, si
   };
 
   /**
-   * A page as written: its draft with each reference rewritten, and the URLs
-   * in the result (for the link check). With a cache, a page whose HTML and
-   * whose references' names are as in an earlier build is taken as it was
-   * written then: its bytes are a function of these alone.
+   * A page as written: its draft with each reference rewritten, and what the
+   * link check reads in the result. With a cache, a page whose HTML and whose
+   * references' final URLs (BASE_PATH and SITE_URL included) are as in an
+   * earlier build is taken as it was written then: its bytes are a function
+   * of these alone.
    */
-  const finalPage = async (draft: PageDraft): Promise<{ html: string; urls: string[] }> => {
+  const finalPage = async (draft: PageDraft): Promise<{ html: string; references: FileReferences }> => {
     const rewritten = draft.urls.map((url) => rewrite(url, draft.base));
     const key = draft.digest && cache ? cache.key('final', draft.digest, JSON.stringify(rewritten)) : null;
     const kept = key && cache!.get('final', key);
     if (kept) {
       await output.takeDraft(draft.file);
       const newline = kept.indexOf(10);
-      return { urls: JSON.parse(kept.subarray(0, newline).toString()) as string[], html: kept.subarray(newline + 1).toString() };
+      return { references: JSON.parse(kept.subarray(0, newline).toString()) as FileReferences, html: kept.subarray(newline + 1).toString() };
     }
     let next = 0;
     const html = transformHtml(await output.takeDraft(draft.file), () => rewritten[next++]!);
-    const urls = htmlUrls(html);
-    if (key) cache!.put('final', key, Buffer.concat([Buffer.from(`${JSON.stringify(urls)}\n`), Buffer.from(html)]));
-    return { html, urls };
+    const references = referencesIn(draft.file, html);
+    if (key) cache!.put('final', key, Buffer.concat([Buffer.from(`${JSON.stringify(references)}\n`), Buffer.from(html)]));
+    return { html, references };
   };
 
   /** Write a page once everything it references has its final name. */
@@ -267,9 +271,9 @@ export function createCrawl({ fetch, lookup, locate, output, check, progress, si
       ready++;
       try {
         await writing(async () => {
-          const { html, urls } = await finalPage(draft);
+          const { html, references } = await finalPage(draft);
           await output.write(draft.file, html);
-          check.add(draft.file, html, urls);
+          check.add(draft.file, html, references);
           written++;
           report();
         });

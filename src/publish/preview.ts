@@ -1,7 +1,8 @@
 // `npm run preview`: serve the built site the way a good static host does,
-// to see it before deploying: precompressed .br/.gz chosen by
+// to see it before deploying: under BASE_PATH, precompressed .br/.gz chosen by
 // Accept-Encoding, hashed files cached forever, HTML revalidated on every
-// visit, 404.html for anything missing. Only the built files, nothing else.
+// visit (the Cache-Control of _headers), 404.html for anything missing. Only
+// the built files, nothing else.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Server } from 'node:http';
@@ -13,14 +14,12 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { loadSettings, SettingsError } from '../settings.ts';
 import { contentTypeOf } from '../static.ts';
-import { isHashedName } from './assets.ts';
+import { basePathFrom, ROOT_PATH, withinBasePath } from './base-path.ts';
 import { buildDirFrom } from './config.ts';
+import { BuildError } from './errors.ts';
+import { cacheControlOf, REVALIDATE } from './headers.ts';
 import { MANIFEST } from './output.ts';
 import { fileOfUrl } from './urls.ts';
-
-const IMMUTABLE = 'public, max-age=31536000, immutable';
-/** Unhashed files keep their name when they change: always revalidate (cheap, thanks to ETag). */
-const REVALIDATE = 'no-cache';
 
 /** Content codings the client accepts (q > 0), from Accept-Encoding. */
 export function acceptedEncodings(header: string | undefined): Set<string> {
@@ -53,7 +52,7 @@ async function sendFile(c: Context, dir: string, file: string, status: 200 | 404
   const etag = `"${info.size.toString(16)}-${Math.trunc(info.mtimeMs).toString(16)}${chosen.encoding ? `-${chosen.encoding}` : ''}"`;
   const headers: Record<string, string> = {
     'Content-Type': contentTypeOf(file),
-    'Cache-Control': status === 200 && isHashedName(file) ? IMMUTABLE : REVALIDATE,
+    'Cache-Control': status === 200 ? cacheControlOf(file) : REVALIDATE,
     ETag: etag,
     'Last-Modified': info.mtime.toUTCString(),
     'X-Content-Type-Options': 'nosniff',
@@ -68,11 +67,15 @@ async function sendFile(c: Context, dir: string, file: string, status: 200 | 404
   return c.body(Readable.toWeb(createReadStream(chosen.path)) as ReadableStream, status, headers);
 }
 
-export function previewRoutes(dir: string): Hono {
+/** The site in `dir`, served under `basePath` ("/project/"; "/" at the root). */
+export function previewRoutes(dir: string, basePath = ROOT_PATH): Hono {
   const routes = new Hono();
   routes.on(['GET', 'HEAD'], '*', async (c) => {
     const { pathname, search } = new URL(c.req.url);
-    const file = await fileOfUrl(dir, pathname);
+    const sitePath = withinBasePath(basePath, pathname);
+    if (sitePath === null) return c.text(`Nothing is served at ${pathname}: the site is under BASE_PATH, at ${basePath}`, 404);
+    if (sitePath === '/' && !pathname.endsWith('/')) return c.redirect(`${basePath}${search}`, 301);
+    const file = await fileOfUrl(dir, sitePath);
     // A folder's page lives at its URL with a slash, where its relative links resolve.
     if (file?.endsWith('index.html') && !pathname.endsWith('/') && !pathname.endsWith('/index.html')) {
       return c.redirect(`${pathname}/${search}`, 301);
@@ -86,11 +89,12 @@ export function previewRoutes(dir: string): Hono {
 }
 
 async function main(): Promise<void> {
-  let settings;
+  let settings, basePath;
   try {
     settings = loadSettings(process.env);
+    basePath = basePathFrom(process.env);
   } catch (err) {
-    if (!(err instanceof SettingsError)) throw err;
+    if (!(err instanceof SettingsError || err instanceof BuildError)) throw err;
     console.error(`Configuration error: ${err.message}`);
     process.exit(2);
   }
@@ -99,7 +103,7 @@ async function main(): Promise<void> {
     console.error(`No built site in ${dir}. Build it first: npm run build`);
     process.exit(1);
   }
-  const server = serve({ fetch: previewRoutes(dir).fetch, port: settings.port, hostname: settings.host }) as Server;
+  const server = serve({ fetch: previewRoutes(dir, basePath).fetch, port: settings.port, hostname: settings.host }) as Server;
   server.on('error', (err: NodeJS.ErrnoException) => {
     console.error(err.code === 'EADDRINUSE' ? `Port ${settings.port} is already in use. Set PORT to a free port.` : `Server error: ${err.message}`);
     process.exit(1);
@@ -107,7 +111,7 @@ async function main(): Promise<void> {
   server.on('listening', () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : settings.port;
-    console.log(`Previewing ${dir} at http://localhost:${port}/ (Ctrl-C to stop)`);
+    console.log(`Previewing ${dir} at http://localhost:${port}${basePath} (Ctrl-C to stop)`);
   });
   const stop = () => {
     server.close(() => process.exit(0));

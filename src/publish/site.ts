@@ -6,8 +6,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LocateFile } from './assets.ts';
 import type { BuildCache } from './cache.ts';
+import { ROOT_PATH, underBasePath } from './base-path.ts';
 import { createLinkCheck } from './check.ts';
+import { headersFile, HEADERS_FILE } from './headers.ts';
+import { NOT_FOUND_PAGE } from '../pages/files.ts';
 import { createCrawl, type Crawl, type CrawlOptions } from './crawl.ts';
+import type { LinkSource } from './link-source.ts';
 import { BuildError } from './errors.ts';
 import { staticKeys, type NameFile } from './names.ts';
 import { MANIFEST, openOutput, type Output } from './output.ts';
@@ -28,6 +32,8 @@ export interface SiteOptions {
   buildDir: string;
   /** Public origin (https://example.com): enables sitemap.xml and robots.txt. */
   siteOrigin?: string;
+  /** BASE_PATH ("/project/"), "/" for a site served at the root. */
+  basePath?: string;
   /** Rebuild just these pages (and what they reference) in the existing site. */
   incremental: boolean;
   progress: Progress;
@@ -36,10 +42,11 @@ export interface SiteOptions {
   work?: ReadonlyMap<string, 'rendered' | 'reused'>;
   /** Kept between builds (bundles, .gz and .br); null or absent to build without (BUILD_CACHE=off). */
   cache?: BuildCache | null;
+  /** The file and line a reference on a page was written in, for broken links. */
+  sourceOf?: LinkSource;
 }
 
-/** What a static host serves for a URL it has no file for. */
-export const NOT_FOUND_PAGE = '404.html';
+export { NOT_FOUND_PAGE };
 
 export async function buildSite(options: SiteOptions): Promise<Summary> {
   const started = performance.now();
@@ -49,7 +56,7 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
   }
   const output = await openOutput(buildDir, { incremental, cache: options.cache });
   try {
-    const check = createLinkCheck((file) => output.has(file), siteOrigin);
+    const check = createLinkCheck((file) => output.has(file), siteOrigin, options.basePath);
     const crawl = createCrawl({ ...options, output, check, onlyPages: incremental ? new Set(options.pages) : undefined });
     // Static files first: pages reference them, and a page is written once they are.
     if (!incremental) {
@@ -72,15 +79,18 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
     await output.settle();
     if (siteOrigin) {
       // Every page is on disk now, including those a rebuild of single pages left alone.
-      await output.write('sitemap.xml', sitemapXml(siteOrigin, pagesIn(output.files())));
-      await output.write('robots.txt', robotsTxt(siteOrigin));
+      const siteUrl = siteOrigin + underBasePath(options.basePath ?? ROOT_PATH, '/').slice(0, -1);
+      await output.write('sitemap.xml', sitemapXml(siteUrl, pagesIn(output.files())));
+      await output.write('robots.txt', robotsTxt(siteUrl));
       await output.settle();
     }
+    await output.write(HEADERS_FILE, headersFile(output.files(), options.basePath ?? ROOT_PATH));
+    await output.settle();
     progress.update('Checking', 'links and references');
     await check.verify((key) => {
       const outcome = crawl.outcomeOf(key);
       return outcome.kind === 'missing' ? outcome.why : undefined;
-    });
+    }, options.sourceOf);
     progress.done();
     await output.publish();
     await options.cache?.settled();

@@ -30,7 +30,7 @@ export function describeTemplateError(err: unknown): TemplateProblem | null {
     if (!located) file = m[1] || null;
     located ||= Boolean(m[2]);
   }
-  const message = err.cause?.message ?? lines.slice(rest).join('\n').trim();
+  const message = plainWords(err.cause?.message ?? lines.slice(rest).join('\n').trim());
   // Parse errors count lines from 1; errors while rendering count from 0 and
   // have a cause. 0:0 while rendering means "somewhere in the template".
   const { lineno, colno } = err;
@@ -39,6 +39,32 @@ export function describeTemplateError(err: unknown): TemplateProblem | null {
     return { file, line: known ? lineno + 1 : null, column: known ? colno + 1 : null, message };
   }
   return { file, line: lineno || null, column: colno || null, message };
+}
+
+// nunjucks records the line of a function call before making it, but not of
+// a filter: an unknown filter (looked up when the output runs) said "line
+// unknown". Each filter now records its line the same way.
+type FilterCompiler = { _emit(code: string): void; compileFilter(node: { lineno: number; colno: number }, frame: unknown): void };
+const compilerPrototype = (nunjucks as unknown as { compiler: { Compiler: { prototype: FilterCompiler } } }).compiler.Compiler.prototype;
+const compileFilter = compilerPrototype.compileFilter;
+compilerPrototype.compileFilter = function (this: FilterCompiler, node, frame) {
+  this._emit(`(lineno = ${node.lineno}, colno = ${node.colno}, `);
+  compileFilter.call(this, node, frame);
+  this._emit(')');
+};
+
+/** nunjucks' message, with what to do about it where that is not obvious. */
+function plainWords(message: string): string {
+  const unknownTag = /^unknown block tag: (\S+)$/.exec(message);
+  if (unknownTag) {
+    return (
+      `unknown tag {% ${unknownTag[1]} %}: nunjucks has no such tag. ` +
+      'To show template syntax as written, put it in {% raw %}…{% endraw %} (or, in a Markdown page, in `code` or a ``` code block).'
+    );
+  }
+  const unknownFilter = /^filter not found: (\S+)$/.exec(message);
+  if (unknownFilter) return `unknown filter | ${unknownFilter[1]}: nunjucks has no such filter (see its built-in filters, plus capfirst and slugify)`;
+  return message;
 }
 
 // --- Where an error is ---------------------------------------------------

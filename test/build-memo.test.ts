@@ -127,6 +127,23 @@ describe('pages a rebuild does not render again', () => {
     assert.match(after.answers['/pricing/']!, /Gratis/);
   });
 
+  test('adding or editing a folder\'s defaults renders exactly the pages in that folder and below', async () => {
+    const { dirs, build, edit } = await site();
+    writeFiles(dirs.templatesDir, { 'member.html': '{% extends "base.html" %}{% block content %}<article>{{ content | safe }}</article>{% endblock %}' });
+    await build();
+    writeFiles(dirs.pagesDir, { 'team/_defaults.yaml': 'layout: member\n' });
+    const added = await build();
+    assert.deepEqual(added.asked, ['/team/ada/', '/team/alan/']);
+    assert.match(added.answers['/team/ada/']!, /<article>\s*<h1>Ada<\/h1><\/article>/);
+    assert.deepEqual((await build()).asked, [], 'and then keeps them');
+    edit(dirs.pagesDir, 'team/_defaults.yaml', () => 'layout: page\n');
+    assert.deepEqual((await build()).asked, ['/team/ada/', '/team/alan/']);
+    writeFiles(dirs.pagesDir, { '_defaults.json': '{"title": "Our site"}' });
+    const everywhere = await build();
+    assert.deepEqual(everywhere.asked, ALL.filter((url) => url !== '/404.html'), 'every page under pages/; the 404 page is made from templates alone');
+    assert.match(everywhere.answers['/about/']!, /<title>Our site<\/title>/);
+  });
+
   test('editing a static file renders the pages making image() renditions of it, and no other', async () => {
     const { hero, build } = await site();
     await build();

@@ -1,7 +1,8 @@
 // What rendering a page reads: the files (the page's own, and every
 // template nunjucks hands out for it: layouts, includes, imports, whatever
-// chose them), the data names it looks up, the pages whose URL it asks
-// for, and the static files image() makes renditions of. The build keeps a
+// chose them), the folders whose defaults apply to it, the data names it
+// looks up, the pages whose URL it asks for, and the static files image()
+// makes renditions of. The build keeps a
 // page's HTML with this list (src/publish/page-memo.ts) and renders the
 // page again only when one of them changed.
 //
@@ -14,6 +15,8 @@ import type nunjucks from 'nunjucks';
 export interface PageReads {
   /** Absolute paths of files read: the page's own file, its templates. */
   files: Set<string>;
+  /** Folders under pages/ ("" for pages/ itself, "docs/api") whose defaults file (_defaults.*) the page takes, or would if it had one. */
+  defaults: Set<string>;
   /** Names under `data` (pages/_data/<name>.*); "*" when the whole of it was listed. */
   data: Set<string>;
   /** Slugs given to url('page', ...). */
@@ -26,7 +29,7 @@ export const ALL_DATA = '*';
 
 const current = new AsyncLocalStorage<PageReads>();
 
-export const emptyReads = (): PageReads => ({ files: new Set(), data: new Set(), pages: new Set(), statics: new Set() });
+export const emptyReads = (): PageReads => ({ files: new Set(), defaults: new Set(), data: new Set(), pages: new Set(), statics: new Set() });
 
 /** Run `render`, noting into `reads` what it (and anything it awaits) reads. */
 export function recordReads<T>(reads: PageReads, render: () => T): T {

@@ -1,14 +1,20 @@
 // Pages a rebuild does not render again. The app's answer for a page is
 // kept in the build cache with what rendering it read (src/pages/reads.ts):
-// its own file and every template it used, each by its bytes; the data names
+// its own file and every template it used, each by its bytes; the folder
+// defaults (pages/<folder>/_defaults.*) over it, there or not; the data names
 // it looked up; the URL of each page it asked url() for; each static file
 // image() made renditions of. A rebuild reads a page from the cache when all
 // of these are as they were, and asks the app otherwise. So editing a page
 // renders that page, editing a layout renders the pages using it, editing
-// data renders the pages reading that name, and nothing else is rendered.
+// data renders the pages reading that name, editing a folder's defaults
+// renders the pages in it, and nothing else is rendered.
 // Part of every key as well: the renderer's settings, the builder's version,
-// and any other file under pages/ (none is read by name today; whatever is
-// added there is safe before it is tracked).
+// and any other file under pages/ (none is read today; whatever is added
+// there is safe before it is tracked).
+//
+// BASE_PATH and SITE_URL are not among a page's inputs: the app renders the
+// same HTML under any of them, and the crawl applies them when it rewrites
+// the page (its final text is kept under the rewritten URLs, crawl.ts).
 //
 // When a page is found, the app is not asked at all (it is not even started
 // when every page is found). The crawl goes on as for a rendered page: its
@@ -23,6 +29,7 @@ import path from 'node:path';
 import type { BuildCache } from './cache.ts';
 import type { Answer } from './crawl.ts';
 import { DATA_FOLDER } from '../pages/data.ts';
+import { DEFAULTS_FILE_NAMES } from '../pages/defaults.ts';
 import { ALL_DATA, emptyReads, recordReads, type PageReads } from '../pages/reads.ts';
 
 type Fetch = (request: Request) => Response | Promise<Response>;
@@ -105,12 +112,16 @@ function createInputs(options: PageMemoOptions) {
     if (files.length === 0) return 'missing';
     return sha256(files.map((file) => `${path.relative(dataFolder, file)}\0${fileDigest(file, false)}`).join('\0'));
   };
+  /** A folder's defaults as they are: which of the names it has, with their bytes. */
+  const defaultsDigest = (folder: string) =>
+    sha256(DEFAULTS_FILE_NAMES.map((name) => `${name}\0${fileDigest(path.join(options.pagesDir, ...folder.split('/'), name), false)}`).join('\0'));
   const urlOf = new Map(options.pages.map((page) => [page.slug, page.url]));
   return {
     dataFiles,
     digest(kind: keyof PageReads, name: string): string {
       return cached(`${kind}\0${name}`, () => {
         if (kind === 'files') return fileDigest(name, true);
+        if (kind === 'defaults') return defaultsDigest(name);
         if (kind === 'data') return dataDigest(name);
         if (kind === 'pages') return urlOf.get(name) ?? 'missing';
         return fileDigest(path.join(options.staticDir, name), false);
@@ -138,11 +149,11 @@ export function pageMemo(options: PageMemoOptions, fetch: Fetch): PageMemo {
   const inputs = createInputs(options);
   const known = new Map<string, string>(options.pages.map((page) => [page.url, page.file]));
   for (const url of options.templatePages) known.set(url, '');
-  // Files under pages/ no page is rendered from and no data name covers.
+  // Files under pages/ no page is rendered from and no data name or folder defaults cover.
   const own = new Set([...known.values(), ...inputs.dataFiles]);
   const shared = createHash('sha256').update(JSON.stringify(options.renderSettings));
   for (const file of filesUnder(options.pagesDir)) {
-    if (own.has(file)) continue;
+    if (own.has(file) || DEFAULTS_FILE_NAMES.includes(path.basename(file))) continue;
     shared.update(`\0${path.relative(options.pagesDir, file)}\0`).update(readFileSync(file));
   }
   const sharedDigest = shared.digest('hex');

@@ -247,20 +247,20 @@ export function createCrawl({ fetch, lookup, locate, output, check, progress, si
    * earlier build is taken as it was written then: its bytes are a function
    * of these alone.
    */
-  const finalPage = async (draft: PageDraft): Promise<{ html: string; references: FileReferences }> => {
+  const finalPage = async (draft: PageDraft): Promise<{ html: string; references: FileReferences; rewritten: string[] }> => {
     const rewritten = draft.urls.map((url) => rewrite(url, draft.base));
     const key = draft.digest && cache ? cache.key('final', draft.digest, JSON.stringify(rewritten)) : null;
     const kept = key && cache!.get('final', key);
     if (kept) {
       await output.takeDraft(draft.file);
       const newline = kept.indexOf(10);
-      return { references: JSON.parse(kept.subarray(0, newline).toString()) as FileReferences, html: kept.subarray(newline + 1).toString() };
+      return { references: JSON.parse(kept.subarray(0, newline).toString()) as FileReferences, html: kept.subarray(newline + 1).toString(), rewritten };
     }
     let next = 0;
     const html = transformHtml(await output.takeDraft(draft.file), () => rewritten[next++]!);
     const references = referencesIn(draft.file, html);
     if (key) cache!.put('final', key, Buffer.concat([Buffer.from(`${JSON.stringify(references)}\n`), Buffer.from(html)]));
-    return { html, references };
+    return { html, references, rewritten };
   };
 
   /** Write a page once everything it references has its final name. */
@@ -271,9 +271,13 @@ export function createCrawl({ fetch, lookup, locate, output, check, progress, si
       ready++;
       try {
         await writing(async () => {
-          const { html, references } = await finalPage(draft);
+          const { html, references, rewritten } = await finalPage(draft);
           await output.write(draft.file, html);
-          check.add(draft.file, html, references);
+          // Asked only for what the check reports.
+          check.add(draft.file, html, references, (url) => {
+            const at = rewritten.indexOf(url);
+            return at === -1 ? undefined : draft.urls[at];
+          });
           written++;
           report();
         });

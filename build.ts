@@ -18,7 +18,7 @@ import type { NameFile } from './src/publish/names.ts';
 import { BuildError } from './src/publish/errors.ts';
 import { assertSafeBuildDir } from './src/publish/output.ts';
 import { createLinkSource } from './src/publish/link-source.ts';
-import { pageMemo } from './src/publish/page-memo.ts';
+import { pageMemo, type PageWork } from './src/publish/page-memo.ts';
 import { createProgress, formatSummary } from './src/publish/report.ts';
 import { buildSite, NOT_FOUND_PAGE } from './src/publish/site.ts';
 // Not src/pages/index.ts: the pages part (its routes, the renderer, images) loads only when a page is not in the cache.
@@ -64,24 +64,19 @@ try {
   // started only when asked something the cache does not have: the images'
   // (sharp and the fonts, a fifth of a second to load) for an image, the
   // pages' for a page whose inputs changed.
-  const cache = buildCacheFrom(process.env, ROOT);
+  const cache = buildCacheFrom(process.env, ROOT, JSON.stringify([settings.pagesDir, settings.templatesDir, settings.staticDir]));
   let site: Promise<Lightweight> | undefined;
   let images: Promise<Lightweight> | undefined;
   const siteApp = () => (site ??= createApp(settings, appLog));
   const imageApp = () => (images ??= createApp(settingsOf('placeholder'), appLog));
   try {
     const fetch = async (request: Request) => (await (isImage(new URL(request.url)) ? imageApp() : siteApp())).app.fetch(request);
-    const cached = (fetch: (request: Request) => Promise<Response>) => {
-      if (!cache) return fetch;
-      const { debug, dev, pagesDir, templatesDir, staticDir } = settings;
-      const pagesFetch = pageMemo(
-        { cache, pages, templatePages: [`/${NOT_FOUND_PAGE}`], pagesDir, templatesDir, staticDir, renderSettings: { debug, dev, pagesDir, templatesDir, staticDir } },
-        fetch,
-      );
-      return cachingFetch(cache, pagesFetch, isImage);
-    };
+    const work: PageWork = new Map();
+    const { debug, dev, pagesDir, templatesDir, staticDir } = settings;
+    const memo = cache && pageMemo({ cache, pages, templatePages: [`/${NOT_FOUND_PAGE}`], pagesDir, staticDir, renderSettings: { debug, dev, pagesDir, templatesDir, staticDir }, work }, fetch);
     const summary = await buildSite({
-      fetch: cached(fetch),
+      fetch: cache && memo ? cachingFetch(cache, memo.fetch, isImage) : fetch,
+      lookup: memo?.lookup,
       cache,
       pages: pages.filter((page) => names.length === 0 || names.includes(page.slug)).map((page) => page.url),
       locate: (urlPath) => (urlPath.startsWith('/static/') ? findStaticFile(settings.staticDir, urlPath.slice('/static'.length)) : null),
@@ -92,6 +87,7 @@ try {
       incremental: names.length > 0,
       progress: createProgress(),
       nameFile: nameImage,
+      work: memo ? work : undefined,
       sourceOf: createLinkSource(pages, settings.templatesDir),
     });
     console.log(formatSummary(summary));

@@ -1,29 +1,27 @@
 // `npm run bench -- build`: the static-site build on 10, 100, 1000 and 5000
 // generated pages (each with a few links and two placeholder images), and
 // Eleventy 3 building the same pages in the same run, as the yardstick.
-// Ours three ways: cold (empty build cache, no output), warm (cache kept,
-// output deleted) and after editing one page (cache and output kept); each
-// against Eleventy's full plain build.
+// Ours four ways: cold (empty build cache, no output), warm (cache kept,
+// output deleted), nothing changed and after editing one page (cache and
+// output kept); each against Eleventy's full plain build, with the goals of
+// issue 20 beside the ratios.
 //
 // Both run as they would from a terminal, each in its own process: ours is
-// `build.ts` with PAGES_DIR pointing at the generated pages (real templates,
+// `npm run build` (scripts/launch.mjs build.ts) with PAGES_DIR pointing at the generated pages (real templates,
 // full build: bundling, hashing, .gz + .br, images, link check); Eleventy's
 // is its plain build of an equivalent project (a nunjucks layout like
 // templates/base.html, the same page bodies, static files copied through).
 // Wall time includes start-up; peak memory is each process's max RSS.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fmt, ROOT } from './lib.ts';
+import { fastest, fmt, LAUNCH_BUILD, ROOT, runProcess, type ProcessRun } from './lib.ts';
 
 const SIZES = (process.env.BENCH_PAGES ?? '10,100,1000,5000').split(',').map(Number);
 /** build.ts's cache (src/publish/cache.ts): emptied before each cold build. */
 const CACHE_DIR = path.join(ROOT, 'node_modules/.cache/lightweight/build');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ELEVENTY = path.join(ROOT, 'node_modules/@11ty/eleventy/cmd.cjs');
-/** Loaded into each child: prints its peak memory as it exits. */
-const REPORT_RSS = `data:text/javascript,${encodeURIComponent('process.on("exit", () => process.stderr.write(`\\nMAXRSS ${process.resourceUsage().maxRSS}\\n`));')}`;
 
 /** The starter site's page names stay, as the layout's navigation links to them. */
 const NAV_SLUGS = ['index', 'pricing', 'contact', 'login', 'about', 'team'];
@@ -116,48 +114,19 @@ function generateEleventy(dir: string, n: number): void {
   }
 }
 
-interface Run {
-  seconds: number;
-  maxRssMb: number;
-  stdout: string;
-}
+const buildOurs = (pagesDir: string, buildDir: string) => runProcess(process.execPath, LAUNCH_BUILD, { cwd: ROOT, env: { PAGES_DIR: pagesDir, BUILD_DIR: buildDir } });
+const buildEleventy = (projectDir: string) => runProcess(process.execPath, [ELEVENTY, '--quiet'], { cwd: projectDir });
 
-function measure(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<Run> {
-  const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
-  return new Promise((resolve, reject) => {
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const seconds = (performance.now() - started) / 1000;
-      const rss = /MAXRSS (\d+)/.exec(stderr);
-      if (code !== 0 || !rss) return reject(new Error(`${args.join(' ')} exited with ${code}:\n${stderr.slice(-2000)}`));
-      resolve({ seconds, maxRssMb: Number(rss[1]) / 1024, stdout });
-    });
-  });
-}
-
-/** The run with the median time, memory taken from the same run. */
-const median = (runs: Run[]): Run => [...runs].sort((x, y) => x.seconds - y.seconds)[Math.floor(runs.length / 2)]!;
-
-const buildOurs = (pagesDir: string, buildDir: string) =>
-  measure(['--import', 'tsx', '--import', REPORT_RSS, 'build.ts'], { cwd: ROOT, env: { PAGES_DIR: pagesDir, BUILD_DIR: buildDir } });
-const buildEleventy = (projectDir: string) => measure(['--import', REPORT_RSS, ELEVENTY, '--quiet'], { cwd: projectDir });
-
-const line = (name: string, pages: number, run: Run, baseline?: Run, target?: number) => {
+const line = (name: string, pages: number, run: ProcessRun, baseline?: ProcessRun, target?: number) => {
   const ratio = baseline ? ` ${fmt(run.seconds / baseline.seconds, 2).padStart(5)}x Eleventy` : '';
-  const goal = baseline && target !== undefined ? ` (target <= ${fmt(target, 2)}x: ${run.seconds / baseline.seconds <= target ? 'met' : 'MISSED'})` : '';
-  return `${name.padEnd(28)} ${fmt(run.seconds, 2).padStart(6)} s ${fmt(pages / run.seconds).padStart(6)} pages/s ${fmt(run.maxRssMb).padStart(5)} MB peak${ratio}${goal}`;
+  const goal = baseline && target !== undefined ? ` (goal <= ${fmt(target, 2)}x: ${run.seconds / baseline.seconds <= target ? 'met' : 'MISSED'})` : '';
+  return `${name.padEnd(28)} ${fmt(run.seconds, 2).padStart(6)} s (${fmt(run.cpuSeconds, 2).padStart(5)} s CPU) ${fmt(pages / run.seconds).padStart(6)} pages/s ${fmt(run.maxRssMb).padStart(5)} MB peak${ratio}${goal}`;
 };
 
 export async function run(): Promise<void> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'lightweight-bench-build-'));
   try {
-    // Once each, unmeasured: tsx's compile cache and the disk cache warm for both.
+    // Once each, unmeasured: the launcher's bundle and the disk cache warm for both.
     generateLightweight(path.join(work, 'warm/pages'), NAV_SLUGS.length);
     generateEleventy(path.join(work, 'warm/eleventy'), NAV_SLUGS.length);
     await buildOurs(path.join(work, 'warm/pages'), path.join(work, 'warm/site'));
@@ -170,11 +139,12 @@ export async function run(): Promise<void> {
       const siteDir = path.join(dir, 'site');
       generateLightweight(pagesDir, n);
       generateEleventy(path.join(dir, 'eleventy'), n);
-      // Alternating rounds, medians: a shared machine's noise hits both alike.
-      const cold: Run[] = [];
-      const warm: Run[] = [];
-      const edited: Run[] = [];
-      const eleventy: Run[] = [];
+      // Alternating rounds, the fastest of each kept: a shared machine's noise only ever adds time.
+      const cold: ProcessRun[] = [];
+      const warm: ProcessRun[] = [];
+      const unchanged: ProcessRun[] = [];
+      const edited: ProcessRun[] = [];
+      const eleventy: ProcessRun[] = [];
       const edit = path.join(pagesDir, `${slugOf(Math.min(5, n - 1))}.html`);
       const original = readFileSync(edit, 'utf8');
       for (let round = 0; round < ROUNDS; round++) {
@@ -183,21 +153,24 @@ export async function run(): Promise<void> {
         cold.push(await buildOurs(pagesDir, siteDir));
         rmSync(siteDir, { recursive: true, force: true });
         warm.push(await buildOurs(pagesDir, siteDir));
+        unchanged.push(await buildOurs(pagesDir, siteDir));
+        if (!/\(0 rendered, /.test(unchanged.at(-1)!.stdout)) throw new Error(`the unchanged build rendered pages:\n${unchanged.at(-1)!.stdout}`);
         writeFileSync(edit, original.replace('</h1>', ` (edit ${round})</h1>`));
         edited.push(await buildOurs(pagesDir, siteDir));
-        if (!/; 1 written,/.test(edited.at(-1)!.stdout)) throw new Error(`the edited build rewrote more than the page:\n${edited.at(-1)!.stdout}`);
+        if (!/; 1 written,/.test(edited.at(-1)!.stdout) || !/\(1 rendered, /.test(edited.at(-1)!.stdout)) throw new Error(`the edited build rewrote more than the page:\n${edited.at(-1)!.stdout}`);
         writeFileSync(edit, original);
         eleventy.push(await buildEleventy(path.join(dir, 'eleventy')));
       }
-      const b = median(eleventy);
-      console.log(`\n${n} pages (median of ${ROUNDS})`);
+      const b = fastest(eleventy);
+      console.log(`\n${n} pages (fastest of ${ROUNDS} rounds)`);
       console.log(`  ${line('eleventy 3.1.7 (plain)', n, b)}`);
-      console.log(`  ${line('lightweight cold', n, median(cold), b, 1.0)}`);
-      console.log(`  ${line('lightweight warm cache', n, median(warm), b, 0.5)}`);
-      console.log(`  ${line('lightweight one page edited', n, median(edited), b, 0.35)}`);
-      const summary = median(cold).stdout.split('\n').filter((l) => /^Built|^\s+\d+ files/.test(l));
+      console.log(`  ${line('lightweight cold', n, fastest(cold), b, 0.5)}`);
+      console.log(`  ${line('lightweight warm cache, no output', n, fastest(warm), b, 0.1)}`);
+      console.log(`  ${line('lightweight nothing changed', n, fastest(unchanged), b, 0.1)}`);
+      console.log(`  ${line('lightweight one page edited', n, fastest(edited), b, 0.1)}`);
+      const summary = fastest(cold).stdout.split('\n').filter((l) => /^Built|^\s+\d+ files/.test(l));
       for (const l of summary) console.log(`  cold: ${l.trim()}`);
-      rss.push({ n, ours: Math.max(...[...cold, ...warm, ...edited].map((r) => r.maxRssMb)), eleventy: Math.max(...eleventy.map((r) => r.maxRssMb)) });
+      rss.push({ n, ours: Math.max(...[...cold, ...warm, ...unchanged, ...edited].map((r) => r.maxRssMb)), eleventy: Math.max(...eleventy.map((r) => r.maxRssMb)) });
     }
     console.log('\nPeak memory (highest of all runs)');
     for (const { n, ours, eleventy } of rss) {

@@ -253,3 +253,42 @@ export function benchTask(i: number, sprint: number, user: number): Record<strin
     completed: null,
   };
 }
+
+/** A build (or any command) run once as a person runs it: its wall time, peak memory and output. */
+export interface ProcessRun {
+  seconds: number;
+  /** User and system CPU time: steadier than wall time on a shared machine. */
+  cpuSeconds: number;
+  maxRssMb: number;
+  stdout: string;
+}
+
+/**
+ * Run `command` in its own process, timed from spawn to exit, its peak RSS
+ * read by GNU time (the same way for Node and for a Go binary). Rejects on a
+ * non-zero exit with the end of its stderr; killed after 10 minutes.
+ */
+export function runProcess(command: string, args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<ProcessRun> {
+  const started = performance.now();
+  const child = spawn('/usr/bin/time', ['-f', 'MAXRSS %M CPU %U %S', command, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
+  return new Promise((resolve, reject) => {
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const seconds = (performance.now() - started) / 1000;
+      const usage = /MAXRSS (\d+) CPU ([\d.]+) ([\d.]+)/.exec(stderr);
+      if (code !== 0 || !usage) return reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${stderr.slice(-2000)}`));
+      resolve({ seconds, cpuSeconds: Number(usage[2]) + Number(usage[3]), maxRssMb: Number(usage[1]) / 1024, stdout });
+    });
+  });
+}
+
+/** The fastest of a measure's rounds (noise on a shared machine only ever adds time). */
+export const fastest = (runs: ProcessRun[]): ProcessRun => runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+
+/** `npm run build` as package.json starts it (scripts/launch.mjs), over these sources. */
+export const LAUNCH_BUILD = [path.join(ROOT, 'scripts/launch.mjs'), 'build.ts'];

@@ -164,6 +164,32 @@ describe('BASE_PATH=/project/ npm run build', () => {
   });
 });
 
+describe('BASE_PATH and the build cache', () => {
+  test('a build under another BASE_PATH never reuses a page written under the old one: it writes what a build without the cache writes', async () => {
+    const pagesDir = path.join(tempDir('lightweight-anywhere-cache-'), 'pages');
+    cpSync(path.join(ROOT, 'pages'), pagesDir, { recursive: true });
+    const out = tempDir('lightweight-anywhere-cache-out-');
+    /** Build into out/<name>: every file and its bytes, and the last progress line's counts. */
+    const built = async (name: string, env: Record<string, string>) => {
+      const result = await build({ BUILD_DIR: path.join(out, name), PAGES_DIR: pagesDir, ...env });
+      assert.equal(result.code, 0, result.stderr);
+      const files = Object.fromEntries(allFiles(path.join(out, name)).sort().map((file) => [file, readFileSync(path.join(out, name, file))]));
+      return { files, counts: [...result.stderr.matchAll(/\((\d+) rendered, (\d+) reused\)/g)].at(-1)?.slice(1).map(Number) };
+    };
+    const root = await built('root', {});
+    const project = await built('project', { BASE_PATH: BASE });
+    // The app renders the same HTML under any BASE_PATH (the crawl applies it), so its renders are shared; the pages written are not.
+    assert.deepEqual(project.counts, [1, 9], 'pages/index.html uses now(): rendered every time');
+    assert.match(project.files['index.html']!.toString(), /href="\/project\/about\/"/);
+    const cold = await built('project-cold', { BASE_PATH: BASE, BUILD_CACHE: 'off' });
+    assert.deepEqual(Object.keys(project.files), Object.keys(cold.files));
+    for (const file of Object.keys(cold.files)) assert.ok(project.files[file]!.equals(cold.files[file]!), file);
+    const again = await built('root-again', {});
+    assert.deepEqual(Object.keys(again.files), Object.keys(root.files));
+    for (const file of Object.keys(root.files)) assert.ok(again.files[file]!.equals(root.files[file]!), `back at the root: ${file}`);
+  });
+});
+
 describe('the GitHub Pages workflow example', () => {
   test('is a workflow that builds with BASE_PATH and deploys the build folder', () => {
     const workflow = parse(readFileSync(path.join(ROOT, 'deploy/github-pages.yml'), 'utf8'));

@@ -1,119 +1,196 @@
 // Pages a rebuild does not render again (src/publish/page-memo.ts): the
-// app is asked for a page again exactly when one of its inputs changed.
+// real app renders the pages of a small site, and each rebuild counts the
+// pages it asked the app for. A page is asked for again exactly when
+// something it read changed: its own file, a template it used, a data name
+// it looked up, a page it asked url() for, a static file it made image()
+// renditions of.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import sharp from 'sharp';
+import { createApp } from '../app.ts';
+import { listPages } from '../src/pages/files.ts';
 import { openBuildCache } from '../src/publish/cache.ts';
-import { pageMemo, usesNow, type MemoPage } from '../src/publish/page-memo.ts';
+import { pageMemo, usesNow, type PageWork } from '../src/publish/page-memo.ts';
+import { loadSettings } from '../src/settings.ts';
 import { writeFiles } from './fixtures/site.ts';
 import { tempDir } from './helpers.ts';
 
-function site() {
+const ALL = ['/', '/404.html', '/about/', '/gallery/', '/pricing/', '/team/', '/team/ada/', '/team/alan/'];
+
+async function site() {
   const root = tempDir('lightweight-build-memo-');
   const dirs = { pagesDir: path.join(root, 'pages'), templatesDir: path.join(root, 'templates'), staticDir: path.join(root, 'static') };
-  writeFiles(dirs.pagesDir, { 'index.html': '<h1>Home</h1>', 'about.html': '<h1>About</h1>', '_data/team.json': '[{"name": "Ada"}]' });
-  writeFiles(dirs.templatesDir, { 'page.html': '{{ content }}', '404.html': 'Not found' });
-  writeFiles(dirs.staticDir, { 'css/site.css': 'body { color: red }', 'img/hero.jpg': 'not really a jpeg' });
-  const pages: MemoPage[] = [
-    { url: '/', file: path.join(dirs.pagesDir, 'index.html') },
-    { url: '/about/', file: path.join(dirs.pagesDir, 'about.html') },
-  ];
-  const cache = openBuildCache(path.join(root, 'cache'), 'test');
-  /** Which URLs one build asked the app for, and what it got for each. */
-  const build = async (extra: { status?: number; pages?: MemoPage[] } = {}) => {
+  writeFiles(dirs.pagesDir, {
+    'index.html': `{% include "partials/card.html" %} <a href="{{ url('page', 'about') }}">About</a>`,
+    'about.html': '<h1>About</h1>',
+    'pricing.html': '{% for plan in data.plans %}<p>{{ plan.name }}</p>{% endfor %}',
+    'team.html': '{% for member in data.team %}<p>{{ member.name }}</p>{% endfor %}',
+    'team/[member].html': '---\neach: team\n---\n<h1>{{ member.name }}</h1>',
+    'gallery.html': `{{ image('img/hero.jpg', { alt: 'Hero' }) }}`,
+    '_data/team.json': '[{"name": "Ada"}, {"name": "Alan"}]',
+    '_data/plans.json': '[{"name": "Free"}]',
+  });
+  writeFiles(dirs.templatesDir, {
+    'base.html': '<!doctype html><title>{{ title }}</title>{% block content %}{% endblock %}',
+    'page.html': '{% extends "base.html" %}{% block content %}{{ content | safe }}{% endblock %}',
+    'partials/card.html': '<div class="card">A card</div>',
+    '404.html': '{% extends "base.html" %}{% block content %}Not found{% endblock %}',
+  });
+  const hero = path.join(dirs.staticDir, 'img/hero.jpg');
+  writeFiles(dirs.staticDir, { 'img/hero.jpg': await sharp({ create: { width: 64, height: 48, channels: 3, background: '#336699' } }).jpeg().toBuffer() });
+  const cacheDir = path.join(root, 'cache');
+  const cache = openBuildCache(cacheDir, 'test');
+  const settings = loadSettings({
+    PAGES_DIR: dirs.pagesDir,
+    TEMPLATES_DIR: dirs.templatesDir,
+    STATIC_DIR: dirs.staticDir,
+    IMAGE_CACHE_DIR: path.join(root, 'renditions'),
+    SERVICES: 'pages',
+    DEBUG: 'off',
+    SECRET_KEY: 'k'.repeat(40),
+    ALLOWED_HOSTS: 'localhost',
+  });
+
+  /** One build's worth of pages: which URLs the app was asked for, and what each answered. */
+  const build = async (extra: { status?: number } = {}) => {
+    // A new app each time, as each build is a new process.
+    const app = await createApp(settings, () => {});
+    const pages = listPages(dirs.pagesDir, ['/image', '/static', '/renditions']);
     const asked: string[] = [];
-    const fetch = pageMemo({ cache, pages: extra.pages ?? pages, templatePages: ['/404.html'], ...dirs, renderSettings: { debug: false } }, (request) => {
+    const work: PageWork = new Map();
+    const { fetch } = pageMemo({ cache, pages, templatePages: ['/404.html'], ...dirs, renderSettings: { debug: false }, work }, async (request) => {
       const url = new URL(request.url);
       asked.push(url.pathname + url.search);
-      const status = url.pathname === '/404.html' ? 404 : (extra.status ?? 200);
-      return new Response(`<p>${url.pathname} rendered</p>`, { status, headers: { 'content-type': 'text/html; charset=UTF-8' } });
+      if (extra.status && url.pathname !== '/404.html') return new Response('broken', { status: extra.status, headers: { 'content-type': 'text/html' } });
+      return app.app.fetch(request);
     });
     const answers: Record<string, string> = {};
-    for (const url of ['/', '/about/', '/404.html', '/about/?q=1']) {
-      const response = await fetch(new Request(`http://localhost${url}`, { headers: { accept: 'text/html' } }));
-      answers[url] = `${response.status} ${response.headers.get('content-type')} ${await response.text()}`;
+    try {
+      for (const url of [...ALL, '/about/?q=1']) {
+        const response = await fetch(new Request(`http://localhost${url}`, { headers: { host: 'localhost', accept: 'text/html' } }));
+        answers[url] = `${response.status} ${response.headers.get('content-type')} ${await response.text()}`;
+      }
+    } finally {
+      await app.close();
     }
     await cache.settled();
-    return { asked: asked.sort(), answers };
+    const reused = [...work].filter(([, how]) => how === 'reused').map(([url]) => url).sort();
+    return { asked: asked.filter((url) => !url.includes('?')).sort(), answers, reused };
   };
-  return { dirs, pages, build, cacheDir: path.join(root, 'cache') };
+  const edit = (dir: string, file: string, change: (text: string) => string) => writeFileSync(path.join(dir, file), change(readFileSync(path.join(dir, file), 'utf8')));
+  return { dirs, hero, build, edit, cacheDir };
 }
 
 describe('pages a rebuild does not render again', () => {
-  test('an unchanged page is answered from the cache as the app answered it; a query variant always asks the app', async () => {
-    const { build } = site();
+  test('a rebuild with nothing changed renders no page, and answers as the app did; a query variant always asks the app', async () => {
+    const { build } = await site();
     const first = await build();
-    assert.deepEqual(first.asked, ['/', '/404.html', '/about/', '/about/?q=1']);
+    assert.deepEqual(first.asked, ALL);
+    assert.equal(first.answers['/gallery/']!.includes('<picture'), true, 'image() made a picture');
     const second = await build();
-    assert.deepEqual(second.asked, ['/about/?q=1']);
+    assert.deepEqual(second.asked, []);
+    assert.deepEqual(second.reused, ALL, 'each told apart as reused');
     assert.deepEqual(second.answers, first.answers);
-    assert.equal(second.answers['/404.html'], '404 text/html; charset=UTF-8 <p>/404.html rendered</p>');
   });
 
-  test("editing a page renders that page again, and no other", async () => {
-    const { dirs, build } = site();
+  test('editing a page renders that page alone', async () => {
+    const { dirs, build, edit } = await site();
     await build();
-    writeFiles(dirs.pagesDir, { 'about.html': '<h1>About us</h1>' });
-    assert.deepEqual((await build()).asked, ['/about/', '/about/?q=1']);
+    edit(dirs.pagesDir, 'about.html', () => '<h1>About us</h1>');
+    const after = await build();
+    assert.deepEqual(after.asked, ['/about/']);
+    assert.match(after.answers['/about/']!, /About us/);
+    assert.deepEqual((await build()).asked, [], 'and then keeps it');
   });
 
-  for (const [what, folder, file] of [
-    ['a layout', 'templatesDir', 'page.html'],
-    ['a new template', 'templatesDir', 'partials/card.html'],
-    ['a data file', 'pagesDir', '_data/team.json'],
-    ['a static file (a stylesheet, an image() source)', 'staticDir', 'img/hero.jpg'],
-  ] as const) {
-    test(`editing ${what} renders every page again`, async () => {
-      const { dirs, build } = site();
-      await build();
-      writeFiles(dirs[folder], { [file]: 'edited' });
-      assert.deepEqual((await build()).asked, ['/', '/404.html', '/about/', '/about/?q=1']);
-      assert.deepEqual((await build()).asked, ['/about/?q=1'], 'and then keeps them');
-    });
-  }
-
-  test('adding or removing a page renders every page again (url() and the lists of pages depend on it)', async () => {
-    const { dirs, pages, build } = site();
+  test('editing an include renders exactly the pages using it; editing the layout renders every page', async () => {
+    const { dirs, build, edit } = await site();
     await build();
-    writeFiles(dirs.pagesDir, { 'new.html': 'new' });
-    const more = [...pages, { url: '/new/', file: path.join(dirs.pagesDir, 'new.html') }];
-    assert.deepEqual((await build({ pages: more })).asked, ['/', '/404.html', '/about/', '/about/?q=1']);
+    edit(dirs.templatesDir, 'partials/card.html', (text) => text.replace('A card', 'An edited card'));
+    assert.deepEqual((await build()).asked, ['/']);
+    edit(dirs.templatesDir, 'base.html', (text) => `${text}<footer>edited</footer>`);
+    const after = await build();
+    assert.deepEqual(after.asked, ALL);
+    for (const url of ALL) assert.match(after.answers[url]!, /<footer>edited<\/footer>/, url);
+  });
+
+  test('editing a data file renders exactly the pages reading that name', async () => {
+    const { dirs, build, edit } = await site();
+    await build();
+    edit(dirs.pagesDir, '_data/team.json', (text) => text.replace('"Ada"}', '"Ada", "role": "Lead"}'));
+    assert.deepEqual((await build()).asked, ['/team/', '/team/ada/', '/team/alan/']);
+    edit(dirs.pagesDir, '_data/plans.json', (text) => text.replace('Free', 'Gratis'));
+    const after = await build();
+    assert.deepEqual(after.asked, ['/pricing/']);
+    assert.match(after.answers['/pricing/']!, /Gratis/);
+  });
+
+  test('adding or editing a folder\'s defaults renders exactly the pages in that folder and below', async () => {
+    const { dirs, build, edit } = await site();
+    writeFiles(dirs.templatesDir, { 'member.html': '{% extends "base.html" %}{% block content %}<article>{{ content | safe }}</article>{% endblock %}' });
+    await build();
+    writeFiles(dirs.pagesDir, { 'team/_defaults.yaml': 'layout: member\n' });
+    const added = await build();
+    assert.deepEqual(added.asked, ['/team/ada/', '/team/alan/']);
+    assert.match(added.answers['/team/ada/']!, /<article>\s*<h1>Ada<\/h1><\/article>/);
+    assert.deepEqual((await build()).asked, [], 'and then keeps them');
+    edit(dirs.pagesDir, 'team/_defaults.yaml', () => 'layout: page\n');
+    assert.deepEqual((await build()).asked, ['/team/ada/', '/team/alan/']);
+    writeFiles(dirs.pagesDir, { '_defaults.json': '{"title": "Our site"}' });
+    const everywhere = await build();
+    assert.deepEqual(everywhere.asked, ALL.filter((url) => url !== '/404.html'), 'every page under pages/; the 404 page is made from templates alone');
+    assert.match(everywhere.answers['/about/']!, /<title>Our site<\/title>/);
+  });
+
+  test('editing a static file renders the pages making image() renditions of it, and no other', async () => {
+    const { hero, build } = await site();
+    await build();
+    writeFileSync(hero, await sharp({ create: { width: 64, height: 48, channels: 3, background: '#993366' } }).jpeg().toBuffer());
+    assert.deepEqual((await build()).asked, ['/gallery/']);
+  });
+
+  test('adding a page renders no other page: url() of a page that stays where it is keeps its pages', async () => {
+    const { dirs, build } = await site();
+    await build();
+    writeFiles(dirs.pagesDir, { 'new.html': '<h1>New</h1>' });
+    assert.deepEqual((await build()).asked, [], 'the new page is not among the URLs this test asks for');
   });
 
   test('a page using now(), or with templates using it, is rendered every time', async () => {
-    const { dirs, build } = site();
+    const { dirs, build } = await site();
     writeFiles(dirs.pagesDir, { 'about.html': "<p>&copy; {{ now('Y') }}</p>" });
     await build();
-    assert.deepEqual((await build()).asked, ['/about/', '/about/?q=1']);
-    writeFiles(dirs.templatesDir, { 'page.html': '{% set year = now %}{{ content }} {{ year("Y") }}' });
+    assert.deepEqual((await build()).asked, ['/about/']);
+    writeFiles(dirs.templatesDir, { 'partials/card.html': '{% set year = now %}{{ year("Y") }}' });
     await build();
-    assert.deepEqual((await build()).asked, ['/', '/404.html', '/about/', '/about/?q=1']);
+    assert.deepEqual((await build()).asked, ['/', '/about/']);
   });
 
-  test('keeps the pages in one file, and renders them all again when it is damaged or cut short', async () => {
-    const { build, cacheDir } = site();
+  test('keeps the pages in one file, and renders them again when it is damaged or cut short', async () => {
+    const { build, cacheDir } = await site();
     const first = await build();
     assert.deepEqual(readdirSync(path.join(cacheDir, 'page')), ['pack']);
     const pack = path.join(cacheDir, 'page', 'pack');
-    assert.deepEqual((await build()).asked, ['/about/?q=1'], 'the pack answers every page');
+    assert.deepEqual((await build()).asked, [], 'the pack answers every page');
 
     const bytes = readFileSync(pack);
     bytes[10] = bytes[10]! ^ 0xff; // inside the first entry's payload
     writeFileSync(pack, bytes);
     const damaged = await build();
-    assert.equal(damaged.asked.length, 2, `one page asked again: ${damaged.asked.join(', ')}`);
+    assert.equal(damaged.asked.length, 1, `one page asked again: ${damaged.asked.join(', ')}`);
     assert.deepEqual(damaged.answers, first.answers);
 
     writeFileSync(pack, readFileSync(pack).subarray(0, 20));
-    assert.deepEqual((await build()).asked, ['/', '/404.html', '/about/', '/about/?q=1']);
-    assert.deepEqual((await build()).asked, ['/about/?q=1'], 'and kept again');
+    assert.deepEqual((await build()).asked, ALL);
+    assert.deepEqual((await build()).asked, [], 'and kept again');
   });
 
   test('an error page is never kept', async () => {
-    const { build } = site();
+    const { build } = await site();
     await build({ status: 500 });
-    assert.deepEqual((await build({ status: 500 })).asked, ['/', '/about/', '/about/?q=1'], 'the pages answered 500 are asked again, the 404 page kept');
+    assert.deepEqual((await build({ status: 500 })).asked, ALL.filter((url) => url !== '/404.html'), 'the pages answered 500 are asked again, the 404 page kept');
   });
 
   test('now is found in tags and outputs, not in the text around them', () => {

@@ -7,12 +7,16 @@ import path from 'node:path';
 import { parseJsonText, parseYamlText } from '../templates/data-text.ts';
 import { MetadataError, RESERVED_CONTEXT_KEYS } from '../templates/metadata-error.ts';
 import { locatedMetadataError, RenderError } from './page-error.ts';
+import { noteRead } from './reads.ts';
 
 const DEFAULTS_FILES = [
   { name: '_defaults.yaml', parse: parseYamlText },
   { name: '_defaults.yml', parse: parseYamlText },
   { name: '_defaults.json', parse: parseJsonText },
 ];
+
+/** The names a folder's defaults file may have. */
+export const DEFAULTS_FILE_NAMES: readonly string[] = DEFAULTS_FILES.map((file) => file.name);
 
 /** One folder's defaults file, read. */
 export interface FolderDefaults {
@@ -62,6 +66,8 @@ export function createFolderDefaults(pagesDir: string, show: (file: string) => s
     const relative = path.relative(pagesDir, path.dirname(pageFile));
     const folders = relative === '' || relative.startsWith('..') ? [] : relative.split(path.sep);
     for (let depth = 0; depth <= folders.length; depth++) {
+      // Noted whether or not it has a defaults file: adding one changes the page too.
+      noteRead('defaults', folders.slice(0, depth).join('/'));
       const defaults = read(path.join(pagesDir, ...folders.slice(0, depth)));
       if (!defaults) continue;
       Object.assign(values, defaults.values);

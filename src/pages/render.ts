@@ -19,6 +19,7 @@ import { safeSegments, resolveInside } from '../safe-path.ts';
 import { createFolderDefaults, keyLine, type PageDefaults } from './defaults.ts';
 import type { PageIndex, PageInfo } from './files.ts';
 import { locatedMetadataError, pathNamer, RenderError } from './page-error.ts';
+import { noteRead, trackedData, trackTemplates } from './reads.ts';
 
 export { RenderError } from './page-error.ts';
 
@@ -34,8 +35,11 @@ const NO_LAYOUT = new Set<unknown>([false, 'none', 'false']);
  */
 const COMPILED_PAGES_KEPT = 200;
 
+/** Where nunjucks' syntax starts: {{ output }}, {% tag %}, {# comment #}. */
+const TEMPLATE_SYNTAX = /\{[{%#]/;
+
 interface CompiledPage {
-  template: nunjucks.Template;
+  template: Pick<nunjucks.Template, 'render'>;
   context: Record<string, unknown>;
   /** For a Markdown page, the rendered text with its code blocks and spans put back as written; null for HTML. */
   restoreCode: ((rendered: string) => string) | null;
@@ -56,8 +60,20 @@ export type PagePictures = Pick<Images, 'image' | 'render'>;
 type RendererSettings = Pick<Settings, 'pagesDir' | 'templatesDir' | 'debug' | 'dev'>;
 
 export function createPageRenderer(settings: RendererSettings, index: PageIndex, pictures: PagePictures): PageRenderer {
-  const helpers: HelperOptions = { pageUrl: index.urlOf, image: pictures.image };
+  // What a page reads is noted (./reads.ts), so a build renders it again only when that changes.
+  const helpers: HelperOptions = {
+    pageUrl: (slug) => {
+      noteRead('pages', slug);
+      return index.urlOf(slug);
+    },
+    image: (src, options) => {
+      noteRead('statics', String(src));
+      return pictures.image(src, options);
+    },
+  };
   const env = createTemplateEnvironment(settings, helpers);
+  trackTemplates(env);
+  const data = () => trackedData(index.data());
   // Production compiles each page once; debug and dev read it on every request.
   const cache = settings.debug || settings.dev ? null : new Map<string, CompiledPage>();
   const showPath = pathNamer([settings.pagesDir, settings.templatesDir]);
@@ -92,7 +108,8 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
     }
     const code = path.extname(file) === '.md' ? protectMarkdownCode(split.template) : null;
     const text = code?.template ?? split.template;
-    const template = compileTemplate(env, text, file);
+    // Text with no tag, output or comment (code put aside) renders as itself: most Markdown pages need no compiling.
+    const template = TEMPLATE_SYNTAX.test(text) ? compileTemplate(env, text, file) : { render: () => text };
     const page = { template, context: split.context, restoreCode: code?.restore ?? null, extendsTemplate: extendsTemplate(env, text) };
     if (cache) {
       cache.set(file, page);
@@ -123,10 +140,12 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
   return {
     renderPage(page) {
       return withPictures(page.source, page.file, () => {
+        noteRead('files', page.file);
         const compiled = compilePage(page.file);
         const defaults = folderDefaults(page.file);
-        const context: Record<string, unknown> = { ...defaults.values, ...compiled.context, slug: page.slug, data: index.data() };
+        const context: Record<string, unknown> = { ...defaults.values, ...compiled.context, slug: page.slug, data: data() };
         if (page.entry) {
+          noteRead('data', String(compiled.context.each).split('.')[0]!);
           const entry = page.entry.value as Record<string, unknown>;
           context[page.entry.name] = entry;
           // A page made from data is titled after its entry unless its own metadata says otherwise.
@@ -141,7 +160,7 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
       });
     },
     renderTemplate(name, context) {
-      return withPictures(`${path.basename(settings.templatesDir)}/${name}`, null, () => env.getTemplate(name, true).render({ data: index.data(), ...context }));
+      return withPictures(`${path.basename(settings.templatesDir)}/${name}`, null, () => env.getTemplate(name, true).render({ data: data(), ...context }));
     },
   };
 }

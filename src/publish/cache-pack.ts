@@ -3,14 +3,15 @@
 // one costs next to nothing. The pack holds what the last build used: each
 // entry it finds or stores goes into the next pack, written beside the old
 // one and renamed over it when the build settles, so a reader never sees half
-// of one. (A build of named pages keeps just those: the next full build
+// of one; a build that found every entry where it was writes nothing. The
+// pack is read in one go. (A build of named pages keeps just those: the next full build
 // renders the others once again.)
 //
 // Layout: the payloads one after another, then a JSON index
 // { key: [offset, length, sha256 of the payload] }, then the index's length
 // as 8 bytes. A damaged pack, or a damaged entry, reads as absent.
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 type Index = Record<string, [offset: number, length: number, digest: string]>;
@@ -26,43 +27,56 @@ export interface EntryPack {
 }
 
 export function openEntryPack(file: string): EntryPack {
-  let previous: { fd: number; index: Index } | null | undefined;
-  let next: { fd: number; temporary: string; index: Index; size: number } | null = null;
+  let previous: { bytes: Buffer; index: Index } | null | undefined;
+  /**
+   * The next pack. Its payloads wait in memory while it is the same as the
+   * previous pack so far (a rebuild that changed nothing writes nothing);
+   * once it differs, they go to a temporary file as they come.
+   */
+  const next: { index: Index; parts: Buffer[]; size: number } = { index: {}, parts: [], size: 0 };
+  let changed = false;
+  let output: { fd: number; temporary: string; written: number } | null = null;
 
-  const readPrevious = (): { fd: number; index: Index } | null => {
+  const flush = () => {
+    if (!output) {
+      mkdirSync(path.dirname(file), { recursive: true });
+      const temporary = `${file}.${process.pid}.tmp`;
+      output = { fd: openSync(temporary, 'w'), temporary, written: 0 };
+    }
+    for (const part of next.parts) {
+      writeSync(output.fd, part, 0, part.length, output.written);
+      output.written += part.length;
+    }
+    next.parts = [];
+  };
+
+  const readPrevious = (): { bytes: Buffer; index: Index } | null => {
     if (previous !== undefined) return previous;
     previous = null;
-    let fd: number;
     try {
-      fd = openSync(file, 'r');
+      // One read of the whole pack: far cheaper than a read per entry.
+      const bytes = readFileSync(file);
+      if (bytes.length < LENGTH_BYTES) return null;
+      const indexLength = Number(bytes.readBigUInt64LE(bytes.length - LENGTH_BYTES));
+      if (indexLength > bytes.length - LENGTH_BYTES) return null;
+      const index = JSON.parse(bytes.subarray(bytes.length - LENGTH_BYTES - indexLength, bytes.length - LENGTH_BYTES).toString('utf8')) as Index;
+      previous = { bytes, index };
     } catch {
-      return null;
-    }
-    try {
-      const size = fstatSync(fd).size;
-      const length = Buffer.alloc(LENGTH_BYTES);
-      if (size < LENGTH_BYTES || readSync(fd, length, 0, LENGTH_BYTES, size - LENGTH_BYTES) !== LENGTH_BYTES) throw new Error('short');
-      const indexLength = Number(length.readBigUInt64LE());
-      if (indexLength > size - LENGTH_BYTES) throw new Error('bad index length');
-      const text = Buffer.alloc(indexLength);
-      readSync(fd, text, 0, indexLength, size - LENGTH_BYTES - indexLength);
-      previous = { fd, index: JSON.parse(text.toString('utf8')) as Index };
-    } catch {
-      closeSync(fd);
+      // no pack, or a damaged one: every entry is made again
     }
     return previous;
   };
 
-  const append = (key: string, payload: Buffer, digest: string) => {
-    if (!next) {
-      mkdirSync(path.dirname(file), { recursive: true });
-      const temporary = `${file}.${process.pid}.tmp`;
-      next = { fd: openSync(temporary, 'w'), temporary, index: {}, size: 0 };
-    }
-    if (next.index[key]) return;
-    writeSync(next.fd, payload, 0, payload.length, next.size);
+  /** `replace`: a newer payload for a key read earlier in this build (an entry found stale). */
+  const append = (key: string, payload: Buffer, digest: string, replace = false) => {
+    const old = next.index[key];
+    if (old && !replace) return;
+    const unchanged = previous?.index[key];
+    if (!unchanged || unchanged[0] !== next.size || unchanged[2] !== digest || (old && replace)) changed = true;
     next.index[key] = [next.size, payload.length, digest];
+    next.parts.push(payload);
     next.size += payload.length;
+    if (changed) flush();
   };
 
   return {
@@ -71,34 +85,43 @@ export function openEntryPack(file: string): EntryPack {
       const entry = old?.index[key];
       if (!old || !entry) return null;
       const [offset, length, digest] = entry;
-      const payload = Buffer.alloc(length);
-      try {
-        if (readSync(old.fd, payload, 0, length, offset) !== length || digestOf(payload) !== digest) return null;
-      } catch {
-        return null;
-      }
+      if (offset + length > old.bytes.length - LENGTH_BYTES) return null;
+      const payload = old.bytes.subarray(offset, offset + length);
+      if (digestOf(payload) !== digest) return null;
       append(key, payload, digest);
       return payload;
     },
     put(key, payload) {
-      append(key, payload, digestOf(payload));
+      append(key, payload, digestOf(payload), true);
     },
     finish() {
-      if (!next) return;
-      const { fd, temporary, index, size } = next;
-      next = null;
-      try {
-        const text = Buffer.from(JSON.stringify(index));
-        const length = Buffer.alloc(LENGTH_BYTES);
-        length.writeBigUInt64LE(BigInt(text.length));
-        writeSync(fd, Buffer.concat([text, length]), 0, text.length + LENGTH_BYTES, size);
-        closeSync(fd);
-        if (previous) closeSync(previous.fd);
-        previous = undefined;
-        renameSync(temporary, file);
-      } catch {
-        rmSync(temporary, { force: true }); // the pages are rendered again next time
+      const entries = Object.keys(next.index).length;
+      // The same entries at the same places as the pack on disk: nothing to write.
+      const same = !changed && previous && entries === Object.keys(previous.index).length;
+      if (entries > 0 && !same) {
+        try {
+          flush();
+          const { fd, temporary, written } = output!;
+          const text = Buffer.from(JSON.stringify(next.index));
+          const length = Buffer.alloc(LENGTH_BYTES);
+          length.writeBigUInt64LE(BigInt(text.length));
+          writeSync(fd, Buffer.concat([text, length]), 0, text.length + LENGTH_BYTES, written);
+          closeSync(fd);
+          output = null;
+          renameSync(temporary, file);
+        } catch {
+          if (output) rmSync(output.temporary, { force: true }); // the pages are rendered again next time
+        }
+      } else if (output) {
+        closeSync(output.fd);
+        rmSync(output.temporary, { force: true });
       }
+      output = null;
+      next.index = {};
+      next.parts = [];
+      next.size = 0;
+      changed = false;
+      previous = undefined;
     },
   };
 }

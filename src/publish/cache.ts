@@ -6,7 +6,11 @@
 //   response    a generated file the app answers the same for every time
 //               (placeholder images),
 //   page        a page's HTML as the app rendered it, under its inputs
-//               (page-memo.ts); all in one pack file (cache-pack.ts).
+//               (page-memo.ts),
+//   links       the URLs a page's HTML references, under its bytes,
+//   final       a page as written, its references rewritten, under its
+//               HTML and what each reference became (crawl.ts); these
+//               three in one pack file each (cache-pack.ts).
 // It is content-addressed: an entry's key is a hash of every input it comes
 // from (bytes, options, compressor settings) and of the builder's version
 // (its code, its dependencies, Node's zlib), so a stale entry is never found.
@@ -19,7 +23,7 @@ import { openEntryPack, type EntryPack } from './cache-pack.ts';
 import { BuildError } from './errors.ts';
 import { entryFile, readEntry, writeEntry, writeEntrySoon } from './cache-store.mjs';
 
-export type CacheKind = 'compressed' | 'bundle' | 'response' | 'page';
+export type CacheKind = 'compressed' | 'bundle' | 'response' | 'page' | 'links' | 'final';
 
 export interface BuildCache {
   /** Where the entries are (the writer threads open it too). */
@@ -39,12 +43,16 @@ export interface BuildCache {
 
 type Env = Record<string, string | undefined>;
 
-/** The cache of `npm run build` under the project, or null when BUILD_CACHE=off. */
-export function buildCacheFrom(env: Env, root: string): BuildCache | null {
+/**
+ * The cache of `npm run build` under the project, or null when BUILD_CACHE=off.
+ * `site` names the sources built (their folders), so that building two sites
+ * in turn does not make each forget the other's pages.
+ */
+export function buildCacheFrom(env: Env, root: string, site?: string): BuildCache | null {
   const value = (env.BUILD_CACHE ?? 'on').trim().toLowerCase();
   if (value === 'off') return null;
   if (value !== 'on' && value !== '') throw new BuildError(`BUILD_CACHE must be on or off (got "${env.BUILD_CACHE}").`);
-  return openBuildCache(path.join(root, 'node_modules/.cache/lightweight/build'), builderVersion(root));
+  return openBuildCache(path.join(root, 'node_modules/.cache/lightweight/build'), builderVersion(root), site);
 }
 
 /**
@@ -55,16 +63,16 @@ export function buildCacheFrom(env: Env, root: string): BuildCache | null {
 const WRITING_AT_ONCE = 64;
 
 /** Kinds with an entry per page: kept in one file each rather than a file per entry. */
-const PACKED: ReadonlySet<CacheKind> = new Set(['page']);
+const PACKED: ReadonlySet<CacheKind> = new Set(['page', 'links', 'final']);
 
-export function openBuildCache(dir: string, version: string): BuildCache {
+export function openBuildCache(dir: string, version: string, site?: string): BuildCache {
   const stats = { hits: 0, misses: 0 };
   const writing = new Set<Promise<void>>();
   const packs = new Map<CacheKind, EntryPack>();
   const packOf = (kind: CacheKind): EntryPack | undefined => {
     if (!PACKED.has(kind)) return undefined;
     let pack = packs.get(kind);
-    if (!pack) packs.set(kind, (pack = openEntryPack(path.join(dir, kind, 'pack'))));
+    if (!pack) packs.set(kind, (pack = openEntryPack(path.join(dir, kind, site ? `pack-${createHash('sha256').update(site).digest('hex').slice(0, 16)}` : 'pack'))));
     return pack;
   };
   return {

@@ -22,9 +22,25 @@ interface Reference {
   url: string;
 }
 
+/** What the check reads in a file of the site. */
+export interface FileReferences {
+  /** Its URLs, as written. */
+  urls: string[];
+  /** The src of each <img> without alt. */
+  withoutAlt: string[];
+}
+
+/** The references in a file's final text. */
+export const referencesIn = (file: string, text: string): FileReferences =>
+  file.endsWith('.css') ? { urls: cssUrls(text), withoutAlt: [] } : { urls: htmlUrls(text), withoutAlt: imagesWithoutAlt(text) };
+
 export interface LinkCheck {
-  /** Note the references in a file of the site, from its final text. */
-  add(file: string, text: string): void;
+  /**
+   * Note the references in a file of the site, from its final text (or as
+   * found in it before, when known); `renderedAs` gives a URL of the final
+   * text as the app rendered it, to find where it is written.
+   */
+  add(file: string, text: string, found?: FileReferences, renderedAs?: (url: string) => string | undefined): void;
   /**
    * Once every file is written: throws a BuildError naming each broken
    * reference and the page it is on; `explain` adds why when the crawl
@@ -41,12 +57,15 @@ export function createLinkCheck(hasFile: (file: string) => boolean, siteOrigin?:
   const resolve = createResolver(siteOrigin);
   /** Images without alt, as the problems badge of `npm run dev` shows them. */
   const withoutAlt: Reference[] = [];
+  /** Per page, its URLs as the app rendered them (see add). */
+  const renderedUrls = new Map<string, (url: string) => string | undefined>();
   return {
-    add(file, text) {
+    add(file, text, found, renderedAs) {
       const page = urlOfFile(file);
-      if (!file.endsWith('.css')) for (const url of imagesWithoutAlt(text)) withoutAlt.push({ page, url });
-      const urls = file.endsWith('.css') ? cssUrls(text) : htmlUrls(text);
-      for (const url of urls) {
+      const references = found ?? referencesIn(file, text);
+      if (renderedAs) renderedUrls.set(page, renderedAs);
+      for (const url of references.withoutAlt) withoutAlt.push({ page, url });
+      for (const url of references.urls) {
         const target = resolve(url, APP_ORIGIN + underBasePath(basePath, page));
         if (!target) continue;
         const written = new URL(target.key, APP_ORIGIN).pathname;
@@ -57,7 +76,8 @@ export function createLinkCheck(hasFile: (file: string) => boolean, siteOrigin?:
     },
     async verify(explain, sourceOf) {
       const located = ({ page, url }: Reference) => {
-        const source = sourceOf?.(page, url);
+        // The page's source has the URL as the app rendered it, before a hashed name or BASE_PATH.
+        const source = sourceOf?.(page, renderedUrls.get(page)?.(url) ?? url);
         return `  ${source ? `${source} (${page})` : page}: ${url}`;
       };
       const looking = limit(16);

@@ -8,11 +8,12 @@
 // of a redirect), then rewritten and written while other pages still
 // render. Nothing waits on a page being written, only on it being fetched,
 // so pages linking to each other never wait on each other.
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { setImmediate } from 'node:timers/promises';
 import { bundleScript, bundleStylesheet, hashedName, isScript, isStylesheet, type LocateFile } from './assets.ts';
 import type { BuildCache } from './cache.ts';
-import type { LinkCheck } from './check.ts';
+import { referencesIn, type FileReferences, type LinkCheck } from './check.ts';
 import { cssUrls, transformCss } from './css.ts';
 import { BuildError } from './errors.ts';
 import { htmlUrls, transformHtml } from './html.ts';
@@ -39,9 +40,24 @@ export type Outcome =
   | { kind: 'external'; location: string }
   | { kind: 'missing'; why: string };
 
+/** An answer of the app, as the crawl reads it. */
+export interface Answer {
+  status: number;
+  location: string | null;
+  contentType: string | null;
+  text(): Promise<string>;
+  bytes(): Promise<Buffer>;
+}
+
 export interface CrawlOptions {
   /** The app; asked with Request objects like a browser would send. */
   fetch: (request: Request) => Response | Promise<Response>;
+  /**
+   * The answer kept for a URL (by its full URL and Accept) when it is known
+   * without asking the app, else null: a page unchanged since the last
+   * build costs no Request and no Response.
+   */
+  lookup?: (url: string, accept: string) => Answer | null;
   /** Disk file of a /static/ URL path. */
   locate: LocateFile;
   output: Output;
@@ -53,6 +69,8 @@ export interface CrawlOptions {
   nameFile?: NameFile;
   /** Where bundles are kept between builds; none with BUILD_CACHE=off. */
   cache?: BuildCache | null;
+  /** Which pages came from the build cache rather than the app (page-memo.ts); without it, every page is rendered. */
+  work?: ReadonlyMap<string, 'rendered' | 'reused'>;
   /**
    * Rebuilding single pages: the only pages written. Other pages they link to
    * are asked for (to follow redirects) but left as the last build wrote them.
@@ -61,7 +79,8 @@ export interface CrawlOptions {
 }
 
 export interface Crawl {
-  counts: { pages: number; assets: number; images: number };
+  /** Pages (of them, rendered by the app and reused from the build cache), assets and images. */
+  counts: { pages: number; rendered: number; reused: number; assets: number; images: number };
   /** Crawl from this URL key (a path, e.g. /pricing/), after what is already waiting. */
   visit(key: string): void;
   /** Render the app's page for a missing URL as `file` (404.html) and crawl from it. */
@@ -99,15 +118,22 @@ interface Draft {
   file: string;
   /** Its own URL, the base of its relative references. */
   base: string;
+  /** The keys of the internal URLs it references. */
   references: string[];
 }
 
-export function createCrawl({ fetch, locate, output, check, progress, siteOrigin, basePath = ROOT_PATH, nameFile, cache, onlyPages }: CrawlOptions): Crawl {
+/** A page's draft: its URLs as written, and (with a cache) the digest of its HTML. */
+interface PageDraft extends Draft {
+  urls: string[];
+  digest: string | null;
+}
+
+export function createCrawl({ fetch, lookup, locate, output, check, progress, siteOrigin, basePath = ROOT_PATH, nameFile, cache, work, onlyPages }: CrawlOptions): Crawl {
   const outcomes = new Map<string, Outcome>();
   /** Per key: its outcome is known; and its final URL is known (later, for a stylesheet). */
   const known = new Map<string, Deferred>();
   const final = new Map<string, Deferred>();
-  const counts = { pages: 0, assets: 0, images: 0 };
+  const counts = { pages: 0, rendered: 0, reused: 0, assets: 0, images: 0 };
   const resolve = createResolver(siteOrigin);
   let written = 0;
   /** Output files already taken, by the key that took them. */
@@ -121,7 +147,7 @@ export function createCrawl({ fetch, locate, output, check, progress, siteOrigin
   const idle = deferred();
 
   const report = () =>
-    progress.update('Building', `${counts.pages} pages rendered, ${written} written, ${counts.assets} assets, ${counts.images} images`);
+    progress.update('Building', `${counts.pages} pages (${counts.rendered} rendered, ${counts.reused} reused), ${written} written, ${counts.assets} assets, ${counts.images} images`);
 
   /** Run a task of the crawl; the crawl is finished when none is left. */
   const track = (task: () => Promise<void>) => {
@@ -205,18 +231,55 @@ export function createCrawl({ fetch, locate, output, check, progress, siteOrigin
     while (ready >= READY_TO_WRITE) await new Promise<void>((resolve) => roomToRender.push(resolve));
   };
 
+  /** A page's URLs as written, from the cache when it has seen this HTML (keyed by `digest`). */
+  const urlsOf = (html: string, digest: string | null): string[] => {
+    const key = digest && cache ? cache.key('links', digest) : null;
+    const kept = key && cache!.get('links', key);
+    if (kept) return JSON.parse(kept.toString()) as string[];
+    const urls = htmlUrls(html);
+    if (key) cache!.put('links', key, Buffer.from(JSON.stringify(urls)));
+    return urls;
+  };
+
+  /**
+   * A page as written: its draft with each reference rewritten, and what the
+   * link check reads in the result. With a cache, a page whose HTML and whose
+   * references' final URLs (BASE_PATH and SITE_URL included) are as in an
+   * earlier build is taken as it was written then: its bytes are a function
+   * of these alone.
+   */
+  const finalPage = async (draft: PageDraft): Promise<{ html: string; references: FileReferences; rewritten: string[] }> => {
+    const rewritten = draft.urls.map((url) => rewrite(url, draft.base));
+    const key = draft.digest && cache ? cache.key('final', draft.digest, JSON.stringify(rewritten)) : null;
+    const kept = key && cache!.get('final', key);
+    if (kept) {
+      await output.takeDraft(draft.file);
+      const newline = kept.indexOf(10);
+      return { references: JSON.parse(kept.subarray(0, newline).toString()) as FileReferences, html: kept.subarray(newline + 1).toString(), rewritten };
+    }
+    let next = 0;
+    // The page's Content-Security-Policy in a <meta>, hashed over its final bytes (src/security-policy.ts).
+    const html = withPolicyMeta(transformHtml(await output.takeDraft(draft.file), () => rewritten[next++]!));
+    const references = referencesIn(draft.file, html);
+    if (key) cache!.put('final', key, Buffer.concat([Buffer.from(`${JSON.stringify(references)}\n`), Buffer.from(html)]));
+    return { html, references, rewritten };
+  };
+
   /** Write a page once everything it references has its final name. */
-  const finishPage = (draft: Draft) =>
+  const finishPage = (draft: PageDraft) =>
     track(async () => {
       await Promise.all(draft.references.map(finalName));
       if (failure) return; // the build is failing; nothing more worth writing
       ready++;
       try {
         await writing(async () => {
-          // The page's Content-Security-Policy in a <meta>, hashed over its final bytes (src/security-policy.ts).
-          const html = withPolicyMeta(transformHtml(await output.takeDraft(draft.file), (url) => rewrite(url, draft.base)));
+          const { html, references, rewritten } = await finalPage(draft);
           await output.write(draft.file, html);
-          check.add(draft.file, html);
+          // Asked only for what the check reports.
+          check.add(draft.file, html, references, (url) => {
+            const at = rewritten.indexOf(url);
+            return at === -1 ? undefined : draft.urls[at];
+          });
           written++;
           report();
         });
@@ -274,9 +337,9 @@ export function createCrawl({ fetch, locate, output, check, progress, siteOrigin
     return { kind: 'file', file: hashed, url: urlOfFile(hashed), hashed: true };
   }
 
-  async function handleResponse(key: string, response: Response, notFoundFile?: string): Promise<Outcome> {
+  async function handleResponse(key: string, response: Answer, notFoundFile?: string): Promise<Outcome> {
     const base = appUrl(key);
-    const location = response.headers.get('location');
+    const location = response.location;
     if (REDIRECTS.has(response.status) && location) {
       const target = resolve(location, base);
       if (!target) return { kind: 'external', location: new URL(location, base).href };
@@ -286,7 +349,7 @@ export function createCrawl({ fetch, locate, output, check, progress, siteOrigin
     if (response.status !== (notFoundFile ? 404 : 200)) return { kind: 'missing', why: `the app answered ${response.status}` };
 
     const url = new URL(base);
-    const contentType = response.headers.get('content-type') ?? 'application/octet-stream';
+    const contentType = response.contentType ?? 'application/octet-stream';
     const segments = safeSegments(url.pathname);
     if (!segments) return { kind: 'missing', why: 'not a path a file can have' };
 
@@ -302,8 +365,13 @@ export function createCrawl({ fetch, locate, output, check, progress, siteOrigin
       if (onlyPages && !onlyPages.has(key)) return { kind: 'page', ...page };
       const html = await response.text();
       await output.keepDraft(page.file, html);
-      finishPage({ file: page.file, base, references: follow(htmlUrls(html), base) });
-      if (!notFoundFile) counts.pages++;
+      const digest = cache ? createHash('sha256').update(html).digest('hex') : null;
+      const urls = urlsOf(html, digest);
+      finishPage({ file: page.file, base, references: follow(urls, base), urls, digest });
+      if (!notFoundFile) {
+        counts.pages++;
+        counts[work?.get(url.pathname) === 'reused' ? 'reused' : 'rendered']++;
+      }
       return { kind: 'page', ...page };
     }
 
@@ -316,13 +384,26 @@ export function createCrawl({ fetch, locate, output, check, progress, siteOrigin
       finishStylesheet(key, { file, base, references: follow(cssUrls(text), base), text, hashed: false });
       return { kind: 'stylesheet' };
     }
-    await output.write(file, Buffer.from(await response.arrayBuffer()));
+    await output.write(file, await response.bytes());
     if (/^image\//i.test(contentType)) counts.images++;
     return { kind: 'file', file, url: urlOfFile(file), hashed: false };
   }
 
   // A Request built in-process has no Host header unless given one, and the app checks it.
-  const request = (key: string) => fetch(new Request(appUrl(key), { headers: { host: new URL(APP_ORIGIN).host, accept: ACCEPT } }));
+  const host = new URL(APP_ORIGIN).host;
+  const request = async (key: string): Promise<Answer> => {
+    const url = appUrl(key);
+    const kept = lookup?.(url, ACCEPT);
+    if (kept) return kept;
+    const response = await fetch(new Request(url, { headers: { host, accept: ACCEPT } }));
+    return {
+      status: response.status,
+      location: response.headers.get('location'),
+      contentType: response.headers.get('content-type'),
+      text: () => response.text(),
+      bytes: async () => Buffer.from(await response.arrayBuffer()),
+    };
+  };
 
   /**
    * Fetch `key`. What pages reference is urgent: the pages waiting for it

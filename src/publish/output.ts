@@ -105,13 +105,15 @@ function filesUnder(dir: string, prefix = ''): string[] {
   );
 }
 
-/** Folders under `dir` left empty, removed (deepest first). */
-function removeEmptyFolders(dir: string): void {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (!entry.isDirectory()) continue;
-    const folder = path.join(dir, entry.name);
-    removeEmptyFolders(folder);
-    if (readdirSync(folder).length === 0) rmdirSync(folder);
+/** The folders of `removed` (files under `dir`) left empty, and those above them left empty, removed. */
+function removeEmptyFolders(dir: string, removed: string[]): void {
+  const folders = [...new Set(removed.map((file) => path.dirname(file)))];
+  // Deepest first: a folder's emptied subfolders are gone before it is looked at.
+  for (let folder of folders.sort((a, b) => b.split('/').length - a.split('/').length)) {
+    while (folder !== '.' && existsSync(path.join(dir, folder)) && readdirSync(path.join(dir, folder)).length === 0) {
+      rmdirSync(path.join(dir, folder));
+      folder = path.dirname(folder);
+    }
   }
 }
 
@@ -157,11 +159,12 @@ export async function openOutput(buildDir: string, { incremental = false, cache 
       renameSync(path.join(staging, file), path.join(site, file));
     }
     if (incremental) return;
-    for (const file of filesUnder(site)) {
+    const removed = filesUnder(site).filter((file) => {
       const sibling = SIBLINGS.includes(path.extname(file));
-      if (!siteFiles.has(file) && !(sibling && siteFiles.has(file.slice(0, -3)))) rmSync(path.join(site, file), { force: true });
-    }
-    removeEmptyFolders(site);
+      return !siteFiles.has(file) && !(sibling && siteFiles.has(file.slice(0, -3)));
+    });
+    for (const file of removed) rmSync(path.join(site, file), { force: true });
+    removeEmptyFolders(site, removed);
   };
 
   return {

@@ -1,17 +1,25 @@
 // Pages a rebuild does not render again. The app's answer for a page is
-// kept in the build cache under a key made of everything it is rendered
-// from:
-//   the page's own file (for a page made from data, its [name] file),
-//   every template (layouts, includes, macros: templates/),
-//   every other file under pages/ (shared data in _data/, and the list of
-//   pages, which url('page', ...) and pages made from data depend on),
-//   every static file (image() renditions are named by their source's bytes),
-//   the renderer's settings, and the builder's version (part of every key).
-// When none of these changed, the page's answer is read from the cache and
-// the app is not asked at all (it is not even started when every page is
-// found). The crawl goes on as for a rendered page: its references are
-// followed and rewritten to this build's names, so an edited stylesheet or
-// image still reaches every page that links it.
+// kept in the build cache with what rendering it read (src/pages/reads.ts):
+// its own file and every template it used, each by its bytes; the folder
+// defaults (pages/<folder>/_defaults.*) over it, there or not; the data names
+// it looked up; the URL of each page it asked url() for; each static file
+// image() made renditions of. A rebuild reads a page from the cache when all
+// of these are as they were, and asks the app otherwise. So editing a page
+// renders that page, editing a layout renders the pages using it, editing
+// data renders the pages reading that name, editing a folder's defaults
+// renders the pages in it, and nothing else is rendered.
+// Part of every key as well: the renderer's settings, the builder's version,
+// and any other file under pages/ (none is read today; whatever is added
+// there is safe before it is tracked).
+//
+// BASE_PATH and SITE_URL are not among a page's inputs: the app renders the
+// same HTML under any of them, and the crawl applies them when it rewrites
+// the page (its final text is kept under the rewritten URLs, crawl.ts).
+//
+// When a page is found, the app is not asked at all (it is not even started
+// when every page is found). The crawl goes on as for a rendered page: its
+// references are followed and rewritten to this build's names, so an edited
+// stylesheet still reaches every page that links it.
 //
 // now() is the one input allowed to change the output: a page that calls it,
 // or whose templates do, is rendered every time.
@@ -19,12 +27,18 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BuildCache } from './cache.ts';
+import type { Answer } from './crawl.ts';
+import { DATA_FOLDER } from '../pages/data.ts';
+import { DEFAULTS_FILE_NAMES } from '../pages/defaults.ts';
+import { ALL_DATA, emptyReads, recordReads, type PageReads } from '../pages/reads.ts';
 
 type Fetch = (request: Request) => Response | Promise<Response>;
 
 export interface MemoPage {
   /** Its URL path, e.g. /pricing/. */
   url: string;
+  /** As url('page', ...) names it, e.g. pricing. */
+  slug: string;
   /** The file it is rendered from. */
   file: string;
 }
@@ -35,11 +49,15 @@ export interface PageMemoOptions {
   /** URL paths answered with a page that is not in `pages` (the 404 page), rendered from templates alone. */
   templatePages: string[];
   pagesDir: string;
-  templatesDir: string;
   staticDir: string;
   /** The settings that change how a page renders. */
   renderSettings: Record<string, unknown>;
+  /** Told, per URL path, whether the app rendered it or the cache had it. */
+  work?: PageWork;
 }
+
+/** URL path to how its page came: rendered by the app, or reused from the cache. */
+export type PageWork = Map<string, 'rendered' | 'reused'>;
 
 /** Every file under `dir`, sorted, as absolute paths. */
 function filesUnder(dir: string): string[] {
@@ -59,63 +77,129 @@ const USES_NOW = /\{[{%]-?(?:(?![%}]\}).)*?\bnow\b/s;
 
 export const usesNow = (source: string): boolean => USES_NOW.test(source);
 
-/**
- * `fetch` answering the pages in `options.pages` (and `templatePages`) from
- * the build cache when their inputs are unchanged, and keeping the app's
- * answers for the next build.
- */
-export function pageMemo(options: PageMemoOptions, fetch: Fetch): Fetch {
-  const { cache } = options;
-  const own = new Set(options.pages.map((page) => page.file));
-  const shared = createHash('sha256');
-  shared.update(JSON.stringify(options.renderSettings));
-  shared.update(JSON.stringify(options.pages.map((page) => [page.url, page.file])));
-  let volatile = false;
-  const add = (root: string, file: string) => {
-    const bytes = readFileSync(file);
-    shared.update(`\0${root}\0${path.relative(root, file)}\0${bytes.length}\0`).update(bytes);
-    return bytes;
+/** What a kept page was rendered from: [kind, name, digest] per read. */
+type Read = [kind: keyof PageReads, name: string, digest: string];
+
+interface Kept {
+  status: number;
+  contentType: string;
+  reads: Read[];
+}
+
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** The digest of an input as this build sees it; "volatile" for a file using now(), "missing" for what is not there. */
+function createInputs(options: PageMemoOptions) {
+  const memo = new Map<string, string>();
+  const cached = (key: string, make: () => string) => {
+    let digest = memo.get(key);
+    if (digest === undefined) memo.set(key, (digest = make()));
+    return digest;
   };
-  for (const file of filesUnder(options.templatesDir)) {
-    if (usesNow(add(options.templatesDir, file).toString('utf8'))) volatile = true;
+  const fileDigest = (file: string, checkNow: boolean) => {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch {
+      return 'missing';
+    }
+    return checkNow && usesNow(bytes.toString('utf8')) ? VOLATILE : sha256(bytes);
+  };
+  const dataFolder = path.join(options.pagesDir, DATA_FOLDER);
+  const dataFiles = filesUnder(dataFolder);
+  const dataDigest = (name: string) => {
+    const files = name === ALL_DATA ? dataFiles : dataFiles.filter((file) => path.basename(file, path.extname(file)) === name);
+    if (files.length === 0) return 'missing';
+    return sha256(files.map((file) => `${path.relative(dataFolder, file)}\0${fileDigest(file, false)}`).join('\0'));
+  };
+  /** A folder's defaults as they are: which of the names it has, with their bytes. */
+  const defaultsDigest = (folder: string) =>
+    sha256(DEFAULTS_FILE_NAMES.map((name) => `${name}\0${fileDigest(path.join(options.pagesDir, ...folder.split('/'), name), false)}`).join('\0'));
+  const urlOf = new Map(options.pages.map((page) => [page.slug, page.url]));
+  return {
+    dataFiles,
+    digest(kind: keyof PageReads, name: string): string {
+      return cached(`${kind}\0${name}`, () => {
+        if (kind === 'files') return fileDigest(name, true);
+        if (kind === 'defaults') return defaultsDigest(name);
+        if (kind === 'data') return dataDigest(name);
+        if (kind === 'pages') return urlOf.get(name) ?? 'missing';
+        return fileDigest(path.join(options.staticDir, name), false);
+      });
+    },
+  };
+}
+
+const VOLATILE = 'volatile';
+
+export interface PageMemo {
+  /** The page kept for this URL and Accept, when nothing it was rendered from changed; else null. */
+  lookup(url: string, accept: string): Answer | null;
+  /** `fetch`, answering from `lookup` where it can and keeping the app's other answers for pages, with what each read. */
+  fetch: Fetch;
+}
+
+/**
+ * The pages in `options.pages` (and `templatePages`) from the build cache
+ * when what they were rendered from is unchanged; the app's answers, with
+ * what each read, kept for the next build.
+ */
+export function pageMemo(options: PageMemoOptions, fetch: Fetch): PageMemo {
+  const { cache, work } = options;
+  const inputs = createInputs(options);
+  const known = new Map<string, string>(options.pages.map((page) => [page.url, page.file]));
+  for (const url of options.templatePages) known.set(url, '');
+  // Files under pages/ no page is rendered from and no data name or folder defaults cover.
+  const own = new Set([...known.values(), ...inputs.dataFiles]);
+  const shared = createHash('sha256').update(JSON.stringify(options.renderSettings));
+  for (const file of filesUnder(options.pagesDir)) {
+    if (own.has(file) || DEFAULTS_FILE_NAMES.includes(path.basename(file))) continue;
+    shared.update(`\0${path.relative(options.pagesDir, file)}\0`).update(readFileSync(file));
   }
-  for (const file of filesUnder(options.pagesDir)) if (!own.has(file)) add(options.pagesDir, file);
-  for (const file of filesUnder(options.staticDir)) add(options.staticDir, file);
   const sharedDigest = shared.digest('hex');
 
-  /** Per page URL: the digest of its own file, or null when it must be rendered every time. */
-  const ownDigests = new Map<string, string | null>();
-  for (const url of options.templatePages) ownDigests.set(url, volatile ? null : '');
-  const fileDigests = new Map<string, string | null>();
-  for (const page of options.pages) {
-    let digest = fileDigests.get(page.file);
-    if (digest === undefined) {
-      const bytes = readFileSync(page.file);
-      digest = volatile || usesNow(bytes.toString('utf8')) ? null : createHash('sha256').update(bytes).digest('hex');
-      fileDigests.set(page.file, digest);
-    }
-    ownDigests.set(page.url, digest);
-  }
+  const unchanged = (kept: Kept) => kept.reads.every(([kind, name, digest]) => inputs.digest(kind, name) === digest);
 
-  return async (request) => {
-    const url = new URL(request.url);
-    const digest = request.method === 'GET' && !url.search ? ownDigests.get(url.pathname) : undefined;
-    if (digest === undefined || digest === null) return fetch(request);
-    const key = cache.key('page', sharedDigest, digest, request.url, request.headers.get('accept') ?? '');
-    const hit = cache.get('page', key);
-    if (hit) {
-      // status \n content type \n body
-      const first = hit.indexOf(10);
-      const second = hit.indexOf(10, first + 1);
-      const status = Number(hit.subarray(0, first).toString());
-      const contentType = hit.subarray(first + 1, second).toString();
-      return new Response(new Uint8Array(hit.subarray(second + 1)), { status, headers: { 'content-type': contentType } });
-    }
-    const response = await fetch(request);
-    const contentType = response.headers.get('content-type');
-    if ((response.status !== 200 && response.status !== 404) || response.headers.has('location') || !contentType || contentType.includes('\n')) return response;
-    const body = Buffer.from(await response.arrayBuffer());
-    cache.put('page', key, Buffer.concat([Buffer.from(`${response.status}\n${contentType}\n`), body]));
-    return new Response(new Uint8Array(body), { status: response.status, headers: { 'content-type': contentType } });
+  /** The page's file ('' for a template page), or undefined for a URL that is not a known page. */
+  const fileOf = (url: URL, method = 'GET') => (method === 'GET' && !url.search ? known.get(url.pathname) : undefined);
+  const keyOf = (url: string, accept: string) => cache.key('page', sharedDigest, url, accept);
+
+  const lookup = (href: string, accept: string): Answer | null => {
+    const url = new URL(href);
+    if (fileOf(url) === undefined) return null;
+    const hit = cache.get('page', keyOf(href, accept));
+    if (!hit) return null;
+    // JSON of what it was rendered from \n body
+    const newline = hit.indexOf(10);
+    const kept = JSON.parse(hit.subarray(0, newline).toString()) as Kept;
+    if (!unchanged(kept)) return null;
+    work?.set(url.pathname, 'reused');
+    const body = hit.subarray(newline + 1);
+    return { status: kept.status, location: null, contentType: kept.contentType, text: async () => body.toString(), bytes: async () => body };
+  };
+
+  return {
+    lookup,
+    async fetch(request) {
+      const url = new URL(request.url);
+      const file = fileOf(url, request.method);
+      if (file === undefined) return fetch(request);
+      const accept = request.headers.get('accept') ?? '';
+      const kept = lookup(request.url, accept);
+      if (kept) return new Response(new Uint8Array(await kept.bytes()), { status: kept.status, headers: { 'content-type': kept.contentType! } });
+      const reads = emptyReads();
+      if (file) reads.files.add(file);
+      const response = await recordReads(reads, () => fetch(request));
+      work?.set(url.pathname, 'rendered');
+      const contentType = response.headers.get('content-type');
+      if ((response.status !== 200 && response.status !== 404) || response.headers.has('location') || !contentType) return response;
+      const body = Buffer.from(await response.arrayBuffer());
+      const list: Read[] = (Object.keys(reads) as Array<keyof PageReads>).flatMap((kind) => [...reads[kind]].sort().map((name): Read => [kind, name, inputs.digest(kind, name)]));
+      if (!list.some((read) => read[2] === VOLATILE)) {
+        const kept: Kept = { status: response.status, contentType, reads: list };
+        cache.put('page', keyOf(request.url, accept), Buffer.concat([Buffer.from(`${JSON.stringify(kept)}\n`), body]));
+      }
+      return new Response(new Uint8Array(body), { status: response.status, headers: { 'content-type': contentType } });
+    },
   };
 }

@@ -38,6 +38,9 @@ export const silentProgress: Progress = { update() {}, done() {} };
 
 export interface Summary {
   pages: number;
+  /** Of the pages: rendered by the app, and reused from the build cache as the last build rendered them. */
+  rendered: number;
+  reused: number;
   assets: number;
   images: number;
   bytes: WriteStats;
@@ -56,7 +59,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 export function formatSummary(s: Summary): string {
   const rate = s.seconds > 0 ? ` (${Math.round(s.pages / s.seconds)} pages/s)` : '';
   return [
-    `Built ${plural(s.pages, 'page')}, ${plural(s.assets, 'asset')} and ${plural(s.images, 'image')} into ${s.buildDir} in ${s.seconds.toFixed(2)} s${rate}.`,
+    `Built ${plural(s.pages, 'page')} (${s.rendered} rendered, ${s.reused} reused), ${plural(s.assets, 'asset')} and ${plural(s.images, 'image')} into ${s.buildDir} in ${s.seconds.toFixed(2)} s${rate}.`,
     `  ${plural(s.bytes.files, 'file')}: ${formatBytes(s.bytes.raw)} raw, ${formatBytes(s.bytes.gzip)} gzip, ${formatBytes(s.bytes.brotli)} brotli` +
       (s.bytes.unchanged > 0 ? `; ${s.bytes.files - s.bytes.unchanged} written, ${s.bytes.unchanged} unchanged` : ''),
   ].join('\n');

@@ -10,7 +10,7 @@ import { ROOT_PATH, underBasePath } from './base-path.ts';
 import { createLinkCheck } from './check.ts';
 import { headersFile, HEADERS_FILE } from './headers.ts';
 import { NOT_FOUND_PAGE } from '../pages/files.ts';
-import { createCrawl, type Crawl } from './crawl.ts';
+import { createCrawl, type Crawl, type CrawlOptions } from './crawl.ts';
 import type { LinkSource } from './link-source.ts';
 import { BuildError } from './errors.ts';
 import { staticKeys, type NameFile } from './names.ts';
@@ -21,6 +21,8 @@ import { pagesIn, robotsTxt, sitemapXml } from './sitemap.ts';
 export interface SiteOptions {
   /** The app, asked in-process. */
   fetch: (request: Request) => Response | Promise<Response>;
+  /** Answers known without asking the app (pages unchanged since the last build). */
+  lookup?: CrawlOptions['lookup'];
   /** URL paths of the pages to start from, e.g. ['/', '/pricing/']. */
   pages: string[];
   /** Disk file of a /static/ URL path. */
@@ -36,6 +38,8 @@ export interface SiteOptions {
   incremental: boolean;
   progress: Progress;
   nameFile?: NameFile;
+  /** Which pages came from the build cache rather than the app (page-memo.ts); absent when every page is rendered. */
+  work?: ReadonlyMap<string, 'rendered' | 'reused'>;
   /** Kept between builds (bundles, .gz and .br); null or absent to build without (BUILD_CACHE=off). */
   cache?: BuildCache | null;
   /** The file and line a reference on a page was written in, for broken links. */

@@ -3,22 +3,22 @@
 // synchronous writes cost far less here than promise-based ones, which take
 // several trips through libuv's pool per file.
 //
-// Over a previous build (`live`), a file the published site already has
-// with these bytes (and its .gz and .br) is not written at all; output.ts
-// moves the others into the site once the build is checked. The .gz and .br
-// come from the build cache when it has them.
+// Only files that changed come here (writer.ts leaves out those the
+// published site has exactly so); output.ts moves them into the site once
+// the build is checked. The .gz and .br come from the build cache when it
+// has them.
 //
 // Plain JavaScript, so it runs without tsx's loader: starting that in a
 // thread costs a core for a third of a second (see writer.ts).
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import { entryFile, readEntry, writeEntry } from './cache-store.mjs';
 
-/** @type {{ dir: string, live: string | null, cache: { dir: string, version: string } | null }} */
-const { dir, live, cache } = workerData;
+/** @type {{ dir: string, cache: { dir: string, version: string } | null }} */
+const { dir, cache } = workerData;
 const madeDirs = new Set();
 const GZIP_LEVEL = zlib.constants.Z_BEST_COMPRESSION;
 
@@ -30,23 +30,6 @@ function put(file, data) {
     madeDirs.add(folder);
   }
   writeFileSync(target, data);
-}
-
-const liveSize = (file) => {
-  try {
-    return statSync(path.join(live, file)).size;
-  } catch {
-    return -1;
-  }
-};
-
-/** The sizes of `file` and its siblings when the published site has it as `data` is, else null. */
-function unchanged(file, data, brotliQuality) {
-  if (!live || liveSize(file) !== data.length || !readFileSync(path.join(live, file)).equals(data)) return null;
-  if (!brotliQuality) return { raw: data.length, gzip: data.length, brotli: data.length };
-  const gzip = liveSize(`${file}.gz`);
-  const brotli = liveSize(`${file}.br`);
-  return gzip > 0 && brotli > 0 ? { raw: data.length, gzip, brotli } : null;
 }
 
 function compress(data, brotliQuality) {
@@ -82,8 +65,6 @@ function compressed(data, brotliQuality) {
 /** Write one file (and its siblings); the reply for the main thread. */
 function write({ id, file, data, brotliQuality }) {
   try {
-    const same = unchanged(file, data, brotliQuality);
-    if (same) return { id, sizes: same, unchanged: true };
     put(file, data);
     const sizes = { raw: data.length, gzip: data.length, brotli: data.length };
     if (brotliQuality) {
@@ -93,7 +74,7 @@ function write({ id, file, data, brotliQuality }) {
       sizes.gzip = gzip.length;
       sizes.brotli = brotli.length;
     }
-    return { id, sizes, unchanged: false, compressed: brotliQuality > 0 };
+    return { id, sizes, compressed: brotliQuality > 0 };
   } catch (err) {
     return { id, error: err instanceof Error ? err.message : String(err) };
   }

@@ -1,0 +1,154 @@
+// How the npm scripts start Node: `node scripts/launch.mjs <entry.ts> [args]`.
+// Plain JavaScript, so it runs on every Node the project supports, and it
+// picks the fastest way that Node has to run TypeScript:
+//
+//   Node with type stripping (22.18+, 23.6+): the .ts entry itself, with
+//     Node's module compile cache on, so a second start compiles nothing.
+//   Older Node (20): a bundle of the entry made with esbuild (as Vite bundles
+//     its config), kept under node_modules/.cache/lightweight/launch/ and
+//     made again when one of its source files changes. Parts loaded with
+//     import() stay separate chunks, loaded only when asked for. No loader
+//     hooks, no compiling at start: tsx's costs a core for most of a second.
+//   An entry that imports files by a computed name (bench/run.ts) cannot be
+//     bundled: it runs with tsx's loader.
+//
+// The entry sees the process as if started with `node <entry.ts> [args]`:
+// process.argv[1] is the .ts file, and import.meta.url in every bundled
+// file is that file's own URL.
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import module from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CACHE = path.join(ROOT, 'node_modules/.cache/lightweight');
+const LAUNCHER = fileURLToPath(import.meta.url);
+
+/**
+ * The bundle of `file`: the one kept when none of its inputs changed, else
+ * a new one. Null when it cannot be bundled. Each bundle has a folder of
+ * its own, and a record names the current one, replaced in one rename, so
+ * builds started at once never read half of one.
+ */
+async function bundleOf(file) {
+  const dir = path.join(CACHE, 'launch');
+  const name = path.relative(ROOT, file).replace(/[^\w.-]+/g, '_');
+  const recordFile = path.join(dir, `${name}.json`);
+  const record = readRecord(recordFile);
+  if (record && isCurrent(record)) return record.unbundlable ? null : path.join(dir, record.folder, record.main);
+
+  const { build } = await import('esbuild');
+  const folder = `${name}-${process.pid}-${Date.now().toString(36)}`;
+  const result = await build({
+    entryPoints: [file],
+    absWorkingDir: ROOT,
+    outdir: path.join(dir, folder),
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: `node${process.versions.node}`,
+    // Packages are imported from node_modules as they are; the bundle lives inside it, so Node finds them.
+    packages: 'external',
+    outExtension: { '.js': '.mjs' },
+    sourcemap: 'linked',
+    metafile: true,
+    logLevel: 'silent',
+    plugins: [ownImportMeta],
+  });
+  // import() of a name computed at run time (bench/run.ts) is left as it is, and would meet a .ts file Node cannot load.
+  const unbundlable = Object.keys(result.metafile.outputs).some((output) => output.endsWith('.mjs') && /(?<![\w$.@])import\((?!\s*["'`])/.test(readFileSync(path.resolve(ROOT, output), 'utf8')));
+  const inputs = {};
+  for (const input of [...Object.keys(result.metafile.inputs).map((p) => path.resolve(ROOT, p)), LAUNCHER]) inputs[input] = stamp(input);
+  // One entry point: its bundle is named after it (the chunks are named after what they hold).
+  const main = `${path.basename(file).replace(/\.[^.]+$/, '')}.mjs`;
+  const next = { folder, main, inputs, unbundlable };
+  const temporary = `${recordFile}.${process.pid}.tmp`;
+  writeFileSync(temporary, JSON.stringify(next));
+  renameSync(temporary, recordFile);
+  if (unbundlable) rmSync(path.join(dir, folder), { recursive: true, force: true });
+  removeOldBundles(dir, name, folder);
+  return unbundlable ? null : path.join(dir, folder, main);
+}
+
+function readRecord(recordFile) {
+  try {
+    return JSON.parse(readFileSync(recordFile, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** Size and modification time: what changes when a file is edited. */
+function stamp(file) {
+  try {
+    const { size, mtimeMs } = statSync(file);
+    return `${size}:${mtimeMs}`;
+  } catch {
+    return 'missing';
+  }
+}
+
+function isCurrent(record) {
+  if (!record.unbundlable && !existsSync(path.join(CACHE, 'launch', record.folder, record.main))) return false;
+  return Object.entries(record.inputs).every(([input, was]) => stamp(input) === was);
+}
+
+/** Bundles of this entry replaced over an hour ago (a process started earlier may still load chunks from a recent one). */
+function removeOldBundles(dir, name, current) {
+  const hourAgo = Date.now() - 3600_000;
+  for (const entry of readdirSync(dir)) {
+    if (entry === current || !entry.startsWith(`${name}-`) || !/-\d+-[0-9a-z]+$/.test(entry)) continue;
+    try {
+      if (statSync(path.join(dir, entry)).mtimeMs < hourAgo) rmSync(path.join(dir, entry), { recursive: true, force: true });
+    } catch {
+      // another launch removed it
+    }
+  }
+}
+
+/** Each bundled file keeps its own import.meta.url, dirname and filename (where it looks for its neighbours). */
+const ownImportMeta = {
+  name: 'own-import-meta',
+  setup(build) {
+    build.onLoad({ filter: /\.(?:ts|mts|js|mjs)$/ }, (args) => {
+      if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes('import.meta')) return undefined;
+      const contents = source
+        .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
+        .replaceAll('import.meta.dirname', JSON.stringify(path.dirname(args.path)))
+        .replaceAll('import.meta.filename', JSON.stringify(args.path));
+      return { contents, loader: /\.m?ts$/.test(args.path) ? 'ts' : 'js' };
+    });
+  },
+};
+
+const [entry, ...args] = process.argv.slice(2);
+if (!entry) {
+  console.error('Usage: node scripts/launch.mjs <entry.ts> [arguments]');
+  process.exit(2);
+}
+const file = path.resolve(ROOT, entry);
+process.argv = [process.argv[0], file, ...args];
+
+if (process.features.typescript && typeof module.enableCompileCache === 'function') {
+  module.enableCompileCache(path.join(CACHE, 'compile'));
+  await import(pathToFileURL(file).href);
+} else {
+  let bundled = null;
+  try {
+    bundled = await bundleOf(file);
+  } catch (err) {
+    // A read-only node_modules, say: slower with tsx, but the same program.
+    console.error(`launch: could not bundle ${entry} (${err instanceof Error ? err.message.split('\n')[0] : err}); running it with tsx.`);
+  }
+  if (bundled) {
+    // Source maps are written beside it, not loaded: NODE_OPTIONS=--enable-source-maps maps stack traces to the .ts files.
+    await import(pathToFileURL(bundled).href);
+  } else {
+    const { register } = await import('tsx/esm/api');
+    register();
+    await import(pathToFileURL(file).href);
+  }
+}

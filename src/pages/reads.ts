@@ -1,0 +1,90 @@
+// What rendering a page reads: the files (the page's own, and every
+// template nunjucks hands out for it: layouts, includes, imports, whatever
+// chose them), the folders whose defaults apply to it, the data names it
+// looks up, the pages whose URL it asks for, and the static files image()
+// makes renditions of. The build keeps a
+// page's HTML with this list (src/publish/page-memo.ts) and renders the
+// page again only when one of them changed.
+//
+// Whoever renders notes what it reads with noteRead(); whoever wants to know
+// runs the render inside recordReads(). Outside of one, noting costs a
+// lookup and keeps nothing.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type nunjucks from 'nunjucks';
+
+export interface PageReads {
+  /** Absolute paths of files read: the page's own file, its templates. */
+  files: Set<string>;
+  /** Folders under pages/ ("" for pages/ itself, "docs/api") whose defaults file (_defaults.*) the page takes, or would if it had one. */
+  defaults: Set<string>;
+  /** Names under `data` (pages/_data/<name>.*); "*" when the whole of it was listed. */
+  data: Set<string>;
+  /** Slugs given to url('page', ...). */
+  pages: Set<string>;
+  /** Paths under the static folder given to image(). */
+  statics: Set<string>;
+}
+
+export const ALL_DATA = '*';
+
+const current = new AsyncLocalStorage<PageReads>();
+
+export const emptyReads = (): PageReads => ({ files: new Set(), defaults: new Set(), data: new Set(), pages: new Set(), statics: new Set() });
+
+/** Run `render`, noting into `reads` what it (and anything it awaits) reads. */
+export function recordReads<T>(reads: PageReads, render: () => T): T {
+  return current.run(reads, render);
+}
+
+export function noteRead(kind: keyof PageReads, name: string): void {
+  current.getStore()?.[kind].add(name);
+}
+
+/**
+ * The shared data, noting which names are read. Listing it (a loop over
+ * `data`) reads all of it.
+ */
+export function trackedData<T extends object>(data: T): T {
+  return new Proxy(data, {
+    get(target, key, receiver) {
+      if (typeof key === 'string') noteRead('data', key);
+      return Reflect.get(target, key, receiver);
+    },
+    has(target, key) {
+      if (typeof key === 'string') noteRead('data', key);
+      return Reflect.has(target, key);
+    },
+    ownKeys(target) {
+      noteRead('data', ALL_DATA);
+      return Reflect.ownKeys(target);
+    },
+  });
+}
+
+type Callback = (err: unknown, result?: unknown) => void;
+
+/**
+ * Note the file of every template `env` hands out: nunjucks asks for
+ * layouts, includes and imports on every render, cached or not.
+ */
+export function trackTemplates(env: nunjucks.Environment): void {
+  const note = (template: unknown) => {
+    const file = (template as { path?: unknown } | null | undefined)?.path;
+    if (typeof file === 'string') noteRead('files', file);
+  };
+  const getTemplate = env.getTemplate.bind(env) as (...args: unknown[]) => unknown;
+  (env as unknown as { getTemplate: (...args: unknown[]) => unknown }).getTemplate = (...args) => {
+    const last = args.length - 1;
+    if (typeof args[last] === 'function') {
+      const cb = args[last] as Callback;
+      args[last] = ((err, template) => {
+        note(template);
+        cb(err, template);
+      }) satisfies Callback;
+      return getTemplate(...args);
+    }
+    const template = getTemplate(...args);
+    note(template);
+    return template;
+  };
+}

@@ -14,7 +14,8 @@ import { parse } from 'yaml';
 import { cssUrls } from '../src/publish/css.ts';
 import { htmlUrls } from '../src/publish/html.ts';
 import { previewRoutes } from '../src/publish/preview.ts';
-import { SECURITY_HEADERS } from '../src/http.ts';
+import { contentSecurityPolicy, SECURITY_HEADERS, STRICT_TRANSPORT_SECURITY } from '../src/security-policy.ts';
+import { parseHeadersFile } from './fixtures/headers-file.ts';
 import { ROOT } from '../src/settings.ts';
 import { launchChromium, tempDir } from './helpers.ts';
 
@@ -87,22 +88,20 @@ describe('BASE_PATH=/project/ npm run build', () => {
     assert.match(html, /There is no page at this address\./);
   });
 
-  test('writes _headers: security headers everywhere, hashed files immutable, pages revalidated', () => {
-    const headers = read('_headers');
-    const rules = new Map<string, string[]>();
-    let current = '';
-    for (const line of headers.split('\n')) {
-      if (line === '' || line.startsWith('#')) continue;
-      if (!line.startsWith(' ')) rules.set((current = line), []);
-      else rules.get(current)!.push(line.trim());
+  test('writes _headers: security headers everywhere, each page its own policy, hashed files immutable, pages revalidated', () => {
+    const rules = new Map([...parseHeadersFile(read('_headers'))].map(([pattern, headers]) => [pattern, headers.map(([name, value]) => `${name}: ${value}`)]));
+    assert.deepEqual(rules.get('/project/*'), [...SECURITY_HEADERS, ['Strict-Transport-Security', STRICT_TRANSPORT_SECURITY]].map(([name, value]) => `${name}: ${value}`));
+    assert.deepEqual(rules.get('/project/static/*'), ['Cache-Control: public, max-age=31536000, immutable', 'Cross-Origin-Resource-Policy: same-origin']);
+    assert.deepEqual(rules.get('/project/renditions/*'), ['Cache-Control: public, max-age=31536000, immutable', 'Cross-Origin-Resource-Policy: cross-origin']);
+    for (const [page, file] of [['/project/', 'index.html'], ['/project/pricing/', 'pricing/index.html'], ['/project/team/ada-lovelace/', 'team/ada-lovelace/index.html'], ['/project/404.html', '404.html']] as Array<[string, string]>) {
+      const html = read(file);
+      const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(html)?.[1]?.replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+      assert.ok(meta, `${file} carries its policy in a <meta>`);
+      // The header says what the <meta> says, and frame-ancestors, which only a header can.
+      assert.deepEqual(rules.get(page), ['Cache-Control: no-cache', 'Cross-Origin-Resource-Policy: same-origin', `Content-Security-Policy: ${meta}; frame-ancestors 'none'`], page);
+      assert.equal(contentSecurityPolicy(html), `${meta}; frame-ancestors 'none'`);
     }
-    assert.deepEqual(rules.get('/project/*'), SECURITY_HEADERS.map(([name, value]) => `${name}: ${value}`));
-    assert.deepEqual(rules.get('/project/static/*'), ['Cache-Control: public, max-age=31536000, immutable']);
-    assert.deepEqual(rules.get('/project/renditions/*'), ['Cache-Control: public, max-age=31536000, immutable']);
-    for (const page of ['/project/', '/project/pricing/', '/project/team/ada-lovelace/', '/project/404.html']) {
-      assert.deepEqual(rules.get(page), ['Cache-Control: no-cache'], page);
-    }
-    assert.deepEqual(rules.get('/project/image/*'), ['Cache-Control: no-cache'], 'placeholder images keep their name when redrawn');
+    assert.deepEqual(rules.get('/project/image/*'), ['Cache-Control: no-cache', 'Cross-Origin-Resource-Policy: cross-origin'], 'placeholder images keep their name when redrawn, and other sites embed them');
   });
 
   describe('served under the prefix by the preview server, in Chromium', () => {

@@ -18,7 +18,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { contentSecurityPolicy, resourcePolicy, SECURITY_HEADERS, STRICT_TRANSPORT_SECURITY } from '../src/security-policy.ts';
+import { contentSecurityPolicy } from '../src/security-policy.ts';
+import { headersFor, parseHeadersFile } from './fixtures/headers-file.ts';
 import { ROOT } from '../src/settings.ts';
 import { startApp, tempDir, type Running } from './helpers.ts';
 
@@ -109,16 +110,12 @@ before(async () => {
   builtPage = readFileSync(path.join(buildDir, 'inline', 'index.html'), 'utf8');
 
   app = await startApp({ TRUST_PROXY: 'on', ALLOWED_HOSTS: 'localhost', DEBUG: 'off', SECRET_KEY: 'x'.repeat(40) });
-  // The built page as a host that reads the build's headers serves it.
+  // The built page as a host that reads the build's _headers file serves it (HSTS, as such hosts do, over HTTPS only).
+  const headerRules = parseHeadersFile(readFileSync(path.join(buildDir, '_headers'), 'utf8'));
   builtSite = http.createServer((request, response) => {
     const https = request.headers['x-forwarded-proto'] === 'https';
-    response.writeHead(200, {
-      ...Object.fromEntries(SECURITY_HEADERS),
-      'Cross-Origin-Resource-Policy': resourcePolicy(request.url ?? '/'),
-      'Content-Security-Policy': contentSecurityPolicy(builtPage),
-      ...(https ? { 'Strict-Transport-Security': STRICT_TRANSPORT_SECURITY } : {}),
-      'Content-Type': 'text/html; charset=utf-8',
-    });
+    const headers = headersFor(headerRules, '/inline/').filter(([name]) => https || name !== 'Strict-Transport-Security');
+    response.writeHead(200, { ...Object.fromEntries(headers), 'Content-Type': 'text/html; charset=utf-8' });
     response.end(builtPage);
   });
   builtPort = await listen(builtSite);
@@ -150,7 +147,7 @@ describe('behind HTTPS through a proxy', () => {
     });
   }
 
-  it('scores A+ for a page of the static build, which carries its policy in a <meta> too', { timeout: 90_000 }, async (t) => {
+  it('scores A+ for a page of the static build served with its _headers, and carries its policy in a <meta> too', { timeout: 90_000 }, async (t) => {
     upstreamPort = builtPort;
     try {
       const result = await scan(redirectPort, proxyPort, '/inline/');

@@ -17,7 +17,7 @@ import { referencesIn, type FileReferences, type LinkCheck } from './check.ts';
 import { cssUrls, transformCss } from './css.ts';
 import { BuildError } from './errors.ts';
 import { htmlUrls, transformHtml } from './html.ts';
-import { withPolicyMeta } from '../security-policy.ts';
+import { contentSecurityPolicy, withPolicyMeta } from '../security-policy.ts';
 import { limit } from './limit.ts';
 import { generatedFile, pageFile, type NameFile } from './names.ts';
 import type { Output } from './output.ts';
@@ -91,6 +91,8 @@ export interface Crawl {
   outcomeOf(key: string): Outcome;
   /** Source name to hashed name of each static file written. */
   hashedFiles(): Array<[source: string, hashed: string]>;
+  /** The Content-Security-Policy header of each page this crawl wrote (for `_headers`), by file. */
+  pagePolicy(file: string): string | undefined;
 }
 
 /** A browser's Accept, so error pages come as HTML. */
@@ -134,6 +136,7 @@ export function createCrawl({ fetch, lookup, locate, output, check, progress, si
   const known = new Map<string, Deferred>();
   const final = new Map<string, Deferred>();
   const counts = { pages: 0, rendered: 0, reused: 0, assets: 0, images: 0 };
+  const policies = new Map<string, string>();
   const resolve = createResolver(siteOrigin);
   let written = 0;
   /** Output files already taken, by the key that took them. */
@@ -275,6 +278,7 @@ export function createCrawl({ fetch, lookup, locate, output, check, progress, si
         await writing(async () => {
           const { html, references, rewritten } = await finalPage(draft);
           await output.write(draft.file, html);
+          policies.set(draft.file, contentSecurityPolicy(html));
           // Asked only for what the check reports.
           check.add(draft.file, html, references, (url) => {
             const at = rewritten.indexOf(url);
@@ -483,5 +487,6 @@ export function createCrawl({ fetch, lookup, locate, output, check, progress, si
       [...outcomes].flatMap(([key, outcome]): Array<[string, string]> =>
         outcome.kind === 'file' && outcome.hashed ? [[decodeURIComponent(key.slice(1)), outcome.file]] : [],
       ),
+    pagePolicy: (file) => policies.get(file),
   };
 }

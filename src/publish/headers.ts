@@ -1,9 +1,13 @@
 // How the built site is cached, and the `_headers` file that tells Netlify and
 // Cloudflare Pages: hashed files (a new name for new bytes) immutable for a
 // year, everything else (pages above all) revalidated on every visit, and on
-// every response the security headers the app itself sends. `npm run preview`
-// serves the same Cache-Control.
-import { SECURITY_HEADERS } from '../http.ts';
+// every response the security headers the app itself sends: the same
+// Content-Security-Policy each page carries in its <meta> (plus
+// frame-ancestors, which only a header can say), Cross-Origin-Resource-Policy
+// (cross-origin only for images other sites embed) and HSTS, which browsers
+// take over HTTPS alone. `npm run preview` serves the same Cache-Control.
+import { existsSync, readFileSync } from 'node:fs';
+import { contentSecurityPolicy, resourcePolicy, SECURITY_HEADERS, STRICT_TRANSPORT_SECURITY } from '../security-policy.ts';
 import { parseRendition, RENDITIONS_PREFIX } from '../images/renditions.ts';
 import { isHashedName } from './assets.ts';
 import { underBasePath } from './base-path.ts';
@@ -31,10 +35,13 @@ interface Folder {
 /**
  * `_headers` for the built files (paths relative to the site, "/" separated).
  * The hosts join the values of a header set by two matching rules, so no two
- * Cache-Control rules overlap: a folder gets one rule (`/static/*`) when every
- * file under it is cached alike and none is a page, else each file its own.
+ * rules below the site-wide one overlap: a folder gets one rule (`/static/*`)
+ * when every file under it is cached alike and none is a page, else each file
+ * its own. Each rule carries what differs by file: Cache-Control,
+ * Cross-Origin-Resource-Policy and, for a page, its Content-Security-Policy
+ * (`policyOf`).
  */
-export function headersFile(files: readonly string[], basePath: string): string {
+export function headersFile(files: readonly string[], basePath: string, policyOf: (page: string) => string | undefined): string {
   const root: Folder = { files: [], folders: new Map() };
   for (const file of files) {
     if (file === HEADERS_FILE || /\.(gz|br)$/.test(file)) continue;
@@ -46,7 +53,7 @@ export function headersFile(files: readonly string[], basePath: string): string 
     }
     folder.files.push(file);
   }
-  const rules: Array<[pattern: string, cacheControl: string]> = [];
+  const rules: Array<[pattern: string, cacheControl: string, contentPolicy?: string]> = [];
   const visit = (folder: Folder, prefix: string) => {
     const all = allFiles(folder);
     const policies = new Set(all.map(cacheControlOf));
@@ -54,14 +61,28 @@ export function headersFile(files: readonly string[], basePath: string): string 
       rules.push([`${prefix}*`, [...policies][0]!]);
       return;
     }
-    for (const file of folder.files) rules.push([urlOfFile(file), cacheControlOf(file)]);
+    for (const file of folder.files) rules.push([urlOfFile(file), cacheControlOf(file), file.endsWith('.html') ? policyOf(file) : undefined]);
     for (const [name, sub] of folder.folders) visit(sub, `${prefix || '/'}${encodeURIComponent(name)}/`);
   };
   visit(root, '');
   rules.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const security = SECURITY_HEADERS.map(([name, value]) => `  ${name}: ${value}`).join('\n');
-  const caching = rules.map(([pattern, value]) => `${underBasePath(basePath, pattern)}\n  Cache-Control: ${value}`).join('\n');
+  const security = [...SECURITY_HEADERS, ['Strict-Transport-Security', STRICT_TRANSPORT_SECURITY]].map(([name, value]) => `  ${name}: ${value}`).join('\n');
+  const caching = rules
+    .map(([pattern, cacheControl, contentPolicy]) =>
+      [
+        underBasePath(basePath, pattern),
+        `  Cache-Control: ${cacheControl}`,
+        `  Cross-Origin-Resource-Policy: ${resourcePolicy(pattern)}`,
+        ...(contentPolicy ? [`  Content-Security-Policy: ${contentPolicy}`] : []),
+      ].join('\n'),
+    )
+    .join('\n');
   return `# Response headers for Netlify and Cloudflare Pages, written by npm run build.\n${underBasePath(basePath, '/')}*\n${security}\n${caching}\n`;
+}
+
+/** The header policy of a page already on disk (one a rebuild of named pages kept), from its bytes. */
+export function policyOfBuiltPage(file: string): string | undefined {
+  return existsSync(file) ? contentSecurityPolicy(readFileSync(file, 'utf8')) : undefined;
 }
 
 function allFiles(folder: Folder): string[] {

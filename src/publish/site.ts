@@ -8,7 +8,7 @@ import type { LocateFile } from './assets.ts';
 import type { BuildCache } from './cache.ts';
 import { ROOT_PATH, underBasePath } from './base-path.ts';
 import { createLinkCheck } from './check.ts';
-import { headersFile, HEADERS_FILE } from './headers.ts';
+import { headersFile, HEADERS_FILE, policyOfBuiltPage } from './headers.ts';
 import { NOT_FOUND_PAGE } from '../pages/files.ts';
 import { createCrawl, type Crawl, type CrawlOptions } from './crawl.ts';
 import type { LinkSource } from './link-source.ts';
@@ -84,7 +84,9 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
       await output.write('robots.txt', robotsTxt(siteUrl));
       await output.settle();
     }
-    await output.write(HEADERS_FILE, headersFile(output.files(), options.basePath ?? ROOT_PATH));
+    // A page a rebuild of named pages left alone has its policy in the live site's copy.
+    const policyOf = (page: string) => crawl.pagePolicy(page) ?? policyOfBuiltPage(path.join(buildDir, page));
+    await output.write(HEADERS_FILE, headersFile(output.files(), options.basePath ?? ROOT_PATH, policyOf));
     await output.settle();
     progress.update('Checking', 'links and references');
     await check.verify((key) => {

@@ -290,16 +290,19 @@ describe('the context block', () => {
     assert.match(await (await get(app, '/trimmed/')).text(), /<p>Hi<\/p>/);
   });
 
-  for (const [page, detail] of [
-    ['bad-json', 'pages/bad-json.html, line 3, column 8: invalid JSON in the context block: expected a value but found "t"'],
-    ['trailing', 'pages/trailing.html, line 2, column 9: invalid JSON in the context block: a comma before "}" (JSON allows no trailing comma)'],
+  const badBlocks: [string, string | RegExp][] = [
+    ['bad-json', /^pages\/bad-json\.html, line 3, column 8: invalid JSON in the context block: expected a value but found "t" \(the JSON parser says: .*JSON.*\)$/],
+    ['trailing', /^pages\/trailing\.html, line 2, column 9: invalid JSON in the context block: a comma before "\}" \(JSON allows no trailing comma\) \(the JSON parser says: .+\)$/],
     ['array', 'pages/array.html, line 1, column 20: the context block must hold a JSON object, like { "title": "Pricing" }'],
     ['slug', 'pages/slug.html, line 1, column 22: the context block may not set "slug": the server sets it'],
-  ]) {
+  ];
+  for (const [page, detail] of badBlocks) {
     it(`names the file and position of a bad block (${page})`, async () => {
       const res = await get(app, `/${page}/`, JSON_ONLY);
       assert.equal(res.status, 500);
-      assert.equal((await res.json()).detail, detail);
+      const actual = (await res.json()).detail;
+      if (typeof detail === 'string') assert.equal(actual, detail);
+      else assert.match(actual, detail);
     });
   }
 

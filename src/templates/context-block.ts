@@ -28,9 +28,8 @@ function parseContextJson(json: string, start: number): Record<string, unknown> 
   let value: unknown;
   try {
     value = JSON.parse(json);
-  } catch {
-    const problem = findJsonProblem(json);
-    throw new MetadataError(`invalid JSON in the context block: ${problem.reason}`, start + problem.offset);
+  } catch (err) {
+    throw invalidJson(json, err as Error, 'invalid JSON in the context block', start);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new MetadataError('the context block must hold a JSON object, like { "title": "Pricing" }', start + leading);
@@ -41,6 +40,12 @@ function parseContextJson(json: string, start: number): Record<string, unknown> 
     throw new MetadataError(`the context block may not set "${key}": the server sets it`, start + json.indexOf(`"${key}"`));
   }
   return value as Record<string, unknown>;
+}
+
+/** Our words at the mistake's place, then the JSON parser's own. */
+export function invalidJson(text: string, err: Error, label: string, start = 0): MetadataError {
+  const problem = findJsonProblem(text);
+  return new MetadataError(`${label}: ${problem.reason} (the JSON parser says: ${err.message.replace(/\s+/g, ' ')})`, start + problem.offset);
 }
 
 /**

@@ -1,7 +1,7 @@
 // JSON and YAML text (data files, front matter) parsed into values, or a
 // MetadataError saying why and where (an offset into the text).
 import { parseDocument } from 'yaml';
-import { findJsonProblem } from './context-block.ts';
+import { invalidJson } from './context-block.ts';
 import { MetadataError } from './metadata-error.ts';
 import { describeYamlError } from './yaml-problem.ts';
 
@@ -9,8 +9,7 @@ export function parseJsonText(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    const problem = findJsonProblem(text);
-    throw new MetadataError(`invalid JSON: ${problem.reason} (the JSON parser says: ${(err as Error).message})`, problem.offset);
+    throw invalidJson(text, err as Error, 'invalid JSON');
   }
 }
 

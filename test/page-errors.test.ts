@@ -92,6 +92,7 @@ describe('YAML and JSON mistakes, at their line, in plain words', () => {
       'colon.md': '---\ntitle: Tip: read this\n---\n# Tip',
       'tab.html': '---\ntitle: Tabs\n\tdescription: x\n---\n<p>tab</p>',
       'quote.html': '---\ntitle: "Unclosed\ndescription: fine\n---\n<p>q</p>',
+      'twice.html': '---\ntitle: One\nsubtitle: x\ntitle: Two\n---\n<p>t</p>',
       'data-yaml.html': '{{ data.clients | length }}',
       'data-json/page.html': '{{ data.plans | length }}',
     });
@@ -115,6 +116,12 @@ describe('YAML and JSON mistakes, at their line, in plain words', () => {
     const json = await problemOf(app, '/tab/');
     assert.deepEqual([json.line, json.column], [3, 1]);
     assert.match(json.detail, /indented with a tab; YAML needs spaces/);
+  });
+
+  it('a key set twice: names the whole key, at its second line', async () => {
+    const json = await problemOf(app, '/twice/');
+    assert.deepEqual([json.line, json.column], [4, 1]);
+    assert.match(json.detail, /invalid YAML: "title" is set twice; keep one of the two lines \(the YAML parser says: Map keys must be unique\)$/);
   });
 
   it('a quote never closed: the line where it opens', async () => {

@@ -36,8 +36,10 @@ export function describeYamlError(text: string, error: YAMLError): YamlProblem {
   }
   switch (error.code) {
     case 'DUPLICATE_KEY': {
-      const key = text.slice(error.pos[0], error.pos[1]);
-      return at(errorLine, `"${key}" is set twice; keep one of the two lines`);
+      // The parser marks the key's first character only: read the key to its colon.
+      const key = /^(?:"((?:[^"\\\n]|\\.)*)"|'([^'\n]*)'|([^:#\n]*?))[ \t]*:/.exec(text.slice(error.pos[0]));
+      const name = key ? (key[1] ?? key[2] ?? key[3]!) : text.slice(error.pos[0], error.pos[1]);
+      return at(errorLine, `"${name}" is set twice; keep one of the two lines`);
     }
     case 'BAD_SCALAR_START': {
       const ch = text[error.pos[0]] ?? '';

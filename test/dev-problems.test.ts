@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { cpSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser } from 'playwright-core';
 import { ROOT } from '../src/settings.ts';
 import { launchChromium, startApp, tempDir, type Running } from './helpers.ts';
@@ -97,6 +98,28 @@ describe('the dev problems badge', () => {
       assert.equal(await tab.locator('h1').innerText(), 'Broken', 'the page itself is untouched');
       await tab.close();
     });
+
+    for (const [name, viewport] of [['phone', { width: 390, height: 844 }], ['desktop', { width: 1280, height: 900 }]] as const) {
+      it(`passes axe-core (WCAG 2.1 A/AA and best practice) closed and open, at ${name} width`, async () => {
+        const context = await browser.newContext({ viewport });
+        const tab = await context.newPage();
+        try {
+          await tab.goto(`${app.url}/broken/`);
+          const badge = tab.getByRole('dialog', { name: '4 problems on this page' });
+          const axe = async (state: string) => {
+            const { violations } = await new AxeBuilder({ page: tab }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).include('.lw-problems').analyze();
+            const found = violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+            assert.deepEqual(found, [], `${state}, at ${name} width`);
+          };
+          await axe('closed');
+          await badge.locator('summary').click();
+          await badge.locator('ul').waitFor({ state: 'visible', timeout: 5000 });
+          await axe('open');
+        } finally {
+          await context.close();
+        }
+      });
+    }
 
     it('is dismissed with a tap on a phone', async () => {
       const context = await browser.newContext({ viewport: { width: 375, height: 667 }, hasTouch: true, isMobile: true });

@@ -20,7 +20,9 @@ const URL_ATTRIBUTES: Record<string, Record<string, ValueKind>> = {
   iframe: { src: 'url' },
   embed: { src: 'url' },
   object: { data: 'url' },
-  input: { src: 'url' },
+  input: { src: 'url', formaction: 'url' },
+  form: { action: 'url' },
+  button: { formaction: 'url' },
 };
 
 /** Elements whose content is text up to their end tag, not markup; and where that end tag is. */

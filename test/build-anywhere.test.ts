@@ -43,7 +43,7 @@ describe('BASE_PATH=/project/ npm run build', () => {
   before(async () => {
     cpSync(path.join(ROOT, 'pages'), pagesDir, { recursive: true });
     // Root-absolute links written by hand.
-    writeFileSync(path.join(pagesDir, 'links.html'), '<h1>Links</h1>\n<p><a href="/pricing/">Pricing</a> <a href="/team/ada-lovelace/#bio">Ada</a></p>\n<img src="/image/300x200/" alt="A placeholder" width="300" height="200">\n<form action="/contact/" method="get"><button formaction="/pricing/">Plans</button></form>\n');
+    writeFileSync(path.join(pagesDir, 'links.html'), '<h1>Links</h1>\n<p><a href="/pricing/">Pricing</a> <a href="/team/ada-lovelace/#bio">Ada</a></p>\n<img src="/image/300x200/" alt="A placeholder" width="300" height="200">\n<form action="/contact/" method="get"><button formaction="/pricing/">Plans</button></form>\n<svg role="img" aria-label="Logo"><image href="/image/30x30/" width="30" height="30"></image></svg>\n');
     result = await build({ BUILD_DIR: buildDir, PAGES_DIR: pagesDir, BASE_PATH: 'project', SITE_URL: 'https://user.github.io' });
   });
 
@@ -69,6 +69,7 @@ describe('BASE_PATH=/project/ npm run build', () => {
     assert.match(html, /<a href="\/project\/team\/ada-lovelace\/#bio">Ada<\/a>/);
     assert.match(html, /<img src="\/project\/image\/300x200\.png"/);
     assert.match(html, /<form action="\/project\/contact\/" method="get"><button formaction="\/project\/pricing\/">/, 'form targets');
+    assert.match(html, /<image href="\/project\/image\/30x30\.png"/, 'an SVG <image> in the page');
     const home = read('index.html');
     assert.match(home, /href="\/project\/static\/vendor\/bootstrap\/[\d.]+\/css\/bootstrap\.min\.[0-9a-f]{8}\.css"/, 'static()');
     assert.match(home, /href="\/project\/about\/"/, "url('page', …)");

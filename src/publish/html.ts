@@ -23,6 +23,9 @@ const URL_ATTRIBUTES: Record<string, Record<string, ValueKind>> = {
   input: { src: 'url', formaction: 'url' },
   form: { action: 'url' },
   button: { formaction: 'url' },
+  // SVG inside HTML.
+  image: { href: 'url', 'xlink:href': 'url' },
+  use: { href: 'url', 'xlink:href': 'url' },
 };
 
 /** Elements whose content is text up to their end tag, not markup; and where that end tag is. */

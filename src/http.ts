@@ -1,6 +1,7 @@
 // Cross-cutting HTTP behaviour shared by every part: middleware, content
 // negotiation for errors, and the error pages themselves.
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import zlib from 'node:zlib';
 import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -118,14 +119,26 @@ export function securityHeaders(settings: Pick<Settings, 'trustProxy'>): Middlew
  * inline scripts and styles of the HTML actually sent (see
  * src/security-policy.ts). Inside compression: it reads the body as text.
  */
+const CONTENT_DECODERS: Record<string, (bytes: Uint8Array) => Buffer> = { br: zlib.brotliDecompressSync, gzip: zlib.gunzipSync };
+
 export function contentSecurity(): MiddlewareHandler {
   return async (c, next) => {
     await next();
     const type = c.res.headers.get('content-type');
-    if (!type?.startsWith('text/html') || !c.res.body || c.res.headers.has('content-encoding')) return;
-    const html = await c.res.text();
-    c.res = new Response(html, c.res);
-    c.res.headers.set('Content-Security-Policy', contentSecurityPolicy(html));
+    if (!type?.startsWith('text/html') || !c.res.body) return;
+    const coding = c.res.headers.get('content-encoding');
+    if (!coding) {
+      const html = await c.res.text();
+      c.res = new Response(html, c.res);
+      c.res.headers.set('Content-Security-Policy', contentSecurityPolicy(html));
+      return;
+    }
+    // Precompressed (an HTML file under static/): the policy is computed from its decoded text, the coded bytes sent.
+    const decode = CONTENT_DECODERS[coding.trim().toLowerCase()];
+    if (!decode) return;
+    const bytes = new Uint8Array(await c.res.arrayBuffer());
+    c.res = new Response(bytes, c.res);
+    c.res.headers.set('Content-Security-Policy', contentSecurityPolicy(decode(bytes).toString('utf8')));
   };
 }
 

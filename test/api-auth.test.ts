@@ -97,6 +97,15 @@ describe('authentication', () => {
     assert.match(owner.body.token, /^[0-9a-f]{40}$/);
   });
 
+  it('gives a throttled address no answer but 429, even for a password the owner just used elsewhere', async () => {
+    assert.equal((await command('createuser', ['busy', '--password-stdin'], database, 'busy-password\n')).code, 0);
+    assert.equal((await loginFrom('127.0.0.6', 'busy', 'busy-password')).status, 200, 'the owner logs in: the credentials are now known to the process');
+    for (let attempt = 0; attempt < 5; attempt++) assert.equal((await loginFrom('127.0.0.7', 'busy', `guess-${attempt}`)).status, 400);
+    assert.equal((await loginFrom('127.0.0.7', 'busy', 'guess-5')).status, 429);
+    assert.equal((await loginFrom('127.0.0.7', 'busy', 'busy-password')).status, 429, 'a right guess is not told apart from a wrong one');
+    assert.equal((await loginFrom('127.0.0.6', 'busy', 'busy-password')).status, 200, 'the owner still logs in');
+  });
+
   it('limits one address across usernames', async () => {
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 22; attempt++) statuses.push((await loginFrom('127.0.0.4', `nobody-${attempt}`, 'guess')).status);

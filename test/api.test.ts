@@ -343,6 +343,24 @@ describe('lists', () => {
     }
   });
 
+  it('answers 400 for a list parameter given twice, rather than silently using one of them', async () => {
+    const cases: Array<[string, string]> = [
+      ['/api/tasks/?ordering=name&ordering=-name', 'ordering'],
+      ['/api/sprints/?ordering=end&ordering=name', 'ordering'],
+      ['/api/users/?search=a&search=b', 'search'],
+      ['/api/tasks/?status=1&status=2', 'status'],
+      ['/api/tasks/?sprint=1&sprint=2', 'sprint'],
+      ['/api/sprints/?end_min=2026-01-01&end_min=2027-01-01', 'end_min'],
+      ['/api/tasks/?page=1&page=2', 'page'],
+      ['/api/tasks/?page_size=5&page_size=50', 'page_size'],
+    ];
+    for (const [url, parameter] of cases) {
+      const reply = await call('GET', url);
+      assert.equal(reply.status, 400, url);
+      assert.deepEqual(reply.body, { [parameter]: [`"${parameter}" is given more than once. Give each list parameter at most once.`] }, url);
+    }
+  });
+
   it('pages with absolute next/previous links, a Link header, and page_size up to 100', async () => {
     for (let i = 0; i < 27; i++) await newTask({ name: `Paged ${String(i).padStart(2, '0')}`, description: 'paging' });
     const first = await call('GET', '/api/tasks/?search=paging');

@@ -65,6 +65,8 @@ describe('every response', () => {
     const staticDir = tempDir();
     mkdirSync(path.join(staticDir, 'css'));
     writeFileSync(path.join(staticDir, 'css', 'x.css'), 'body{}');
+    // Over 1 KiB, so that it is sent precompressed to clients accepting br or gzip.
+    writeFileSync(path.join(staticDir, 'demo.html'), `<!doctype html><title>Demo</title><script>document.title = 'ran'</script><p>${'padding '.repeat(300)}</p>`);
     app = await startApp({ SERVICES: 'placeholder', STATIC_DIR: staticDir });
   });
   after(() => app.close());
@@ -115,6 +117,15 @@ describe('every response', () => {
       }
     } finally {
       await proxied.close();
+    }
+  });
+
+  it('gives an HTML file under static/ its policy, precompressed or not', async () => {
+    for (const encoding of ['identity', 'br', 'gzip']) {
+      const res = await fetch(app.url + '/static/demo.html', { headers: { 'Accept-Encoding': encoding } });
+      assert.match(await res.text(), /document\.title = 'ran'/, encoding);
+      assert.equal(res.headers.get('content-encoding'), encoding === 'identity' ? null : encoding);
+      assert.match(res.headers.get('content-security-policy') ?? '', /script-src 'self' 'sha256-[^']+'; /, encoding);
     }
   });
 

@@ -121,19 +121,21 @@ export class Auth {
    * whatever the password; the same username from elsewhere still logs in.
    */
   async verify(c: Context, username: string, password: string): Promise<Credentials | null> {
-    const fingerprint = this.#verified.fingerprint(username, password);
-    const known = await this.#verified.lookup(fingerprint, this.#store);
-    if (known) return known;
-
     const address = clientAddress(c, this.#settings);
     // An address holds no space, so the first one ends it: no two pairs make the same key.
     const userKey = `user:${address} ${username.toLowerCase()}`;
     const clientKey = `client:${address}`;
+    // Before the cache of verified credentials: a throttled address must not learn that a guess is right
+    // (200 instead of 429) because the owner logged in elsewhere a moment ago.
     const waits = await Promise.all([this.#failures.wait(userKey, FAILURES_PER_USERNAME_AND_CLIENT), this.#failures.wait(clientKey, FAILURES_PER_CLIENT)]);
     const wait = Math.max(...waits);
     if (wait > 0) {
       throw new HttpError(429, `Request was throttled. Expected available in ${wait} second${wait === 1 ? '' : 's'}.`, { 'Retry-After': String(wait) });
     }
+
+    const fingerprint = this.#verified.fingerprint(username, password);
+    const known = await this.#verified.lookup(fingerprint, this.#store);
+    if (known) return known;
 
     // Concurrent requests with the same credentials share one hash.
     let pending = this.#pending.get(fingerprint);

@@ -118,8 +118,13 @@ function orderingTerms(listing: Listing, ordering: string, orderBy: ListQuery['o
 
 export function parseListRequest(listing: Listing, params: URLSearchParams): ListRequest {
   const errors: Record<string, string[]> = {};
+  // One value each: a second `?ordering=` or `?status=` would otherwise be silently ignored.
+  for (const name of new Set([...Object.keys(listing.filters), 'search', 'ordering', 'page', 'page_size'])) {
+    if (params.getAll(name).length > 1) errors[name] = [`"${name}" is given more than once. Give each list parameter at most once.`];
+  }
   const where: Condition[] = [];
   for (const [name, filter] of Object.entries(listing.filters)) {
+    if (errors[name]) continue;
     const value = params.get(name);
     if (value === null || value === '') continue;
     try {

@@ -31,7 +31,9 @@ describe('layouts', () => {
       'promo-block.html': '<p>From the block</p>{% block context %}{ "layout": "landing.html" }{% endblock %}',
       'bare.html': '---\nlayout: none\n---\n<svg xmlns="http://www.w3.org/2000/svg"></svg>',
       'bare-false.html': '<p>false too</p>{% block context %}{ "layout": false }{% endblock %}',
-      'whole.html': '---\nlayout: landing\n---\n{% extends "base.html" %}{% block content %}<h1>Whole</h1>{% endblock %}',
+      'whole.html': '---\ntitle: Whole\n---\n{% extends "base.html" %}{% block content %}<h1>Whole</h1>{% endblock %}',
+      'clash.html': '---\nlayout: landing\n---\n{% extends "base.html" %}{% block content %}<h1>Clash</h1>{% endblock %}',
+      'docs/whole.html': '{% extends "base.html" %}{% block content %}<h1>Whole in docs</h1>{% endblock %}',
       'oops.md': '---\ntitle: Oops\nlayout: fancy\n---\n# Oops',
       'docs/_defaults.yaml': '# every page of docs/\nlayout: docs\ntitle: Docs\nsection: manual\n',
       'docs/intro.md': '# Intro ({{ section }})',
@@ -79,7 +81,17 @@ describe('layouts', () => {
     assert.equal(count(html, /<nav /), 1);
     assert.equal(count(html, /bootstrap\.bundle\.min\.js/), 1);
     assert.match(html, /<main>\s*<h1>Whole<\/h1>\s*<\/main>/);
-    assert.doesNotMatch(html, /class="landing"/);
+    // Its folder's default layout does not wrap it either.
+    const inDocs = await page('/docs/whole/');
+    assert.equal(count(inDocs, /<!doctype html>/i), 1);
+    assert.match(inDocs, /<h1>Whole in docs<\/h1>/);
+  });
+
+  it('refuses a page that both extends a template and names a layout, rather than ignore the layout', async () => {
+    const json = await problem('/clash/');
+    assert.deepEqual([json.file, json.line], ['pages/clash.html', 2]);
+    assert.match(json.detail, /layout: landing/);
+    assert.match(json.detail, /\{% extends %\}/);
   });
 
   it('lets a layout extend another layout', async () => {

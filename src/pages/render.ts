@@ -95,6 +95,23 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
     throw new RenderError(shown, keyLine(text, 'layout'), null, `${asked}. Layouts in ${templates}/: ${choices}; or write "layout: none" for a page that is a whole document.`, file);
   };
 
+  /**
+   * A page that {% extends %} a template is a whole document: no layout wraps it. Its own `layout:` (not its
+   * folder's default) would then be silently ignored, so naming one is an error.
+   */
+  const wholeDocument = (page: PageInfo, compiled: CompiledPage, content: string): string => {
+    const own = compiled.context.layout;
+    if (!Object.hasOwn(compiled.context, 'layout') || NO_LAYOUT.has(own)) return content;
+    const text = readFileSync(page.file, 'utf8');
+    throw new RenderError(
+      page.source,
+      keyLine(text, 'layout'),
+      null,
+      `layout: ${String(own)}: this page has an {% extends %}, so it is a whole document and no layout wraps it. Remove "layout:" to keep the {% extends %}, or remove the {% extends %} to place the page in the layout.`,
+      page.file,
+    );
+  };
+
   const compilePage = (file: string): CompiledPage => {
     const cached = cache?.get(file);
     if (cached) return cached;
@@ -154,7 +171,7 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
         const body = compiled.template.render(context);
         const markdown = compiled.restoreCode !== null;
         const content = compiled.restoreCode ? renderMarkdown(compiled.restoreCode(body)) : body;
-        if (compiled.extendsTemplate) return content;
+        if (compiled.extendsTemplate) return wholeDocument(page, compiled, content);
         const layout = layoutOf(page, compiled, defaults, context.layout);
         return layout === null ? content : env.getTemplate(layout, true).render({ ...context, content, markdown });
       });

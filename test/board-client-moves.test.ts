@@ -194,6 +194,7 @@ describe('moves on the board', () => {
       await page.waitForSelector('.outbox-state:text-is("Offline: 3 changes waiting")', WAIT);
       assert.deepEqual(await page.$$eval('.task.pending .task-name', (els) => els.map((el) => el.firstChild!.textContent).sort()), ['East', 'North', 'South']);
       assert.match((await announced(page))!, /^“South” is shown in In Development, position 1 of 3, waiting to be sent/);
+      assert.equal(await page.textContent('.undo-label'), 'Moved “South” to In Development, waiting to be sent.', 'the toast, a live region too, does not say it was made');
       await new Promise((resolve) => setTimeout(resolve, 2500)); // a retry meanwhile
       assert.match((await announced(page))!, /waiting to be sent/, 'the announcement is kept');
 

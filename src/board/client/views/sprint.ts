@@ -394,7 +394,8 @@ export class SprintView extends View implements TaskMover {
     if (outcome === 'sent' && plan.neighbour) await this.loadTasks();
     const waiting = outcome === 'sent' ? null : outcome;
     this.undo.done({
-      label: `Moved “${name}” to ${column.title}.`,
+      // The toast is a live region too: it must not tell a screen reader that a waiting move was made.
+      label: waiting ? `Moved “${name}” to ${column.title}, waiting to be sent.` : `Moved “${name}” to ${column.title}.`,
       undo: async () => {
         if (waiting && this.app.outbox.cancel(waiting)) return void task.set(previous);
         try {

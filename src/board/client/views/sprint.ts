@@ -408,7 +408,19 @@ export class SprintView extends View implements TaskMover {
         if (wasBeside) void this.loadTasks();
       },
     }, this.items.get(task.key)?.el);
-    return waiting ? 'queued' : 'sent';
+    const said = waiting ? 'queued' : 'sent';
+    this.announceMove(task, column, said);
+    return said;
+  }
+
+  /** Say where a move put the task (for screen readers), by keys, drag, finger or the details alike. */
+  private announceMove(task: Task, column: Column, outcome: 'sent' | 'queued'): void {
+    const siblings = this.columnTasks(column);
+    const where = `${column.title}, position ${siblings.indexOf(task) + 1} of ${siblings.length}`;
+    this.find('.announce').textContent =
+      outcome === 'sent'
+        ? `Moved “${task.get('name')}” to ${where}.`
+        : `“${task.get('name')}” is shown in ${where}, waiting to be sent: the server cannot be reached.`;
   }
 
   /**
@@ -566,19 +578,12 @@ export class SprintView extends View implements TaskMover {
     });
   }
 
-  /** Move, then say so (for screen readers) or show why it failed. */
+  /** Move (which says so, for screen readers), or show why it failed. */
   private async moveAndTell(task: Task, column: Column, before: Task | null | 'end'): Promise<void> {
     const problem = this.find('.board-error');
     problem.hidden = true;
     try {
-      const outcome = await this.move(task, column, before);
-      if (!outcome) return;
-      const siblings = this.columnTasks(column);
-      const where = `${column.title}, position ${siblings.indexOf(task) + 1} of ${siblings.length}`;
-      this.find('.announce').textContent =
-        outcome === 'sent'
-          ? `Moved “${task.get('name')}” to ${where}.`
-          : `“${task.get('name')}” is shown in ${where}, waiting to be sent: the server cannot be reached.`;
+      await this.move(task, column, before);
     } catch (error) {
       if (this.removed || (error instanceof ApiError && error.status === 401)) return;
       problem.innerHTML = isolateNames(`Could not move “${task.get('name')}”: ${error instanceof Error ? error.message : String(error)}`).value;

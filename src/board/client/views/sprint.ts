@@ -63,11 +63,9 @@ function moveHelp(): string {
   const touch = matchMedia('(any-pointer: coarse)').matches || navigator.maxTouchPoints > 0;
   const mouse = matchMedia('(any-pointer: fine)').matches;
   const mac = /Mac|iPhone|iPad/.test(navigator.platform);
-  const drag = !touch
-    ? 'Drag tasks between columns and up or down'
-    : mouse
-      ? 'Drag tasks between columns and up or down (with a finger: touch and hold a task first)'
-      : 'Touch and hold a task, then drag it to another column or place';
+  // A finger alone (a phone): no keys to speak of; the toast's button undoes.
+  if (touch && !mouse) return "Touch and hold a task, then drag it to another column or place; a task's details also let you choose its column. After a change, the Undo button that appears undoes it.";
+  const drag = touch ? 'Drag tasks between columns and up or down (with a finger: touch and hold a task first)' : 'Drag tasks between columns and up or down';
   return `${drag}, or focus one and press Shift with the arrow keys; a task's details also let you choose its column. After a change, ${TOAST_KEY.label} goes to its Undo button and ${mac ? '⌘Z' : 'Ctrl+Z'} undoes it.`;
 }
 

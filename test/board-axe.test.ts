@@ -2,7 +2,8 @@
 // practice) at phone width (390×844) and on a desktop, in Debian's Chromium.
 // A state is a name and how to get a fresh page there: add one to STATES and
 // it is checked at both sizes. A failure lists each violation with its rule,
-// impact and the selectors of the elements at fault.
+// impact and the selectors of the elements at fault; anything the
+// Content-Security-Policy refused on the way fails the state too.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -169,6 +170,65 @@ export const STATES: BoardState[] = [
       await page.waitForSelector(`${card('Task 2 of Locked sprint')}.locked`, WAIT);
     },
   },
+  {
+    name: 'task details after moves, a right-to-left name',
+    reach: async ({ page, goto }) => {
+      const sprint = await sprintWith('Travelled sprint', 3);
+      await goto(`#sprint/${sprint.id}`);
+      await page.waitForSelector(card('Task 3 of Travelled sprint'), WAIT);
+      const name = 'שלום עולם';
+      if (!(await page.$(card(name)))) await b.api('PATCH', `/api/tasks/${sprint.tasks[1]}/`, { name });
+      await page.waitForSelector(card(name), WAIT);
+      await page.focus(`${card(name)} .task-open`);
+      for (const key of ['Shift+ArrowRight', 'Shift+ArrowDown', 'Shift+ArrowLeft']) {
+        const said = await page.textContent('.announce');
+        await page.keyboard.press(key);
+        await page.waitForFunction((previous) => document.querySelector('.announce')?.textContent !== previous && !document.querySelector('.task.saving'), said, WAIT);
+      }
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('dialog.task-detail[open] .history-entry:nth-child(4)', WAIT);
+    },
+  },
+  {
+    name: 'login with a wrong password',
+    loggedOut: true,
+    reach: async ({ page, goto }) => {
+      await goto('');
+      await page.fill('#login-username', 'demo');
+      await page.fill('#login-password', 'wrong');
+      await page.click('form button[type="submit"]');
+      await page.waitForSelector('.form-errors:not(:empty)', WAIT);
+    },
+  },
+  {
+    name: 'the sprint form with errors',
+    reach: async ({ page, goto }) => {
+      await goto('');
+      await page.waitForSelector('.sprints :is(.sprint-list, .empty)', WAIT);
+      await page.click('.add-sprint');
+      await page.click('.new-sprint button[type="submit"]');
+      await page.waitForSelector('[data-error-for="end"] span', WAIT);
+    },
+  },
+  {
+    name: "the add form's too-long message",
+    reach: async ({ page, goto }) => {
+      const sprint = await sprintWith('Wordy sprint', 0);
+      await goto(`#sprint/${sprint.id}`);
+      await page.click('.add-task');
+      await page.fill('#task-name', 'x'.repeat(300));
+      await page.click('.add-task-form button[type="submit"]');
+      await page.waitForSelector('[data-error-for="name"] span', WAIT);
+    },
+  },
+  {
+    name: 'the burndown drawn',
+    reach: async ({ page, goto }) => {
+      const sprint = await sprintWith('Burning sprint', 8);
+      await goto(`#sprint/${sprint.id}`);
+      await page.waitForSelector('.burndown-chart', WAIT);
+    },
+  },
   { name: 'offline with writes waiting', reach: (visit) => moveOffline(visit, 'Offline sprint') },
   {
     name: 'offline after a reload',
@@ -188,10 +248,15 @@ function report(violations: Array<{ id: string; impact?: string | null; help: st
 
 async function visit(state: BoardState, viewport: { width: number; height: number }): Promise<string> {
   const { context, page } = await b.newPage({ viewport, loggedOut: state.loggedOut });
+  const refused: string[] = [];
+  await context.exposeBinding('reportRefusal', (_source, what: string) => void refused.push(what));
+  await context.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (event) => (window as any).reportRefusal(`${event.violatedDirective} ${event.blockedURI}`)),
+  );
   try {
     await state.reach({ page, context, goto: async (hash) => void (await page.goto(`${b.app.url}/board/${hash}`)) });
     const results = await new AxeBuilder({ page }).withTags(TAGS).analyze();
-    return report(results.violations);
+    return report(results.violations) + refused.map((what) => `Content-Security-Policy refused ${what}\n`).join('');
   } finally {
     await context.close();
   }

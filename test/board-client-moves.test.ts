@@ -103,6 +103,22 @@ describe('moves on the board', () => {
     }
   });
 
+  it('announces a move made in the details like any other, focus back on the card', { timeout: TEST_TIMEOUT }, async () => {
+    const sprint = await sprintWith('Detailed sprint', [{ name: 'Here' }, { name: 'There', status: 3 }]);
+    const { context, page, errors } = await b.openBoard(`#sprint/${sprint.id}`);
+    try {
+      await page.click(`${card('Here')} .task-open`);
+      await page.waitForSelector('dialog.task-detail[open]', WAIT);
+      await page.selectOption('#task-column', 'in-testing');
+      await page.click('dialog.task-detail button[type="submit"]');
+      await page.waitForSelector('.announce:text-is("Moved “Here” to In Testing, position 1 of 2.")', WAIT);
+      assert.equal(await focusedCard(page), 'Here');
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('writes only the moved task, 20 random moves counted at the API, the others\' histories untouched', { timeout: 120_000 }, async () => {
     const sprint = await sprintWith('Random sprint', Array.from({ length: 8 }, (_, i) => ({ name: `Random ${i + 1}`, status: 1 + (i % 4) })));
     const { context, page, errors } = await b.openBoard(`#sprint/${sprint.id}`);
@@ -194,6 +210,7 @@ describe('moves on the board', () => {
       await page.waitForSelector('.outbox-state:text-is("Offline: 3 changes waiting")', WAIT);
       assert.deepEqual(await page.$$eval('.task.pending .task-name', (els) => els.map((el) => el.firstChild!.textContent).sort()), ['East', 'North', 'South']);
       assert.match((await announced(page))!, /^“South” is shown in In Development, position 1 of 3, waiting to be sent/);
+      assert.equal(await page.textContent('.undo-label'), 'Moved “South” to In Development, waiting to be sent.', 'the toast, a live region too, does not say it was made');
       await new Promise((resolve) => setTimeout(resolve, 2500)); // a retry meanwhile
       assert.match((await announced(page))!, /waiting to be sent/, 'the announcement is kept');
 

@@ -63,11 +63,9 @@ function moveHelp(): string {
   const touch = matchMedia('(any-pointer: coarse)').matches || navigator.maxTouchPoints > 0;
   const mouse = matchMedia('(any-pointer: fine)').matches;
   const mac = /Mac|iPhone|iPad/.test(navigator.platform);
-  const drag = !touch
-    ? 'Drag tasks between columns and up or down'
-    : mouse
-      ? 'Drag tasks between columns and up or down (with a finger: touch and hold a task first)'
-      : 'Touch and hold a task, then drag it to another column or place';
+  // A finger alone (a phone): no keys to speak of; the toast's button undoes.
+  if (touch && !mouse) return "Touch and hold a task, then drag it to another column or place; a task's details also let you choose its column. After a change, the Undo button that appears undoes it.";
+  const drag = touch ? 'Drag tasks between columns and up or down (with a finger: touch and hold a task first)' : 'Drag tasks between columns and up or down';
   return `${drag}, or focus one and press Shift with the arrow keys; a task's details also let you choose its column. After a change, ${TOAST_KEY.label} goes to its Undo button and ${mac ? '⌘Z' : 'Ctrl+Z'} undoes it.`;
 }
 
@@ -394,7 +392,8 @@ export class SprintView extends View implements TaskMover {
     if (outcome === 'sent' && plan.neighbour) await this.loadTasks();
     const waiting = outcome === 'sent' ? null : outcome;
     this.undo.done({
-      label: `Moved “${name}” to ${column.title}.`,
+      // The toast is a live region too: it must not tell a screen reader that a waiting move was made.
+      label: waiting ? `Moved “${name}” to ${column.title}, waiting to be sent.` : `Moved “${name}” to ${column.title}.`,
       undo: async () => {
         if (waiting && this.app.outbox.cancel(waiting)) return void task.set(previous);
         try {
@@ -407,7 +406,19 @@ export class SprintView extends View implements TaskMover {
         if (wasBeside) void this.loadTasks();
       },
     }, this.items.get(task.key)?.el);
-    return waiting ? 'queued' : 'sent';
+    const said = waiting ? 'queued' : 'sent';
+    this.announceMove(task, column, said);
+    return said;
+  }
+
+  /** Say where a move put the task (for screen readers), by keys, drag, finger or the details alike. */
+  private announceMove(task: Task, column: Column, outcome: 'sent' | 'queued'): void {
+    const siblings = this.columnTasks(column);
+    const where = `${column.title}, position ${siblings.indexOf(task) + 1} of ${siblings.length}`;
+    this.find('.announce').textContent =
+      outcome === 'sent'
+        ? `Moved “${task.get('name')}” to ${where}.`
+        : `“${task.get('name')}” is shown in ${where}, waiting to be sent: the server cannot be reached.`;
   }
 
   /**
@@ -565,19 +576,12 @@ export class SprintView extends View implements TaskMover {
     });
   }
 
-  /** Move, then say so (for screen readers) or show why it failed. */
+  /** Move (which says so, for screen readers), or show why it failed. */
   private async moveAndTell(task: Task, column: Column, before: Task | null | 'end'): Promise<void> {
     const problem = this.find('.board-error');
     problem.hidden = true;
     try {
-      const outcome = await this.move(task, column, before);
-      if (!outcome) return;
-      const siblings = this.columnTasks(column);
-      const where = `${column.title}, position ${siblings.indexOf(task) + 1} of ${siblings.length}`;
-      this.find('.announce').textContent =
-        outcome === 'sent'
-          ? `Moved “${task.get('name')}” to ${where}.`
-          : `“${task.get('name')}” is shown in ${where}, waiting to be sent: the server cannot be reached.`;
+      await this.move(task, column, before);
     } catch (error) {
       if (this.removed || (error instanceof ApiError && error.status === 401)) return;
       problem.innerHTML = isolateNames(`Could not move “${task.get('name')}”: ${error instanceof Error ? error.message : String(error)}`).value;

@@ -12,9 +12,13 @@
 //   An entry that imports files by a computed name (bench/run.ts) cannot be
 //     bundled: it runs with tsx's loader.
 //
+// `node scripts/launch.mjs --watch <entry.ts>` starts it again on each edit of
+// a file it loaded (Node's watch mode where it strips types, else tsx watch).
+//
 // The entry sees the process as if started with `node <entry.ts> [args]`:
 // process.argv[1] is the .ts file, and import.meta.url in every bundled
 // file is that file's own URL.
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import path from 'node:path';
@@ -124,18 +128,35 @@ const ownImportMeta = {
   },
 };
 
-const [entry, ...args] = process.argv.slice(2);
+const watching = process.argv[2] === '--watch';
+const [entry, ...args] = process.argv.slice(watching ? 3 : 2);
 if (!entry) {
-  console.error('Usage: node scripts/launch.mjs <entry.ts> [arguments]');
+  console.error('Usage: node scripts/launch.mjs [--watch] <entry.ts> [arguments]');
   process.exit(2);
 }
 const file = path.resolve(ROOT, entry);
-process.argv = [process.argv[0], file, ...args];
+const stripsTypes = Boolean(process.features.typescript) && typeof module.enableCompileCache === 'function';
 
-if (process.features.typescript && typeof module.enableCompileCache === 'function') {
-  module.enableCompileCache(path.join(CACHE, 'compile'));
-  await import(pathToFileURL(file).href);
+if (watching) {
+  // `npm run dev`: the entry started again on each edit of a file it loaded. Node's own watch mode where it strips
+  // types (each start through this launcher, so with the compile cache), else tsx's.
+  const [command, ...rest] = stripsTypes
+    ? ['--watch', '--watch-preserve-output', LAUNCHER]
+    : [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'watch', '--clear-screen=false'];
+  const watcher = spawn(process.execPath, [command, ...rest, file, ...args], { stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => watcher.kill(signal));
+  watcher.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 1)));
 } else {
+  process.argv = [process.argv[0], file, ...args];
+  await run(file);
+}
+
+async function run(file) {
+  if (stripsTypes) {
+    module.enableCompileCache(path.join(CACHE, 'compile'));
+    await import(pathToFileURL(file).href);
+    return;
+  }
   let bundled = null;
   try {
     bundled = await bundleOf(file);

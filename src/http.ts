@@ -234,6 +234,15 @@ export function requestOrigin(c: Context, settings: Pick<Settings, 'trustProxy'>
 }
 
 /**
+ * The batches of every log that wait for their timer. A process that exits then still writes them (stdout to a file,
+ * pipe or terminal writes synchronously), through one exit listener for all logs, however many apps a process makes.
+ */
+const waitingBatches = new Set<() => void>();
+process.once('exit', () => {
+  for (const flush of waitingBatches) flush();
+});
+
+/**
  * A log that buffers lines and writes them in batches: on the next turn of
  * the event loop when the server is quiet (a line reaches the terminal at
  * once), and at most once a millisecond when it is busy, so that logging
@@ -245,18 +254,18 @@ export function createLog(stream: NodeJS.WritableStream = process.stdout): (line
   let scheduled = false;
   let lastWrite = -Infinity;
   const flush = () => {
+    waitingBatches.delete(flush);
     const out = pending;
     pending = '';
     scheduled = false;
     lastWrite = performance.now();
     if (out) stream.write(out);
   };
-  // A process that exits while a batch waits for its timer still writes it (stdout to a file, pipe or terminal writes synchronously).
-  process.once('exit', flush);
   return (line) => {
     pending += line + '\n';
     if (scheduled) return;
     scheduled = true;
+    waitingBatches.add(flush);
     if (performance.now() - lastWrite < 1) setTimeout(flush, 1);
     else setImmediate(flush);
   };

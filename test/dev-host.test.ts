@@ -59,7 +59,7 @@ describe('npm run dev -- --host', () => {
       cwd: ROOT,
       env: { ...process.env, ...env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true, // its own process group: npm, tsx watch and the app stop together
+      detached: true, // its own process group: npm, the launcher, its watcher and the app stop together
     });
     child.stdout!.on('data', (chunk) => (output += chunk));
     child.stderr!.on('data', (chunk) => (output += chunk));

@@ -145,7 +145,7 @@ describe('a Chromium tab under npm run dev', () => {
       cwd: ROOT,
       env: { ...process.env, ...site.env, PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true, // its own process group: npm, tsx watch and the app stop together
+      detached: true, // its own process group: npm, the launcher, its watcher and the app stop together
     });
     child.stdout!.on('data', (chunk) => (output += chunk));
     child.stderr!.on('data', (chunk) => (output += chunk));
@@ -252,7 +252,7 @@ describe('a Chromium tab under npm run dev', () => {
 });
 
 describe('a tab when the server restarts', () => {
-  /** The app on a fixed port, as `tsx watch` restarts it. */
+  /** The app on a fixed port, as the watcher of `npm run dev` restarts it. */
   async function serveOn(port: number, env: Record<string, string>, logs: string[]) {
     const lightweight = await createApp(loadSettings({ ...env, PORT: String(port) }, { dev: true }), (line) => logs.push(line));
     const server = await new Promise<Server>((resolve) => {

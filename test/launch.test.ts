@@ -3,13 +3,14 @@
 // source edit reaches the next start (on Node 20 through a bundle that is
 // made again; where Node strips types, directly).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { ROOT } from '../src/settings.ts';
 import { tempDir } from './helpers.ts';
+import { pinnedNode, pinnedNodes } from './node-versions.ts';
 
 const launch = (entry: string, args: string[]) =>
   JSON.parse(execFileSync(process.execPath, [path.join(ROOT, 'scripts/launch.mjs'), entry, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 }));
@@ -43,4 +44,50 @@ test('runs a TypeScript entry with its arguments, its own import.meta.url, and e
     assert.equal(bundles.length, 2, `one bundle per version of the sources: ${bundles.join(', ')}`);
     for (const kept of [...bundles, `${name}.json`]) rmSync(path.join(launched, kept), { recursive: true, force: true });
   }
+});
+
+/**
+ * `launch.mjs --watch` (npm run dev) on `node`: the entry's output until it has
+ * shown `greeting` before and after one edit of a file it imports.
+ */
+async function watchEdit(node: string): Promise<{ lines: { greeting: string; execArgv: string[] }[] }> {
+  const dir = tempDir('lightweight-watch-');
+  const greeting = path.join(dir, 'greeting.ts');
+  const entry = path.join(dir, 'entry.ts');
+  writeFileSync(greeting, "export const greeting: string = 'before';\n");
+  writeFileSync(entry, "import { greeting } from './greeting.ts';\nconsole.log(JSON.stringify({ greeting, execArgv: process.execArgv }));\nsetInterval(() => {}, 1000);\n");
+  const { NODE_OPTIONS: _, ...env } = process.env;
+  const child = spawn(node, [path.join(ROOT, 'scripts/launch.mjs'), '--watch', entry], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const lines = () => output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+  const until = async (what: string, done: () => boolean) => {
+    for (const deadline = Date.now() + 60_000; !done(); await new Promise((resolve) => setTimeout(resolve, 100))) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${what}: not seen; output:\n${output}`);
+    }
+  };
+  try {
+    await until('the first start', () => lines().length > 0);
+    writeFileSync(greeting, "export const greeting: string = 'after';\n");
+    await until('a start after the edit', () => lines().some((line) => line.greeting === 'after'));
+  } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    process.kill(-child.pid!, 'SIGTERM');
+    await exited;
+  }
+  return { lines: lines() };
+}
+
+test('--watch starts the entry again when a file it imports is edited', { timeout: 120_000 }, async () => {
+  const { lines } = await watchEdit(process.execPath);
+  assert.deepEqual(lines.map((line) => line.greeting).filter((g, i, all) => all.indexOf(g) === i), ['before', 'after']);
+});
+
+const newest = pinnedNodes().at(-1)!;
+const newestNode = pinnedNode(newest);
+test(`--watch on Node ${newest} uses Node's watch mode and type stripping, not tsx`, { timeout: 120_000, skip: newestNode ? false : `Node ${newest} is not at hand (bash .ci/node.sh ${newest} fetches it)` }, async () => {
+  const { lines } = await watchEdit(newestNode!);
+  assert.equal(lines.at(-1)!.greeting, 'after');
+  for (const line of lines) assert.ok(!line.execArgv.some((arg) => /tsx/.test(arg)), `no tsx: ${line.execArgv.join(' ')}`);
 });

@@ -1,9 +1,11 @@
 // The request log: every line written once and in order, at once when the
 // server is quiet, in a few large writes when it is busy.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { createLog } from '../src/http.ts';
+import { ROOT } from '../src/settings.ts';
 
 function recorder(): { stream: Writable; writes: string[] } {
   const writes: string[] = [];
@@ -45,5 +47,14 @@ describe('request log', () => {
     // At most one write per millisecond (plus the first, at once).
     assert.ok(writes.length <= Math.ceil(elapsedMs) + 2, `${writes.length} writes in ${elapsedMs.toFixed(0)} ms`);
     assert.ok(writes.length < turns / 2, `${writes.length} writes for ${turns} turns`);
+  });
+
+  it('adds no exit listener per log (one app per test made one each), yet writes a waiting batch when the process exits', () => {
+    const listeners = process.listenerCount('exit');
+    for (let i = 0; i < 20; i++) createLog(recorder().stream)('a line');
+    assert.equal(process.listenerCount('exit'), listeners);
+    const script = "const { createLog } = await import('./src/http.ts'); createLog()('GET / 200 1ms'); process.exit(0);";
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(out, 'GET / 200 1ms\n');
   });
 });

@@ -17,7 +17,7 @@ import { previewRoutes } from '../src/publish/preview.ts';
 import { contentSecurityPolicy, SECURITY_HEADERS, STRICT_TRANSPORT_SECURITY } from '../src/security-policy.ts';
 import { parseHeadersFile } from './fixtures/headers-file.ts';
 import { ROOT } from '../src/settings.ts';
-import { launchChromium, tempDir } from './helpers.ts';
+import { launchChromium, onFailedRequest, tempDir } from './helpers.ts';
 
 const BASE = '/project/';
 
@@ -127,7 +127,7 @@ describe('BASE_PATH=/project/ npm run build', () => {
       const page = await browser.newPage();
       const answers: string[] = [];
       page.on('response', (response) => answers.push(`${response.status()} ${new URL(response.url()).pathname}`));
-      page.on('requestfailed', (request) => answers.push(`failed ${request.url()}`));
+      onFailedRequest(page, (line) => answers.push(line));
       for (const url of ['', 'pricing/', 'team/', 'team/grace-hopper/', 'links/', 'about/']) {
         await page.goto(origin + BASE + url, { waitUntil: 'load', timeout: 20_000 });
         assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('.navbar')!).position), 'fixed', `${url}: styled`);

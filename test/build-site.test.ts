@@ -17,7 +17,7 @@ import { htmlUrls } from '../src/publish/html.ts';
 import { previewRoutes } from '../src/publish/preview.ts';
 import { ROOT } from '../src/settings.ts';
 import { staticUrl } from '../src/templates/helpers.ts';
-import { launchChromium, startApp, tempDir } from './helpers.ts';
+import { launchChromium, onFailedRequest, startApp, tempDir } from './helpers.ts';
 
 interface Result {
   code: number | null;
@@ -292,11 +292,7 @@ describe('npm run build on the starter site', () => {
       page.on('response', (response) => {
         if (response.status() >= 400) failures.push(`${response.status()} ${response.url()}`);
       });
-      page.on('requestfailed', (request) => {
-        // The browser's own icon fetch ('other') is cancelled when the next page is asked for before it ends: not the site's failure.
-        if (request.resourceType() === 'other' && request.failure()?.errorText === 'net::ERR_ABORTED') return;
-        failures.push(`failed ${request.url()} ${request.failure()?.errorText}`);
-      });
+      onFailedRequest(page, (line) => failures.push(line));
       for (const url of ['/', '/pricing/', '/contact/', '/login/']) {
         await page.goto(base + url, { waitUntil: 'load', timeout: 20_000 });
         const navbar = await page.evaluate(() => getComputedStyle(document.querySelector('.navbar')!).position);

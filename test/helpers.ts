@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createApp, type Lightweight } from '../app.ts';
 import { loadSettings, ROOT } from '../src/settings.ts';
 import { POSTGRES_UNAVAILABLE, postgresDatabase, unavailable } from './services.ts';
@@ -80,6 +80,18 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-gpu'],
+  });
+}
+
+/**
+ * Calls `failed` for each request of `page` that failed, but for the browser's own icon fetch cancelled when the
+ * next page is asked for before it ends: that is the browser's doing, not the site's.
+ */
+export function onFailedRequest(page: Page, failed: (line: string) => void): void {
+  page.on('requestfailed', (request) => {
+    const why = request.failure()?.errorText;
+    if (request.resourceType() === 'other' && why === 'net::ERR_ABORTED') return;
+    failed(`failed ${request.url()} ${why}`);
   });
 }
 

@@ -215,8 +215,7 @@ export function clientAddress(c: Context, settings: Pick<Settings, 'trustProxy'>
     const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
     if (forwarded) return forwarded;
   }
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  return env?.incoming?.socket?.remoteAddress ?? 'unknown';
+  return nodeEnv(c).incoming?.socket?.remoteAddress ?? 'unknown';
 }
 
 /** Origin (scheme://host[:port]) the client used, for building absolute URLs. */

@@ -129,9 +129,10 @@ describe('BASE_PATH=/project/ npm run build', () => {
       page.on('response', (response) => answers.push(`${response.status()} ${new URL(response.url()).pathname}`));
       onFailedRequest(page, (line) => answers.push(line));
       for (const url of ['', 'pricing/', 'team/', 'team/grace-hopper/', 'links/', 'about/']) {
-        await page.goto(origin + BASE + url, { waitUntil: 'load', timeout: 20_000 });
+        // Wait for the network to settle: a lazy image asked for after `load` would otherwise be cancelled by the next page.
+        await page.goto(origin + BASE + url, { waitUntil: 'networkidle', timeout: 20_000 });
         assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('.navbar')!).position), 'fixed', `${url}: styled`);
-        // Lazy images below the fold are not asked for yet; those asked for are in `answers`.
+        // Lazy images far below the fold are not asked for; those asked for are in `answers`.
         const images = await page.evaluate(() => [...document.images].filter((img) => img.loading !== 'lazy').map((img) => img.complete && img.naturalWidth > 0));
         assert.ok(images.every(Boolean), `${url}: images load`);
       }

@@ -294,7 +294,8 @@ describe('npm run build on the starter site', () => {
       });
       onFailedRequest(page, (line) => failures.push(line));
       for (const url of ['/', '/pricing/', '/contact/', '/login/']) {
-        await page.goto(base + url, { waitUntil: 'load', timeout: 20_000 });
+        // Wait for the network to settle: a lazy image asked for after `load` would otherwise be cancelled by the next page.
+        await page.goto(base + url, { waitUntil: 'networkidle', timeout: 20_000 });
         const navbar = await page.evaluate(() => getComputedStyle(document.querySelector('.navbar')!).position);
         assert.equal(navbar, 'fixed', `${url}: Bootstrap's .fixed-top applied`);
         const images = await page.evaluate(() =>

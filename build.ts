@@ -73,7 +73,7 @@ try {
     const fetch = async (request: Request) => (await (isImage(new URL(request.url)) ? imageApp() : siteApp())).app.fetch(request);
     const work: PageWork = new Map();
     const { debug, dev, pagesDir, templatesDir, staticDir } = settings;
-    const memo = cache && pageMemo({ cache, pages, templatePages: [`/${NOT_FOUND_PAGE}`], pagesDir, staticDir, renderSettings: { debug, dev, pagesDir, templatesDir, staticDir }, work }, fetch);
+    const memo = cache && pageMemo({ cache, pages, templatePages: [`/${NOT_FOUND_PAGE}`], pagesDir, staticDir, renderSettings: { debug, dev, pagesDir, templatesDir, staticDir }, siteUrl: settings.siteUrl, work }, fetch);
     const summary = await buildSite({
       fetch: cache && memo ? cachingFetch(cache, memo.fetch, isImage) : fetch,
       lookup: memo?.lookup,

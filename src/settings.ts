@@ -40,6 +40,12 @@ export interface Settings {
   databaseUrl: string | null;
   /** Redis for events and shared login throttling across processes, when set. */
   redisUrl: string | null;
+  /**
+   * Where the site is published: SITE_URL's origin and BASE_PATH
+   * ("https://example.com/project"), for absolute_url in feeds; null when
+   * SITE_URL is unset (absolute URLs are then on this server's own address).
+   */
+  siteUrl: string | null;
 }
 
 export class SettingsError extends Error {
@@ -142,6 +148,24 @@ export const VARIABLES: Variable[] = [
   { name: 'SITE_URL', default: 'unset', description: '`npm run build`: the origin the site will be served from; enables sitemap.xml and robots.txt.' },
 ];
 
+/**
+ * SITE_URL's origin with BASE_PATH ("https://example.com/project"), or null.
+ * The build checks both with its own errors (src/publish/config.ts); here a
+ * value that is no http(s) URL is null, as unset.
+ */
+function siteUrlOf(siteUrl: string | undefined, basePath: string | undefined): string | null {
+  let origin: string;
+  try {
+    const url = new URL(siteUrl ?? '');
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+    origin = url.origin;
+  } catch {
+    return null;
+  }
+  const base = (basePath ?? '').split('/').filter(Boolean).join('/');
+  return base ? `${origin}/${base}` : origin;
+}
+
 /** This machine's addresses on its networks (IPv4, as Vite shows them), for `--host`. */
 export function lanAddresses(): string[] {
   return Object.values(os.networkInterfaces())
@@ -189,5 +213,6 @@ export function loadSettings(env: Env = process.env, options: { dev?: boolean; l
     databasePath: dir('DATABASE_PATH', 'data/board.sqlite3'),
     databaseUrl: get('DATABASE_URL') === undefined ? null : parseUrl('DATABASE_URL', get('DATABASE_URL')!, ['postgres', 'postgresql']),
     redisUrl: get('REDIS_URL') === undefined ? null : parseUrl('REDIS_URL', get('REDIS_URL')!, ['redis', 'rediss']),
+    siteUrl: siteUrlOf(get('SITE_URL'), get('BASE_PATH')),
   };
 }

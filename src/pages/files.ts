@@ -1,18 +1,36 @@
 // Which page a URL names and which URL each page has:
 //   pages/<slug>.html or pages/<slug>.md   at /<slug>/ (pages/index.* at /)
+//   pages/<name>.xml, .json or .txt        at /<name>.xml (and so on): a text page
 //   pages/<folder>/[<name>].html or .md    once per entry of the list its
 //                                          `each` names, at /<folder>/<entry slug>/
+//   `permalink: /blog/2026/hello/`         at that URL instead
+//   `paginate: collections.post`           once per slice: /blog/, /blog/page/2/, ...
+//   `draft: true`                          nowhere, unless drafts are shown (npm run dev)
 // Files and folders whose name starts with "_" (pages/_data/) or "." are never pages.
-import { readdirSync, readFileSync } from 'node:fs';
+//
+// The whole table of pages is made at once (URLs may be claimed by any page,
+// and collections need every page's metadata): once in production, and in
+// dev again whenever a file under pages/ changed.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { resolveInside, safeSegments } from '../safe-path.ts';
+import { parseDate } from '../templates/date-format.ts';
 import { slugify } from '../templates/helpers.ts';
 import { MetadataError } from '../templates/metadata-error.ts';
 import { splitPageSource } from '../templates/page-source.ts';
-import { dataAt, entryLines, loadData, type SiteData } from './data.ts';
+import { collect, COLLECTIONS, excerptOf, tagsOf, type CollectionItem, type Collections, type TagEntry } from './collections.ts';
+import { dataAt, DATA_FOLDER, entryLines, loadData, type SiteData } from './data.ts';
+import { createFolderDefaults, keyLine } from './defaults.ts';
 import { locatedMetadataError, pathNamer, RenderError } from './page-error.ts';
+import { unrecorded } from './reads.ts';
 
 export const PAGE_EXTENSIONS = ['.html', '.md'] as const;
+/** Text pages: rendered without a layout, served with their own type at their own name. */
+export const TEXT_EXTENSIONS = ['.xml', '.json', '.txt'] as const;
+/** Items per slice of a paginated page unless `size:` says otherwise. */
+export const DEFAULT_PAGE_SIZE = 10;
+/** /blog/page/2/: the segment before a slice's number. */
+const SLICE_SEGMENT = 'page';
 export const INDEX_SLUG = 'index';
 /** The page a static host serves for every URL it has no file for (the build asks the app for /404.html). */
 export const NOT_FOUND_PAGE = '404.html';
@@ -40,12 +58,35 @@ export interface PageInfo {
   source: string;
   /** For a page made from data: its entry. */
   entry?: GeneratedEntry;
+  /** `draft: true`: only there when drafts are shown (npm run dev). */
+  draft?: boolean;
+  /** For a slice of a paginated page: its items and links. */
+  pagination?: Pagination;
 }
+
+/** `pagination` in a paginated page. */
+export interface Pagination {
+  /** This slice's items. */
+  items: unknown[];
+  /** This slice's number, from 1, and how many there are. */
+  page: number;
+  pages: number;
+  size: number;
+  /** URL of every slice, in order. */
+  urls: string[];
+  next: string | null;
+  previous: string | null;
+  /** What `paginate:` named ("collections.post"). */
+  of: string;
+}
+
+const isTextPage = (name: string): boolean => TEXT_EXTENSIONS.some((ext) => name.endsWith(ext) && name !== ext);
 
 /** The URL a page is served at: "/" for the index page, else /<slug>/ with each segment encoded. */
 export function pageUrl(slug: string): string {
   if (slug === INDEX_SLUG) return '/';
-  return `/${slug.split('/').map(encodeURIComponent).join('/')}/`;
+  const url = `/${slug.split('/').map(encodeURIComponent).join('/')}`;
+  return isTextPage(slug) ? url : `${url}/`;
 }
 
 /** True when `urlPath` is `prefix` itself or below it (case-insensitively, for case-insensitive disks). */
@@ -71,8 +112,10 @@ const isHidden = (name: string) => name.startsWith('_') || name.startsWith('.');
 export function ownPageSlug(file: string): string | null {
   const segments = file.split(/[\\/]/);
   const name = segments.at(-1)!;
+  if (segments.some(isHidden) || GENERATOR_NAME.test(name)) return null;
+  if (isTextPage(name)) return segments.join('/');
   const ext = PAGE_EXTENSIONS.find((e) => name.endsWith(e));
-  if (!ext || name === ext || segments.some(isHidden) || GENERATOR_NAME.test(name)) return null;
+  if (!ext || name === ext) return null;
   return [...segments.slice(0, -1), name.slice(0, -ext.length)].join('/');
 }
 
@@ -85,24 +128,52 @@ export interface PageIndex {
   urlOf(slug: string): string;
   /** The shared data (pages/_data/). */
   data(): SiteData;
+  /** Every tag's pages and `all`, and the tags as a list. */
+  collections(): { collections: Collections; tags: TagEntry[] };
+}
+
+/** A page's metadata as collections and the table see it: its folders' defaults under its own. */
+interface PageMeta {
+  values: Record<string, unknown>;
+  /** The template without its metadata, for the excerpt. */
+  template: string;
+  /** The text `permalink:`, `tags:`... are written in, for their line. */
+  text: string;
+}
+
+interface SiteTable {
+  byUrl: Map<string, PageInfo>;
+  bySlug: Map<string, PageInfo>;
+  /** Slugs of drafts left out (drafts not shown). */
+  drafts: Set<string>;
+  /** Pages that cannot be made, by the URL they would have; folders whose pages made from data cannot be made. */
+  brokenUrls: Map<string, RenderError>;
+  brokenFolders: Map<string, RenderError>;
+  collections: Collections;
+  tags: TagEntry[];
 }
 
 /**
- * The pages of `pagesDir`. `cached` (production) reads the data and each
- * folder once; otherwise every call sees the files as they are now.
+ * The pages of `pagesDir`. `cached` (production) reads every file once;
+ * otherwise every call sees the files as they are now. `drafts` (npm run
+ * dev) serves `draft: true` pages, marked; they are never in collections.
  */
-export function createPageIndex(pagesDir: string, { cached = false } = {}): PageIndex {
+export function createPageIndex(pagesDir: string, { cached = false, drafts = false } = {}): PageIndex {
   const show = pathNamer([pagesDir]);
   const folder = path.basename(pagesDir);
+  const folderDefaults = createFolderDefaults(pagesDir, show, { cached });
+  let table: SiteTable | undefined;
+  let tableFingerprint = '';
   let data: SiteData | undefined;
-  const generatedIn = new Map<string, PageInfo[]>();
 
   const siteData = () => (cached ? (data ??= loadData(pagesDir)) : loadData(pagesDir));
 
   /** The file of a page of its own (not made from data), or null; both an .html and an .md is an error. */
   const ownFile = (segments: readonly string[]): string | null => {
     const last = segments.at(-1);
-    if (last === undefined || segments.some(isHidden) || GENERATOR_NAME.test(`${last}.html`)) return null;
+    if (last === undefined || segments.some(isHidden)) return null;
+    if (isTextPage(last)) return resolveInside(pagesDir, [...segments]);
+    if (GENERATOR_NAME.test(`${last}.html`)) return null;
     const found = PAGE_EXTENSIONS.flatMap((ext) => resolveInside(pagesDir, [...segments.slice(0, -1), last + ext]) ?? []);
     if (found.length > 1) {
       throw new RenderError(show(found[1]!), null, null, `${show(found[0]!)} is the same page (${pageUrl(segments.join('/'))}); keep one of the two files.`, found[1]!);
@@ -110,61 +181,51 @@ export function createPageIndex(pagesDir: string, { cached = false } = {}): Page
     return found[0] ?? null;
   };
 
-  const ownPage = (segments: readonly string[], file: string): PageInfo => {
-    const slug = segments.join('/');
-    return { slug, url: pageUrl(slug), file, source: show(file) };
+  /** Metadata for the table; a page whose metadata cannot be read has none here, and shows its error when rendered. */
+  const metaOf = (file: string): PageMeta => {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+      const split = splitPageSource(text);
+      return { values: { ...folderDefaults(file).values, ...split.context }, template: split.template, text };
+    } catch (err) {
+      if (err instanceof MetadataError || err instanceof RenderError) return { values: {}, template: '', text };
+      throw err;
+    }
   };
 
-  /** The pages made from data in a folder (its [name].* files), by slug. */
-  const generated = (dirSegments: readonly string[]): PageInfo[] => {
-    const key = dirSegments.join('/');
-    const known = cached ? generatedIn.get(key) : undefined;
-    if (known) return known;
-    let names: string[];
-    try {
-      names = readdirSync(path.join(pagesDir, ...dirSegments)).filter((name) => GENERATOR_NAME.test(name)).sort();
-    } catch {
-      names = [];
-    }
-    const pages: PageInfo[] = [];
-    const bySlug = new Map<string, PageInfo>();
-    for (const name of names) {
-      const file = resolveInside(pagesDir, [...dirSegments, name]);
-      if (!file) continue;
-      for (const page of generatedPages(dirSegments, name, file)) {
-        const other = bySlug.get(page.slug);
-        if (other) {
-          throw new RenderError(page.source, null, null, `${other.source} makes ${page.url} too; one URL, one page.`, file);
-        }
-        bySlug.set(page.slug, page);
-        pages.push(page);
-      }
-    }
-    if (cached) generatedIn.set(key, pages);
-    return pages;
+  /** "entry 21 of clients (pages/_data/clients.yaml, line 40)": counted from 1, as people count. */
+  const entries = (each: string, indexes: number[]): string => {
+    const where = each.startsWith(COLLECTIONS) ? null : entryLines(pagesDir, each, indexes);
+    const numbers = indexes.map((i) => i + 1).join(' and ');
+    const lines = where?.lines.filter((line) => line !== null) ?? [];
+    const at = where ? ` (${where.file}${lines.length === indexes.length ? `, line${lines.length > 1 ? 's' : ''} ${lines.join(' and ')}` : ''})` : '';
+    return `${indexes.length > 1 ? 'entries' : 'entry'} ${numbers} of ${each}${at}`;
+  };
+
+  /** The list `each:` or `paginate:` names: `collections` (the tags), `collections.<tag>`, or shared data. */
+  const listNamed = (name: string, made: { collections: Collections; tags: TagEntry[] } | null): unknown => {
+    if (name === COLLECTIONS) return made?.tags;
+    if (name.startsWith(`${COLLECTIONS}.`)) return made ? (made.collections[name.slice(COLLECTIONS.length + 1)] ?? []) : undefined;
+    return dataAt(siteData(), name.startsWith('data.') ? name.slice('data.'.length) : name);
+  };
+
+  const listError = (key: string, name: string, list: unknown): string | null => {
+    if (list === undefined) return `${key}: ${name} names no data; add ${folder}/${DATA_FOLDER}/${name.replace(/^data\./, '').split('.')[0]}.json (or .yaml), or name a collection (collections.post).`;
+    if (!Array.isArray(list)) return `${key}: ${name} is ${list === null ? 'null' : typeof list}, not a list.`;
+    return null;
   };
 
   /** The pages one [name].* file makes, checked: `each` names a list, and every entry has a slug of its own. */
-  const generatedPages = (dirSegments: readonly string[], name: string, file: string): PageInfo[] => {
+  const generatedPages = (dirSegments: readonly string[], name: string, file: string, each: string, made: { collections: Collections; tags: TagEntry[] } | null): PageInfo[] => {
     const shown = show(file);
     const entryName = GENERATOR_NAME.exec(name)![1]!;
     const fail = (reason: string) => new RenderError(shown, null, null, reason, file);
-    const source = readFileSync(file, 'utf8');
-    let each: unknown;
-    try {
-      each = splitPageSource(source).context.each;
-    } catch (err) {
-      if (err instanceof MetadataError) throw locatedMetadataError(err, source, file, shown);
-      throw err;
-    }
-    if (typeof each !== 'string' || each === '') {
-      throw fail(`a page named [${entryName}] is made from a list: say which, e.g. "each: team" in its front matter or context block.`);
-    }
-    const list = dataAt(siteData(), each);
-    if (list === undefined) throw fail(`each: ${each} names no data; add ${folder}/_data/${each.split('.')[0]}.json (or .yaml).`);
-    if (!Array.isArray(list)) throw fail(`each: ${each} is ${list === null ? 'null' : typeof list}, not a list.`);
+    const list = listNamed(each, made);
+    const wrong = listError('each', each, list);
+    if (wrong) throw fail(wrong);
     const slugs = new Map<string, number>();
-    return list.map((value, index) => {
+    return (list as unknown[]).map((value, index) => {
       const field = value !== null && typeof value === 'object' ? SLUG_FIELDS.find((f) => typeof (value as Record<string, unknown>)[f] === 'string') : undefined;
       const entrySlug = field ? slugify((value as Record<string, string>)[field]) : '';
       if (!entrySlug) throw fail(`${entries(each, [index])} needs a slug, name or title field with letters or digits, for its URL.`);
@@ -176,62 +237,283 @@ export function createPageIndex(pagesDir: string, { cached = false } = {}): Page
     });
   };
 
-  /** "entry 21 of clients (pages/_data/clients.yaml, line 40)": counted from 1, as people count. */
-  const entries = (each: string, indexes: number[]): string => {
-    const where = entryLines(pagesDir, each, indexes);
-    const numbers = indexes.map((i) => i + 1).join(' and ');
-    const lines = where?.lines.filter((line) => line !== null) ?? [];
-    const at = where ? ` (${where.file}${lines.length === indexes.length ? `, line${lines.length > 1 ? 's' : ''} ${lines.join(' and ')}` : ''})` : '';
-    return `${indexes.length > 1 ? 'entries' : 'entry'} ${numbers} of ${each}${at}`;
+  /** `each:` of a [name].* file, or a RenderError. */
+  const eachOf = (name: string, file: string): string => {
+    const shown = show(file);
+    const source = readFileSync(file, 'utf8');
+    let each: unknown;
+    try {
+      each = splitPageSource(source).context.each;
+    } catch (err) {
+      if (err instanceof MetadataError) throw locatedMetadataError(err, source, file, shown);
+      throw err;
+    }
+    if (typeof each !== 'string' || each === '') {
+      const entryName = GENERATOR_NAME.exec(name)![1]!;
+      throw new RenderError(shown, null, null, `a page named [${entryName}] is made from a list: say which, e.g. "each: team" in its front matter or context block.`, file);
+    }
+    return each;
   };
 
-  const find = (segments: readonly string[]): PageInfo | null => {
-    if (segments.length === 0 || segments.some(isHidden)) return null;
-    const file = ownFile(segments);
-    if (file) return ownPage(segments, file);
-    const slug = segments.join('/');
-    return generated(segments.slice(0, -1)).find((page) => page.slug === slug) ?? null;
+  /** Every file under pages/ with its times and size: the table is made again in dev when this changes. */
+  const fingerprint = (): string => {
+    const parts: string[] = [];
+    const walk = (dir: string) => {
+      let names;
+      try {
+        names = readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const entry of names) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(file);
+        else {
+          const stat = statSync(file, { throwIfNoEntry: false });
+          if (stat) parts.push(`${file}\0${stat.mtimeMs}\0${stat.ctimeMs}\0${stat.size}\0${stat.ino}`);
+        }
+      }
+    };
+    walk(pagesDir);
+    return parts.join('\n');
   };
 
-  return {
-    find,
-    data: siteData,
-    urlOf(slug) {
-      const segments = slugSegments(slug);
-      const page = segments && find(segments);
-      if (!page) throw new Error(`url('page', '${slug}'): there is no page ${folder}/${slug}.html or ${folder}/${slug}.md, and none made from data at ${pageUrl(slug)}.`);
-      return page.url;
-    },
-    list(reservedPrefixes = []) {
-      const pages: PageInfo[] = [];
-      const visit = (segments: string[]) => {
-        let entries;
-        try {
-          entries = readdirSync(path.join(pagesDir, ...segments), { withFileTypes: true });
-        } catch {
+  const makeTable = (): SiteTable => {
+    const t: SiteTable = { byUrl: new Map(), bySlug: new Map(), drafts: new Set(), brokenUrls: new Map(), brokenFolders: new Map(), collections: {}, tags: [] };
+    /** Where each URL's claim comes from, for the error when two pages claim one. */
+    const claimedBy = new Map<string, { page: PageInfo; permalink: boolean }>();
+    const items: CollectionItem[] = [];
+    const paginated: Array<{ page: PageInfo; meta: PageMeta }> = [];
+    const fromCollections: Array<{ dirSegments: string[]; name: string; file: string; each: string }> = [];
+    const problem = (url: string, error: RenderError) => {
+      if (!t.brokenUrls.has(url)) t.brokenUrls.set(url, error);
+    };
+
+    /** Put `page` at its URL; two claims with a permalink among them are an error naming both files. */
+    const claim = (page: PageInfo, permalink: boolean) => {
+      const other = claimedBy.get(page.url);
+      if (other && other.page.file !== page.file) {
+        if (permalink || other.permalink) {
+          const error = new RenderError(page.source, null, null, `${other.page.source} is at ${page.url} too; two pages cannot have one URL. Give one of them another permalink.`, page.file);
+          problem(page.url, error);
+          t.byUrl.delete(page.url);
           return;
         }
-        const own = new Set<string>();
-        for (const entry of entries) {
-          if (isHidden(entry.name)) continue;
-          if (entry.isDirectory()) {
-            visit([...segments, entry.name]);
+        // A page of its own wins over one made from data at the same URL.
+        if (!other.page.entry) return;
+      }
+      if (t.brokenUrls.has(page.url)) return;
+      claimedBy.set(page.url, { page, permalink });
+      t.byUrl.set(page.url, page);
+      t.bySlug.set(page.slug, page);
+    };
+
+    /** An item of `collections` for a page; a bad `tags:` or `date:` is the page's error. */
+    const itemOf = (page: PageInfo, meta: PageMeta): CollectionItem | null => {
+      const entry = page.entry?.value as Record<string, unknown> | undefined;
+      const values = page.entry ? { ...meta.values, [page.entry.name]: entry } : meta.values;
+      const fail = (key: string, reason: string) => problem(page.url, new RenderError(page.source, keyLine(meta.text, key), null, reason, page.file));
+      const tags = tagsOf(values.tags);
+      if (typeof tags === 'string') return fail('tags', tags), null;
+      const date = parseDate(values.date ?? (entry && typeof entry === 'object' ? entry.date : undefined));
+      if (date === undefined) return fail('date', `date: ${JSON.stringify(values.date)} is not a date; write it as 2026-03-01 or 2026-03-01T09:30:00+01:00.`), null;
+      const title = values.title ?? (entry && typeof entry === 'object' ? (entry.title ?? entry.name) : undefined);
+      const excerpt = typeof values.excerpt === 'string' ? values.excerpt : excerptOf(meta.template, page.file.endsWith('.md'));
+      const own = page.slug.split('/');
+      const slug = own.at(-1) === INDEX_SLUG && own.length > 1 ? own.at(-2)! : own.at(-1)!;
+      return { url: page.url, title: title === undefined || title === null ? '' : String(title), date, tags, data: values, excerpt, slug };
+    };
+
+    /** A page of its own: its permalink, draft and pagination read from its metadata. */
+    const ownPage = (segments: string[], file: string) => {
+      const slug = segments.join('/');
+      const page: PageInfo = { slug, url: pageUrl(slug), file, source: show(file) };
+      const meta = metaOf(file);
+      const permalink = meta.values.permalink;
+      if (permalink !== undefined && permalink !== null && permalink !== false) {
+        const url = typeof permalink === 'string' ? permalinkUrl(permalink, isTextPage(file)) : null;
+        if (url === null) {
+          const example = isTextPage(file) ? `/${path.basename(file)}` : '/blog/2026/hello/';
+          problem(page.url, new RenderError(page.source, keyLine(meta.text, 'permalink'), null, `permalink: ${JSON.stringify(permalink)} is not a URL path of this site; write one like ${example} (starting with /${isTextPage(file) ? '' : ' and ending with /'}).`, file));
+          return;
+        }
+        page.url = url;
+      }
+      if (meta.values.draft === true) {
+        if (!drafts) {
+          t.drafts.add(slug);
+          return;
+        }
+        page.draft = true;
+      }
+      if (meta.values.paginate !== undefined) paginated.push({ page, meta });
+      else claim(page, page.url !== pageUrl(slug));
+      if (!page.draft) {
+        const item = itemOf(page, meta);
+        if (item) items.push(item);
+      }
+    };
+
+    const visit = (segments: string[]) => {
+      let names;
+      try {
+        names = readdirSync(path.join(pagesDir, ...segments), { withFileTypes: true });
+      } catch {
+        return;
+      }
+      const own = new Set<string>();
+      const generators: string[] = [];
+      for (const entry of names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+        if (isHidden(entry.name)) continue;
+        if (entry.isDirectory()) {
+          visit([...segments, entry.name]);
+          continue;
+        }
+        if (GENERATOR_NAME.test(entry.name)) generators.push(entry.name);
+        const slug = ownPageSlug([...segments, entry.name].join('/'));
+        const reachable = slug === null ? null : slugSegments(slug);
+        if (!reachable || own.has(reachable.join('/'))) continue;
+        own.add(reachable.join('/'));
+        let file: string | null;
+        try {
+          file = ownFile(reachable);
+        } catch (err) {
+          if (!(err instanceof RenderError)) throw err;
+          problem(pageUrl(reachable.join('/')), err);
+          continue;
+        }
+        if (file) ownPage(reachable, file);
+      }
+      const folderKey = segments.join('/');
+      const made = new Map<string, PageInfo>();
+      try {
+        for (const name of generators) {
+          const file = resolveInside(pagesDir, [...segments, name]);
+          if (!file) continue;
+          const each = eachOf(name, file);
+          if (each === COLLECTIONS || each.startsWith(`${COLLECTIONS}.`)) {
+            fromCollections.push({ dirSegments: segments, name, file, each });
             continue;
           }
-          const slug = ownPageSlug([...segments, entry.name].join('/'));
-          const reachable = slug === null ? null : slugSegments(slug);
-          const file = reachable && ownFile(reachable);
-          if (!reachable || !file || own.has(reachable.join('/'))) continue;
-          own.add(reachable.join('/'));
-          pages.push(ownPage(reachable, file));
+          for (const page of generatedPages(segments, name, file, each, null)) {
+            const other = made.get(page.slug);
+            if (other) throw new RenderError(page.source, null, null, `${other.source} makes ${page.url} too; one URL, one page.`, file);
+            made.set(page.slug, page);
+          }
         }
-        // A page of its own wins over one made from data at the same URL.
-        pages.push(...generated(segments).filter((page) => !own.has(page.slug)));
-      };
-      visit([]);
-      return pages.filter((page) => !isReserved(page.url, reservedPrefixes)).sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
+      } catch (err) {
+        if (!(err instanceof RenderError)) throw err;
+        t.brokenFolders.set(folderKey, err);
+        return;
+      }
+      for (const page of made.values()) {
+        if (own.has(page.slug)) continue;
+        claim(page, false);
+        const item = itemOf(page, metaOf(page.file));
+        if (item) items.push(item);
+      }
+    };
+    visit([]);
+
+    // Collections are made of the pages above; the pages made from them are not in them.
+    Object.assign(t, collect(items));
+    for (const { dirSegments, name, file, each } of fromCollections) {
+      try {
+        for (const page of generatedPages(dirSegments, name, file, each, t)) claim(page, false);
+      } catch (err) {
+        if (!(err instanceof RenderError)) throw err;
+        t.brokenFolders.set(dirSegments.join('/'), err);
+      }
+    }
+    for (const { page, meta } of paginated) {
+      for (const slice of paginate(page, meta, t)) claim(slice, slice.url !== pageUrl(slice.slug));
+    }
+    return t;
+  };
+
+  /** The slices of a paginated page: the page itself at its URL, then <its URL>page/2/ and on. */
+  const paginate = (page: PageInfo, meta: PageMeta, made: SiteTable): PageInfo[] => {
+    const fail = (key: string, reason: string) => {
+      made.brokenUrls.set(page.url, new RenderError(page.source, keyLine(meta.text, key), null, reason, page.file));
+      return [];
+    };
+    const of = meta.values.paginate;
+    if (typeof of !== 'string' || of === '') return fail('paginate', 'paginate: name the list to page through, e.g. "paginate: collections.post" or "paginate: products".');
+    if (!page.url.endsWith('/')) return fail('paginate', `paginate: a text page is one file; page through ${of} in an HTML or Markdown page.`);
+    const list = listNamed(of, made);
+    const wrong = listError('paginate', of, list);
+    if (wrong) return fail('paginate', wrong);
+    const size = meta.values.size ?? DEFAULT_PAGE_SIZE;
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 1) return fail('size', `size: ${JSON.stringify(size)}: write how many items each page shows, a whole number from 1.`);
+    const items = meta.values.reverse === true ? [...(list as unknown[])].reverse() : (list as unknown[]);
+    const count = Math.max(1, Math.ceil(items.length / size));
+    const urls = Array.from({ length: count }, (_, i) => (i === 0 ? page.url : `${page.url}${SLICE_SEGMENT}/${i + 1}/`));
+    const slugs = urls.map((_, i) => (i === 0 ? page.slug : [...(page.slug === INDEX_SLUG ? [] : [page.slug]), SLICE_SEGMENT, String(i + 1)].join('/')));
+    return urls.map((url, i) => ({
+      ...page,
+      slug: slugs[i]!,
+      url,
+      pagination: { items: items.slice(i * size, (i + 1) * size), page: i + 1, pages: count, size, urls, next: urls[i + 1] ?? null, previous: urls[i - 1] ?? null, of },
+    }));
+  };
+
+  /** The table as the files are now: made once when cached, else again when any file under pages/ changed. */
+  const site = (): SiteTable => {
+    if (cached) return (table ??= unrecorded(makeTable));
+    const now = fingerprint();
+    if (!table || now !== tableFingerprint) {
+      table = unrecorded(makeTable);
+      tableFingerprint = now;
+    }
+    return table;
+  };
+
+  const brokenAt = (t: SiteTable, url: string, dirSegments: readonly string[]): RenderError | undefined => t.brokenUrls.get(url) ?? t.brokenFolders.get(dirSegments.join('/'));
+
+  return {
+    data: siteData,
+    collections: () => {
+      const t = site();
+      return { collections: t.collections, tags: t.tags };
+    },
+    find(segments) {
+      if (segments.length === 0 || segments.some(isHidden)) return null;
+      const t = site();
+      const url = pageUrl(segments.join('/'));
+      const found = t.byUrl.get(url);
+      if (found) return found;
+      const broken = brokenAt(t, url, segments.slice(0, -1));
+      if (broken) throw broken;
+      return null;
+    },
+    urlOf(slug) {
+      const t = site();
+      const page = t.bySlug.get(slug);
+      if (page) return page.url;
+      const segments = slugSegments(slug);
+      const broken = segments && brokenAt(t, pageUrl(slug), segments.slice(0, -1));
+      if (broken) throw broken;
+      if (t.drafts.has(slug)) throw new Error(`url('page', '${slug}'): ${folder}/${slug} is a draft (draft: true), so it is not published; link to it once it is.`);
+      throw new Error(`url('page', '${slug}'): there is no page ${folder}/${slug}.html or ${folder}/${slug}.md, and none made from data at ${pageUrl(slug)}.`);
+    },
+    list(reservedPrefixes = []) {
+      const t = site();
+      const broken = [...t.brokenUrls.values(), ...t.brokenFolders.values()].sort((a, b) => (a.message < b.message ? -1 : 1));
+      if (broken.length > 0) throw broken[0];
+      return [...t.byUrl.values()].filter((page) => !isReserved(page.url, reservedPrefixes)).sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
     },
   };
+}
+
+/** The URL a `permalink:` gives, checked as every request is: /x/y/ for a page, /x/feed.xml for a text page; null when it is none. */
+function permalinkUrl(permalink: string, textPage: boolean): string | null {
+  if (!permalink.startsWith('/')) return null;
+  const segments = safeSegments(permalink);
+  if (!segments) return null;
+  if (segments.length === 0) return textPage ? null : '/';
+  const url = `/${segments.map(encodeURIComponent).join('/')}`;
+  if (textPage) return permalink.endsWith('/') || !isTextPage(segments.at(-1)!) ? null : url;
+  return permalink.endsWith('/') && !isTextPage(segments.at(-1)!) ? `${url}/` : null;
 }
 
 /** Every page that can be served, sorted by URL: the build crawls from these, and the DEBUG 404 page lists them. */

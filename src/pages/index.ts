@@ -6,6 +6,7 @@
 //
 //   GET /__reload        live-reload event stream (dev only)
 //   GET /<slug>/         the page; /<slug> answers 301 to /<slug>/
+//   GET /<name>.xml      a text page (.xml, .json, .txt), with its type
 //   anything else        404 (listing the pages in DEBUG)
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -15,7 +16,8 @@ import { safeSegments } from '../safe-path.ts';
 import { errorExcerptHtml } from './excerpt.ts';
 import { createPageIndex, INDEX_SLUG, isReserved, NOT_FOUND_PAGE, type PageInfo } from './files.ts';
 import { createLiveReload, injectLiveReload, LIVE_RELOAD_PATH } from './live-reload.ts';
-import { createPageChecker, describeProblem, injectProblemsBadge } from './problems.ts';
+import { createPageChecker, describeProblem, injectDraftNote, injectProblemsBadge } from './problems.ts';
+import { contentTypeOf } from '../static.ts';
 import { createPageRenderer, RenderError, type PagePictures } from './render.ts';
 
 export { listPages, pageUrl, type PageInfo } from './files.ts';
@@ -23,7 +25,7 @@ export { RenderError } from './render.ts';
 
 /** `pictures`: responsive images (src/images/), whose renditions app.ts serves. */
 export async function createPages({ settings, log }: PartContext, reservedPrefixes: string[], pictures: PagePictures): Promise<{ routes: Hono; close(): Promise<void> }> {
-  const index = createPageIndex(settings.pagesDir, { cached: !(settings.debug || settings.dev) });
+  const index = createPageIndex(settings.pagesDir, { cached: !(settings.debug || settings.dev), drafts: settings.dev });
   const renderer = createPageRenderer(settings, index, pictures);
   const reserved = [...reservedPrefixes, LIVE_RELOAD_PATH];
   const liveReload = settings.dev ? createLiveReload({ pagesDir: settings.pagesDir, reload: [settings.templatesDir], staticDir: settings.staticDir }, log) : null;
@@ -103,8 +105,9 @@ export async function createPages({ settings, log }: PartContext, reservedPrefix
       return answer(c, 405, () => errorPage(405, detail), { detail });
     }
     const slug = segments.join('/');
-    // One URL per page: with its trailing slash, without empty segments, / for the index.
-    const canonical = slug === INDEX_SLUG ? '/' : `/${rawPath.split('/').filter(Boolean).join('/')}/`;
+    // One URL per page: with its trailing slash (a text page without), without empty segments, / for the index.
+    const path = rawPath.split('/').filter(Boolean).join('/');
+    const canonical = slug === INDEX_SLUG ? '/' : found.url.endsWith('/') ? `/${path}/` : `/${path}`;
     if (rawPath !== canonical) return c.redirect(canonical + url.search, 301);
     let html: string;
     try {
@@ -114,7 +117,9 @@ export async function createPages({ settings, log }: PartContext, reservedPrefix
       throw err;
     }
     c.header('Cache-Control', 'no-cache');
-    return c.html(withLiveReload(withProblems(found, html)));
+    // A text page (feed.xml) is served as its file would be, with its type.
+    if (!found.url.endsWith('/')) return c.body(html, 200, { 'Content-Type': contentTypeOf(found.file) });
+    return c.html(withLiveReload(withProblems(found, found.draft ? injectDraftNote(html) : html)));
   };
 
   const routes = new Hono();

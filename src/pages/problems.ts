@@ -114,6 +114,21 @@ export function injectProblemsBadge(html: string, problems: readonly PageProblem
   return insertBefore(insertBefore(html, '</head>', `<style>${BADGE_CSS}</style>`, 'first'), '</body>', badge, 'last');
 }
 
+/**
+ * A draft (draft: true) as `npm run dev` shows it: a note at the top of the
+ * page saying it is left out of the build and of collections.
+ */
+export function injectDraftNote(html: string): string {
+  const note = '<p class="lw-draft" role="note"><strong>Draft.</strong> This page has <code>draft: true</code>: <code>npm run dev</code> shows it, the build and collections leave it out.</p>';
+  const body = /<body\b[^>]*>/i.exec(html);
+  const withNote = body ? html.slice(0, body.index + body[0].length) + note + html.slice(body.index + body[0].length) : note + html;
+  return insertBefore(withNote, '</head>', `<style>${DRAFT_CSS}</style>`, 'first');
+}
+
+const DRAFT_CSS =
+  '.lw-draft{position:sticky;top:0;z-index:2147483646;margin:0;padding:.5rem 1rem;background:#fff3cd;color:#523e02;border-bottom:2px solid #997404;font:14px/1.4 system-ui,sans-serif}' +
+  '.lw-draft code{color:#523e02}';
+
 /** `html` with `text` before its first or last `tag` (at the end when there is none). */
 function insertBefore(html: string, tag: string, text: string, which: 'first' | 'last'): string {
   const lower = html.toLowerCase();

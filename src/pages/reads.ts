@@ -1,8 +1,9 @@
 // What rendering a page reads: the files (the page's own, and every
 // template nunjucks hands out for it: layouts, includes, imports, whatever
 // chose them), the folders whose defaults apply to it, the data names it
-// looks up, the pages whose URL it asks for, and the static files image()
-// makes renditions of. The build keeps a
+// looks up, the pages whose URL it asks for, the collections it lists, the
+// site's address (absolute_url), and the static files image() makes
+// renditions of. The build keeps a
 // page's HTML with this list (src/publish/page-memo.ts) and renders the
 // page again only when one of them changed.
 //
@@ -23,17 +24,26 @@ export interface PageReads {
   pages: Set<string>;
   /** Paths under the static folder given to image(). */
   statics: Set<string>;
+  /** Tags whose collection it read (collections.post); "*" when it listed them all. */
+  collections: Set<string>;
+  /** "url" when it made absolute URLs (SITE_URL and BASE_PATH). */
+  site: Set<string>;
 }
 
 export const ALL_DATA = '*';
 
 const current = new AsyncLocalStorage<PageReads>();
 
-export const emptyReads = (): PageReads => ({ files: new Set(), defaults: new Set(), data: new Set(), pages: new Set(), statics: new Set() });
+export const emptyReads = (): PageReads => ({ files: new Set(), defaults: new Set(), data: new Set(), pages: new Set(), statics: new Set(), collections: new Set(), site: new Set() });
 
 /** Run `render`, noting into `reads` what it (and anything it awaits) reads. */
 export function recordReads<T>(reads: PageReads, render: () => T): T {
   return current.run(reads, render);
+}
+
+/** Run `work` noting nothing: what the page index reads for every page is no one page's input. */
+export function unrecorded<T>(work: () => T): T {
+  return current.exit(work);
 }
 
 export function noteRead(kind: keyof PageReads, name: string): void {
@@ -41,21 +51,21 @@ export function noteRead(kind: keyof PageReads, name: string): void {
 }
 
 /**
- * The shared data, noting which names are read. Listing it (a loop over
- * `data`) reads all of it.
+ * The shared data (or the collections), noting which names are read.
+ * Listing it (a loop over `data`) reads all of it.
  */
-export function trackedData<T extends object>(data: T): T {
+export function trackedData<T extends object>(data: T, kind: 'data' | 'collections' = 'data'): T {
   return new Proxy(data, {
     get(target, key, receiver) {
-      if (typeof key === 'string') noteRead('data', key);
+      if (typeof key === 'string') noteRead(kind, key);
       return Reflect.get(target, key, receiver);
     },
     has(target, key) {
-      if (typeof key === 'string') noteRead('data', key);
+      if (typeof key === 'string') noteRead(kind, key);
       return Reflect.has(target, key);
     },
     ownKeys(target) {
-      noteRead('data', ALL_DATA);
+      noteRead(kind, ALL_DATA);
       return Reflect.ownKeys(target);
     },
   });

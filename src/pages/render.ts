@@ -19,7 +19,9 @@ import { safeSegments, resolveInside } from '../safe-path.ts';
 import { createFolderDefaults, keyLine, type PageDefaults } from './defaults.ts';
 import type { PageIndex, PageInfo } from './files.ts';
 import { locatedMetadataError, pathNamer, RenderError } from './page-error.ts';
-import { noteRead, trackedData, trackTemplates } from './reads.ts';
+import { ALL_DATA, noteRead, trackedData, trackTemplates } from './reads.ts';
+import { COLLECTIONS } from './collections.ts';
+import { parseDate } from '../templates/date-format.ts';
 
 export { RenderError } from './page-error.ts';
 
@@ -57,7 +59,7 @@ export interface PageRenderer {
 /** What the renderer needs of responsive images: the image() helper, and the pass that completes its <picture> elements. */
 export type PagePictures = Pick<Images, 'image' | 'render'>;
 
-type RendererSettings = Pick<Settings, 'pagesDir' | 'templatesDir' | 'debug' | 'dev'>;
+type RendererSettings = Pick<Settings, 'pagesDir' | 'templatesDir' | 'debug' | 'dev' | 'port' | 'siteUrl'>;
 
 export function createPageRenderer(settings: RendererSettings, index: PageIndex, pictures: PagePictures): PageRenderer {
   // What a page reads is noted (./reads.ts), so a build renders it again only when that changes.
@@ -70,10 +72,15 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
       noteRead('statics', String(src));
       return pictures.image(src, options);
     },
+    absoluteUrl: (url) => {
+      noteRead('site', 'url');
+      return absoluteUrl(settings.siteUrl ?? `http://localhost:${settings.port}`, url);
+    },
   };
   const env = createTemplateEnvironment(settings, helpers);
   trackTemplates(env);
   const data = () => trackedData(index.data());
+  const collections = () => trackedData(index.collections().collections, 'collections');
   // Production compiles each page once; debug and dev read it on every request.
   const cache = settings.debug || settings.dev ? null : new Map<string, CompiledPage>();
   const showPath = pathNamer([settings.pagesDir, settings.templatesDir]);
@@ -110,6 +117,14 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
       `layout: ${String(own)}: this page has an {% extends %}, so it is a whole document and no layout wraps it. Remove "layout:" to keep the {% extends %}, or remove the {% extends %} to place the page in the layout.`,
       page.file,
     );
+  };
+
+  /** A text page (feed.xml) is the file itself: no layout wraps it, so naming one is an error. */
+  const textPage = (page: PageInfo, compiled: CompiledPage, content: string): string => {
+    // The lines that stood for its front matter are not part of the file (<?xml must come first).
+    if (!Object.hasOwn(compiled.context, 'layout') || NO_LAYOUT.has(compiled.context.layout)) return content.replace(/^(?:\r?\n)+/, '');
+    const text = readFileSync(page.file, 'utf8');
+    throw new RenderError(page.source, keyLine(text, 'layout'), null, `layout: ${String(compiled.context.layout)}: ${path.extname(page.file)} pages are served as they render, without a layout; remove "layout:".`, page.file);
   };
 
   const compilePage = (file: string): CompiledPage => {
@@ -160,9 +175,15 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
         noteRead('files', page.file);
         const compiled = compilePage(page.file);
         const defaults = folderDefaults(page.file);
-        const context: Record<string, unknown> = { ...defaults.values, ...compiled.context, slug: page.slug, data: data() };
+        const context: Record<string, unknown> = { ...defaults.values, ...compiled.context, slug: page.slug, data: data(), collections: collections() };
+        const date = parseDate(context.date);
+        if (date) context.date = date;
+        if (page.pagination) {
+          noteListRead(page.pagination.of);
+          context.pagination = page.pagination;
+        }
         if (page.entry) {
-          noteRead('data', String(compiled.context.each).split('.')[0]!);
+          noteListRead(String(compiled.context.each));
           const entry = page.entry.value as Record<string, unknown>;
           context[page.entry.name] = entry;
           // A page made from data is titled after its entry unless its own metadata says otherwise.
@@ -172,14 +193,28 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
         const markdown = compiled.restoreCode !== null;
         const content = compiled.restoreCode ? renderMarkdown(compiled.restoreCode(body)) : body;
         if (compiled.extendsTemplate) return wholeDocument(page, compiled, content);
+        if (!page.url.endsWith('/')) return textPage(page, compiled, content);
         const layout = layoutOf(page, compiled, defaults, context.layout);
         return layout === null ? content : env.getTemplate(layout, true).render({ ...context, content, markdown });
       });
     },
     renderTemplate(name, context) {
-      return withPictures(`${path.basename(settings.templatesDir)}/${name}`, null, () => env.getTemplate(name, true).render({ data: data(), ...context }));
+      return withPictures(`${path.basename(settings.templatesDir)}/${name}`, null, () => env.getTemplate(name, true).render({ data: data(), collections: collections(), ...context }));
     },
   };
+}
+
+/** What `each:` or `paginate:` reads: a collection (or all of them for `collections`) or a data name. */
+function noteListRead(name: string): void {
+  if (name === COLLECTIONS) noteRead('collections', ALL_DATA);
+  else if (name.startsWith(`${COLLECTIONS}.`)) noteRead('collections', name.slice(COLLECTIONS.length + 1));
+  else noteRead('data', name.replace(/^data\./, '').split('.')[0]!);
+}
+
+/** `url` on the site's address: "/blog/" is "https://example.com/project/blog/"; an absolute URL stays as it is. */
+export function absoluteUrl(siteUrl: string, url: string): string {
+  if (/^[a-z][a-z\d+.-]*:/i.test(url)) return url;
+  return siteUrl + (url.startsWith('/') ? url : `/${url}`);
 }
 
 /** True when the template has an {% extends %} (anywhere: it may be inside an {% if %}). */

@@ -3,7 +3,9 @@
 // its own file and every template it used, each by its bytes; the folder
 // defaults (pages/<folder>/_defaults.*) over it, there or not; the data names
 // it looked up; the URL of each page it asked url() for; each static file
-// image() made renditions of. A rebuild reads a page from the cache when all
+// image() made renditions of; the collections it listed, by their contents
+// (so editing a post renders the blog index and the feed again); the site's
+// address, for a page that made absolute URLs. A rebuild reads a page from the cache when all
 // of these are as they were, and asks the app otherwise. So editing a page
 // renders that page, editing a layout renders the pages using it, editing
 // data renders the pages reading that name, editing a folder's defaults
@@ -12,9 +14,10 @@
 // and any other file under pages/ (none is read today; whatever is added
 // there is safe before it is tracked).
 //
-// BASE_PATH and SITE_URL are not among a page's inputs: the app renders the
-// same HTML under any of them, and the crawl applies them when it rewrites
-// the page (its final text is kept under the rewritten URLs, crawl.ts).
+// BASE_PATH and SITE_URL are not among a page's inputs, unless it made
+// absolute URLs (absolute_url, in a feed): the app renders the same HTML
+// under any of them, and the crawl applies them when it rewrites the page
+// (its final text is kept under the rewritten URLs, crawl.ts).
 //
 // When a page is found, the app is not asked at all (it is not even started
 // when every page is found). The crawl goes on as for a rendered page: its
@@ -30,6 +33,8 @@ import type { BuildCache } from './cache.ts';
 import type { Answer } from './crawl.ts';
 import { DATA_FOLDER } from '../pages/data.ts';
 import { DEFAULTS_FILE_NAMES } from '../pages/defaults.ts';
+import type { Collections } from '../pages/collections.ts';
+import { createPageIndex } from '../pages/files.ts';
 import { ALL_DATA, emptyReads, recordReads, type PageReads } from '../pages/reads.ts';
 
 type Fetch = (request: Request) => Response | Promise<Response>;
@@ -52,6 +57,8 @@ export interface PageMemoOptions {
   staticDir: string;
   /** The settings that change how a page renders. */
   renderSettings: Record<string, unknown>;
+  /** SITE_URL with BASE_PATH, as absolute_url makes URLs (null when unset). */
+  siteUrl?: string | null;
   /** Told, per URL path, whether the app rendered it or the cache had it. */
   work?: PageWork;
 }
@@ -116,6 +123,12 @@ function createInputs(options: PageMemoOptions) {
   const defaultsDigest = (folder: string) =>
     sha256(DEFAULTS_FILE_NAMES.map((name) => `${name}\0${fileDigest(path.join(options.pagesDir, ...folder.split('/'), name), false)}`).join('\0'));
   const urlOf = new Map(options.pages.map((page) => [page.slug, page.url]));
+  let collections: Collections | undefined;
+  /** A collection's contents (every item's URL, title, date, tags, data, excerpt), or all of them. */
+  const collectionDigest = (tag: string) => {
+    collections ??= createPageIndex(options.pagesDir, { cached: true }).collections().collections;
+    return sha256(JSON.stringify(tag === ALL_DATA ? collections : (collections[tag] ?? null)));
+  };
   return {
     dataFiles,
     digest(kind: keyof PageReads, name: string): string {
@@ -124,6 +137,8 @@ function createInputs(options: PageMemoOptions) {
         if (kind === 'defaults') return defaultsDigest(name);
         if (kind === 'data') return dataDigest(name);
         if (kind === 'pages') return urlOf.get(name) ?? 'missing';
+        if (kind === 'collections') return collectionDigest(name);
+        if (kind === 'site') return sha256(String(options.siteUrl ?? null));
         return fileDigest(path.join(options.staticDir, name), false);
       });
     },

@@ -66,11 +66,11 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
     for (const page of options.pages) crawl.visit(page);
     await crawl.finished();
 
-    // The pages asked for, and the 404 page, must come out as pages; anything else is the link check's business.
+    // The pages asked for, and the 404 page, must come out as pages (a text page, feed.xml, as its file); anything else is the link check's business.
     const required = incremental ? options.pages : [...options.pages, `/${NOT_FOUND_PAGE}`];
     const failed = required.flatMap((key) => {
       const outcome = crawl.outcomeOf(key);
-      return outcome.kind === 'page' ? [] : [`  ${key}: ${outcome.kind === 'missing' ? outcome.why : 'not a page'}`];
+      return outcome.kind === 'page' || (outcome.kind === 'file' && !key.endsWith('/')) ? [] : [`  ${key}: ${outcome.kind === 'missing' ? outcome.why : 'not a page'}`];
     });
     if (failed.length > 0) throw new BuildError(`Pages that could not be built:\n${failed.join('\n')}`);
 

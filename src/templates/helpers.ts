@@ -5,13 +5,15 @@
 //                              vendor files under their package's version, cached for good:
 //                              static('vendor/bootstrap/css/bootstrap.min.css') is /static/vendor/bootstrap/5.3.8/css/...
 //   {{ now('Y') }}             the current date in a Django date format
+//   {{ date | date('D MMMM YYYY') }}  a page's date (Django letters, Moment tokens or 'rfc3339'), in UTC
+//   {{ url('page', 'blog') | absolute_url }}  https://example.com/blog/ (SITE_URL, BASE_PATH)
 //   {{ placeholder(300, 200, { bg: 'eee', text: 'Hero' }) }}  a placeholder image URL
 //   {{ image('img/hero.jpg', { alt: 'The team' }) }}  a responsive <picture> of a static image
 //   {{ name | capfirst }}, {{ title | slugify }}
 import nunjucks from 'nunjucks';
 import { placeholderUrl } from '../placeholder/grammar.ts';
 import { versionedStaticPath } from '../static.ts';
-import { formatDate } from './date-format.ts';
+import { formatDate, parseDate } from './date-format.ts';
 import { LoremExtension } from './lorem.ts';
 
 /** Django's capfirst: the first character in upper case, the rest untouched. */
@@ -48,6 +50,16 @@ export interface HelperOptions {
    * defined.
    */
   image?: (src: unknown, options: unknown) => string;
+  /** `absolute_url`: a site URL made absolute. Given by the pages part, which knows SITE_URL; without it, the filter is not defined. */
+  absoluteUrl?: (url: string) => string;
+}
+
+/** `{{ date | date(format) }}`: a date (a Date, "2026-03-01", ISO 8601) formatted in UTC, so every machine builds the same bytes; nothing for no date. */
+export function dateFilter(value: unknown, format?: unknown): string {
+  const date = parseDate(value);
+  if (date === null) return '';
+  if (date === undefined) throw new Error(`date: ${JSON.stringify(value)} is not a date; write it as 2026-03-01 or 2026-03-01T09:30:00+01:00.`);
+  return formatDate(date, format === undefined ? undefined : String(format), { utc: true });
 }
 
 /** `url('page', slug)`: a page's URL, or an error naming the missing page, so a broken link shows up while designing. */
@@ -70,4 +82,6 @@ export function registerHelpers(env: nunjucks.Environment, options: HelperOption
   if (image) env.addGlobal('image', (src: unknown, imageOptions: unknown) => new nunjucks.runtime.SafeString(image(src, imageOptions)));
   env.addFilter('capfirst', capfirst);
   env.addFilter('slugify', slugify);
+  env.addFilter('date', dateFilter);
+  if (options.absoluteUrl) env.addFilter('absolute_url', (url: unknown) => options.absoluteUrl!(String(url ?? '')));
 }

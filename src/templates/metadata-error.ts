@@ -3,7 +3,7 @@
 // column for people.
 
 /** Names the server sets itself; a page's metadata may not replace them. */
-export const RESERVED_CONTEXT_KEYS = ['slug', 'content', 'data'];
+export const RESERVED_CONTEXT_KEYS = ['slug', 'content', 'data', 'collections', 'pagination'];
 
 /** Where in a text an offset falls, counted from 1 like editors do. */
 export function lineAndColumn(text: string, offset: number): { line: number; column: number } {

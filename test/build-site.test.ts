@@ -47,7 +47,9 @@ function build(args: string[], env: Record<string, string>): Promise<Result> {
 
 const read = (dir: string, file: string) => readFileSync(path.join(dir, file), 'utf8');
 const TEAM = ['ada-lovelace', 'alan-turing', 'grace-hopper', 'katherine'];
-const STARTER_PAGES = ['index.html', 'about/index.html', 'pricing/index.html', 'contact/index.html', 'login/index.html', 'team/index.html', ...TEAM.map((member) => `team/${member}/index.html`)];
+/** The blog: its index in two slices, three posts (one at its permalink), a page per tag. */
+const BLOG = ['blog/index.html', 'blog/page/2/index.html', 'blog/hello-prototypes/index.html', 'blog/placeholder-images/index.html', 'blog/2026/publishing/index.html', ...['images', 'post', 'process'].map((tag) => `tags/${tag}/index.html`)];
+const STARTER_PAGES = ['index.html', 'about/index.html', 'pricing/index.html', 'contact/index.html', 'login/index.html', 'team/index.html', ...TEAM.map((member) => `team/${member}/index.html`), ...BLOG];
 /** The manifest key of Bootstrap's CSS: the URL static() hands out, under the package's version. */
 const BOOTSTRAP_CSS = staticUrl('vendor/bootstrap/css/bootstrap.min.css').slice(1);
 
@@ -71,13 +73,13 @@ describe('npm run build on the starter site', () => {
       assert.ok(existsSync(path.join(buildDir, file)), file);
     }
     // The project's own cache may know these pages from an earlier npm run build.
-    const counts = /^Built 10 pages \((\d+) rendered, (\d+) reused\), \d+ assets and \d+ images into .* in [\d.]+ s/m.exec(first.stdout);
+    const counts = /^Built 18 pages \((\d+) rendered, (\d+) reused\), \d+ assets and \d+ images into .* in [\d.]+ s/m.exec(first.stdout);
     assert.ok(counts, first.stdout);
-    assert.equal(Number(counts[1]) + Number(counts[2]), 10);
+    assert.equal(Number(counts[1]) + Number(counts[2]), 18);
     assert.match(first.stdout, /files: [\d.]+ (KiB|MiB) raw, [\d.]+ (KiB|MiB) gzip, [\d.]+ (KiB|MiB) brotli/);
     assert.match(read(buildDir, '404.html'), /Page not found/);
     const locs = [...read(buildDir, 'sitemap.xml').matchAll(/<loc>(.*?)<\/loc>/g)].map((m) => m[1]);
-    const urls = ['/', '/about/', '/contact/', '/login/', '/pricing/', '/team/', ...TEAM.map((member) => `/team/${member}/`)];
+    const urls = ['/', '/about/', '/contact/', '/login/', '/pricing/', '/team/', ...TEAM.map((member) => `/team/${member}/`), ...BLOG.map((page) => `/${page.slice(0, -'index.html'.length)}`)];
     assert.deepEqual(locs, urls.map((p) => `https://prototypes.example.com${p}`));
   });
 
@@ -180,17 +182,17 @@ describe('npm run build on the starter site', () => {
     const rebuild = async () => {
       const result = await build([], { ...env, BUILD_DIR: site });
       assert.equal(result.code, 0, result.stderr);
-      const counts = /^Built 10 pages \((\d+) rendered, (\d+) reused\)/m.exec(result.stdout);
+      const counts = /^Built 18 pages \((\d+) rendered, (\d+) reused\)/m.exec(result.stdout);
       assert.ok(counts, result.stdout);
       return Number(counts[1]);
     };
     const editFile = (file: string, change: (text: string) => string) => writeFileSync(path.join(sources, file), change(read(sources, file)));
     // pages/index.html shows the year with now(): it is rendered every time.
-    assert.equal(await rebuild(), 10);
+    assert.equal(await rebuild(), 18);
     assert.equal(await rebuild(), 1, 'nothing changed, nothing else rendered');
 
     editFile('templates/base.html', (text) => text.replace('</body>', '<p id="layout-edit">edited layout</p>\n</body>'));
-    assert.equal(await rebuild(), 10);
+    assert.equal(await rebuild(), 18);
     for (const page of [...STARTER_PAGES, '404.html']) assert.match(read(site, page), /edited layout/, page);
 
     editFile('pages/_data/team.json', (text) => text.replace('Design lead', 'Chief of design'));
@@ -246,9 +248,9 @@ describe('npm run build on the starter site', () => {
       assert.match(result.stderr, /^A broken link in the built site:\n  \S+\/broken\.html, line 2 \(\/broken\/\): \/no-such-page\/ \(the app answered 404\)$/m);
       assert.match(result.stderr, new RegExp(`^An image without alt in the built site:\\n  \\S+/broken\\.html, line 3 \\(/broken/\\): ${prefix}image/300x200\\.png \\(an <img> without alt`, 'm'));
       reports.push(result.stderr.slice(result.stderr.indexOf('A broken link')));
-      const counts = /Building: 11 pages \((\d+) rendered, (\d+) reused\)/.exec(result.stderr);
+      const counts = /Building: 19 pages \((\d+) rendered, (\d+) reused\)/.exec(result.stderr);
       assert.ok(counts, result.stderr);
-      if (reports.length % 2 === 0) assert.deepEqual(counts.slice(1).map(Number), [1, 10], 'the second build of each reuses every page but the one using now()');
+      if (reports.length % 2 === 0) assert.deepEqual(counts.slice(1).map(Number), [1, 18], 'the second build of each reuses every page but the one using now()');
     }
     assert.equal(reports[1], reports[0]);
     assert.equal(reports[3], reports[2]);

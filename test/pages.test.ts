@@ -208,8 +208,10 @@ describe('page URLs', () => {
       [
         ['index', '/'],
         ['about', '/about/'],
+        ['blog', '/blog/'],
         ['contact', '/contact/'],
         ['docs/intro', '/docs/intro/'],
+        ['feed.xml', '/feed.xml'],
         ['login', '/login/'],
         ['pricing', '/pricing/'],
         ['team', '/team/'],

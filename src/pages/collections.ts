@@ -35,6 +35,8 @@ export interface TagEntry {
 export const ALL_COLLECTION = 'all';
 /** `each:` / `paginate:` over this name lists the tags; `collections.<tag>` one tag's items. */
 export const COLLECTIONS = 'collections';
+/** The build cache's name for a read of the tag list (`each: collections`): every tag with its items, `all` aside. */
+export const TAG_LIST = '#tags';
 
 /** `tags: post` or `tags: [post, css]` as a list of names; anything else is an error message. */
 export function tagsOf(value: unknown): string[] | string {

@@ -346,12 +346,12 @@ export function createPageIndex(pagesDir: string, { cached = false, drafts = fal
         }
         page.draft = true;
       }
+      // A page whose tags or date cannot be read is not served: its URL answers with the error.
+      const item = itemOf(page, meta);
+      if (!item) return;
+      if (!page.draft) items.push(item);
       if (meta.values.paginate !== undefined) paginated.push({ page, meta });
       else claim(page, page.url !== pageUrl(slug));
-      if (!page.draft) {
-        const item = itemOf(page, meta);
-        if (item) items.push(item);
-      }
     };
 
     const visit = (segments: string[]) => {
@@ -408,9 +408,10 @@ export function createPageIndex(pagesDir: string, { cached = false, drafts = fal
       }
       for (const page of made.values()) {
         if (own.has(page.slug)) continue;
-        claim(page, false);
         const item = itemOf(page, metaOf(page.file));
-        if (item) items.push(item);
+        if (!item) continue;
+        items.push(item);
+        claim(page, false);
       }
     };
     visit([]);

@@ -19,8 +19,8 @@ import { safeSegments, resolveInside } from '../safe-path.ts';
 import { createFolderDefaults, keyLine, type PageDefaults } from './defaults.ts';
 import type { PageIndex, PageInfo } from './files.ts';
 import { locatedMetadataError, pathNamer, RenderError } from './page-error.ts';
-import { ALL_DATA, noteRead, trackedData, trackTemplates } from './reads.ts';
-import { COLLECTIONS } from './collections.ts';
+import { noteRead, trackedData, trackTemplates } from './reads.ts';
+import { COLLECTIONS, TAG_LIST } from './collections.ts';
 import { parseDate } from '../templates/date-format.ts';
 
 export { RenderError } from './page-error.ts';
@@ -206,7 +206,7 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
 
 /** What `each:` or `paginate:` reads: a collection (or all of them for `collections`) or a data name. */
 function noteListRead(name: string): void {
-  if (name === COLLECTIONS) noteRead('collections', ALL_DATA);
+  if (name === COLLECTIONS) noteRead('collections', TAG_LIST);
   else if (name.startsWith(`${COLLECTIONS}.`)) noteRead('collections', name.slice(COLLECTIONS.length + 1));
   else noteRead('data', name.replace(/^data\./, '').split('.')[0]!);
 }

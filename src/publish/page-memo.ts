@@ -33,7 +33,7 @@ import type { BuildCache } from './cache.ts';
 import type { Answer } from './crawl.ts';
 import { DATA_FOLDER } from '../pages/data.ts';
 import { DEFAULTS_FILE_NAMES } from '../pages/defaults.ts';
-import type { Collections } from '../pages/collections.ts';
+import { TAG_LIST, type Collections, type TagEntry } from '../pages/collections.ts';
 import { createPageIndex } from '../pages/files.ts';
 import { ALL_DATA, emptyReads, recordReads, type PageReads } from '../pages/reads.ts';
 
@@ -123,11 +123,12 @@ function createInputs(options: PageMemoOptions) {
   const defaultsDigest = (folder: string) =>
     sha256(DEFAULTS_FILE_NAMES.map((name) => `${name}\0${fileDigest(path.join(options.pagesDir, ...folder.split('/'), name), false)}`).join('\0'));
   const urlOf = new Map(options.pages.map((page) => [page.slug, page.url]));
-  let collections: Collections | undefined;
-  /** A collection's contents (every item's URL, title, date, tags, data, excerpt), or all of them. */
+  let made: { collections: Collections; tags: TagEntry[] } | undefined;
+  /** A collection's contents (every item's URL, title, date, tags, data, excerpt), all of them, or the tag list. */
   const collectionDigest = (tag: string) => {
-    collections ??= createPageIndex(options.pagesDir, { cached: true }).collections().collections;
-    return sha256(JSON.stringify(tag === ALL_DATA ? collections : (collections[tag] ?? null)));
+    made ??= createPageIndex(options.pagesDir, { cached: true }).collections();
+    const read = tag === ALL_DATA ? made.collections : tag === TAG_LIST ? made.tags : (made.collections[tag] ?? null);
+    return sha256(JSON.stringify(read));
   };
   return {
     dataFiles,

@@ -10,6 +10,7 @@
 //   BASE_PATH=/project/ npm run build   a site served under /project/ (GitHub Pages)
 //   BUILD_CACHE=off npm run build   without node_modules/.cache/lightweight/build/
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createApp, RESERVED_PREFIXES, type Lightweight } from './app.ts';
 import { buildCacheFrom, cachingFetch } from './src/publish/cache.ts';
 import { basePathFrom } from './src/publish/base-path.ts';
@@ -42,6 +43,16 @@ const appLog = (line: string) => {
 
 /** A placeholder image URL: its image depends on the URL alone. */
 const isImage = (url: URL) => url.pathname.startsWith(`${IMAGE_PREFIX}/`);
+
+/** Pages that make absolute URLs (a feed) point them at this machine without SITE_URL: say so, naming them. */
+function warnAboutAbsoluteUrls(pages: Array<{ file: string; source: string }>, port: number): void {
+  const absolute = pages.filter((page, i) => pages.findIndex((other) => other.file === page.file) === i && readFileSync(page.file, 'utf8').includes('absolute_url'));
+  if (absolute.length === 0) return;
+  console.warn(
+    `Note: ${absolute.map((page) => page.source).join(', ')} ${absolute.length > 1 ? 'use' : 'uses'} absolute_url, and SITE_URL is not set, so ` +
+      `its absolute URLs point at http://localhost:${port}. Build with SITE_URL=https://your.site for the published site.`,
+  );
+}
 
 try {
   // Settings: the app as it runs in production, answering requests for localhost only.
@@ -91,6 +102,7 @@ try {
       sourceOf: createLinkSource(pages, settings.templatesDir),
     });
     console.log(formatSummary(summary));
+    if (!siteOrigin) warnAboutAbsoluteUrls(pages, settings.port);
   } finally {
     if (site) await (await site).close();
     if (images) await (await images).close();

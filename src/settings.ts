@@ -145,7 +145,7 @@ export const VARIABLES: Variable[] = [
   { name: 'REDIS_URL', default: 'unset', description: '`redis://host:6379`: spread live events and login throttling across processes through Redis.' },
   // Read by `npm run build` and `npm run preview` only (src/publish/config.ts).
   { name: 'BUILD_DIR', default: '_build', description: '`npm run build`: where the static site is written (and what `npm run preview` serves).' },
-  { name: 'SITE_URL', default: 'unset', description: '`npm run build`: the origin the site will be served from; enables sitemap.xml and robots.txt.' },
+  { name: 'SITE_URL', default: 'unset', description: '`npm run build`: the origin the site will be served from; enables sitemap.xml and robots.txt, and is where `absolute_url` (feeds) points.' },
 ];
 
 /**

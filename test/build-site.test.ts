@@ -80,7 +80,7 @@ describe('npm run build on the starter site', () => {
     assert.match(read(buildDir, '404.html'), /Page not found/);
     const locs = [...read(buildDir, 'sitemap.xml').matchAll(/<loc>(.*?)<\/loc>/g)].map((m) => m[1]);
     const urls = ['/', '/about/', '/contact/', '/login/', '/pricing/', '/team/', ...TEAM.map((member) => `/team/${member}/`), ...BLOG.map((page) => `/${page.slice(0, -'index.html'.length)}`)];
-    assert.deepEqual(locs, urls.map((p) => `https://prototypes.example.com${p}`));
+    assert.deepEqual(locs, urls.sort().map((p) => `https://prototypes.example.com${p}`));
   });
 
   test('Bootstrap and the site CSS are hashed, and every page points at the hashed files', () => {

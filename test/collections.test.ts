@@ -3,14 +3,12 @@
 // pages (.xml, .json, .txt), through the real app over HTTP and the real
 // build in its own process.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { listPages } from '../src/pages/files.ts';
-import { ROOT } from '../src/settings.ts';
 import { formatDate } from '../src/templates/date-format.ts';
-import { startApp, tempDir, type Running } from './helpers.ts';
+import { runBuild, startApp, tempDir, type Running } from './helpers.ts';
 import { NAV_PAGES, writeFiles } from './fixtures/site.ts';
 
 const HTML = { accept: 'text/html' };
@@ -205,7 +203,7 @@ describe('drafts in npm run dev', () => {
       const res = await get(app, '/blog/secret/');
       assert.equal(res.status, 200);
       const html = await res.text();
-      assert.match(html, /<p class="lw-draft" role="note"><strong>Draft\.<\/strong>/);
+      assert.match(html, /<aside class="lw-draft" aria-label="Draft"><p><strong>Draft\.<\/strong>[\s\S]*<\/aside>[\s\S]*<\/body>/);
       assert.match(html, /The first paragraph/);
       assert.doesNotMatch(await (await get(app, '/blog/open/')).text(), /lw-draft/);
       assert.match(await (await get(app, '/list/')).text(), /<main>\s*Open;\s*<\/main>/);
@@ -226,22 +224,11 @@ describe('dates in one place', () => {
   });
 });
 
-/** `npm run build` in its own process, bounded in time. */
-function build(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'build.ts'], { cwd: ROOT, env: { ...process.env, SITE_URL: '', BASE_PATH: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  return new Promise((resolve) => child.on('close', (code) => (clearTimeout(timer), resolve({ code, stdout, stderr }))));
-}
-
 describe('the build writes every page of them', () => {
   it('writes slices, permalinks, tag pages and text pages as their files, and leaves drafts out', async () => {
     const { env } = makePages(BLOG);
     const buildDir = path.join(tempDir('lightweight-collections-build-'), '_build');
-    const result = await build({ ...env, BUILD_DIR: buildDir, BUILD_CACHE: 'off' });
+    const result = await runBuild({ ...env, BUILD_DIR: buildDir, BUILD_CACHE: 'off' });
     assert.equal(result.code, 0, result.stderr);
     for (const file of ['archive/index.html', 'archive/page/2/index.html', 'archive/page/3/index.html', '2026/moved-here/index.html', 'tags/css/index.html', 'tags/post/index.html', 'feed.xml', 'data/posts.json', 'notes.txt']) {
       assert.ok(existsSync(path.join(buildDir, file)), file);

@@ -4,13 +4,12 @@
 // an edit of one post renders the pages listing it, and the feed, again, and
 // a build without the cache writes the same bytes.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { SaxesParser } from 'saxes';
 import { ROOT } from '../src/settings.ts';
-import { tempDir } from './helpers.ts';
+import { runBuild, tempDir } from './helpers.ts';
 
 const ATOM = 'http://www.w3.org/2005/Atom';
 const SITE = 'https://prototypes.example.com';
@@ -53,15 +52,8 @@ function only(element: Element, name: string): Element {
 }
 const isAbsolute = (iri: string) => /^https?:\/\/[^/]+\//.test(iri);
 
-function build(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'build.ts'], { cwd: ROOT, env: { ...process.env, SITE_URL: SITE, BASE_PATH: BASE, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  return new Promise((resolve) => child.on('close', (code) => (clearTimeout(timer), resolve({ code, stdout, stderr }))));
-}
+/** `npm run build` of the site under SITE_URL and BASE_PATH. */
+const build = (env: Record<string, string>) => runBuild({ SITE_URL: SITE, BASE_PATH: BASE, ...env });
 
 function allFiles(dir: string, prefix = ''): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? allFiles(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]));

@@ -177,3 +177,14 @@ export function runScript(
     child.stdin.end(stdin ?? '');
   });
 }
+
+/** `npm run build` in its own process with this environment (SITE_URL and BASE_PATH unset unless given); its exit code and output. */
+export function runBuild(env: Record<string, string>, killAfterMs = 90_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'build.ts'], { cwd: ROOT, env: { ...process.env, SITE_URL: '', BASE_PATH: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  return new Promise((resolve) => child.on('close', (code) => (clearTimeout(timer), resolve({ code, stdout, stderr }))));
+}

@@ -7,13 +7,24 @@
 // Source changes restart the server (tsx watch); the tab then reconnects,
 // sees a new server instance and reloads too.
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 import { ownPageSlug, pageUrl } from './files.ts';
+
+/** Metadata keys that put a page in other pages (collections) or elsewhere than its file's URL. */
+const SHOWN_ELSEWHERE = /^(?:tags|permalink|draft|paginate)\s*:|"(?:tags|permalink|draft|paginate)"\s*:/m;
+
+function showsElsewhere(file: string): boolean {
+  try {
+    return SHOWN_ELSEWHERE.test(readFileSync(file, 'utf8'));
+  } catch {
+    return true;
+  }
+}
 
 export const LIVE_RELOAD_PATH = '/__reload';
 
@@ -179,7 +190,8 @@ export function createLiveReload({ pagesDir, reload, staticDir }: WatchedDirs, l
     const exists = existsSync(path.join(pagesDir, file));
     if (exists) pageFiles.add(file);
     else pageFiles.delete(file);
-    return existed && exists ? pageUrl(slug) : null;
+    // A page in a collection, at a permalink, a draft or paginated shows elsewhere too (listings, feeds): every tab reloads.
+    return existed && exists && !showsElsewhere(path.join(pagesDir, file)) ? pageUrl(slug) : null;
   };
 
   const noticed = (dir: string, file: string) => {

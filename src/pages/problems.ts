@@ -115,19 +115,20 @@ export function injectProblemsBadge(html: string, problems: readonly PageProblem
 }
 
 /**
- * A draft (draft: true) as `npm run dev` shows it: a note at the top of the
- * page saying it is left out of the build and of collections.
+ * A draft (draft: true) as `npm run dev` shows it: a note in the corner
+ * (bottom left; the problems badge is bottom right) saying it is left out of
+ * the build and of collections.
  */
 export function injectDraftNote(html: string): string {
-  const note = '<p class="lw-draft" role="note"><strong>Draft.</strong> This page has <code>draft: true</code>: <code>npm run dev</code> shows it, the build and collections leave it out.</p>';
-  const body = /<body\b[^>]*>/i.exec(html);
-  const withNote = body ? html.slice(0, body.index + body[0].length) + note + html.slice(body.index + body[0].length) : note + html;
-  return insertBefore(withNote, '</head>', `<style>${DRAFT_CSS}</style>`, 'first');
+  // A landmark of its own, so no content sits outside one.
+  const note = '<aside class="lw-draft" aria-label="Draft"><p><strong>Draft.</strong> This page has <code>draft: true</code>: <code>npm run dev</code> shows it, the build and collections leave it out.</p></aside>';
+  return insertBefore(insertBefore(html, '</head>', `<style>${DRAFT_CSS}</style>`, 'first'), '</body>', note, 'last');
 }
 
 const DRAFT_CSS =
-  '.lw-draft{position:sticky;top:0;z-index:2147483646;margin:0;padding:.5rem 1rem;background:#fff3cd;color:#523e02;border-bottom:2px solid #997404;font:14px/1.4 system-ui,sans-serif}' +
-  '.lw-draft code{color:#523e02}';
+  '.lw-draft{position:fixed;inset:auto auto 1rem 1rem;z-index:2147483646;max-width:min(24rem,calc(100vw - 2rem));padding:.5rem .75rem;' +
+  'border:2px solid #997404;border-radius:.5rem;background:#fff3cd;color:#523e02;font:14px/1.4 system-ui,sans-serif}' +
+  '.lw-draft p{margin:0}.lw-draft code{color:#523e02}';
 
 /** `html` with `text` before its first or last `tag` (at the end when there is none). */
 function insertBefore(html: string, tag: string, text: string, which: 'first' | 'last'): string {

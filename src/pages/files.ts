@@ -318,10 +318,11 @@ export function createPageIndex(pagesDir: string, { cached = false, drafts = fal
       const date = parseDate(values.date ?? (entry && typeof entry === 'object' ? entry.date : undefined));
       if (date === undefined) return fail('date', `date: ${JSON.stringify(values.date)} is not a date; write it as 2026-03-01 or 2026-03-01T09:30:00+01:00.`), null;
       const title = values.title ?? (entry && typeof entry === 'object' ? (entry.title ?? entry.name) : undefined);
-      const excerpt = typeof values.excerpt === 'string' ? values.excerpt : excerptOf(meta.template, page.file.endsWith('.md'));
+      const excerpt = typeof values.excerpt === 'string' ? values.excerpt : lazyExcerpt(meta.template, page.file.endsWith('.md'));
       const own = page.slug.split('/');
       const slug = own.at(-1) === INDEX_SLUG && own.length > 1 ? own.at(-2)! : own.at(-1)!;
-      return { url: page.url, title: title === undefined || title === null ? '' : String(title), date, tags, data: values, excerpt, slug };
+      const item = { url: page.url, title: title === undefined || title === null ? '' : String(title), date, tags, data: values, slug };
+      return Object.defineProperty(item, 'excerpt', typeof excerpt === 'string' ? { value: excerpt, enumerable: true } : { get: excerpt, enumerable: true }) as CollectionItem;
     };
 
     /** A page of its own: its permalink, draft and pagination read from its metadata. */
@@ -504,6 +505,12 @@ export function createPageIndex(pagesDir: string, { cached = false, drafts = fal
       return [...t.byUrl.values()].filter((page) => !isReserved(page.url, reservedPrefixes)).sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
     },
   };
+}
+
+/** The first paragraph of a page, made when first read: most listings never show it. */
+function lazyExcerpt(template: string, isMarkdown: boolean): () => string {
+  let excerpt: string | undefined;
+  return () => (excerpt ??= excerptOf(template, isMarkdown));
 }
 
 /** The URL a `permalink:` gives, checked as every request is: /x/y/ for a page, /x/feed.xml for a text page; null when it is none. */

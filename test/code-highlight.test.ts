@@ -19,7 +19,7 @@ import { startApp, tempDir, type Running } from './helpers.ts';
 
 const HTML = { accept: 'text/html' };
 const mainOf = (html: string) => /<main>([\s\S]*)<\/main>/.exec(html)![1]!;
-const decode = (html: string) => html.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+const decode = (html: string) => html.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
 
 /** One block per language the issue names, each with something to colour. */
 const BLOCKS: Record<string, string> = {

@@ -13,6 +13,7 @@
 // process. An unknown language is plain code, as it always was.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { escapeHtml } from '../http.ts';
 import type { HighlighterCore, LanguageRegistration, ThemedToken } from 'shiki/core';
 
 /** The languages highlighted, by the names a fence may give them (lowercase), to Shiki's grammar modules. */
@@ -145,5 +146,3 @@ function tokensToHtml(lines: ThemedToken[][]): string {
     .join('\n');
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
-const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (ch) => ESCAPES[ch]!);

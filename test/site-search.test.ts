@@ -136,6 +136,24 @@ describe('site search', () => {
     });
   });
 
+  test('under BASE_PATH, the box finds the page at its address below the base', async () => {
+    const projectDir = path.join(root, '_project');
+    const built = await build({ PAGES_DIR: pagesDir, BUILD_DIR: projectDir, BASE_PATH: '/project/' });
+    assert.equal(built.code, 0, built.stderr);
+    const server = await new Promise<Server>((resolve) => {
+      const s = serve({ fetch: previewRoutes(projectDir, '/project/').fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
+    });
+    const page = await browser.newPage();
+    try {
+      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/project/pricing/`);
+      assert.deepEqual((await searchFor(page, 'zeppelin')).results.map((r) => r.href), ['/project/guides/zeppelins/']);
+    } finally {
+      await page.close();
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   describe('under npm run dev', () => {
     let app: Running;
     before(async () => {

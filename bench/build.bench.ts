@@ -12,7 +12,12 @@
 // is its plain build of an equivalent project (a nunjucks layout like
 // templates/base.html, the same page bodies, static files copied through).
 // Wall time includes start-up; peak memory is each process's max RSS.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+//
+// The starter layout has a search box, so each build of ours also indexes
+// its pages with Pagefind (issue 25). What that adds is measured in the same
+// rounds: ours cold and with nothing changed under a copy of the templates
+// without the box, which writes no index.
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fastest, fmt, LAUNCH_BUILD, ROOT, runProcess, type ProcessRun } from './lib.ts';
@@ -114,7 +119,27 @@ function generateEleventy(dir: string, n: number): void {
   }
 }
 
-const buildOurs = (pagesDir: string, buildDir: string) => runProcess(process.execPath, LAUNCH_BUILD, { cwd: ROOT, env: { PAGES_DIR: pagesDir, BUILD_DIR: buildDir } });
+const buildOurs = (pagesDir: string, buildDir: string, templatesDir = path.join(ROOT, 'templates')) =>
+  runProcess(process.execPath, LAUNCH_BUILD, { cwd: ROOT, env: { PAGES_DIR: pagesDir, BUILD_DIR: buildDir, TEMPLATES_DIR: templatesDir } });
+
+/** Each file of the built site (not its .gz and .br) by its mtime. */
+function siteMtimes(dir: string): Record<string, number> {
+  const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile() && !/\.(gz|br)$/.test(entry.name));
+  return Object.fromEntries(files.map((entry) => {
+    const full = path.join(entry.parentPath, entry.name);
+    return [path.relative(dir, full).split(path.sep).join('/'), statSync(full).mtimeMs];
+  }));
+}
+
+/** The starter templates without the search box: the same build, with no search index. */
+function templatesWithoutSearch(dir: string): string {
+  cpSync(path.join(ROOT, 'templates'), dir, { recursive: true });
+  const base = path.join(dir, 'base.html');
+  const layout = readFileSync(base, 'utf8');
+  if (!layout.includes('{{ search() }}')) throw new Error('templates/base.html has no {{ search() }} to take out');
+  writeFileSync(base, layout.replace('{{ search() }}', ''));
+  return dir;
+}
 const buildEleventy = (projectDir: string) => runProcess(process.execPath, [ELEVENTY, '--quiet'], { cwd: projectDir });
 
 const line = (name: string, pages: number, run: ProcessRun, baseline?: ProcessRun, target?: number) => {
@@ -132,6 +157,7 @@ export async function run(): Promise<void> {
     await buildOurs(path.join(work, 'warm/pages'), path.join(work, 'warm/site'));
     await buildEleventy(path.join(work, 'warm/eleventy'));
 
+    const noSearch = templatesWithoutSearch(path.join(work, 'templates-without-search'));
     const rss: Array<{ n: number; ours: number; eleventy: number }> = [];
     for (const n of SIZES) {
       const dir = path.join(work, String(n));
@@ -145,6 +171,8 @@ export async function run(): Promise<void> {
       const unchanged: ProcessRun[] = [];
       const edited: ProcessRun[] = [];
       const eleventy: ProcessRun[] = [];
+      const plainCold: ProcessRun[] = [];
+      const plainUnchanged: ProcessRun[] = [];
       const edit = path.join(pagesDir, `${slugOf(Math.min(5, n - 1))}.html`);
       const original = readFileSync(edit, 'utf8');
       for (let round = 0; round < ROUNDS; round++) {
@@ -156,10 +184,18 @@ export async function run(): Promise<void> {
         unchanged.push(await buildOurs(pagesDir, siteDir));
         if (!/\(0 rendered, /.test(unchanged.at(-1)!.stdout)) throw new Error(`the unchanged build rendered pages:\n${unchanged.at(-1)!.stdout}`);
         writeFileSync(edit, original.replace('</h1>', ` (edit ${round})</h1>`));
+        const before = siteMtimes(siteDir);
         edited.push(await buildOurs(pagesDir, siteDir));
-        if (!/; 1 written,/.test(edited.at(-1)!.stdout) || !/\(1 rendered, /.test(edited.at(-1)!.stdout)) throw new Error(`the edited build rewrote more than the page:\n${edited.at(-1)!.stdout}`);
+        // The page alone among the site's files (the search index follows its words: a few of pagefind/'s files change too).
+        const rewritten = Object.entries(siteMtimes(siteDir)).filter(([file, mtime]) => before[file] !== mtime && !file.startsWith('pagefind/')).map(([file]) => file);
+        if (rewritten.length !== 1 || !/\(1 rendered, /.test(edited.at(-1)!.stdout)) throw new Error(`the edited build rewrote more than the page (${rewritten.join(', ')}):\n${edited.at(-1)!.stdout}`);
         writeFileSync(edit, original);
         eleventy.push(await buildEleventy(path.join(dir, 'eleventy')));
+        rmSync(CACHE_DIR, { recursive: true, force: true });
+        rmSync(siteDir, { recursive: true, force: true });
+        plainCold.push(await buildOurs(pagesDir, siteDir, noSearch));
+        if (/Search index/.test(plainCold.at(-1)!.stdout)) throw new Error(`the build without a search box wrote an index:\n${plainCold.at(-1)!.stdout}`);
+        plainUnchanged.push(await buildOurs(pagesDir, siteDir, noSearch));
       }
       const b = fastest(eleventy);
       console.log(`\n${n} pages (fastest of ${ROUNDS} rounds)`);
@@ -168,6 +204,10 @@ export async function run(): Promise<void> {
       console.log(`  ${line('lightweight warm cache, no output', n, fastest(warm), b, 0.1)}`);
       console.log(`  ${line('lightweight nothing changed', n, fastest(unchanged), b, 0.1)}`);
       console.log(`  ${line('lightweight one page edited', n, fastest(edited), b, 0.1)}`);
+      for (const [name, withIndex, without] of [['cold', cold, plainCold], ['nothing changed', unchanged, plainUnchanged]] as const) {
+        const [a, b2] = [fastest(withIndex), fastest(without)];
+        console.log(`  ${line(`  ${name}, no search box`, n, b2)}  search index adds ${fmt(a.seconds - b2.seconds, 2)} s (${fmt(a.seconds / b2.seconds, 2)}x)`);
+      }
       const summary = fastest(cold).stdout.split('\n').filter((l) => /^Built|^\s+\d+ files/.test(l));
       for (const l of summary) console.log(`  cold: ${l.trim()}`);
       rss.push({ n, ours: Math.max(...[...cold, ...warm, ...unchanged, ...edited].map((r) => r.maxRssMb)), eleventy: Math.max(...eleventy.map((r) => r.maxRssMb)) });

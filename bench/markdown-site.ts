@@ -4,6 +4,10 @@
 // three paragraphs of 3-7 sentences of 5-15 words. No headings, links,
 // lists, code or images. The same files for Hugo, Eleventy and ours, each
 // with a bare layout of the same markup.
+//
+// Two more sets, ours alone, measure what issue 25 adds: the same posts each
+// with two fenced code blocks in the highlighted languages (withCode), and
+// the plain posts under a layout with a search box (writeOurs' `search`).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -51,10 +55,30 @@ export function markdownPosts(n: number): MarkdownPost[] {
   return posts;
 }
 
+/** A fenced block in each highlighted language, about ten lines each, naming the post so no two are alike. */
+const CODE_BLOCKS: Array<(post: MarkdownPost) => string> = [
+  (p) => `\`\`\`js\nimport { render } from './render.js';\n\n// ${p.title}\nexport async function page(request) {\n  const url = new URL(request.url);\n  const items = await fetch('/api/${p.slug}').then((r) => r.json());\n  return render({ title: '${p.title}', items, page: Number(url.searchParams.get('page') ?? 1) });\n}\n\`\`\``,
+  (p) => `\`\`\`html\n<article class="card" id="${p.slug}">\n  <h2 class="card-title">${p.title}</h2>\n  <p class="card-text">{{ post.excerpt }}</p>\n  <a href="/posts/${p.slug}/" class="btn btn-primary">Read on</a>\n  <style>.card { margin: 1rem; }</style>\n</article>\n\`\`\``,
+  (p) => `\`\`\`css\n/* ${p.title} */\n.card#${p.slug} {\n  display: grid;\n  gap: 1rem;\n  color: #333;\n  background: linear-gradient(90deg, #fff 0%, #eee 100%);\n}\n@media (min-width: 768px) { .card { padding: 2rem; } }\n\`\`\``,
+  (p) => `\`\`\`json\n{\n  "title": "${p.title}",\n  "slug": "${p.slug}",\n  "tags": ["post", "bench"],\n  "draft": false,\n  "points": 3\n}\n\`\`\``,
+  (p) => `\`\`\`bash\n# ${p.title}\nexport SITE_URL="https://example.com"\nfor page in pages/posts/*.md; do\n  echo "building $page"\ndone\nnpm run build -- ${p.slug} && npm run preview\n\`\`\``,
+  (p) => `\`\`\`yaml\ntitle: ${p.title}\nslug: ${p.slug}\ntags: [post, bench]\ndraft: false # not yet\nauthor:\n  name: Ada\n  role: lead\n\`\`\``,
+  (p) => `\`\`\`ts\ninterface Post { title: string; slug: string; points?: number }\n\nconst post: Post = { title: '${p.title}', slug: '${p.slug}' };\nexport function total(posts: Post[]): number {\n  return posts.reduce((sum, p) => sum + (p.points ?? 0), 0);\n}\n\`\`\``,
+];
+
+/** The posts, each with two fenced code blocks after its first paragraph (the highlighted-code page set). */
+export function withCode(posts: MarkdownPost[]): MarkdownPost[] {
+  return posts.map((post, i) => {
+    const [first, ...rest] = post.body.split('\n\n');
+    const code = [CODE_BLOCKS[i % CODE_BLOCKS.length]!(post), CODE_BLOCKS[(i + 3) % CODE_BLOCKS.length]!(post)];
+    return { ...post, body: [first, ...code, ...rest].join('\n\n') };
+  });
+}
+
 const postFile = (post: MarkdownPost) => `---\ntitle: ${post.title}\n---\n\n${post.body}\n`;
 
-/** Ours: pages/posts/*.md, a home page, and a bare templates/base.html (plus page.html and 404.html, which a build renders). */
-export function writeOurs(dir: string, posts: MarkdownPost[]): { pagesDir: string; templatesDir: string; layout: string } {
+/** Ours: pages/posts/*.md, a home page, and a bare templates/base.html (plus page.html and 404.html, which a build renders); `search` puts a search box in the layout. */
+export function writeOurs(dir: string, posts: MarkdownPost[], { search = false } = {}): { pagesDir: string; templatesDir: string; layout: string } {
   const pagesDir = path.join(dir, 'pages');
   const templatesDir = path.join(dir, 'templates');
   mkdirSync(path.join(pagesDir, 'posts'), { recursive: true });
@@ -62,7 +86,7 @@ export function writeOurs(dir: string, posts: MarkdownPost[]): { pagesDir: strin
   for (const post of posts) writeFileSync(path.join(pagesDir, 'posts', `${post.slug}.md`), postFile(post));
   writeFileSync(path.join(pagesDir, 'index.md'), '---\ntitle: Home\n---\n\nThe posts.\n');
   const layout = path.join(templatesDir, 'base.html');
-  writeFileSync(layout, BARE_LAYOUT('{{ title }}', '{{ content | safe }}'));
+  writeFileSync(layout, BARE_LAYOUT('{{ title }}', `${search ? '{{ search() }}\n' : ''}{{ content | safe }}`));
   writeFileSync(path.join(templatesDir, 'page.html'), '{% extends "base.html" %}');
   writeFileSync(path.join(templatesDir, '404.html'), '{% extends "base.html" %}');
   return { pagesDir, templatesDir, layout };

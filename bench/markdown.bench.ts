@@ -13,6 +13,12 @@
 // for the work it did (pages rendered and reused), so a fast number cannot
 // come from skipped work.
 //
+// Then what issue 25 adds, ours alone, each against our plain set in the
+// same run, cold and with nothing changed: the highlighted-code page set
+// (every post with two fenced code blocks, in the seven highlighted
+// languages) and the search index (the plain posts under a layout with a
+// search box, so the build runs Pagefind over every page).
+//
 //   BENCH_FILES=250,1000  sizes (default 250,1000,4000)
 //   BENCH_ROUNDS=3        rounds (default 2)
 import { execFileSync } from 'node:child_process';
@@ -20,7 +26,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFile
 import os from 'node:os';
 import path from 'node:path';
 import { fastest, fmt, LAUNCH_BUILD, ROOT, runProcess, type ProcessRun } from './lib.ts';
-import { markdownPosts, writeEleventy, writeHugo, writeOurs } from './markdown-site.ts';
+import { markdownPosts, withCode, writeEleventy, writeHugo, writeOurs } from './markdown-site.ts';
 
 const SIZES = (process.env.BENCH_FILES ?? '250,1000,4000').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -67,7 +73,7 @@ const row = (name: string, run: ProcessRun, against?: { run: ProcessRun; name: s
     const r = run.seconds / against.run.seconds;
     ratio = ` ${fmt(r, 2).padStart(6)}x ${against.name}  (goal <= ${fmt(against.goal, 2)}x: ${r <= against.goal ? 'met' : 'MISSED'})`;
   }
-  return `  ${name.padEnd(26)} ${fmt(run.seconds, 2).padStart(6)} s (${fmt(run.cpuSeconds, 2).padStart(5)} s CPU) ${fmt(run.maxRssMb).padStart(5)} MB${ratio}`;
+  return `  ${name.padEnd(42)} ${fmt(run.seconds, 2).padStart(6)} s (${fmt(run.cpuSeconds, 2).padStart(5)} s CPU) ${fmt(run.maxRssMb).padStart(5)} MB${ratio}`;
 };
 
 export async function run(): Promise<void> {
@@ -95,6 +101,11 @@ export async function run(): Promise<void> {
       const originalLayout = readFileSync(ours.layout, 'utf8');
       const pages = n + 1; // and the home page
 
+      /** The sets of issue 25, each built cold and then with nothing changed. */
+      const extras = {
+        code: { name: 'highlighted code', ...writeOurs(path.join(dir, 'code'), withCode(posts)), cold: [] as ProcessRun[], unchanged: [] as ProcessRun[] },
+        search: { name: 'search index', ...writeOurs(path.join(dir, 'search'), posts, { search: true }), cold: [] as ProcessRun[], unchanged: [] as ProcessRun[] },
+      };
       const runs: Record<'cold' | 'unchanged' | 'edit' | 'layout' | 'eleventy' | 'hugo', ProcessRun[]> = { cold: [], unchanged: [], edit: [], layout: [], eleventy: [], hugo: [] };
       for (let round = 0; round < ROUNDS; round++) {
         rmSync(BUILD_CACHE_DIR, { recursive: true, force: true, maxRetries: 3 });
@@ -107,6 +118,16 @@ export async function run(): Promise<void> {
         runs.layout.push(expectWork('layout edited', await build(), pages, 0));
         writeFileSync(postFile, originalPost);
         writeFileSync(ours.layout, originalLayout);
+
+        for (const extra of Object.values(extras)) {
+          const extraEnv = { ...env, PAGES_DIR: extra.pagesDir, TEMPLATES_DIR: extra.templatesDir, BUILD_DIR: path.join(dir, `${extra.name}-site`) };
+          rmSync(BUILD_CACHE_DIR, { recursive: true, force: true, maxRetries: 3 });
+          rmSync(extraEnv.BUILD_DIR, { recursive: true, force: true });
+          const cold = expectWork(`${extra.name}, cold`, await runProcess(process.execPath, LAUNCH_BUILD, { cwd: ROOT, env: extraEnv }), pages, 0);
+          if (extra === extras.search && !/Search index of \d+ pages/.test(cold.stdout)) throw new Error(`the search set was not indexed:\n${cold.stdout}`);
+          extra.cold.push(cold);
+          extra.unchanged.push(expectWork(`${extra.name}, nothing changed`, await runProcess(process.execPath, LAUNCH_BUILD, { cwd: ROOT, env: extraEnv }), 0, pages));
+        }
 
         rmSync(path.join(eleventyDir, '_site'), { recursive: true, force: true });
         runs.eleventy.push(await runProcess(process.execPath, [ELEVENTY, '--quiet'], { cwd: eleventyDir }));
@@ -126,6 +147,13 @@ export async function run(): Promise<void> {
       console.log(row('ours, nothing changed', fastest(runs.unchanged), { ...eleventy, goal: 0.1 }));
       console.log(row('ours, one page edited', fastest(runs.edit), { ...eleventy, goal: 0.1 }));
       console.log(row('ours, layout edited', fastest(runs.layout), { ...eleventy, goal: 0.5 }));
+      for (const extra of Object.values(extras)) {
+        for (const [when, plain, theirs] of [['cold', runs.cold, extra.cold], ['nothing changed', runs.unchanged, extra.unchanged]] as const) {
+          const [base, run] = [fastest(plain), fastest(theirs)];
+          const added = run.seconds - base.seconds;
+          console.log(`${row(`ours + ${extra.name}, ${when}`, run)}  ${added >= 0 ? '+' : ''}${fmt(added, 2)} s (${fmt(run.seconds / base.seconds, 2)}x ours plain)`);
+        }
+      }
       const oursPeak = Math.max(...[...runs.cold, ...runs.unchanged, ...runs.edit, ...runs.layout].map((r) => r.maxRssMb));
       const eleventyPeak = Math.max(...runs.eleventy.map((r) => r.maxRssMb));
       const hugoPeak = hugo ? `, Hugo ${fmt(Math.max(...runs.hugo.map((r) => r.maxRssMb)))} MB` : '';

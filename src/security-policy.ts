@@ -8,8 +8,13 @@
 // allowed one by one, by the SHA-256 of their text, computed from the HTML
 // as it is sent: a designer never edits a policy, and a static file, which
 // cannot carry a fresh nonce per response, carries the same policy.
+//
+// A page with a search box ({{ search() }}) may also compile WebAssembly
+// ('wasm-unsafe-eval'): Pagefind's search runs as WebAssembly in the page.
+// It allows no eval of JavaScript; pages without the box do not get it.
 import { createHash } from 'node:crypto';
 import { decodeEntities } from './publish/html.ts';
+import { SEARCH_BOX_ATTRIBUTE } from './search/marker.ts';
 
 /** On every response: no MIME sniffing, no framing, no Referer to other origins. */
 export const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
@@ -40,6 +45,8 @@ interface InlineContent {
   /** Other origins the document loads scripts and stylesheets from by name (`<script src="https://cdn...">`). */
   scriptOrigins: Set<string>;
   styleOrigins: Set<string>;
+  /** It holds a search box, whose index is searched with WebAssembly. */
+  searchBox: boolean;
 }
 
 const hashSource = (text: string): string => `'sha256-${createHash('sha256').update(text.replace(/\r\n?/g, '\n')).digest('base64')}'`;
@@ -63,7 +70,7 @@ function addOrigin(origins: Set<string>, url: string): void {
 
 /** The inline content of an HTML document, by a small tokenizer: tags, attributes, raw-text elements, comments. */
 function inlineContent(html: string): InlineContent {
-  const found: InlineContent = { scripts: new Set(), styles: new Set(), styleAttributes: new Set(), handlerAttributes: new Set(), scriptOrigins: new Set(), styleOrigins: new Set() };
+  const found: InlineContent = { scripts: new Set(), styles: new Set(), styleAttributes: new Set(), handlerAttributes: new Set(), scriptOrigins: new Set(), styleOrigins: new Set(), searchBox: false };
   let i = 0;
   while (i < html.length) {
     const comment = html.indexOf('<!--', i);
@@ -87,6 +94,7 @@ function inlineContent(html: string): InlineContent {
       if (attribute[1] === undefined) break;
       const attributeName = attribute[1].toLowerCase();
       const value = attribute[2] ?? attribute[3] ?? attribute[4];
+      if (attributeName === SEARCH_BOX_ATTRIBUTE) found.searchBox = true;
       if (value === undefined) continue;
       if (attributeName === 'style') found.styleAttributes.add(hashSource(decodeEntities(value)));
       else if (attributeName.startsWith('on')) found.handlerAttributes.add(hashSource(decodeEntities(value)));
@@ -124,7 +132,7 @@ export function contentSecurityPolicy(html: string, options: PolicyOptions = {})
   ];
   const directives: Array<[string, string[]]> = [
     ['default-src', ["'none'"]],
-    ['script-src', withHashes(["'self'", ...inline.scriptOrigins], inline.scripts, inline.handlerAttributes)],
+    ['script-src', withHashes(["'self'", ...(inline.searchBox ? ["'wasm-unsafe-eval'"] : []), ...inline.scriptOrigins], inline.scripts, inline.handlerAttributes)],
     ['style-src', withHashes(["'self'", ...inline.styleOrigins], inline.styles, inline.styleAttributes)],
     // Images and media are passive: a prototype may show them from anywhere secure.
     ['img-src', ["'self'", 'data:', 'blob:', 'https:']],

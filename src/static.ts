@@ -6,7 +6,8 @@
 // templates hands out that form. Files of static/, edited while designing,
 // are revalidated instead. Text files are sent compressed, each version
 // compressed once (compression.ts).
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -57,9 +58,19 @@ function vendorPackage(name: string, subdir: string): Vendor {
   return { dir: path.join(root, subdir), version };
 }
 
+/** Browser files of the app's own, versioned by their bytes. */
+function ownBrowserFiles(subdir: string): Vendor {
+  const dir = path.join(ROOT, 'src', subdir);
+  const hash = createHash('sha256');
+  for (const name of readdirSync(dir).sort()) hash.update(name).update(readFileSync(path.join(dir, name)));
+  return { dir, version: hash.digest('hex').slice(0, 8) };
+}
+
 /** Front-end packages from npm, served as if they were in static/vendor/<name>/ (and static/vendor/<name>/<version>/). */
 export const VENDORS: Record<string, Vendor> = {
   bootstrap: vendorPackage('bootstrap', 'dist'),
+  // The script of the search() box.
+  search: ownBrowserFiles('search/browser'),
 };
 
 export const IMMUTABLE = 'public, max-age=31536000, immutable';

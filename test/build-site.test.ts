@@ -156,9 +156,14 @@ describe('npm run build on the starter site', () => {
     edit(' (edited)');
     const full = await build([], { BUILD_DIR: buildDir, PAGES_DIR: pagesDir, SITE_URL: 'https://prototypes.example.com' });
     assert.equal(full.code, 0, full.stderr);
-    assert.match(full.stdout, /; 1 written, \d+ unchanged/);
     let after = mtimes();
-    assert.deepEqual(Object.keys(after).filter((f) => after[f] !== before[f]).sort(), ['pricing/index.html', 'pricing/index.html.br', 'pricing/index.html.gz']);
+    const changed = Object.keys(after).filter((f) => after[f] !== before[f]).sort();
+    // The search index follows the page's words: its entry files, the page's fragment and the index chunks they touch.
+    const index = changed.filter((f) => f.startsWith('pagefind/'));
+    assert.deepEqual(changed.filter((f) => !index.includes(f)), ['pricing/index.html', 'pricing/index.html.br', 'pricing/index.html.gz']);
+    assert.ok(index.includes('pagefind/pagefind-entry.json') && index.some((f) => f.startsWith('pagefind/fragment/')), index.join(' '));
+    const written = 1 + index.filter((f) => !/\.(gz|br)$/.test(f)).length;
+    assert.match(full.stdout, new RegExp(`; ${written} written, \\d+ unchanged`));
     assert.match(read(buildDir, 'pricing/index.html'), /\(edited\)<\/h1>/);
 
     before = after;

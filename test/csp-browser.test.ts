@@ -68,7 +68,8 @@ async function watchedContext(options: Parameters<Browser['newContext']>[0] = {}
 it('runs a page\'s inline script, style, style attribute and onclick, and live reload, with no violation', { timeout: 60_000 }, async () => {
   const { context, page, violations } = await watchedContext();
   const response = await page.goto(`${app.url}/inline/`);
-  assert.match(response!.headers()['content-security-policy']!, /script-src 'self'( 'sha256-[^']+'){2} 'unsafe-hashes' 'sha256-[^']+';/);
+  // The starter layout's search box adds 'wasm-unsafe-eval' (Pagefind's search is WebAssembly).
+  assert.match(response!.headers()['content-security-policy']!, /script-src 'self' 'wasm-unsafe-eval'( 'sha256-[^']+'){2} 'unsafe-hashes' 'sha256-[^']+';/);
   const probe = page.locator('#probe');
   assert.equal(await probe.getAttribute('data-ran'), 'yes', 'the inline script ran');
   assert.equal(await probe.evaluate((el) => getComputedStyle(el).color), 'rgb(1, 2, 3)', 'the <style> applied');

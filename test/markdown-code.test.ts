@@ -62,7 +62,9 @@ describe('Markdown code is literal', () => {
     assert.match(main, /<code>&lt;h2&gt;\{\{ card\.title \}\}&lt;\/h2&gt;<\/code>/);
     assert.match(main, /<code>\{% assign x = 1 %\}<\/code>/);
     assert.match(main, /<code>\{# note #\}<\/code>/);
-    assert.match(main, /<pre><code class="language-html">&lt;h2&gt;\{\{ card\.title \}\}&lt;\/h2&gt;\n\{% if user %\}Hello\{% endif %\}\n\{# a comment #\}\n<\/code><\/pre>/);
+    // The html block is highlighted (test/code-highlight.test.ts): its text, without the token spans, is as written.
+    const html = /<pre><code class="language-html">([\s\S]*?)<\/code><\/pre>/.exec(main)![1]!.replace(/<\/?span[^>]*>/g, '');
+    assert.equal(html, '&lt;h2&gt;{{ card.title }}&lt;/h2&gt;\n{% if user %}Hello{% endif %}\n{# a comment #}\n');
     assert.match(main, /<pre><code>\{% for x in list %\}\{\{ x \}\}\{% endfor %\}\n<\/code><\/pre>/);
   });
 

@@ -11,6 +11,7 @@ import type { Settings } from '../settings.ts';
 import { compileTemplate, createTemplateEnvironment, describeTemplateError } from '../templates/environment.ts';
 import { templateNames } from '../templates/names.ts';
 import type { HelperOptions } from '../templates/helpers.ts';
+import { loadLanguages, takeWantedLanguages } from '../templates/highlight.ts';
 import { renderMarkdown } from '../templates/markdown.ts';
 import { protectMarkdownCode } from '../templates/markdown-code.ts';
 import { MetadataError } from '../templates/metadata-error.ts';
@@ -169,39 +170,56 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
     }
   };
 
+  /** A page's HTML, rendered synchronously (nunjucks, then markdown-it for an .md page, then its layout). */
+  const renderPageNow = (page: PageInfo): string => {
+    noteRead('files', page.file);
+    const compiled = compilePage(page.file);
+    const defaults = folderDefaults(page.file);
+    const context: Record<string, unknown> = { ...defaults.values, ...compiled.context, slug: page.slug, data: data(), collections: collections() };
+    const date = parseDate(context.date);
+    if (date) context.date = date;
+    if (page.pagination) {
+      noteListRead(page.pagination.of);
+      context.pagination = page.pagination;
+    }
+    if (page.entry) {
+      noteListRead(String(compiled.context.each));
+      const entry = page.entry.value as Record<string, unknown>;
+      context[page.entry.name] = entry;
+      // A page made from data is titled after its entry unless its own metadata says otherwise.
+      if (!Object.hasOwn(compiled.context, 'title')) context.title = entry.title ?? entry.name ?? context.title;
+    }
+    const body = compiled.template.render(context);
+    const markdown = compiled.restoreCode !== null;
+    const content = compiled.restoreCode ? renderMarkdown(compiled.restoreCode(body)) : body;
+    if (compiled.extendsTemplate) return wholeDocument(page, compiled, content);
+    if (!page.url.endsWith('/')) return textPage(page, compiled, content);
+    const layout = layoutOf(page, compiled, defaults, context.layout);
+    return layout === null ? content : env.getTemplate(layout, true).render({ ...context, content, markdown });
+  };
+
   return {
-    renderPage(page) {
-      return withPictures(page.source, page.file, () => {
-        noteRead('files', page.file);
-        const compiled = compilePage(page.file);
-        const defaults = folderDefaults(page.file);
-        const context: Record<string, unknown> = { ...defaults.values, ...compiled.context, slug: page.slug, data: data(), collections: collections() };
-        const date = parseDate(context.date);
-        if (date) context.date = date;
-        if (page.pagination) {
-          noteListRead(page.pagination.of);
-          context.pagination = page.pagination;
-        }
-        if (page.entry) {
-          noteListRead(String(compiled.context.each));
-          const entry = page.entry.value as Record<string, unknown>;
-          context[page.entry.name] = entry;
-          // A page made from data is titled after its entry unless its own metadata says otherwise.
-          if (!Object.hasOwn(compiled.context, 'title')) context.title = entry.title ?? entry.name ?? context.title;
-        }
-        const body = compiled.template.render(context);
-        const markdown = compiled.restoreCode !== null;
-        const content = compiled.restoreCode ? renderMarkdown(compiled.restoreCode(body)) : body;
-        if (compiled.extendsTemplate) return wholeDocument(page, compiled, content);
-        if (!page.url.endsWith('/')) return textPage(page, compiled, content);
-        const layout = layoutOf(page, compiled, defaults, context.layout);
-        return layout === null ? content : env.getTemplate(layout, true).render({ ...context, content, markdown });
-      });
+    async renderPage(page) {
+      // Code in a language whose grammar is not loaded yet came out plain: load it (once per process) and render again.
+      let wanted: string[] = [];
+      const render = () =>
+        withPictures(page.source, page.file, () => {
+          try {
+            return renderPageNow(page);
+          } finally {
+            wanted = takeWantedLanguages();
+          }
+        });
+      const html = await render();
+      if (wanted.length === 0) return html;
+      await loadLanguages(wanted);
+      return render();
     },
     renderTemplate(name, context) {
       return withPictures(`${path.basename(settings.templatesDir)}/${name}`, null, () => env.getTemplate(name, true).render({ data: data(), collections: collections(), ...context }));
     },
   };
+
 }
 
 /** What `each:` or `paginate:` reads: a collection (or all of them for `collections`) or a data name. */

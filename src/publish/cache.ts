@@ -23,7 +23,7 @@ import { openEntryPack, type EntryPack } from './cache-pack.ts';
 import { BuildError } from './errors.ts';
 import { entryFile, readEntry, writeEntry, writeEntrySoon } from './cache-store.mjs';
 
-export type CacheKind = 'compressed' | 'bundle' | 'response' | 'page' | 'links' | 'final';
+export type CacheKind = 'compressed' | 'bundle' | 'response' | 'page' | 'links' | 'final' | 'search';
 
 export interface BuildCache {
   /** Where the entries are (the writer threads open it too). */

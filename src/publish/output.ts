@@ -73,6 +73,8 @@ export interface Output {
   has(file: string): boolean;
   /** Every file of the new site (without .gz and .br). */
   files(): string[];
+  /** A file of the new site as text, once settled: as this build wrote it, else as the live site has it. */
+  read(file: string): Promise<string>;
   /** Put the new site in BUILD_DIR (see the top of this file). */
   publish(): Promise<void>;
   /** Remove the staging folder after a failure. */
@@ -172,6 +174,7 @@ export async function openOutput(buildDir: string, { incremental = false, cache 
     stats: writer.stats,
     has: (file) => siteFiles.has(file),
     files: () => [...siteFiles].sort(),
+    read: (file) => readFile(path.join(writer.changed.has(file) || !live ? staging : live, file), 'utf8'),
     async write(file, data, options = { hashed: false }) {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
       siteFiles.add(file);

@@ -43,6 +43,8 @@ export interface Summary {
   reused: number;
   assets: number;
   images: number;
+  /** Pages in the search index (0 when no page has a search box). */
+  searchIndexed: number;
   bytes: WriteStats;
   seconds: number;
   buildDir: string;
@@ -60,6 +62,7 @@ export function formatSummary(s: Summary): string {
   const rate = s.seconds > 0 ? ` (${Math.round(s.pages / s.seconds)} pages/s)` : '';
   return [
     `Built ${plural(s.pages, 'page')} (${s.rendered} rendered, ${s.reused} reused), ${plural(s.assets, 'asset')} and ${plural(s.images, 'image')} into ${s.buildDir} in ${s.seconds.toFixed(2)} s${rate}.`,
+    ...(s.searchIndexed > 0 ? [`  Search index of ${plural(s.searchIndexed, 'page')} in pagefind/.`] : []),
     `  ${plural(s.bytes.files, 'file')}: ${formatBytes(s.bytes.raw)} raw, ${formatBytes(s.bytes.gzip)} gzip, ${formatBytes(s.bytes.brotli)} brotli` +
       (s.bytes.unchanged > 0 ? `; ${s.bytes.files - s.bytes.unchanged} written, ${s.bytes.unchanged} unchanged` : ''),
   ].join('\n');

@@ -1,5 +1,5 @@
 // One build of the static site, step by step: crawl the app into a staging
-// folder, write the manifest, sitemap and robots.txt, check every link, and
+// folder, write the manifest, the search index, sitemap and robots.txt, check every link, and
 // only then put the new site in place (output.ts).
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -16,6 +16,7 @@ import { BuildError } from './errors.ts';
 import { staticKeys, type NameFile } from './names.ts';
 import { MANIFEST, openOutput, type Output } from './output.ts';
 import type { Progress, Summary } from './report.ts';
+import { writeSearchIndex } from './search-index.ts';
 import { pagesIn, robotsTxt, sitemapXml } from './sitemap.ts';
 
 export interface SiteOptions {
@@ -77,6 +78,10 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
     await writeManifest(crawl, output, incremental ? path.join(buildDir, MANIFEST) : null);
     progress.update('Writing', 'the last files');
     await output.settle();
+    // Every page is on disk now: the search index is made from their final bytes (search-index.ts).
+    progress.update('Indexing', 'pages for search');
+    const search = await writeSearchIndex(output, options.cache, NOT_FOUND_PAGE);
+    await output.settle();
     if (siteOrigin) {
       // Every page is on disk now, including those a rebuild of single pages left alone.
       const siteUrl = siteOrigin + underBasePath(options.basePath ?? ROOT_PATH, '/').slice(0, -1);
@@ -96,7 +101,7 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
     progress.done();
     await output.publish();
     await options.cache?.settled();
-    return { ...crawl.counts, bytes: output.stats, seconds: (performance.now() - started) / 1000, buildDir };
+    return { ...crawl.counts, searchIndexed: search.pages, bytes: output.stats, seconds: (performance.now() - started) / 1000, buildDir };
   } catch (err) {
     progress.done();
     await output.discard();

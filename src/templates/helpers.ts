@@ -9,9 +9,11 @@
 //   {{ url('page', 'blog') | absolute_url }}  https://example.com/blog/ (SITE_URL, BASE_PATH)
 //   {{ placeholder(300, 200, { bg: 'eee', text: 'Hero' }) }}  a placeholder image URL
 //   {{ image('img/hero.jpg', { alt: 'The team' }) }}  a responsive <picture> of a static image
+//   {{ search() }}             a search box over the built site (../search/box.ts)
 //   {{ name | capfirst }}, {{ title | slugify }}
 import nunjucks from 'nunjucks';
 import { placeholderUrl } from '../placeholder/grammar.ts';
+import { searchBox, type SearchBoxOptions } from '../search/box.ts';
 import { versionedStaticPath } from '../static.ts';
 import { formatDate, parseDate } from './date-format.ts';
 import { LoremExtension } from './lorem.ts';
@@ -77,6 +79,7 @@ export function registerHelpers(env: nunjucks.Environment, options: HelperOption
   env.addGlobal('static', staticUrl);
   env.addGlobal('now', (format?: string) => formatDate(new Date(), format));
   env.addGlobal('placeholder', placeholderUrl);
+  env.addGlobal('search', (options?: SearchBoxOptions) => searchBox(staticUrl('vendor/search/search.js'), options));
   if (options.pageUrl) env.addGlobal('url', urlHelper(options.pageUrl));
   const image = options.image;
   if (image) env.addGlobal('image', (src: unknown, imageOptions: unknown) => new nunjucks.runtime.SafeString(image(src, imageOptions)));

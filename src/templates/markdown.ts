@@ -1,10 +1,12 @@
 // Markdown pages, rendered with markdown-it (the library Eleventy uses):
 // CommonMark plus tables, strikethrough and autolinked bare URLs; fenced
-// code is HTML-escaped; raw HTML passes through (the designer's own
+// code is highlighted by its language (./highlight.ts), else HTML-escaped;
+// raw HTML passes through (the designer's own
 // content). Every heading gets an id, the slug of its text, unique within
 // the page, so `#section` links work.
 import MarkdownIt, { type StateCore } from 'markdown-it';
 import { slugify } from './helpers.ts';
+import { highlightCode } from './highlight.ts';
 
 /** The id of a heading whose text has no letters or digits. */
 const FALLBACK_ID = 'section';
@@ -27,7 +29,7 @@ function headingIds(state: StateCore): void {
   }
 }
 
-const markdown = new MarkdownIt('default', { html: true, linkify: true, typographer: false });
+const markdown = new MarkdownIt('default', { html: true, linkify: true, typographer: false, highlight: highlightCode });
 markdown.core.ruler.push('heading_ids', headingIds);
 
 export function renderMarkdown(source: string): string {

@@ -32,7 +32,7 @@ const ENCODERS = {
 } as const;
 
 const require = createRequire(import.meta.url);
-const SHARP_VERSION = (JSON.parse(readFileSync(path.join(path.dirname(require.resolve('sharp')), '..', 'package.json'), 'utf8')) as { version: string }).version;
+export const SHARP_VERSION = (JSON.parse(readFileSync(path.join(path.dirname(require.resolve('sharp')), '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 /** Bump when a change here alters the bytes of an existing URL. */
 const RENDITION_VERSION = `lightweight-renditions/1 sharp@${SHARP_VERSION} ${JSON.stringify(ENCODERS)}`;

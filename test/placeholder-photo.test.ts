@@ -3,13 +3,15 @@
 // grayscale measured on the pixels, cached and ETagged with the photo's
 // bytes, and the refusals: outside static/, missing, not an image.
 import assert from 'node:assert/strict';
-import { symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { cpSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { RenderQueue } from '../src/render-queue.ts';
 import { startPart, type RunningPart } from './fixtures/placeholder-part.ts';
-import { writeFiles } from './fixtures/site.ts';
+import { NAV_PAGES, writeFiles } from './fixtures/site.ts';
+import { ROOT } from '../src/settings.ts';
 import { tempDir } from './helpers.ts';
 
 /** 800x600: red on the left half, blue on the right (or the other way round). */
@@ -227,5 +229,36 @@ describe('?photo= refusals', () => {
       assert.equal(status, 400, url);
       assert.match(detail, pattern, url);
     }
+  });
+});
+
+describe('npm run build with ?photo=', () => {
+  test('writes the photo placeholder a page uses, and draws it again when the photo changes (the build cache keeps no stale copy)', async () => {
+    const root = tempDir('lightweight-photo-build-');
+    const [pagesDir, siteStatic, buildDir] = ['pages', 'static', '_build'].map((name) => path.join(root, name)) as [string, string, string];
+    writeFiles(pagesDir, { ...NAV_PAGES, 'index.html': '<h1>Home</h1><img src="/image/120x90.jpg?photo=img/hero.jpg&grayscale" alt="Hero" width="120" height="90">' });
+    writeFiles(siteStatic, { 'img/hero.jpg': await halves('#ff0000', '#0000ff'), 'css/site.css': readFileSync(path.join(ROOT, 'static/css/site.css')) });
+    cpSync(path.join(ROOT, 'static/img/logo.svg'), path.join(siteStatic, 'img/logo.svg'));
+    const build = () =>
+      new Promise<void>((resolve, reject) => {
+        const env = { ...process.env, PAGES_DIR: pagesDir, STATIC_DIR: siteStatic, BUILD_DIR: buildDir, IMAGE_CACHE_DIR: path.join(root, 'cache') };
+        const child = spawn(process.execPath, ['--import', 'tsx', 'build.ts'], { cwd: ROOT, env });
+        let stderr = '';
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`build exited ${code}: ${stderr}`))));
+      });
+    const leftGrey = async () => {
+      const html = readFileSync(path.join(buildDir, 'index.html'), 'utf8');
+      const src = /<img src="([^"]+)" alt="Hero"/.exec(html)![1]!;
+      assert.match(src, /^\/image\/120x90-photo[0-9a-f]+-g\.jpg$/, 'named by its canonical parameters');
+      assert.deepEqual(readdirSync(path.join(buildDir, 'image')).filter((f) => !/\.(gz|br)$/.test(f)), [src.slice('/image/'.length)]);
+      return (await decode(readFileSync(path.join(buildDir, src)))).at(20, 45)[0]!;
+    };
+    await build();
+    const red = await leftGrey();
+    writeFileSync(path.join(siteStatic, 'img', 'hero.jpg'), await halves('#0000ff', '#ff0000'));
+    await build();
+    const blue = await leftGrey();
+    assert.ok(red - blue > 20, `the left half was red (a light grey, ${red}), now blue (a dark one, ${blue})`);
   });
 });

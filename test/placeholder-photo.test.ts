@@ -8,6 +8,7 @@ import { cpSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'n
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
+import { placeholderUrl } from '../src/placeholder/grammar.ts';
 import { RenderQueue } from '../src/render-queue.ts';
 import { startPart, type RunningPart } from './fixtures/placeholder-part.ts';
 import { NAV_PAGES, writeFiles } from './fixtures/site.ts';
@@ -127,6 +128,22 @@ describe('?photo= effects, measured', () => {
       assert.ok(Math.abs(r! - g!) <= 2 && Math.abs(g! - b!) <= 2, `grey at ${x},${y}: ${[r, g, b]}`);
     }
     assert.ok(image.at(100, 150)[0]! - image.at(300, 150)[0]! > 20, `red is a lighter grey than blue: ${image.at(100, 150)} ${image.at(300, 150)}`);
+  });
+});
+
+describe('?photo= spellings', () => {
+  test('one image, one ETag, however it is written; placeholder() in a template writes the canonical URL', async () => {
+    const canonical = placeholderUrl(300, 200, { photo: 'img/hero.jpg', blur: 3, grayscale: true });
+    assert.equal(canonical, '/image/300x200/?photo=img/hero.jpg&blur=3&grayscale');
+    const etags = new Set<string | null>();
+    for (const url of [canonical, '/image/300x200?grayscale=true&blur=3&photo=/static/img/hero.jpg', '/image/300x200.png?photo=static/img//hero.jpg&grayscale=1&blur=03']) {
+      const response = await get(url);
+      assert.equal(response.status, 200, url);
+      await response.arrayBuffer();
+      etags.add(response.headers.get('etag'));
+    }
+    assert.equal(etags.size, 1, [...etags].join());
+    assert.notEqual((await get('/image/300x200/?photo=img/hero.jpg&blur=3')).headers.get('etag'), [...etags][0], 'grayscale is part of it');
   });
 });
 

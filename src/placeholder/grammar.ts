@@ -60,8 +60,8 @@ export interface PlaceholderOptions {
   format?: string;
   scale?: number;
   photo?: string;
-  /** A number from 1 to MAX_BLUR, as in the URL. */
-  blur?: string;
+  /** 1 to MAX_BLUR. */
+  blur?: number | string;
   grayscale?: boolean;
 }
 
@@ -289,7 +289,7 @@ export function placeholderImage(width: number, height: number, options: Placeho
     font: options.font,
     format: options.format ?? 'png',
     photo: options.photo,
-    blur: options.blur,
+    blur: options.blur === undefined ? undefined : String(options.blur),
     grayscale: options.grayscale ? '' : undefined,
   });
 }

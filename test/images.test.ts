@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { ROOT } from '../src/settings.ts';
+import type { Page } from 'playwright-core';
 import { launchChromium, startApp, tempDir, type Running } from './helpers.ts';
 import { NAV_PAGES, writeFiles } from './fixtures/site.ts';
 
@@ -344,26 +345,36 @@ describe('npm run build with images', () => {
   });
 });
 
-describe('image() in Chromium', () => {
-  it('shows the preview, under the policy, before the rendition arrives, and the photo alone once it has', async () => {
-    const site = await makeSite({
-      'index.html': "<div style=\"width: 400px\">{{ image('img/checker.jpg', { alt: 'Red beside a checkerboard', widths: [400, 800], sizes: '400px', class: 'img-fluid' }) }}</div>",
+/** A page of one image() call in a 400-pixel column, open in Chromium with its renditions held until `release()`; `requested` lists them. */
+async function inChromium(call: string, test: (page: Page, release: () => void, requested: string[]) => Promise<void>): Promise<void> {
+  const site = await makeSite({ 'index.html': `<div style="width: 400px">{{ ${call} }}</div>` });
+  const app = await startApp(site.env);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 800, height: 900 }, deviceScaleFactor: 1, baseURL: app.url });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const requested: string[] = [];
+    await page.route('**/renditions/**', async (route) => {
+      requested.push(new URL(route.request().url()).pathname);
+      await held;
+      await route.continue();
     });
-    const app = await startApp(site.env);
-    const browser = await launchChromium();
-    try {
-      const page = await browser.newPage({ viewport: { width: 800, height: 700 }, deviceScaleFactor: 1 });
+    await test(page, release, requested);
+  } finally {
+    await browser.close();
+    await app.close();
+  }
+}
+
+describe('image() in Chromium', () => {
+  it('shows the preview, under the policy, before the rendition arrives, and the photo alone once it has', () =>
+    inChromium("image('img/checker.jpg', { alt: 'Red beside a checkerboard', widths: [400, 800], sizes: '400px', class: 'img-fluid' })", async (page, release) => {
       const violations: string[] = [];
       page.on('console', (message) => {
         if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
       });
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => (release = resolve));
-      await page.route('**/renditions/**', async (route) => {
-        await held;
-        await route.continue();
-      });
-      await page.goto(`${app.url}/`, { waitUntil: 'domcontentloaded' });
+      await page.goto('/', { waitUntil: 'domcontentloaded' });
       const img = page.locator('picture img');
       await img.waitFor();
       /** The img's pixel at (x, y) of its box, as shown. */
@@ -389,29 +400,11 @@ describe('image() in Chromium', () => {
       assert.ok(after(310, 150).every((v) => v < 40), `the photo's black square, no grey left: ${after(310, 150)}`);
       assert.ok(after(330, 150).every((v) => v > 215), `the photo's white square, no grey left: ${after(330, 150)}`);
       assert.deepEqual(violations, []);
-    } finally {
-      await browser.close();
-      await app.close();
-    }
-  });
+    }));
 
-  it('picks the AVIF, and the <img> box has its final size before the bytes arrive', async () => {
-    const site = await makeSite({
-      'index.html': "<div style=\"width: 400px\">{{ image('img/photo.jpg', { alt: 'Red over blue', widths: [200, 400, 800], sizes: '400px', class: 'img-fluid' }) }}</div>",
-    });
-    const app = await startApp(site.env);
-    const browser = await launchChromium();
-    try {
-      const page = await browser.newPage({ viewport: { width: 800, height: 900 }, deviceScaleFactor: 1 });
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => (release = resolve));
-      const requested: string[] = [];
-      await page.route('**/renditions/**', async (route) => {
-        requested.push(new URL(route.request().url()).pathname);
-        await held;
-        await route.continue();
-      });
-      await page.goto(`${app.url}/`, { waitUntil: 'domcontentloaded' });
+  it('picks the AVIF, and the <img> box has its final size before the bytes arrive', () =>
+    inChromium("image('img/photo.jpg', { alt: 'Red over blue', widths: [200, 400, 800], sizes: '400px', class: 'img-fluid' })", async (page, release, requested) => {
+      await page.goto('/', { waitUntil: 'domcontentloaded' });
       const img = page.locator('picture img');
       await page.waitForFunction(() => document.querySelector('picture img') !== null);
       const before = await img.evaluate((el: HTMLImageElement) => ({ complete: el.complete && el.naturalWidth > 0, box: el.getBoundingClientRect().toJSON() as DOMRect }));
@@ -427,9 +420,5 @@ describe('image() in Chromium', () => {
       assert.equal(after.natural, 400);
       assert.deepEqual([after.box.width, after.box.height], [400, 600], 'nothing moved');
       assert.ok(requested.every((url) => url.endsWith('.avif')), requested.join());
-    } finally {
-      await browser.close();
-      await app.close();
-    }
-  });
+    }));
 });

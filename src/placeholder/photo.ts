@@ -4,21 +4,13 @@
 // Lorem Picsum has them. The photo may change under the same URL, so its
 // ETag follows the photo's bytes and browsers ask again every time.
 import type { Sharp } from 'sharp';
+import { encodePhotograph, RENDITION_VERSION } from '../images/renditions.ts';
 import { SourceImageError } from '../images/source.ts';
 import { loadSharp } from '../render-queue.ts';
 import type { Format, PlaceholderImage } from './grammar.ts';
 
-/** Encoders for photographs (the flat placeholders' lossless settings would make them large). */
-const ENCODERS = {
-  png: { compressionLevel: 9, effort: 4 },
-  jpg: { quality: 80, mozjpeg: true },
-  webp: { quality: 80, effort: 4 },
-  avif: { quality: 50, effort: 2 },
-  gif: { effort: 4 },
-} as const;
-
-/** Part of the ETag of every photo placeholder: a change here gives new ETags. */
-export const PHOTO_RENDERER = `lightweight-photo/1 ${JSON.stringify(ENCODERS)}`;
+/** Part of the ETag of every photo placeholder: a change to the encoders gives new ETags. */
+export const PHOTO_RENDERER = `lightweight-photo/1 ${RENDITION_VERSION}`;
 
 export async function renderPhoto(image: PlaceholderImage, file: string): Promise<Buffer> {
   const photo = image.photo!;
@@ -36,20 +28,9 @@ export async function renderPhoto(image: PlaceholderImage, file: string): Promis
   }
 }
 
+/** As image()'s renditions are encoded, and GIF for the tools that still want it. */
 function encode(pipeline: Sharp, format: Format): Promise<Buffer> {
-  switch (format) {
-    case 'png':
-      return pipeline.png(ENCODERS.png).toBuffer();
-    case 'jpg':
-      // JPEG has no alpha: a transparent photo is shown over white, as on most pages.
-      return pipeline.flatten({ background: '#ffffff' }).jpeg(ENCODERS.jpg).toBuffer();
-    case 'webp':
-      return pipeline.webp(ENCODERS.webp).toBuffer();
-    case 'avif':
-      return pipeline.avif(ENCODERS.avif).toBuffer();
-    case 'gif':
-      return pipeline.gif(ENCODERS.gif).toBuffer();
-    default:
-      throw new Error(`No photo encoder for ${format}`);
-  }
+  if (format === 'gif') return pipeline.gif({ effort: 4 }).toBuffer();
+  if (format === 'svg') throw new Error('A photo placeholder is never an SVG (the grammar refuses it).');
+  return encodePhotograph(pipeline, format);
 }

@@ -216,10 +216,14 @@ describe('?photo= refusals', () => {
     assert.match(detail, /There is no file static\/img\/link\.jpg/);
   });
 
-  test('a missing file: 404 naming it', async () => {
-    const { status, detail } = await refusal('/image/600x400/?photo=img/nope.jpg');
-    assert.equal(status, 404);
-    assert.equal(detail, 'There is no file static/img/nope.jpg: photo= names an image under static/, like img/hero.jpg.');
+  test('a missing file: 404 naming it, kept by no cache, and the image once the file is there', async () => {
+    const url = '/image/60x40/?photo=img/later.jpg';
+    const response = await get(url, { accept: 'application/json' });
+    assert.equal(response.status, 404);
+    assert.equal(response.headers.get('cache-control'), 'no-store');
+    assert.equal(((await response.json()) as { detail: string }).detail, 'There is no file static/img/later.jpg: photo= names an image under static/, like img/hero.jpg.');
+    writeFileSync(path.join(staticDir, 'img', 'later.jpg'), await halves('#ff0000', '#0000ff'));
+    assert.deepEqual((await decode(await bytesOf(url))).width, 60);
   });
 
   test('not an image: 422 naming it', async () => {

@@ -33,6 +33,8 @@ const IMAGE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 const PHOTO_CACHE_CONTROL = 'no-cache';
 /** Errors may be fixed by a deploy; keep them briefly. */
 const ERROR_HEADERS = { 'Cache-Control': 'public, max-age=60', 'Access-Control-Allow-Origin': '*', Vary: 'Accept' };
+/** A missing or broken photo is fixed by saving a file: not kept at all. */
+const PHOTO_ERROR_HEADERS = { ...ERROR_HEADERS, 'Cache-Control': 'no-store' };
 /** Memory for the URL → canonical image map (about 1 KB an entry), apart from the image bytes. */
 const URL_MAP_BYTES = 8 * 1024 * 1024;
 const MB = 1024 * 1024;
@@ -133,7 +135,7 @@ export function createPlaceholder({ settings }: PartContext, queue: RenderQueue 
     const { path: photoPath } = resolved.image.photo!;
     const file = resolveInside(settings.staticDir, photoPath.split('/'));
     if (!file) {
-      throw new HttpError(404, `There is no file ${staticFolder}/${photoPath}: photo= names an image under ${staticFolder}/, like img/hero.jpg.`, { ...ERROR_HEADERS, 'Cache-Control': 'no-store' });
+      throw new HttpError(404, `There is no file ${staticFolder}/${photoPath}: photo= names an image under ${staticFolder}/, like img/hero.jpg.`, PHOTO_ERROR_HEADERS);
     }
     try {
       const source = await photos.read(file);
@@ -147,7 +149,7 @@ export function createPlaceholder({ settings }: PartContext, queue: RenderQueue 
   function notAnImage(image: PlaceholderImage, err: unknown): unknown {
     if (!(err instanceof SourceImageError)) return err;
     const photoPath = image.photo!.path;
-    return new HttpError(422, `photo=${photoPath}: ${staticFolder}/${photoPath} is not an image: ${err.message}.`, { ...ERROR_HEADERS, 'Cache-Control': 'no-store' });
+    return new HttpError(422, `photo=${photoPath}: ${staticFolder}/${photoPath} is not an image: ${err.message}.`, PHOTO_ERROR_HEADERS);
   }
 
   /**

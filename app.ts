@@ -15,6 +15,7 @@ import { staticFiles } from './src/static.ts';
 import { compression } from './src/compression.ts';
 import { StoreOpenError } from './src/board/store.ts';
 import { health, type Dependency } from './src/health.ts';
+import { terminalQrCode } from './src/lan-qr.ts';
 import { createRenderQueue } from './src/render-queue.ts';
 import type { PartContext } from './src/part.ts';
 
@@ -104,6 +105,26 @@ export async function createApp(settings: Settings, log: (line: string) => void 
   };
 }
 
+/** What the server says once it listens on `port`: where to open it (with --host, the LAN addresses and a QR code of the first), and what it serves. */
+export function listeningLines(settings: Settings, port: number, addresses: string[] = settings.lan ? lanAddresses() : []): string[] {
+  const shown = settings.host === '0.0.0.0' || settings.host === '127.0.0.1' ? 'localhost' : settings.host;
+  const lines = [`Lightweight serving ${[...settings.services].join(', ')} at http://${shown}:${port}/ (DEBUG ${settings.debug ? 'on' : 'off'}${settings.dev ? ', live reload' : ''})`];
+  if (settings.lan) {
+    const urls = addresses.map((address) => `http://${address}:${port}/`);
+    lines.push(...urls.map((url) => `  Network: ${url}`));
+    if (urls.length === 0) lines.push('  Network: none found (no network interface other than loopback is up)');
+    else lines.push(`  Scan to open ${urls[0]} on a phone on the same network:`, ...terminalQrCode(urls[0]!));
+    if (settings.services.has('board')) {
+      lines.push('  With --host the demo user (demo / test) is neither created nor accepted: anyone on the network knows it. Create your own: npm run createuser -- <name>');
+    }
+  }
+  if (settings.services.has('board')) {
+    const data = settings.databaseUrl ? `PostgreSQL at ${addressOf(settings.databaseUrl)}` : `SQLite at ${settings.databasePath.startsWith(ROOT + path.sep) ? path.relative(ROOT, settings.databasePath) : settings.databasePath}`;
+    lines.push(`Board data in ${data}; live events ${settings.redisUrl ? `through Redis at ${addressOf(settings.redisUrl)}` : 'within this process'}`);
+  }
+  return lines;
+}
+
 /** Start serving; SIGTERM/SIGINT stop accepting, finish in-flight requests and exit 0. */
 export async function main(argv = process.argv.slice(2)): Promise<void> {
   // A .env file, where present, fills in what the real environment leaves unset.
@@ -139,21 +160,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   });
   server.on('listening', () => {
     const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : settings.port;
-    const shown = settings.host === '0.0.0.0' || settings.host === '127.0.0.1' ? 'localhost' : settings.host;
-    log(`Lightweight serving ${[...settings.services].join(', ')} at http://${shown}:${port}/ (DEBUG ${settings.debug ? 'on' : 'off'}${settings.dev ? ', live reload' : ''})`);
-    if (settings.lan) {
-      const addresses = lanAddresses();
-      for (const address of addresses) log(`  Network: http://${address}:${port}/`);
-      if (addresses.length === 0) log('  Network: none found (no network interface other than loopback is up)');
-      if (settings.services.has('board')) {
-        log('  With --host the demo user (demo / test) is neither created nor accepted: anyone on the network knows it. Create your own: npm run createuser -- <name>');
-      }
-    }
-    if (settings.services.has('board')) {
-      const data = settings.databaseUrl ? `PostgreSQL at ${addressOf(settings.databaseUrl)}` : `SQLite at ${settings.databasePath.startsWith(ROOT + path.sep) ? path.relative(ROOT, settings.databasePath) : settings.databasePath}`;
-      log(`Board data in ${data}; live events ${settings.redisUrl ? `through Redis at ${addressOf(settings.redisUrl)}` : 'within this process'}`);
-    }
+    for (const line of listeningLines(settings, typeof address === 'object' && address ? address.port : settings.port)) log(line);
   });
 
   let stopping = false;

@@ -41,8 +41,10 @@ const appLog = (line: string) => {
   if (line.startsWith('ERROR')) console.error(line);
 };
 
-/** A placeholder image URL: its image depends on the URL alone. */
+/** A placeholder image URL. */
 const isImage = (url: URL) => url.pathname.startsWith(`${IMAGE_PREFIX}/`);
+/** A placeholder image that depends on its URL alone: not one drawn from a photo under static/, which may change. */
+const isPureImage = (url: URL) => isImage(url) && !url.searchParams.has('photo');
 
 /** Pages that make absolute URLs (a feed) point them at this machine without SITE_URL: say so, naming them. */
 function warnAboutAbsoluteUrls(pages: Array<{ file: string; source: string }>, port: number): void {
@@ -86,7 +88,7 @@ try {
     const { debug, dev, pagesDir, templatesDir, staticDir } = settings;
     const memo = cache && pageMemo({ cache, pages, templatePages: [`/${NOT_FOUND_PAGE}`], pagesDir, staticDir, renderSettings: { debug, dev, pagesDir, templatesDir, staticDir }, siteUrl: settings.siteUrl, work }, fetch);
     const summary = await buildSite({
-      fetch: cache && memo ? cachingFetch(cache, memo.fetch, isImage) : fetch,
+      fetch: cache && memo ? cachingFetch(cache, memo.fetch, isPureImage) : fetch,
       lookup: memo?.lookup,
       cache,
       pages: pages.filter((page) => names.length === 0 || names.includes(page.slug)).map((page) => page.url),

@@ -19,10 +19,15 @@ export function safeSegments(rawPath: string): string[] | null {
     } catch {
       return null;
     }
-    if (segment === '.' || segment === '..' || /[\\/\0:]/.test(segment) || segment.startsWith('.')) return null;
+    if (!isSafeSegment(segment)) return null;
     segments.push(segment);
   }
   return segments;
+}
+
+/** A decoded path segment naming an entry inside its folder: not `.`/`..` nor hidden, no slash, backslash, NUL or drive colon. */
+export function isSafeSegment(segment: string): boolean {
+  return !(segment.startsWith('.') || /[\\/\0:]/.test(segment));
 }
 
 /** Real path of `segments` under `root` when it is a regular file whose real location is inside root. */

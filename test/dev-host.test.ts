@@ -7,8 +7,9 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createApp } from '../app.ts';
+import { createApp, listeningLines } from '../app.ts';
 import { loadSettings, ROOT } from '../src/settings.ts';
+import { decodeTerminalQr, qrLinesIn } from './fixtures/terminal-qr.ts';
 import { startApp, tempDir, until } from './helpers.ts';
 import { freePort } from './services.ts';
 
@@ -82,6 +83,13 @@ describe('npm run dev -- --host', () => {
     if (lan.length === 0) assert.match(output, /Network: none found/);
   });
 
+  it('prints a QR code of the first LAN address next to the Network: lines', { skip: lan.length === 0 && 'no LAN interface is up' }, () => {
+    const first = `http://${lan[0]}:${port}/`;
+    const code = qrLinesIn(output, new RegExp(`Network: ${first.replace(/[.]/g, '\\.')}$`));
+    assert.ok(code.length > 0 && code.length <= 25, `a QR code of at most 25 lines follows the Network: lines:\n${output}`);
+    assert.equal(decodeTerminalQr(code), first);
+  });
+
   it('answers requests addressed to the LAN addresses and to localhost', async () => {
     for (const host of [...lan.map((address) => `${address}:${port}`), `localhost:${port}`, `127.0.0.1:${port}`]) {
       const res = await request(port, host, '/');
@@ -100,6 +108,24 @@ describe('npm run dev -- --host', () => {
 });
 
 describe('settings with and without --host', () => {
+  it('without it: no Network: lines and no QR code', () => {
+    const lines = listeningLines(loadSettings({ DEBUG: 'on', SERVICES: 'pages' }), 8000, ['192.0.2.7']);
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.doesNotMatch(lines.join('\n'), /Network:|[█▀▄]/);
+  });
+
+  it('with it: the QR code reads back as the first LAN address, the second address only listed', () => {
+    const lines = listeningLines(loadSettings({ DEBUG: 'on', SERVICES: 'pages' }, { lan: true }), 8123, ['192.0.2.7', '198.51.100.4']);
+    assert.deepEqual(lines.filter((line) => line.includes('Network:')), ['  Network: http://192.0.2.7:8123/', '  Network: http://198.51.100.4:8123/']);
+    assert.equal(decodeTerminalQr(qrLinesIn(lines.join('\n'), /Network: http:\/\/198\.51\.100\.4:8123\/$/)), 'http://192.0.2.7:8123/');
+  });
+
+  it('with it but no LAN interface: says so, and prints no QR code', () => {
+    const lines = listeningLines(loadSettings({ DEBUG: 'on', SERVICES: 'pages' }, { lan: true }), 8123, []);
+    assert.match(lines.join('\n'), /Network: none found/);
+    assert.doesNotMatch(lines.join('\n'), /[█▀▄]/);
+  });
+
   it('without it: loopback only, no LAN address served', async () => {
     const settings = loadSettings({ DEBUG: 'on' });
     assert.equal(settings.host, '127.0.0.1');

@@ -3,12 +3,14 @@
 // disk cache across requests and restarts, the errors, the static build,
 // and Chromium choosing among the sources.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { ROOT } from '../src/settings.ts';
+import type { Page } from 'playwright-core';
 import { launchChromium, startApp, tempDir, type Running } from './helpers.ts';
 import { NAV_PAGES, writeFiles } from './fixtures/site.ts';
 
@@ -24,6 +26,24 @@ async function turnedPhoto(): Promise<Buffer> {
     .withMetadata({ orientation: 6 })
     .toBuffer();
 }
+
+/** 800x600: the left half red, the right half a checkerboard of 40-pixel black and white squares (grey when a few pixels across). */
+async function checkerPhoto(): Promise<Buffer> {
+  const [w, h] = [800, 600];
+  const pixels = Buffer.alloc(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const at = (y * w + x) * 3;
+      if (x < w / 2) pixels[at] = 255;
+      else pixels.fill((Math.floor(x / 40) + Math.floor(y / 40)) % 2 ? 255 : 0, at, at + 3);
+    }
+  }
+  return sharp(pixels, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
+}
+
+/** The data URI an <img>'s preview style shows, or undefined. */
+const previewOf = (img: Tag) => /^background:url\((data:image\/webp;base64,[A-Za-z0-9+/=]+)\) 50%\/contain no-repeat$/.exec(img.attributes.style ?? '')?.[1];
+const previewBytes = (uri: string) => Buffer.from(uri.slice(uri.indexOf(',') + 1), 'base64');
 
 const transparentPng = () =>
   sharp({ create: { width: 600, height: 400, channels: 4, background: { r: 0, g: 128, b: 0, alpha: 0.5 } } }).png().toBuffer();
@@ -44,6 +64,7 @@ async function makeSite(pages: Record<string, string>): Promise<Site> {
     'img/photo.jpg': await turnedPhoto(),
     'img/alpha.png': await transparentPng(),
     'img/small.jpg': await smallJpeg(),
+    'img/checker.jpg': await checkerPhoto(),
     'img/broken.jpg': 'this is not an image',
     'css/site.css': readFileSync(path.join(ROOT, 'static/css/site.css')),
     'img/logo.svg': readFileSync(path.join(ROOT, 'static/img/logo.svg')),
@@ -89,6 +110,8 @@ describe('image()', () => {
       'broken.html': "{{ image('img/broken.jpg', { alt: 'x' }) }}",
       'bad-widths.html': "{{ image('img/photo.jpg', { alt: 'x', widths: ['wide'] }) }}",
       'unknown-option.html': "{{ image('img/photo.jpg', { alt: 'x', loading: 'lazy' }) }}",
+      'no-preview.html': "{{ image('img/photo.jpg', { alt: 'x', preview: false }) }}",
+      'bad-preview.html': "{{ image('img/photo.jpg', { alt: 'x', preview: 'no' }) }}",
     });
     app = await startApp(site.env);
     const html = await (await fetch(`${app.url}/photo/`, { headers: HTML })).text();
@@ -172,6 +195,38 @@ describe('image()', () => {
     assert.deepEqual([png.format, png.hasAlpha, png.width], ['png', true, 600]);
   });
 
+  it('puts the photo a few pixels across behind the <img>: a WebP data URI in under 1 KB of HTML, oriented, its colours where the photo has them', async () => {
+    const img = photo[2]!;
+    assert.ok(img.attributes.style!.length < 1024, `${img.attributes.style!.length} characters`);
+    assert.ok(photo.slice(0, 2).every((source) => source.attributes.style === undefined), 'on the <img> only');
+    const bytes = previewBytes(previewOf(img)!);
+    const meta = await sharp(bytes).metadata();
+    assert.equal(meta.format, 'webp');
+    assert.deepEqual([meta.width, meta.height], [11, 16], 'the shown aspect ratio (EXIF orientation 6), 16 pixels on its longer side');
+    const { data, info } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
+    const at = (x: number, y: number) => [...data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3)];
+    const [top, bottom] = [at(5, 2), at(5, 13)];
+    assert.ok(top[0]! > 180 && top[2]! < 80, `red on top: ${top}`);
+    assert.ok(bottom[2]! > 180 && bottom[0]! < 80, `blue below: ${bottom}`);
+  });
+
+  it('gives no preview with preview: false, nor to a photo with transparent pixels (it would show through)', async () => {
+    const [noPreview] = picturesOf(await (await fetch(`${app.url}/no-preview/`, { headers: HTML })).text());
+    assert.equal(noPreview![2]!.attributes.style, undefined);
+    const [small, alpha] = picturesOf(await (await fetch(`${app.url}/defaults/`, { headers: HTML })).text());
+    const grey = await sharp(previewBytes(previewOf(small![2]!)!)).metadata();
+    assert.deepEqual([grey.format, grey.width, grey.height], ['webp', 16, 10], 'an opaque JPEG has one');
+    assert.equal(alpha![2]!.attributes.style, undefined);
+  });
+
+  it('allows the preview\'s style by its hash in the page\'s policy', async () => {
+    const res = await fetch(`${app.url}/photo/`, { headers: HTML });
+    const html = await res.text();
+    const style = picturesOf(html)[0]![2]!.attributes.style!;
+    const hash = `'sha256-${createHash('sha256').update(style).digest('base64')}'`;
+    assert.match(res.headers.get('content-security-policy')!, new RegExp(`style-src [^;]*'unsafe-hashes'[^;]*${hash.replace(/[+/]/g, '\\$&')}`));
+  });
+
   it('works inside Markdown', async () => {
     const html = await (await fetch(`${app.url}/story/`, { headers: HTML })).text();
     assert.match(html, /<p>Inline <picture><source type="image\/avif" srcset="\/renditions\/img\/small\.jpg\/100-[0-9a-f]{16}\.avif 100w"[^]*?<\/picture> picture\.<\/p>/);
@@ -183,6 +238,7 @@ describe('image()', () => {
     ['broken', 'pages/broken.html', 1, /image\('img\/broken\.jpg'\): static\/img\/broken\.jpg: sharp cannot read it as an image/],
     ['bad-widths', 'pages/bad-widths.html', 1, /widths must be a list of whole numbers/],
     ['unknown-option', 'pages/unknown-option.html', 1, /unknown option loading/],
+    ['bad-preview', 'pages/bad-preview.html', 1, /preview must be true or false/],
   ] as const) {
     it(`names the page and the file: ${page}`, async () => {
       const res = await fetch(`${app.url}/${page}/`, { headers: { accept: 'application/json' } });
@@ -225,7 +281,7 @@ describe('renditions are made once', () => {
       await first.close();
     }
     const files = readdirSync(site.cacheDir).sort();
-    assert.equal(files.length, 6);
+    assert.deepEqual(files.map((f) => path.extname(f)).sort(), ['.avif', '.avif', '.jpg', '.jpg', '.preview', '.webp', '.webp'], 'six renditions and the preview, made when the page was');
     const mtimes = files.map((f) => statSync(path.join(site.cacheDir, f)).mtimeMs);
 
     const restarted = await startApp(site.env);
@@ -240,6 +296,8 @@ describe('renditions are made once', () => {
       const changed = await urlsOf(restarted);
       assert.equal(changed.length, urls.length);
       assert.ok(changed.every((url) => !urls.includes(url)), 'every URL changes with the source bytes');
+      const previews = readdirSync(site.cacheDir).filter((f) => f.endsWith('.preview'));
+      assert.equal(previews.length, 2, 'a preview made for the new bytes, under a new name');
     } finally {
       await restarted.close();
     }
@@ -266,9 +324,10 @@ describe('npm run build with images', () => {
     const cold = await build();
     assert.equal(cold.code, 0, cold.stderr);
     const cached = readdirSync(site.cacheDir).sort();
-    assert.equal(cached.length, 9, '6 for the photo, 3 for the person');
+    assert.equal(cached.length, 11, '6 renditions and a preview for the photo, 3 and a preview for the person');
 
     const html = readFileSync(path.join(buildDir, 'index.html'), 'utf8');
+    assert.match(picturesOf(html)[0]![2]!.attributes.style!, /^background:url\(data:image\/webp;base64,/, 'the built page has the preview');
     const person = readFileSync(path.join(buildDir, 'people', 'ada', 'index.html'), 'utf8');
     const urls = [...picturesOf(html), ...picturesOf(person)].flat().flatMap((tag) => candidates(tag.attributes.srcset!).map(([url]) => url));
     assert.equal(urls.length, 9);
@@ -286,24 +345,66 @@ describe('npm run build with images', () => {
   });
 });
 
-describe('image() in Chromium', () => {
-  it('picks the AVIF, and the <img> box has its final size before the bytes arrive', async () => {
-    const site = await makeSite({
-      'index.html': "<div style=\"width: 400px\">{{ image('img/photo.jpg', { alt: 'Red over blue', widths: [200, 400, 800], sizes: '400px', class: 'img-fluid' }) }}</div>",
+/** A page of one image() call in a 400-pixel column, open in Chromium with its renditions held until `release()`; `requested` lists them. */
+async function inChromium(call: string, test: (page: Page, release: () => void, requested: string[]) => Promise<void>): Promise<void> {
+  const site = await makeSite({ 'index.html': `<div style="width: 400px">{{ ${call} }}</div>` });
+  const app = await startApp(site.env);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 800, height: 900 }, deviceScaleFactor: 1, baseURL: app.url });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const requested: string[] = [];
+    await page.route('**/renditions/**', async (route) => {
+      requested.push(new URL(route.request().url()).pathname);
+      await held;
+      await route.continue();
     });
-    const app = await startApp(site.env);
-    const browser = await launchChromium();
-    try {
-      const page = await browser.newPage({ viewport: { width: 800, height: 900 }, deviceScaleFactor: 1 });
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => (release = resolve));
-      const requested: string[] = [];
-      await page.route('**/renditions/**', async (route) => {
-        requested.push(new URL(route.request().url()).pathname);
-        await held;
-        await route.continue();
+    await test(page, release, requested);
+  } finally {
+    await browser.close();
+    await app.close();
+  }
+}
+
+describe('image() in Chromium', () => {
+  it('shows the preview, under the policy, before the rendition arrives, and the photo alone once it has', () =>
+    inChromium("image('img/checker.jpg', { alt: 'Red beside a checkerboard', widths: [400, 800], sizes: '400px', class: 'img-fluid' })", async (page, release) => {
+      const violations: string[] = [];
+      page.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
       });
-      await page.goto(`${app.url}/`, { waitUntil: 'domcontentloaded' });
+      await page.goto('/', { waitUntil: 'domcontentloaded' });
+      const img = page.locator('picture img');
+      await img.waitFor();
+      /** The img's pixel at (x, y) of its box, as shown. */
+      const shown = async () => {
+        const { data, info } = await sharp(await img.screenshot()).raw().toBuffer({ resolveWithObject: true });
+        return (x: number, y: number) => [...data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3)];
+      };
+      assert.equal(await img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0), false, 'no bytes yet');
+      // Box 400x300: the checker's 40-pixel squares are 20 pixels; (310, 150) is the middle of a black one, (330, 150) of a white one.
+      const before = await shown();
+      assert.ok(before(100, 150)[0]! > 150 && before(100, 150)[2]! < 110, `the red half, from the preview: ${before(100, 150)}`);
+      for (const [x, y] of [[310, 150], [330, 150]] as const) {
+        assert.ok(before(x, y).every((v) => v > 60 && v < 200), `the checkerboard a few pixels across is grey: ${before(x, y)} at ${x},${y}`);
+      }
+      release();
+      await page.waitForFunction(() => {
+        const el = document.querySelector<HTMLImageElement>('picture img');
+        return el !== null && el.complete && el.naturalWidth > 0;
+      });
+      await page.evaluate(() => document.querySelector<HTMLImageElement>('picture img')!.decode());
+      const after = await shown();
+      assert.ok(after(100, 150)[0]! > 200 && after(100, 150)[2]! < 60, `red: ${after(100, 150)}`);
+      assert.ok(after(310, 150).every((v) => v < 40), `the photo's black square, no grey left: ${after(310, 150)}`);
+      assert.ok(after(330, 150).every((v) => v > 215), `the photo's white square, no grey left: ${after(330, 150)}`);
+      assert.deepEqual(violations, []);
+    }));
+
+  it('picks the AVIF, and the <img> box has its final size before the bytes arrive', () =>
+    inChromium("image('img/photo.jpg', { alt: 'Red over blue', widths: [200, 400, 800], sizes: '400px', class: 'img-fluid' })", async (page, release, requested) => {
+      await page.goto('/', { waitUntil: 'domcontentloaded' });
       const img = page.locator('picture img');
       await page.waitForFunction(() => document.querySelector('picture img') !== null);
       const before = await img.evaluate((el: HTMLImageElement) => ({ complete: el.complete && el.naturalWidth > 0, box: el.getBoundingClientRect().toJSON() as DOMRect }));
@@ -319,9 +420,5 @@ describe('image() in Chromium', () => {
       assert.equal(after.natural, 400);
       assert.deepEqual([after.box.width, after.box.height], [400, 600], 'nothing moved');
       assert.ok(requested.every((url) => url.endsWith('.avif')), requested.join());
-    } finally {
-      await browser.close();
-      await app.close();
-    }
-  });
+    }));
 });

@@ -2,36 +2,12 @@
 // home page, and the bounds (render once, cache size, render queue) seen
 // through the part's own counters.
 import assert from 'node:assert/strict';
-import { get, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { get } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
 import sharp from 'sharp';
-import { errorHandler } from '../src/http.ts';
-import { createPlaceholder, type Placeholder } from '../src/placeholder/index.ts';
-import { loadSettings } from '../src/settings.ts';
+import { startPart } from './fixtures/placeholder-part.ts';
 import { startApp, type Running } from './helpers.ts';
-
-/** The part alone on a loopback port, so a test can read its counters. */
-async function startPart(env: Record<string, string> = {}): Promise<{ url: string; part: Placeholder; close(): Promise<void> }> {
-  const settings = loadSettings({ ...env, PORT: '0' });
-  const part = createPlaceholder({ settings, log: () => {} });
-  const app = new Hono();
-  app.onError(errorHandler(settings, () => {}));
-  app.route('/image', part.routes);
-  const server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
-  });
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    part,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 const JSON_ACCEPT = { accept: 'application/json' };
 const SHARP_TYPES: Record<string, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp', heif: 'image/avif', gif: 'image/gif', svg: 'image/svg+xml' };

@@ -1,5 +1,6 @@
 // Responsive images: `{{ image('img/hero.jpg', { alt: '…' }) }}` in a page
-// writes a <picture> of renditions (./picture.ts), and /renditions/ serves
+// writes a <picture> of renditions (./picture.ts) over a tiny preview of the
+// photo (./preview.ts), and /renditions/ serves
 // them (./renditions.ts), made on first request through the render queue
 // placeholder images use, then kept on disk (./disk-cache.ts).
 //
@@ -16,6 +17,7 @@ import { QueueFullError, type RenderQueue } from '../render-queue.ts';
 import { resolveInside, safeSegments } from '../safe-path.ts';
 import { createDiskCache } from './disk-cache.ts';
 import { ImageOptionsError, pictureHtml, pictureRequest, type PictureRequest } from './picture.ts';
+import { createPreviews } from './preview.ts';
 import { digestOf, FORMATS, makeRendition, parseRendition, RENDITIONS_PREFIX, type Rendition } from './renditions.ts';
 import { createSourceReader, SourceImageError } from './source.ts';
 
@@ -51,6 +53,7 @@ interface Pending extends PictureRequest {
 export function createImages({ settings, log }: PartContext, queue: RenderQueue): Images {
   const sources = createSourceReader();
   const disk = createDiskCache(settings.imageCacheDir);
+  const previews = createPreviews(disk);
   const inFlight = new Map<string, Promise<Buffer | null>>();
   const staticFolder = path.basename(settings.staticDir);
   // Markers are unguessable, so page text can never be mistaken for one.
@@ -81,7 +84,8 @@ export function createImages({ settings, log }: PartContext, queue: RenderQueue)
     const pictures = await Promise.all(
       pending.map(async (request) => {
         try {
-          return pictureHtml(request, await sources.read(request.file));
+          const source = await sources.read(request.file);
+          return pictureHtml(request, source, request.preview ? await previews.of(source) : null);
         } catch (err) {
           if (err instanceof SourceImageError) throw new ImageSourceError(`image('${request.src}'): ${staticFolder}/${request.src}: ${err.message}.`, request.src);
           throw err;

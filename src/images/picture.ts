@@ -2,15 +2,17 @@
 // an AVIF and a WebP <source>, and an <img> in JPEG (PNG when the source
 // has transparency), each listing every width with a `w` descriptor. The
 // <img> has the source's aspect ratio in width and height, so the page does
-// not shift while it loads.
+// not shift while it loads, and the photo a few pixels across as its
+// background (./preview.ts), so the box shows its colours and shapes at once.
 import { escapeHtml } from '../http.ts';
 import { fittedWidths, FORMATS, heightAt, renditionOf, renditionUrl, type Format } from './renditions.ts';
+import { previewStyle } from './preview.ts';
 import type { SourceImage } from './source.ts';
 
 export const DEFAULT_WIDTHS = [640, 1280, 1920];
 export const DEFAULT_SIZES = '100vw';
 const MAX_WIDTH = 10_000;
-const OPTIONS = ['alt', 'widths', 'sizes', 'eager', 'class'];
+const OPTIONS = ['alt', 'widths', 'sizes', 'eager', 'class', 'preview'];
 
 export interface PictureRequest {
   /** Path under static/, "/" separators, no leading slash: "img/hero.jpg". */
@@ -21,6 +23,8 @@ export interface PictureRequest {
   sizes: string;
   eager: boolean;
   className: string | null;
+  /** Show the photo a few pixels across until it loads. */
+  preview: boolean;
 }
 
 /** A mistake in an image() call; the message says which call and what to write instead. */
@@ -50,6 +54,7 @@ export function pictureRequest(src: unknown, options: unknown): PictureRequest {
     throw new ImageOptionsError(`${call}: sizes must be a sizes attribute, e.g. '(min-width: 960px) 50vw, 100vw'.`);
   }
   if (o.eager !== undefined && typeof o.eager !== 'boolean') throw new ImageOptionsError(`${call}: eager must be true or false.`);
+  if (o.preview !== undefined && typeof o.preview !== 'boolean') throw new ImageOptionsError(`${call}: preview must be true or false.`);
   if (o.class !== undefined && typeof o.class !== 'string') throw new ImageOptionsError(`${call}: class must be a text of class names.`);
   return {
     src: src.replace(/^\/+/, '').replace(/^static\//, ''),
@@ -58,10 +63,12 @@ export function pictureRequest(src: unknown, options: unknown): PictureRequest {
     sizes: (o.sizes as string | undefined) ?? DEFAULT_SIZES,
     eager: o.eager === true,
     className: (o.class as string | undefined) ?? null,
+    preview: o.preview !== false,
   };
 }
 
-export function pictureHtml(request: PictureRequest, image: SourceImage): string {
+/** `preview`: the data URI of the photo a few pixels across, or null for none. */
+export function pictureHtml(request: PictureRequest, image: SourceImage, preview: string | null): string {
   const widths = fittedWidths(request.widths, image.width);
   const srcset = (format: Format) => widths.map((w) => `${renditionUrl(renditionOf(request.src, image, w, format))} ${w}w`).join(', ');
   const fallback: Format = image.hasAlpha ? 'png' : 'jpg';
@@ -75,6 +82,7 @@ export function pictureHtml(request: PictureRequest, image: SourceImage): string
     `height="${heightAt(image, widest)}"`,
     `alt="${escapeHtml(request.alt)}"`,
     ...(request.className ? [`class="${escapeHtml(request.className)}"`] : []),
+    ...(preview ? [`style="${escapeHtml(previewStyle(preview))}"`] : []),
     ...(request.eager ? ['loading="eager"', 'fetchpriority="high"'] : ['loading="lazy"']),
     'decoding="async"',
   ];

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { Sharp } from 'sharp';
 import { loadSharp } from '../render-queue.ts';
 import type { SourceImage } from './source.ts';
 
@@ -32,10 +33,10 @@ const ENCODERS = {
 } as const;
 
 const require = createRequire(import.meta.url);
-const SHARP_VERSION = (JSON.parse(readFileSync(path.join(path.dirname(require.resolve('sharp')), '..', 'package.json'), 'utf8')) as { version: string }).version;
+export const SHARP_VERSION = (JSON.parse(readFileSync(path.join(path.dirname(require.resolve('sharp')), '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 /** Bump when a change here alters the bytes of an existing URL. */
-const RENDITION_VERSION = `lightweight-renditions/1 sharp@${SHARP_VERSION} ${JSON.stringify(ENCODERS)}`;
+export const RENDITION_VERSION = `lightweight-renditions/1 sharp@${SHARP_VERSION} ${JSON.stringify(ENCODERS)}`;
 
 export interface Rendition {
   /** The source's path under static/, with "/" separators: "img/hero.jpg". */
@@ -85,7 +86,11 @@ export function heightAt(image: SourceImage, width: number): number {
 /** The bytes of a rendition: EXIF orientation applied, resized (never enlarged), metadata stripped (sharp keeps none unless asked). */
 export async function makeRendition(file: string, width: number, format: Format): Promise<Buffer> {
   const sharp = await loadSharp();
-  const pipeline = sharp(file, { failOn: 'error' }).rotate().resize({ width, withoutEnlargement: true });
+  return encodePhotograph(sharp(file, { failOn: 'error' }).rotate().resize({ width, withoutEnlargement: true }), format);
+}
+
+/** A photograph in `format`, with the renditions' encoder settings (JPEG over white: it has no transparency). */
+export function encodePhotograph(pipeline: Sharp, format: Format): Promise<Buffer> {
   switch (format) {
     case 'avif':
       return pipeline.avif(ENCODERS.avif).toBuffer();

@@ -1,6 +1,7 @@
 // The URL grammar of /image/, and the one place that validates it:
 //
 //   /image/<width>x<height>[@2x|@3x][/<background>[/<foreground>]](/ | .<format>)[?text=&font=&bg=&fg=]
+//   /image/<width>x<height>[@2x|@3x](/ | .<format>)?photo=<path under static/>[&blur[=<1-10>]][&grayscale]
 //
 // Every accepted URL turns into canonical parameters with one canonical URL
 // and one file name; every rejected one into a PlaceholderInputError that
@@ -8,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { contrastingText, hexOf, parseColour, sameColour, type Rgba } from './colours.ts';
 import { DEFAULT_FONT, FONT_NAMES, type FontName } from './font-names.ts';
+import { isSafeSegment } from '../safe-path.ts';
 
 export const IMAGE_PREFIX = '/image';
 /** Largest width or height, in layout (CSS) pixels. */
@@ -30,7 +32,11 @@ export const FORMATS = {
 export type Format = keyof typeof FORMATS;
 const EXTENSIONS: Record<string, Format> = { ...Object.fromEntries(Object.keys(FORMATS).map((f) => [f, f as Format])), jpeg: 'jpg' };
 
-const QUERY_PARAMETERS = ['bg', 'fg', 'text', 'font'] as const;
+const QUERY_PARAMETERS = ['bg', 'fg', 'text', 'font', 'photo', 'blur', 'grayscale'] as const;
+/** Strongest `blur=`: a Gaussian of this many layout pixels (sigma), as Lorem Picsum's scale goes. */
+export const MAX_BLUR = 10;
+/** `blur` without a value. */
+export const DEFAULT_BLUR = 5;
 
 /** Bad input from a client, with the parameter it concerns and a message for a person. */
 export class PlaceholderInputError extends Error {
@@ -53,6 +59,19 @@ export interface PlaceholderOptions {
   font?: string;
   format?: string;
   scale?: number;
+  photo?: string;
+  /** 1 to MAX_BLUR. */
+  blur?: number | string;
+  grayscale?: boolean;
+}
+
+/** The designer's own photo, cropped to the size. */
+export interface Photo {
+  /** Path under static/, "/" separated, no leading slash: "img/hero.jpg". */
+  path: string;
+  /** Gaussian blur in layout pixels (sigma); 0 for none. */
+  blur: number;
+  grayscale: boolean;
 }
 
 /** The canonical parameters of one image: everything its bytes depend on. */
@@ -68,6 +87,8 @@ export interface PlaceholderImage {
   /** The text drawn, lines separated by "\n"; empty for none. */
   text: string;
   font: FontName;
+  /** Drawn from a photo under static/ instead of colours and text; null for none. */
+  photo: Photo | null;
   /** Root-relative canonical URL, e.g. `/image/300x200/`. */
   url: string;
   /** File-name-safe and distinct for every distinct image, e.g. `300x200.png`. */
@@ -136,6 +157,52 @@ function text(value: string): string {
   return normalised;
 }
 
+/** A path under static/, as image() takes it ("img/hero.jpg", or the file's URL "/static/img/hero.jpg"); never one outside. */
+function photoPath(value: string): string {
+  const relative = value.replace(/^\/?static\//, '');
+  const segments = relative.split('/').filter((segment) => segment !== '');
+  if (relative.startsWith('/') || /^[a-z]:/i.test(relative) || segments.length === 0 || !segments.every(isSafeSegment)) {
+    throw new PlaceholderInputError(
+      'photo',
+      `photo must be the path of an image under static/, like img/hero.jpg: no leading /, no .. or hidden names, no backslashes (got "${value.slice(0, 80)}").`,
+    );
+  }
+  return segments.join('/');
+}
+
+function blur(value: string): number {
+  if (value === '') return DEFAULT_BLUR;
+  const n = /^\d{1,2}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= MAX_BLUR)) throw new PlaceholderInputError('blur', `blur must be a whole number from 1 to ${MAX_BLUR}, or blur alone for ${DEFAULT_BLUR} (got "${value.slice(0, 20)}").`);
+  return n;
+}
+
+function grayscale(value: string): boolean {
+  if (value === '' || value === '1' || value === 'true') return true;
+  throw new PlaceholderInputError('grayscale', `grayscale takes no value: add &grayscale for grey, leave it out for colour (got "${value.slice(0, 20)}").`);
+}
+
+/** The photo parameters, checked against the rest: a photo has no colours, text or font, and is never an SVG. */
+function photoOf(raw: RawParameters, format: Format): Photo | null {
+  if (raw.photo === undefined) {
+    const effect = raw.blur !== undefined ? 'blur' : raw.grayscale !== undefined ? 'grayscale' : null;
+    if (effect) throw new PlaceholderInputError(effect, `${effect} applies to a photo: add photo=img/hero.jpg (a file under static/).`);
+    return null;
+  }
+  const drawn = (['bg', 'fg', 'text', 'font'] as const).filter((key) => raw[key] !== undefined);
+  if (drawn.length) {
+    throw new PlaceholderInputError(drawn[0]!, `A photo placeholder takes photo, blur and grayscale only: leave out ${drawn.join(', ')} (or the colours in the path).`);
+  }
+  if (format === 'svg') throw new PlaceholderInputError('format', 'A photo placeholder cannot be an SVG: use .png, .jpg, .webp, .avif or .gif.');
+  return { path: photoPath(raw.photo), blur: raw.blur === undefined ? 0 : blur(raw.blur), grayscale: raw.grayscale !== undefined && grayscale(raw.grayscale) };
+}
+
+/** `photo=img/hero.jpg&blur=5&grayscale`: slashes left readable. */
+function photoQuery(photo: Photo): string {
+  const path = photo.path.split('/').map(encodeURIComponent).join('/');
+  return [`photo=${path}`, photo.blur ? `blur=${photo.blur}` : '', photo.grayscale ? 'grayscale' : ''].filter(Boolean).join('&');
+}
+
 // Canonical form.
 
 /** Inputs as strings, whether they came from a URL or from placeholderUrl(). */
@@ -150,6 +217,9 @@ interface RawParameters {
   text?: string;
   font?: string;
   format: string;
+  photo?: string;
+  blur?: string;
+  grayscale?: string;
 }
 
 /** No-break spaces keep the size on one line. */
@@ -167,6 +237,7 @@ function canonical(raw: RawParameters): PlaceholderImage {
     );
   }
   const imageFormat = format(raw.format);
+  const photo = photoOf(raw, imageFormat);
   const background = colour('bg', raw.bg ?? DEFAULT_BACKGROUND);
   const automatic = contrastingText(background);
   const foreground = raw.fg === undefined ? automatic : colour('fg', raw.fg);
@@ -181,9 +252,11 @@ function canonical(raw: RawParameters): PlaceholderImage {
   const customText = drawn !== defaultText(width, height);
   const customFont = fontName !== DEFAULT_FONT;
 
-  const query = [customText ? `text=${encodeURIComponent(drawn)}` : '', customFont ? `font=${fontName}` : ''].filter(Boolean).join('&');
+  const query = photo ? photoQuery(photo) : [customText ? `text=${encodeURIComponent(drawn)}` : '', customFont ? `font=${fontName}` : ''].filter(Boolean).join('&');
   const path = [IMAGE_PREFIX, size, ...colours].join('/') + (imageFormat === 'png' ? '/' : `.${imageFormat}`);
-  const name = [size, ...colours, customFont ? fontName : '', customText ? `t${hashOf(drawn)}` : ''].filter(Boolean).join('-');
+  const name = photo
+    ? [size, `photo${hashOf(photo.path)}`, photo.blur ? `b${photo.blur}` : '', photo.grayscale ? 'g' : ''].filter(Boolean).join('-')
+    : [size, ...colours, customFont ? fontName : '', customText ? `t${hashOf(drawn)}` : ''].filter(Boolean).join('-');
   return {
     width,
     height,
@@ -192,8 +265,9 @@ function canonical(raw: RawParameters): PlaceholderImage {
     contentType: FORMATS[imageFormat],
     background,
     foreground,
-    text: drawn,
+    text: photo ? '' : drawn,
     font: fontName,
+    photo,
     url: query ? `${path}?${query}` : path,
     fileName: `${name}.${imageFormat}`,
   };
@@ -214,6 +288,9 @@ export function placeholderImage(width: number, height: number, options: Placeho
     text: options.text,
     font: options.font,
     format: options.format ?? 'png',
+    photo: options.photo,
+    blur: options.blur === undefined ? undefined : String(options.blur),
+    grayscale: options.grayscale ? '' : undefined,
   });
 }
 

@@ -2,7 +2,7 @@
 // live examples with absolute URLs for the host the visitor used, the
 // fonts and the limits, all taken from the code that enforces them.
 import { FONT_NAMES, FONTS } from './fonts.ts';
-import { DEFAULT_BACKGROUND, FORMATS, IMAGE_PREFIX, MAX_PIXELS, MAX_SIDE, MAX_TEXT, SCALES } from './grammar.ts';
+import { DEFAULT_BACKGROUND, DEFAULT_BLUR, FORMATS, IMAGE_PREFIX, MAX_BLUR, MAX_PIXELS, MAX_SIDE, MAX_TEXT, SCALES } from './grammar.ts';
 
 interface Example {
   path: string;
@@ -30,6 +30,7 @@ const ERRORS = [
   { path: '/300x200.bmp', note: 'Not a format served here.' },
   { path: '/300x200/notacolour/', note: 'Not a colour.' },
   { path: '/300x200/?font=comic', note: 'Not a bundled font.' },
+  { path: '/300x200/?photo=../secret.jpg', note: 'A photo outside static/.' },
 ];
 
 const PANGRAM = 'Sphinx of black quartz, judge my vow';
@@ -48,7 +49,7 @@ export function homeContext(origin: string) {
     })),
     formats: Object.keys(FORMATS),
     scales: SCALES.filter((scale) => scale > 1).map((scale) => `@${scale}x`),
-    limits: { side: MAX_SIDE, pixels: MAX_PIXELS, text: MAX_TEXT },
+    limits: { side: MAX_SIDE, pixels: MAX_PIXELS, text: MAX_TEXT, blur: MAX_BLUR, defaultBlur: DEFAULT_BLUR },
     defaultBackground: DEFAULT_BACKGROUND,
   };
 }

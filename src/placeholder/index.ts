@@ -8,23 +8,33 @@
 // one render (shared by identical concurrent requests) waits for a slot.
 // The first three need no Hono at all: `held` answers them straight off
 // node:http (see serverWithHeldRoutes), with the very bytes Hono would send.
+// A photo placeholder (?photo=, see photo.ts) depends on a file as well as
+// its URL: each request checks the file, and its ETag follows its bytes.
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { Hono, type Context } from 'hono';
 import { clientAddress, HttpError, requestOrigin, type HeldResponse, type HeldRoute } from '../http.ts';
 import type { PartContext } from '../part.ts';
 import { createTemplateEnvironment } from '../templates/environment.ts';
+import { createSourceReader, SourceImageError, type SourceImage } from '../images/source.ts';
+import { resolveInside } from '../safe-path.ts';
 import { createRenderQueue, QueueFullError, type RenderQueue } from '../render-queue.ts';
 import { Lru } from './cache.ts';
 import { IMAGE_PREFIX, parseImagePath, PlaceholderInputError, type PlaceholderImage } from './grammar.ts';
 import { homeContext } from './home.ts';
 import { renderImage, RENDERER_VERSION } from './render.ts';
+import { PHOTO_RENDERER, renderPhoto } from './photo.ts';
 
 // Settings.
 
 /** A URL names one image forever: browsers and CDNs may keep it a year without asking. */
 const IMAGE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+/** A photo placeholder's URL stays when the photo changes: kept, but asked about again every time (a 304 while it is the same). */
+const PHOTO_CACHE_CONTROL = 'no-cache';
 /** Errors may be fixed by a deploy; keep them briefly. */
 const ERROR_HEADERS = { 'Cache-Control': 'public, max-age=60', 'Access-Control-Allow-Origin': '*', Vary: 'Accept' };
+/** A missing or broken photo is fixed by saving a file: not kept at all. */
+const PHOTO_ERROR_HEADERS = { ...ERROR_HEADERS, 'Cache-Control': 'no-store' };
 /** Memory for the URL → canonical image map (about 1 KB an entry), apart from the image bytes. */
 const URL_MAP_BYTES = 8 * 1024 * 1024;
 const MB = 1024 * 1024;
@@ -38,6 +48,8 @@ type Bytes = Uint8Array<ArrayBuffer>;
  */
 interface Resolved {
   image: PlaceholderImage;
+  /** Names its bytes in the image LRU and among renders in flight. */
+  key: string;
   etag: string;
   notModified: Record<string, string>;
   ok: Record<string, string>;
@@ -61,9 +73,28 @@ export interface Placeholder {
   stats(): PlaceholderStats;
 }
 
-/** Strong, and derived from the canonical parameters only: computed before any image work. */
-function etagOf(image: PlaceholderImage): string {
-  return `"${createHash('sha256').update(RENDERER_VERSION).update('\0').update(image.fileName).digest('base64url').slice(0, 32)}"`;
+/** Strong, and derived from the canonical parameters (and a photo's bytes) only: computed before any image work. */
+function etagOf(image: PlaceholderImage, photoHash = ''): string {
+  const hash = createHash('sha256').update(RENDERER_VERSION).update('\0').update(image.fileName);
+  if (photoHash) hash.update(`\0${PHOTO_RENDERER}\0${photoHash}`);
+  return `"${hash.digest('base64url').slice(0, 32)}"`;
+}
+
+/** How a response for `image` is named and cached; `photo` is the source of a photo placeholder, as it is now. */
+function resolvedOf(image: PlaceholderImage, photo?: SourceImage): Resolved {
+  const etag = etagOf(image, photo?.hash);
+  const notModified = { ETag: etag, 'Cache-Control': photo ? PHOTO_CACHE_CONTROL : IMAGE_CACHE_CONTROL, 'Access-Control-Allow-Origin': '*' };
+  return {
+    image,
+    key: photo ? `${image.fileName}\0${photo.hash}` : image.fileName,
+    etag,
+    notModified,
+    ok: {
+      ...notModified,
+      'Content-Type': image.contentType,
+      ...(image.format === 'svg' ? { 'Content-Security-Policy': "default-src 'none'" } : {}),
+    },
+  };
 }
 
 function matches(ifNoneMatch: string, etag: string): boolean {
@@ -79,6 +110,8 @@ export function createPlaceholder({ settings }: PartContext, queue: RenderQueue 
   const urls = new Lru<string, Resolved>(URL_MAP_BYTES, (url) => 1024 + 2 * url.length);
   const inFlight = new Map<string, Promise<Bytes>>();
   const templates = createTemplateEnvironment(settings);
+  const photos = createSourceReader();
+  const staticFolder = path.basename(settings.staticDir);
   let renders = 0;
   let refused = 0;
 
@@ -92,40 +125,54 @@ export function createPlaceholder({ settings }: PartContext, queue: RenderQueue 
       if (err instanceof PlaceholderInputError) throw new HttpError(400, err.message, ERROR_HEADERS);
       throw err;
     }
-    const etag = etagOf(image);
-    const notModified = { ETag: etag, 'Cache-Control': IMAGE_CACHE_CONTROL, 'Access-Control-Allow-Origin': '*' };
-    const resolved: Resolved = {
-      image,
-      etag,
-      notModified,
-      ok: {
-        ...notModified,
-        'Content-Type': image.contentType,
-        ...(image.format === 'svg' ? { 'Content-Security-Policy': "default-src 'none'" } : {}),
-      },
-    };
+    const resolved = resolvedOf(image);
     urls.set(rest, resolved);
     return resolved;
   }
 
-  /** The image drawn once however many ask at once; `client` (the first to ask) waits its turn for a large one. */
-  function render(image: PlaceholderImage, client: string): Promise<Bytes> {
-    let pending = inFlight.get(image.fileName);
+  /** A photo placeholder as its photo is now: the file read (once per version), or a 404 or 422 that says why not. */
+  async function withPhoto(resolved: Resolved): Promise<{ resolved: Resolved; source: SourceImage }> {
+    const { path: photoPath } = resolved.image.photo!;
+    const file = resolveInside(settings.staticDir, photoPath.split('/'));
+    if (!file) {
+      throw new HttpError(404, `There is no file ${staticFolder}/${photoPath}: photo= names an image under ${staticFolder}/, like img/hero.jpg.`, PHOTO_ERROR_HEADERS);
+    }
+    try {
+      const source = await photos.read(file);
+      return { resolved: resolvedOf(resolved.image, source), source };
+    } catch (err) {
+      throw notAnImage(resolved.image, err);
+    }
+  }
+
+  /** A photo sharp cannot read: 422, naming the file. */
+  function notAnImage(image: PlaceholderImage, err: unknown): unknown {
+    if (!(err instanceof SourceImageError)) return err;
+    const photoPath = image.photo!.path;
+    return new HttpError(422, `photo=${photoPath}: ${staticFolder}/${photoPath} is not an image: ${err.message}.`, PHOTO_ERROR_HEADERS);
+  }
+
+  /**
+   * The image drawn once however many ask at once; `client` (the first to ask) waits its turn for a large one.
+   * A photo is costed as its source's pixels when it has more: it is decoded whole before it is scaled.
+   */
+  function render({ image, key }: Resolved, client: string, photo?: SourceImage): Promise<Bytes> {
+    let pending = inFlight.get(key);
     if (!pending) {
-      const pixels = image.width * image.height * image.scale * image.scale;
+      const pixels = Math.max(image.width * image.height * image.scale * image.scale, photo ? photo.width * photo.height : 0);
       pending = queue
         .run({ pixels, client }, () => {
           renders++;
-          return renderImage(image);
+          return photo ? renderPhoto(image, photo.file) : renderImage(image);
         })
         .then((encoded) => {
           // A copy of exactly its size: encoders may hand out slices of a shared pool, which the LRU would not count.
           const bytes = new Uint8Array(encoded);
-          images.set(image.fileName, bytes);
+          images.set(key, bytes);
           return bytes;
         })
-        .finally(() => inFlight.delete(image.fileName));
-      inFlight.set(image.fileName, pending);
+        .finally(() => inFlight.delete(key));
+      inFlight.set(key, pending);
     }
     return pending;
   }
@@ -137,23 +184,26 @@ export function createPlaceholder({ settings }: PartContext, queue: RenderQueue 
   /** What Hono's route below would answer to a GET, when that needs no parsing and no drawing; null otherwise. */
   function ready(rest: string, ifNoneMatch: string | undefined): HeldResponse | null {
     const resolved = urls.get(rest);
-    if (!resolved) return null;
+    // A photo's file is checked by the route: it may have changed.
+    if (!resolved || resolved.image.photo) return null;
     if (ifNoneMatch && matches(ifNoneMatch, resolved.etag)) return { status: 304, headers: resolved.notModified };
-    const bytes = images.get(resolved.image.fileName);
+    const bytes = images.get(resolved.key);
     return bytes ? { status: 200, headers: resolved.ok, body: bytes } : null;
   }
 
   async function image(c: Context, rest: string): Promise<Response> {
-    const resolved = urls.get(rest) ?? resolve(rest);
+    let resolved = urls.get(rest) ?? resolve(rest);
+    let photo: SourceImage | undefined;
+    if (resolved.image.photo) ({ resolved, source: photo } = await withPhoto(resolved));
     const ifNoneMatch = c.req.header('if-none-match');
     if (ifNoneMatch && matches(ifNoneMatch, resolved.etag)) return new Response(null, { status: 304, headers: resolved.notModified });
 
-    let bytes = images.get(resolved.image.fileName);
+    let bytes = images.get(resolved.key);
     if (!bytes) {
       try {
-        bytes = await render(resolved.image, clientAddress(c, settings));
+        bytes = await render(resolved, clientAddress(c, settings), photo);
       } catch (err) {
-        if (!(err instanceof QueueFullError)) throw err;
+        if (!(err instanceof QueueFullError)) throw notAnImage(resolved.image, err);
         refused++;
         throw new HttpError(503, 'Too many images are being drawn right now; try again in a moment.', {
           'Retry-After': '1',

@@ -85,6 +85,9 @@ describe('live reload in dev', () => {
       assert.equal(added.pages, null, 'a new page reloads every tab (their links to it work now)');
       writeFileSync(path.join(site.pagesDir, 'docs', 'new.html'), '<p>newer</p>');
       assert.deepEqual(JSON.parse((await events.next('change'))!).pages, ['/docs/new/']);
+      // A page in a collection shows in other pages (a blog index, a feed): its edit reloads every tab.
+      writeFileSync(path.join(site.pagesDir, 'docs', 'new.html'), '---\ntags: post\n---\n<p>a post</p>');
+      assert.equal(JSON.parse((await events.next('change'))!).pages, null);
     } finally {
       await events.cancel();
     }

@@ -58,7 +58,7 @@ export class BoardBrowser {
   /** Another person of the board, made as an admin would (`npm run createuser`), on the app's database. */
   async createUser(username: string, fullName: string): Promise<void> {
     const { databasePath, databaseUrl } = this.app.lightweight.settings;
-    const database = databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_PATH: databasePath };
+    const database: Record<string, string> = databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_PATH: databasePath };
     const made = await runScript('createuser', [username, '--full-name', fullName, '--password-stdin'], database, 'a-long-password\n');
     assert.equal(made.code, 0, made.stderr);
   }

@@ -713,7 +713,9 @@ export class SprintView extends View implements TaskMover {
     this.dialog = dialog;
     this.listenToOnce(dialog, 'closed', () => {
       if (this.dialog === dialog) this.dialog = null;
-      if (returnTo instanceof HTMLElement && returnTo.isConnected) returnTo.focus();
+      if (!(returnTo instanceof HTMLElement)) return;
+      // The sprint's header is drawn again after an edit: its button of the same kind, then.
+      (returnTo.isConnected ? returnTo : this.el.querySelector<HTMLElement>(`.${CSS.escape(returnTo.classList[0] ?? 'none')}`))?.focus();
     });
     dialog.open();
   }

@@ -71,6 +71,14 @@ async function moveOffline({ page, goto }: Visit, name: string): Promise<void> {
   await page.waitForSelector(`${card(`Task 2 of ${name}`)}.pending`, WAIT);
 }
 
+/** The details of the one task of a sprint. */
+async function openDetails({ page, goto }: Visit, name: string): Promise<void> {
+  const sprint = await sprintWith(name, 1);
+  await goto(`#sprint/${sprint.id}`);
+  await page.click(`${card(`Task 1 of ${name}`)} .task-open`);
+  await page.waitForSelector('dialog.task-detail[open]', WAIT);
+}
+
 /** The states the issue lists; the empty sprint list must come before any sprint exists. */
 export const STATES: BoardState[] = [
   { name: 'login', loggedOut: true, reach: async ({ page, goto }) => void (await goto(''), await page.waitForSelector('form #login-username', WAIT)) },
@@ -260,23 +268,19 @@ export const STATES: BoardState[] = [
   },
   {
     name: 'the person picker open',
-    reach: async ({ page, goto }) => {
-      const sprint = await sprintWith('Picker sprint', 1);
-      await goto(`#sprint/${sprint.id}`);
-      await page.click(`${card('Task 1 of Picker sprint')} .task-open`);
-      await page.focus('#task-assigned');
-      await page.keyboard.press('ArrowDown');
-      await page.waitForSelector('#task-assigned-list:not([hidden]) [role="option"].active', WAIT);
+    reach: async (visit) => {
+      await openDetails(visit, 'Picker sprint');
+      await visit.page.focus('#task-assigned');
+      await visit.page.keyboard.press('ArrowDown');
+      await visit.page.waitForSelector('#task-assigned-list:not([hidden]) [role="option"].active', WAIT);
     },
   },
   {
     name: 'the person picker matching no one',
-    reach: async ({ page, goto }) => {
-      const sprint = await sprintWith('Picker sprint', 1);
-      await goto(`#sprint/${sprint.id}`);
-      await page.click(`${card('Task 1 of Picker sprint')} .task-open`);
-      await page.fill('#task-assigned', 'bob');
-      await page.waitForSelector('#task-assigned-note:not(:empty)', WAIT);
+    reach: async (visit) => {
+      await openDetails(visit, 'Picker sprint');
+      await visit.page.fill('#task-assigned', 'bob');
+      await visit.page.waitForSelector('#task-assigned-note:not(:empty)', WAIT);
     },
   },
   {

@@ -82,6 +82,15 @@ describe('the filter bar', () => {
       await page.click('.clear-filters');
       await page.waitForFunction(() => !location.hash.includes('?'), null, WAIT);
       assert.equal((await shownCards(page, 'not-started')).length, 4);
+
+      // A task added while the filters would hide it is added all the same, and the board says where it went.
+      await page.fill('#filter-text', 'fence');
+      await page.click('.add-task');
+      await page.fill('#task-name', 'Another one');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('.board-notice:has-text("Added “Another one” to the backlog; the filters hide it.")', WAIT);
+      assert.ok(await page.isHidden(card('Another one')));
+      assert.equal(await page.textContent(`${column('backlog')} .count`), '0 shown, 1 hidden');
       assert.deepEqual(errors, []);
     } finally {
       await context.close();

@@ -3,8 +3,9 @@
 // held, or while a dialog is open: Escape there is the dialog's own. The
 // board says what each does (`ShortcutActions`); the list of keys and their
 // words is here, once, for the handler and the help alike.
+import { DialogView } from './dialog.ts';
 import { TOAST_KEY } from './undo.ts';
-import { html, View } from './view.ts';
+import { html, isTextField } from './view.ts';
 
 export interface ShortcutActions {
   newTask(): void;
@@ -42,11 +43,6 @@ const OTHER_KEYS = (mac: boolean) => [
   { label: TOAST_KEY.label, does: 'Go to the Undo button' },
 ];
 
-/** Where keys are typing: text inputs, text areas, lists to choose from, contenteditable. */
-const isTextField = (target: EventTarget | null): boolean =>
-  target instanceof HTMLElement &&
-  (target.isContentEditable || target.matches('textarea, select, input:not([type="checkbox"], [type="radio"], [type="button"], [type="submit"], [type="reset"])'));
-
 /** Listens on the document while the board is shown. */
 export class Shortcuts {
   private readonly onKey = (event: KeyboardEvent): void => {
@@ -71,7 +67,7 @@ export class Shortcuts {
 }
 
 /** The `?` dialog: every key of the board, in a table. */
-export class ShortcutsHelp extends View {
+export class ShortcutsHelp extends DialogView {
   constructor() {
     super({ tagName: 'dialog', className: 'shortcuts-help', attributes: { 'aria-labelledby': 'shortcuts-title' }, events: { 'click .close': 'close', close: 'remove' } });
     const mac = /Mac|iPhone|iPad/.test(navigator.platform);
@@ -87,22 +83,5 @@ export class ShortcutsHelp extends View {
         <tbody>${rows.map(({ label, does }) => html`<tr><th scope="row"><kbd>${label}</kbd></th><td>${does}</td></tr>`)}</tbody>
       </table>
       <div class="actions"><button type="button" class="close primary">Close</button></div>`);
-  }
-
-  open(): void {
-    document.body.append(this.el);
-    (this.el as HTMLDialogElement).showModal();
-  }
-
-  close(): void {
-    const dialog = this.el as HTMLDialogElement;
-    if (dialog.open) dialog.close();
-    else this.remove();
-  }
-
-  override remove(): this {
-    super.remove();
-    this.trigger('closed');
-    return this;
   }
 }

@@ -3,31 +3,12 @@
 // another sprint has) are shown beside their field in its words. Deleting
 // asks first, saying where the sprint's tasks go: back to the backlog.
 import { request } from '../api.ts';
+import { DialogView } from '../dialog.ts';
 import { busy, clearErrors, formValues, showErrors, tooLong } from '../forms.ts';
 import { save, type Sprint, type SprintAttributes } from '../models.ts';
-import { html, quotedName, View } from '../view.ts';
+import { html, quotedName } from '../view.ts';
 
-/** A modal dialog that removes itself when closed and then triggers `closed`. */
-class Dialog<TModel extends Sprint | undefined = undefined> extends View<TModel> {
-  open(): void {
-    document.body.append(this.el);
-    (this.el as HTMLDialogElement).showModal();
-  }
-
-  close(): void {
-    const dialog = this.el as HTMLDialogElement;
-    if (dialog.open) dialog.close(); // its `close` event removes the view
-    else this.remove();
-  }
-
-  override remove(): this {
-    super.remove();
-    this.trigger('closed');
-    return this;
-  }
-}
-
-export class SprintEditDialog extends Dialog<Sprint> {
+export class SprintEditDialog extends DialogView<Sprint> {
   constructor(sprint: Sprint) {
     super({
       model: sprint,
@@ -78,7 +59,7 @@ const tasksGo = (count: number): string =>
   count === 0 ? 'It has no tasks.' : `Its ${count === 1 ? 'task goes' : `${count} tasks go`} back to the backlog, as Not Started; ${count === 1 ? 'its' : 'their'} history stays.`;
 
 /** "Delete sprint “X”?": triggers `deleted` once the API has deleted it. */
-export class SprintDeleteDialog extends Dialog<Sprint> {
+export class SprintDeleteDialog extends DialogView<Sprint> {
   constructor(sprint: Sprint, taskCount: number) {
     super({
       model: sprint,

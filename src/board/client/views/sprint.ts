@@ -896,6 +896,10 @@ export class SprintView extends View implements TaskMover {
     form.reset();
     this.find<HTMLInputElement>('#task-name').focus();
     this.find('.announce').textContent = added.label;
+    // A new task the filters leave out is there all the same: say so rather than seem to lose it.
+    if (!shows({ ...fields, assigned: null, due: null, status: 1 }, this.filters, { me: this.people.me, today: localToday() })) {
+      this.tell(`${added.label.replace(/\.$/, '')}; the filters hide it.`);
+    }
   }
 
   /**

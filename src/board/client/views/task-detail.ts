@@ -11,7 +11,8 @@ import { COLUMNS, type Column } from '../columns.ts';
 import { isTemporaryId } from '../outbox.ts';
 import type { Task, TaskAttributes } from '../models.ts';
 import type { People } from '../people.ts';
-import { html, View } from '../view.ts';
+import { DialogView } from '../dialog.ts';
+import { html } from '../view.ts';
 import { PersonPicker } from './person-picker.ts';
 
 interface Field {
@@ -46,7 +47,7 @@ export interface TaskMover {
 /** Entries shown: the latest ones; the API has the rest. */
 const HISTORY_SHOWN = '20';
 
-export class TaskDetailView extends View<Task> {
+export class TaskDetailView extends DialogView<Task> {
   private readonly edited = new Set<Field['name'] | 'due'>();
   private readonly picker: PersonPicker;
   private history: HistoryEntry[] = [];
@@ -172,16 +173,9 @@ export class TaskDetailView extends View<Task> {
       .join(', ');
   }
 
-  open(focus: DetailFocus = 'first'): void {
-    document.body.append(this.el);
-    (this.el as HTMLDialogElement).showModal();
+  override open(focus: DetailFocus = 'first'): void {
+    super.open();
     if (focus === 'assign') this.picker.focus(true);
-  }
-
-  close(): void {
-    const dialog = this.el as HTMLDialogElement;
-    if (dialog.open) dialog.close(); // its `close` event removes the view
-    else this.remove();
   }
 
   /** Triggers `closed`, so the board can put the focus back on the task. */
@@ -189,9 +183,7 @@ export class TaskDetailView extends View<Task> {
     clearTimeout(this.historyTimer);
     clearInterval(this.clockTimer);
     this.picker.remove();
-    super.remove();
-    this.trigger('closed');
-    return this;
+    return super.remove();
   }
 
   /** Another board (or a move) changed the task: show it, except where the person is typing. */

@@ -139,7 +139,7 @@ export class PersonPicker extends View {
       case 'ArrowDown':
       case 'ArrowUp':
         event.preventDefault();
-        if (!open) this.open(event.altKey ? '' : '');
+        if (!open) this.open('');
         else if (!event.altKey) this.highlight(this.active + (event.key === 'ArrowDown' ? 1 : -1));
         return;
       case 'Home':

@@ -25,7 +25,7 @@ describe('the filter bar', () => {
     const add = (name: string, fields: Record<string, unknown> = {}) => b.api('POST', '/api/tasks/', { name, sprint: sprint.id, ...fields });
     await add('Write the login page', { description: 'with a form', assigned: 'demo' });
     await add('Fix the café menu', { description: 'Accents in the LOGIN', assigned: 'ada', due: day(-2) });
-    await add('Plan the party', { due: day(-1) });
+    const party = await add('Plan the party', { due: day(-1) });
     await add('Paint the fence', { due: day(3), assigned: 'demo' });
     await add('Done long ago', { status: 4, started: day(-5), completed: day(-3), due: day(-4) });
     const { context, page, errors } = await b.openBoard(`#sprint/${sprint.id}`);
@@ -50,6 +50,11 @@ describe('the filter bar', () => {
 
       await page.selectOption('#filter-assignee', 'me');
       assert.deepEqual(await shownCards(page, 'not-started'), ['Write the login page', 'Paint the fence']);
+      // Another board assigning a task to me shows it here at once, and unassigning hides it again.
+      await b.api('PATCH', `/api/tasks/${party.id}/`, { assigned: 'demo' });
+      await page.waitForSelector(`${card('Plan the party')}:not([hidden])`, WAIT);
+      await b.api('PATCH', `/api/tasks/${party.id}/`, { assigned: null });
+      await page.waitForSelector(`${card('Plan the party')}[hidden]`, { state: 'attached', ...WAIT });
       await page.selectOption('#filter-assignee', 'nobody');
       assert.deepEqual(await shownCards(page, 'not-started'), ['Plan the party']);
       await page.selectOption('#filter-assignee', 'ada');

@@ -140,7 +140,8 @@ export class SprintView extends View implements TaskMover {
       help: () => this.showHelp(),
     });
     this.sprint = new Sprint({ id: sprintId });
-    this.listenTo(this.tasks, 'add remove reset change:order change:status change:sprint', this.queueLayout);
+    // Where a card goes, and whether the filters show it, follow every change (ours or another board's).
+    this.listenTo(this.tasks, 'add remove reset change:order change:status change:sprint change:name change:description change:assigned change:due', this.queueLayout);
     this.listenTo(this.sprint, 'change', this.renderHeader);
     this.listenTo(app.outbox, 'change', this.showPending);
     this.listenTo(app.outbox, 'sent', this.landed);

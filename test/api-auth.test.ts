@@ -137,6 +137,14 @@ describe('authentication', () => {
     assert.equal((await fetch(`${app.url}/api/`)).status, 200, 'the API root is public');
   });
 
+  it('says whose token it is on GET /api/token/ (the board\'s "me"), and to no one without one', async () => {
+    const { token } = (await (await login(new URLSearchParams({ username: 'demo', password: 'test' }))).json()) as { token: string };
+    const mine = await fetch(`${app.url}/api/token/`, { headers: { Authorization: `Token ${token}`, Accept: 'application/json' } });
+    assert.equal(mine.status, 200);
+    assert.deepEqual(await mine.json(), { username: 'demo' });
+    assert.equal((await fetch(`${app.url}/api/token/`, { headers: { Accept: 'application/json' } })).status, 401);
+  });
+
   it('revokes the caller\'s token on DELETE /api/token/, and a new login gives a new one', async () => {
     const { token } = (await (await login(new URLSearchParams({ username: 'demo', password: 'test' }))).json()) as { token: string };
     assert.equal((await fetch(`${app.url}/api/token/`, { method: 'DELETE' })).status, 401);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { BrowserContext, Page } from 'playwright-core';
-import { BoardBrowser, card, column, WAIT } from './board-browser.ts';
+import { BoardBrowser, card, column, localDate, WAIT } from './board-browser.ts';
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
 const VIEWPORTS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 900 } };
@@ -54,6 +54,9 @@ function sprintWith(name: string, count: number): Promise<{ id: number; tasks: n
   return sprints.get(name)!;
 }
 
+/** A second person, made once for every state that shows her. */
+let ada: Promise<void> | undefined;
+
 const cutOff = (page: Page) => page.route(`${b.app.url}/api/**`, (route) => route.abort('internetdisconnected'));
 
 /** A sprint's board with the API cut off and a move waiting for it. */
@@ -66,6 +69,14 @@ async function moveOffline({ page, goto }: Visit, name: string): Promise<void> {
   await page.keyboard.press('Shift+ArrowRight');
   await page.waitForSelector('.outbox-state:not([hidden])', WAIT);
   await page.waitForSelector(`${card(`Task 2 of ${name}`)}.pending`, WAIT);
+}
+
+/** The details of the one task of a sprint. */
+async function openDetails({ page, goto }: Visit, name: string): Promise<void> {
+  const sprint = await sprintWith(name, 1);
+  await goto(`#sprint/${sprint.id}`);
+  await page.click(`${card(`Task 1 of ${name}`)} .task-open`);
+  await page.waitForSelector('dialog.task-detail[open]', WAIT);
 }
 
 /** The states the issue lists; the empty sprint list must come before any sprint exists. */
@@ -227,6 +238,89 @@ export const STATES: BoardState[] = [
       const sprint = await sprintWith('Burning sprint', 8);
       await goto(`#sprint/${sprint.id}`);
       await page.waitForSelector('.burndown-chart', WAIT);
+    },
+  },
+  {
+    name: 'cards with avatars, overdue and due today',
+    reach: async ({ page, goto }) => {
+      const sprint = await sprintWith('Due sprint', 0);
+      ada ??= b.createUser('ada', 'Ada Lovelace');
+      await ada;
+      if ((await b.api('GET', `/api/tasks/?sprint=${sprint.id}`)).count === 0) {
+        const day = (days: number) => localDate(new Date(Date.now() + days * 86_400_000));
+        await b.api('POST', '/api/tasks/', { name: 'Overdue task', sprint: sprint.id, due: day(-2), assigned: 'ada' });
+        await b.api('POST', '/api/tasks/', { name: 'Due today task', sprint: sprint.id, status: 2, started: day(0), due: day(0), assigned: 'demo' });
+      }
+      await goto(`#sprint/${sprint.id}`);
+      await page.waitForSelector(`${card('Overdue task')}.overdue .avatar[aria-label="Ada Lovelace"]`, WAIT);
+      await page.waitForSelector(`${card('Due today task')}.due-today`, WAIT);
+    },
+  },
+  {
+    name: 'the filter bar hiding cards',
+    reach: async ({ page, goto }) => {
+      const sprint = await sprintWith('Filtered sprint', 12);
+      await goto(`#sprint/${sprint.id}?q=Task%201&assignee=nobody`);
+      await page.waitForSelector(`${card('Task 10 of Filtered sprint')}`, WAIT);
+      await page.waitForSelector('.filter-summary:not(:empty)', WAIT);
+      await page.waitForSelector('.column.all-hidden', WAIT);
+    },
+  },
+  {
+    name: 'the person picker open',
+    reach: async (visit) => {
+      await openDetails(visit, 'Picker sprint');
+      await visit.page.focus('#task-assigned');
+      await visit.page.keyboard.press('ArrowDown');
+      await visit.page.waitForSelector('#task-assigned-list:not([hidden]) [role="option"].active', WAIT);
+    },
+  },
+  {
+    name: 'the person picker matching no one',
+    reach: async (visit) => {
+      await openDetails(visit, 'Picker sprint');
+      await visit.page.fill('#task-assigned', 'bob');
+      await visit.page.waitForSelector('#task-assigned-note:not(:empty)', WAIT);
+    },
+  },
+  {
+    name: 'the shortcuts help',
+    reach: async ({ page, goto }) => {
+      const sprint = await sprintWith('Busy sprint', 12);
+      await goto(`#sprint/${sprint.id}`);
+      await page.waitForSelector(card('Task 12 of Busy sprint'), WAIT);
+      await page.keyboard.press('?');
+      await page.waitForSelector('dialog.shortcuts-help[open]', WAIT);
+    },
+  },
+  {
+    name: 'the sprint edit dialog with an error',
+    reach: async ({ page, goto }) => {
+      const sprint = await sprintWith('Edited sprint', 0);
+      await goto(`#sprint/${sprint.id}`);
+      await page.click('.edit-sprint');
+      await page.fill('#sprint-edit-end', '2001-01-01');
+      await page.click('dialog.sprint-edit button[type="submit"]');
+      await page.waitForSelector('dialog.sprint-edit [data-error-for="end"] span', WAIT);
+    },
+  },
+  {
+    name: 'the sprint delete confirmation',
+    reach: async ({ page, goto }) => {
+      const sprint = await sprintWith('Doomed sprint', 3);
+      await goto(`#sprint/${sprint.id}`);
+      await page.waitForSelector(card('Task 3 of Doomed sprint'), WAIT);
+      await page.click('.delete-sprint');
+      await page.waitForSelector('dialog.sprint-delete[open]', WAIT);
+    },
+  },
+  {
+    name: 'earlier sprints',
+    reach: async ({ page, goto }) => {
+      await sprintWith('Listed sprint', 0);
+      await page.clock.setFixedTime(new Date(Date.now() + 60 * 86_400_000));
+      await goto('');
+      await page.waitForSelector('.earlier-sprints:not([hidden]) .sprint', WAIT);
     },
   },
   { name: 'offline with writes waiting', reach: (visit) => moveOffline(visit, 'Offline sprint') },

@@ -3,7 +3,7 @@
 // logged in.
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import { launchChromium, startApp, type Running } from './helpers.ts';
+import { launchChromium, runScript, startApp, type Running } from './helpers.ts';
 
 export const WAIT = { timeout: 10_000 };
 
@@ -53,6 +53,14 @@ export class BoardBrowser {
     });
     assert.ok(response.ok, `${method} ${path}: ${response.status} ${await response.clone().text()}`);
     return (response.status === 204 ? null : await response.json()) as T;
+  }
+
+  /** Another person of the board, made as an admin would (`npm run createuser`), on the app's database. */
+  async createUser(username: string, fullName: string): Promise<void> {
+    const { databasePath, databaseUrl } = this.app.lightweight.settings;
+    const database: Record<string, string> = databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_PATH: databasePath };
+    const made = await runScript('createuser', [username, '--full-name', fullName, '--password-stdin'], database, 'a-long-password\n');
+    assert.equal(made.code, 0, made.stderr);
   }
 
   /** demo's token was revoked (logged out): the next call logs in again. */

@@ -89,10 +89,11 @@ export async function createBoard({ settings, log }: PartContext): Promise<Board
     '/token',
     endpoint(deps, {
       name: 'Obtain Auth Token',
-      description: 'POST a username and password for your API token (the same on every login); DELETE it to log out.',
+      description: 'POST a username and password for your API token (the same on every login); GET says whose it is; DELETE it to log out.',
       kind: 'token',
       public: ['POST', 'OPTIONS'],
       handlers: {
+        GET: ({ caller }) => ({ status: 200, data: { username: caller!.username } }),
         POST: async ({ c, data }) => ({ status: 200, data: { token: await auth.login(c, data) } }),
         DELETE: async ({ caller }) => {
           await auth.logout(caller!);

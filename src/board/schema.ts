@@ -254,6 +254,10 @@ export function openApiDocument(resources: Resource[]): Json {
             ...errorResponses(400, 429),
           },
         },
+        get: {
+          operationId: 'tokenOwner',
+          responses: { 200: { description: 'Whose credentials these are (the board\'s "me").', content: json({ type: 'object', properties: { username: { type: 'string' } } }) }, ...errorResponses(401) },
+        },
         delete: { operationId: 'revokeToken', responses: { 204: { description: 'The caller\'s token no longer works.' }, ...errorResponses(401) } },
       },
       '/api/schema/': {

@@ -10,8 +10,8 @@ export interface App {
   outbox: Outbox;
   /** The API root's links, fetched once (and again after a failure). */
   root(): Promise<ApiRoot>;
-  /** Go to a screen, e.g. `sprint/3`. */
-  navigate(fragment: string): void;
+  /** Go to a screen, e.g. `sprint/3`; `trigger: false` only changes the URL (as filters do, with `replace`). */
+  navigate(fragment: string, options?: { replace?: boolean; trigger?: boolean }): void;
 }
 
 /** Something to show in the page's main area. */

@@ -23,3 +23,17 @@ export function showDate(value: string | null | undefined): string {
   const date = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
   return date.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
 }
+
+/** Where an unfinished task's due date stands today: past it, on it, or neither (no date, a later one, or done). */
+export type DueState = 'overdue' | 'today' | null;
+
+export function dueState(due: string | null | undefined, done: boolean, today = localToday()): DueState {
+  if (!due || done) return null;
+  return due < today ? 'overdue' : due === today ? 'today' : null;
+}
+
+/** The due date in words, as cards show it: "Overdue: due May 1, 2024", "Due today", "Due May 1, 2024". */
+export function dueWords(due: string, state: DueState): string {
+  if (state === 'today') return 'Due today';
+  return state === 'overdue' ? `Overdue: due ${showDate(due)}` : `Due ${showDate(due)}`;
+}

@@ -39,7 +39,7 @@ const app: App = {
     });
     return root;
   },
-  navigate: (fragment) => void Backbone.history.navigate(fragment, { trigger: true }),
+  navigate: (fragment, options = {}) => void Backbone.history.navigate(fragment, { trigger: true, ...options }),
 };
 
 new HeaderView(app, document.getElementById('header')!);

@@ -3,6 +3,7 @@
 // once the person has logged in.
 import Backbone from 'backbone';
 import type { App, Screen } from './app.ts';
+import { parseFilters } from './filters.ts';
 import { html } from './view.ts';
 import { HomeView } from './views/home.ts';
 import { LoginView } from './views/login.ts';
@@ -38,9 +39,12 @@ export class BoardRouter extends Backbone.Router {
     this.show(new HomeView(this.app));
   }
 
-  sprint(id: string): void {
+  /** A board, its filters in the query (`#sprint/3?q=login`): the board shown already only filters again. */
+  sprint(id: string, query: string | null): void {
     // Ids are numbers; "#sprint/07" is sprint 7 and "#sprint/x" no sprint at all.
-    if (/^\d{1,15}$/.test(id) && Number(id) > 0) this.show(new SprintView(this.app, Number(id)));
+    const filters = parseFilters(query);
+    if (this.current instanceof SprintView && this.current.sprintId === Number(id)) this.current.applyFilters(filters);
+    else if (/^\d{1,15}$/.test(id) && Number(id) > 0) this.show(new SprintView(this.app, Number(id), filters));
     else this.show(message(html`<p>Sprint ${id} not found.</p><a href="#">Back to your sprints</a>`));
   }
 

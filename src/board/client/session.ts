@@ -26,6 +26,8 @@ function writeToken(token: string | null): void {
 /** Triggers `login` and `logout` (the latter also when the API refuses the token). */
 export class Session extends Backbone.Model {
   private token: string | null = readToken();
+  /** Whose token it is, asked once per token. */
+  private owner: Promise<string> | null = null;
 
   private readonly loginUrl: string;
   constructor(loginUrl: string) {
@@ -36,6 +38,7 @@ export class Session extends Backbone.Model {
       if (event.key !== STORAGE_KEY) return;
       const wasIn = this.authenticated();
       this.token = event.newValue;
+      this.owner = null;
       if (wasIn !== this.authenticated()) this.trigger(this.authenticated() ? 'login' : 'logout');
     });
   }
@@ -48,11 +51,26 @@ export class Session extends Backbone.Model {
     return this.token;
   }
 
+  /** The username the token belongs to (the board's "me"): GET on the login URL. */
+  username(): Promise<string> {
+    if (!this.owner) {
+      const asking = request(this.loginUrl).then((answer) => {
+        const username = (answer as { username?: unknown } | null)?.username;
+        if (typeof username !== 'string') throw new ApiError(500, 'The server did not say who is logged in.');
+        return username;
+      });
+      asking.catch(() => this.owner === asking && (this.owner = null)); // asked again next time
+      this.owner = asking;
+    }
+    return this.owner;
+  }
+
   /** Rejects with the API's ApiError (field errors in `body`) when the credentials are refused. */
   async login(username: string, password: string): Promise<void> {
     const answer = (await request(this.loginUrl, { method: 'POST', body: { username, password } })) as { token?: unknown };
     if (typeof answer?.token !== 'string') throw new ApiError(500, 'The server sent no token.');
     this.token = answer.token;
+    this.owner = null;
     writeToken(this.token);
     this.trigger('login');
   }
@@ -67,6 +85,7 @@ export class Session extends Backbone.Model {
   drop(): void {
     if (this.token === null) return;
     this.token = null;
+    this.owner = null;
     writeToken(null);
     this.trigger('logout');
   }

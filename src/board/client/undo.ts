@@ -4,7 +4,7 @@
 // through the API with If-Match, so it overwrites nothing that someone else
 // changed since; then it says so instead.
 import { ApiError } from './api.ts';
-import { html, isolateNames, View } from './view.ts';
+import { html, isolateNames, isTextField, View } from './view.ts';
 
 export interface Undoable {
   /** What was done, for the toast: "Moved “Write docs” to Completed." */
@@ -27,10 +27,6 @@ export function refusal(error: unknown, name: string): unknown {
 
 const TOAST_MS = 8000;
 const MAX_UNDOS = 50;
-
-/** Typing in these must keep the browser's own undo. */
-const isTextField = (target: EventTarget | null): boolean =>
-  target instanceof HTMLElement && (target.isContentEditable || target.matches('input, textarea, select'));
 
 /** The keyboard's way to the toast from anywhere on the board, as the help names it. */
 export const TOAST_KEY = { label: 'Alt+U', matches: (event: KeyboardEvent) => event.altKey && !event.ctrlKey && !event.metaKey && event.code === 'KeyU' };

@@ -35,6 +35,11 @@ export const isolateNames = (sentence: string): SafeHtml => html`${sentence.spli
 /** A name quoted inside a sentence, isolated (see isolateNames). */
 export const quotedName = (name: unknown): SafeHtml => html`“<bdi>${String(name)}</bdi>”`;
 
+/** Where keys are typing (text inputs, text areas, lists to choose from, contenteditable): no shortcut there, and the browser's own undo. */
+export const isTextField = (target: EventTarget | null): boolean =>
+  target instanceof HTMLElement &&
+  (target.isContentEditable || target.matches('textarea, select, input:not([type="checkbox"], [type="radio"], [type="button"], [type="submit"], [type="reset"])'));
+
 // Focus and blur do not bubble; delegated listeners for them listen while capturing.
 const CAPTURED = new Set(['focus', 'blur', 'mouseenter', 'mouseleave']);
 

@@ -1,5 +1,6 @@
-// Home `#` (chapter 5): the sprints that end from a week ago onward, and the
-// "Add Sprint" form that creates one and goes to it.
+// Home `#` (chapter 5): the sprints that end from a week ago onward, the
+// "Add Sprint" form that creates one and goes to it, and below them the
+// earlier sprints, newest first, so that none becomes unreachable.
 import { withQuery } from '../api.ts';
 import type { App } from '../app.ts';
 import { localToday, showDate } from '../dates.ts';
@@ -8,8 +9,17 @@ import { save, Sprint, Sprints } from '../models.ts';
 import { html, View } from '../view.ts';
 import { failure, loading } from './states.ts';
 
+/** Sprints that ended more than a week ago are earlier ones. */
+const CURRENT_DAYS = -7;
+
+const sprintLink = (sprint: Sprint, when: string) => html`<li><a class="sprint" href="#sprint/${sprint.key}">
+    <span class="sprint-name" dir="auto">${sprint.get('name') || 'Unnamed sprint'}</span>
+    <span class="sprint-due">${when} ${showDate(sprint.get('end'))}</span>
+  </a></li>`;
+
 export class HomeView extends View {
   private readonly sprints = new Sprints();
+  private readonly earlier = new Sprints();
 
   private readonly app: App;
   constructor(app: App) {
@@ -47,7 +57,11 @@ export class HomeView extends View {
           <button type="button" class="cancel">Cancel</button>
         </div>
       </form>
-      <div class="sprints"></div>`);
+      <div class="sprints"></div>
+      <section class="earlier-sprints" aria-labelledby="earlier-title" hidden>
+        <h2 id="earlier-title">Earlier sprints</h2>
+        <div class="earlier-list"></div>
+      </section>`);
     this.listenTo(this.sprints, 'update reset sort change', this.renderSprints);
     void this.load();
   }
@@ -58,7 +72,10 @@ export class HomeView extends View {
     try {
       const root = await this.app.root();
       this.sprints.url = root.sprints;
-      await this.sprints.load([withQuery(root.sprints, { end_min: localToday(-7) })]);
+      await Promise.all([
+        this.sprints.load([withQuery(root.sprints, { end_min: localToday(CURRENT_DAYS) })]),
+        this.earlier.load([withQuery(root.sprints, { end_max: localToday(CURRENT_DAYS - 1) })]),
+      ]);
       this.renderSprints();
     } catch (error) {
       list.innerHTML = failure('Could not load your sprints.', error).value;
@@ -66,15 +83,14 @@ export class HomeView extends View {
   }
 
   private renderSprints(): void {
-    const items = this.sprints.map(
-      (sprint) => html`<li><a class="sprint" href="#sprint/${sprint.key}">
-          <span class="sprint-name" dir="auto">${sprint.get('name') || 'Unnamed sprint'}</span>
-          <span class="sprint-due">DUE BY ${showDate(sprint.get('end'))}</span>
-        </a></li>`,
-    );
+    const items = this.sprints.map((sprint) => sprintLink(sprint, 'DUE BY'));
     this.find('.sprints').innerHTML = (
       items.length ? html`<ul class="sprint-list">${items}</ul>` : html`<p class="empty">No current sprints. Add one to start planning.</p>`
     ).value;
+    const earlier = this.find('.earlier-sprints');
+    earlier.hidden = this.earlier.length === 0;
+    // Newest first: the collection sorts by end, the way back goes from the last one.
+    this.find('.earlier-list').innerHTML = html`<ul class="sprint-list earlier">${[...this.earlier.models].reverse().map((sprint) => sprintLink(sprint, 'ENDED'))}</ul>`.value;
   }
 
   openForm(): void {

@@ -1,19 +1,26 @@
 // A sprint's board `#sprint/<id>` (chapters 5–8): its five columns, adding
 // tasks to the backlog, moving tasks by drag and drop or from the keyboard,
-// and the live channel that shows every other board's changes at once.
+// and the live channel that shows every other board's changes at once; the
+// filter bar (its filters in the URL, `#sprint/<id>?q=…`), the single-key
+// shortcuts, and editing or deleting the sprint.
 import { ApiError, etagOf, request, withQuery } from '../api.ts';
 import type { App } from '../app.ts';
 import { BurndownView } from '../burndown.ts';
 import { byOrder, columnOf, COLUMNS, planMove, type Column, type Placed } from '../columns.ts';
-import { showDate } from '../dates.ts';
+import { localToday, showDate } from '../dates.ts';
+import { filtering, filterQuery, shows, type Filters } from '../filters.ts';
+import { People } from '../people.ts';
+import { Shortcuts, ShortcutsHelp } from '../shortcuts.ts';
 import { busy, clearErrors, formValues, showErrors, tooLong } from '../forms.ts';
 import { LiveChannel, type BoardMessage, type LiveState } from '../live.ts';
 import { isTemporaryId, unreachable, type QueuedWrite } from '../outbox.ts';
 import { save, Sprint, Task, Tasks, type SprintAttributes, type TaskAttributes } from '../models.ts';
 import { refusal, TOAST_KEY, UndoRefused, UndoView, type Undoable } from '../undo.ts';
 import { html, isolateNames, View } from '../view.ts';
+import { FilterBar } from './filter-bar.ts';
+import { SprintDeleteDialog, SprintEditDialog } from './sprint-settings.ts';
 import { failure, loading } from './states.ts';
-import { TaskDetailView, type TaskMover } from './task-detail.ts';
+import { TaskDetailView, type DetailFocus, type TaskMover } from './task-detail.ts';
 import { TaskItemView } from './task-item.ts';
 import { TouchDrag } from '../touch-drag.ts';
 
@@ -76,6 +83,13 @@ export class SprintView extends View implements TaskMover {
   private readonly locks = new Map<number, number>();
   private channel: LiveChannel | null = null;
   private detail: TaskDetailView | null = null;
+  readonly people = new People();
+  private filters: Filters;
+  private readonly filterBar: FilterBar;
+  private readonly shortcuts: Shortcuts;
+  /** The open help or sprint dialog (at most one). */
+  private dialog: { close(): void } | null = null;
+  private noticeTimer: number | undefined;
   private readonly burndown = new BurndownView(() => this.sprint.get('links')?.burndown);
   private readonly undo = new UndoView();
   private readonly touch = new TouchDrag(this.el, this);
@@ -89,6 +103,7 @@ export class SprintView extends View implements TaskMover {
   constructor(
     app: App,
     sprintId: number,
+    filters: Filters = {},
   ) {
     super({
       tagName: 'section',
@@ -105,12 +120,28 @@ export class SprintView extends View implements TaskMover {
         'click .add-task-form .cancel': 'closeAddTask',
         'submit .add-task-form': 'addTask',
         'click .retry': 'start',
+        'click .edit-sprint': 'editSprint',
+        'click .delete-sprint': 'confirmDelete',
+        'click .show-shortcuts': 'showHelp',
       },
     });
     this.app = app;
     this.sprintId = sprintId;
+    this.filters = filters;
+    this.filterBar = new FilterBar(this.people, filters);
+    this.listenTo(this.filterBar, 'change', this.filtered);
+    this.listenTo(this.people, 'change', this.queueLayout);
+    this.shortcuts = new Shortcuts({
+      newTask: () => this.el.querySelector<HTMLButtonElement>('.add-task')?.click(),
+      search: () => this.el.querySelector('.filter-bar') && this.filterBar.focusSearch(),
+      edit: () => this.openFocused('first'),
+      assign: () => this.openFocused('assign'),
+      label: () => this.labelFocused(),
+      help: () => this.showHelp(),
+    });
     this.sprint = new Sprint({ id: sprintId });
-    this.listenTo(this.tasks, 'add remove reset change:order change:status change:sprint', this.queueLayout);
+    // Where a card goes, and whether the filters show it, follow every change (ours or another board's).
+    this.listenTo(this.tasks, 'add remove reset change:order change:status change:sprint change:name change:description change:assigned change:due', this.queueLayout);
     this.listenTo(this.sprint, 'change', this.renderHeader);
     this.listenTo(app.outbox, 'change', this.showPending);
     this.listenTo(app.outbox, 'sent', this.landed);
@@ -125,6 +156,8 @@ export class SprintView extends View implements TaskMover {
       const root = await this.app.root();
       this.sprint.urlRoot = root.sprints;
       this.tasks.url = root.tasks;
+      // Names and avatars follow when they come; the board does not wait for them.
+      this.people.load(root.users, () => this.app.session.username()).catch(() => {});
       await this.sprint.fetch();
     } catch (error) {
       if (this.removed) return;
@@ -151,6 +184,12 @@ export class SprintView extends View implements TaskMover {
     this.setHtml(html`
       <div class="sprint-header"></div>
       <div class="burndown-slot"></div>
+      <div class="board-tools">
+        <div class="filter-slot"></div>
+        <button type="button" class="show-shortcuts" aria-keyshortcuts="?">Keyboard shortcuts <kbd aria-hidden="true">?</kbd></button>
+      </div>
+      <p class="filter-summary" role="status"></p>
+      <p class="board-notice" role="status"></p>
       <p id="move-help" class="help">${moveHelp()}</p>
       <p class="announce visually-hidden" role="status" aria-live="polite"></p>
       <div class="board-error" role="alert" hidden></div>
@@ -165,13 +204,14 @@ export class SprintView extends View implements TaskMover {
         )}
       </div>`);
     this.renderHeader();
+    this.find('.filter-slot').replaceWith(this.filterBar.el);
     this.find('.burndown-slot').replaceWith(this.burndown.el);
     this.burndown.refresh();
     this.el.append(this.undo.el);
   }
 
   private addTaskForm() {
-    return html`<button type="button" class="add-task" aria-expanded="false" aria-controls="add-task-form">Add Task</button>
+    return html`<button type="button" class="add-task" aria-expanded="false" aria-controls="add-task-form" aria-keyshortcuts="N">Add Task</button>
       <form class="add-task-form card" id="add-task-form" hidden novalidate>
         <div class="form-errors" role="alert"></div>
         <label for="task-name">Name</label>
@@ -193,6 +233,10 @@ export class SprintView extends View implements TaskMover {
       <div class="sprint-title">
         <h1 dir="auto">${name}</h1>
         <span class="live-state" data-state="connecting" role="status">${LIVE_LABELS.connecting}</span>
+        <span class="sprint-actions">
+          <button type="button" class="edit-sprint">Edit sprint</button>
+          <button type="button" class="delete-sprint danger">Delete sprint</button>
+        </span>
       </div>
       <p class="sprint-due">Due by <time datetime="${this.sprint.get('end')}">${showDate(this.sprint.get('end'))}</time></p>
       ${this.sprint.get('description') && html`<p class="sprint-description" dir="auto">${this.sprint.get('description')}</p>`}`.value;
@@ -266,6 +310,7 @@ export class SprintView extends View implements TaskMover {
     this.channel?.close();
     this.channel = null;
     this.detail?.close();
+    this.dialog?.close();
     this.notFound();
   }
 
@@ -329,10 +374,26 @@ export class SprintView extends View implements TaskMover {
     });
   }
 
-  /** Put every card in its column, in board order; cards of tasks gone from the board go too. */
+  /** Whether the filters let a task show. */
+  private visible(task: Task): boolean {
+    return shows(task.attributes, this.filters, { me: this.people.me, today: localToday() });
+  }
+
+  /** A column's cards the person can see: what keys move among, and what a drop lands next to. */
+  private visibleTasks(column: Column): Task[] {
+    return this.columnTasks(column).filter((task) => this.visible(task));
+  }
+
+  /**
+   * Put every card in its column, in board order, hiding those the filters
+   * leave out (they stay in place, so a move among the others sorts as it
+   * would without filters); cards of tasks gone from the board go too.
+   */
   private layout(): void {
     const focused = document.activeElement;
     const shown = new Set<number>();
+    let total = 0;
+    let hiddenTotal = 0;
     for (const column of COLUMNS) {
       const section = this.el.querySelector<HTMLElement>(`.column[data-column="${column.key}"]`);
       if (!section) return; // the board is not drawn (loading, not found)
@@ -341,17 +402,24 @@ export class SprintView extends View implements TaskMover {
       for (const task of tasks) {
         let item = this.items.get(task.key);
         if (!item) {
-          item = new TaskItemView(task);
+          item = new TaskItemView(task, this.people);
           item.lock(this.locks.has(task.key));
           item.pending(this.app.outbox.pendingFor(task.key));
           this.items.set(task.key, item);
         }
+        item.el.hidden = !this.visible(task);
         list.append(item.el);
         shown.add(task.key);
       }
-      section.querySelector('.count')!.textContent = String(tasks.length);
+      const hidden = tasks.filter((task) => this.items.get(task.key)!.el.hidden).length;
+      total += tasks.length;
+      hiddenTotal += hidden;
+      section.querySelector('.count')!.textContent = hidden ? `${tasks.length - hidden} shown, ${hidden} hidden` : String(tasks.length);
       section.classList.toggle('is-empty', tasks.length === 0);
+      section.classList.toggle('all-hidden', tasks.length > 0 && hidden === tasks.length);
     }
+    const summary = this.el.querySelector('.filter-summary');
+    if (summary) summary.textContent = filtering(this.filters) ? `Showing ${total - hiddenTotal} of ${total} tasks; the filters hide ${hiddenTotal}.` : '';
     for (const [id, item] of this.items) {
       if (shown.has(id)) continue;
       item.remove();
@@ -593,7 +661,7 @@ export class SprintView extends View implements TaskMover {
     return this.tasks.get(Number(element.closest<HTMLElement>('.task')?.dataset.taskId));
   }
 
-  openTask(_event: Event, button: HTMLElement): void {
+  openTask(_event: Event, button: HTMLElement, focus: DetailFocus = 'first'): void {
     const task = this.taskOf(button);
     if (!task) return;
     this.detail?.close();
@@ -603,7 +671,85 @@ export class SprintView extends View implements TaskMover {
       if (this.detail === detail) this.detail = null;
       this.items.get(task.key)?.find('.task-open').focus();
     });
-    detail.open();
+    detail.open(focus);
+  }
+
+  /** The card with the keyboard's focus, if any (the shortcuts act on it). */
+  private focusedCard(): HTMLElement | null {
+    const focused = document.activeElement;
+    return focused instanceof HTMLElement && this.el.contains(focused) ? focused.closest<HTMLElement>('.task .task-open') : null;
+  }
+
+  private openFocused(focus: DetailFocus): boolean {
+    const button = this.focusedCard();
+    if (!button) {
+      this.tell('Focus a task first (Tab to it), then press the key again.');
+      return false;
+    }
+    this.openTask(new Event('shortcut'), button, focus);
+    return true;
+  }
+
+  /**
+   * `l`: labels are not on the board yet. What a label picker will hook
+   * into: replace this with opening it for the focused card.
+   */
+  private labelFocused(): boolean {
+    if (!this.focusedCard()) return this.openFocused('first');
+    this.tell('Labels are coming soon: tasks cannot be labelled yet.');
+    return true;
+  }
+
+  /** Say something the keys could not do: shown for a while, and read by screen readers. */
+  private tell(message: string): void {
+    const notice = this.el.querySelector<HTMLElement>('.board-notice');
+    if (!notice) return;
+    notice.textContent = message;
+    clearTimeout(this.noticeTimer);
+    this.noticeTimer = window.setTimeout(() => (notice.textContent = ''), 6000);
+  }
+
+  private openDialog(dialog: ShortcutsHelp | SprintEditDialog | SprintDeleteDialog, returnTo: Element | null): void {
+    this.dialog?.close();
+    this.dialog = dialog;
+    this.listenToOnce(dialog, 'closed', () => {
+      if (this.dialog === dialog) this.dialog = null;
+      if (!(returnTo instanceof HTMLElement)) return;
+      // The sprint's header is drawn again after an edit: its button of the same kind, then.
+      (returnTo.isConnected ? returnTo : this.el.querySelector<HTMLElement>(`.${CSS.escape(returnTo.classList[0] ?? 'none')}`))?.focus();
+    });
+    dialog.open();
+  }
+
+  showHelp(): void {
+    this.openDialog(new ShortcutsHelp(), document.activeElement);
+  }
+
+  editSprint(_event: Event, button: HTMLElement): void {
+    this.openDialog(new SprintEditDialog(this.sprint), button);
+  }
+
+  confirmDelete(_event: Event, button: HTMLElement): void {
+    const count = this.tasks.filter((task) => task.get('sprint') === this.sprintId).length;
+    const dialog = new SprintDeleteDialog(this.sprint, count);
+    this.listenToOnce(dialog, 'deleted', () => this.app.navigate(''));
+    this.openDialog(dialog, button);
+  }
+
+  /** The filter bar changed: show what passes, and keep the filters in the URL (replacing, not adding to history). */
+  private filtered(filters: Filters): void {
+    this.filters = filters;
+    this.layout();
+    const query = filterQuery(filters);
+    this.app.navigate(`sprint/${this.sprintId}${query ? `?${query}` : ''}`, { replace: true, trigger: false });
+  }
+
+  /** The URL's filters changed (back, forward, a pasted link to this same board). */
+  applyFilters(filters: Filters): void {
+    if (filterQuery(filters) === filterQuery(this.filters)) return;
+    this.filters = filters;
+    this.filterBar.show(filters);
+    this.layout();
   }
 
   /** Shift+←/→: top of the previous/next column. Shift+↑/↓: one place up/down. */
@@ -618,13 +764,17 @@ export class SprintView extends View implements TaskMover {
       return;
     }
     const index = COLUMNS.indexOf(column);
-    const siblings = this.columnTasks(column);
+    // Up and down go past the cards the person sees; hidden ones keep their places.
+    const siblings = this.visibleTasks(column);
     const position = siblings.indexOf(task);
     if (event.key === 'ArrowLeft' && index > 0) void this.moveAndTell(task, COLUMNS[index - 1]!, null);
     if (event.key === 'ArrowRight' && index < COLUMNS.length - 1) void this.moveAndTell(task, COLUMNS[index + 1]!, null);
     if (event.key === 'ArrowUp' && position > 0) void this.moveAndTell(task, column, siblings[position - 1]!);
-    // One place down: before the one after the next, or to the bottom.
-    if (event.key === 'ArrowDown' && position < siblings.length - 1) void this.moveAndTell(task, column, siblings[position + 2] ?? 'end');
+    // One place down: just after the next card seen, so before whatever follows it (hidden or not), or to the bottom.
+    if (event.key === 'ArrowDown' && position < siblings.length - 1) {
+      const all = this.columnTasks(column);
+      void this.moveAndTell(task, column, all[all.indexOf(siblings[position + 1]!) + 1] ?? 'end');
+    }
   }
 
   dragStart(event: DragEvent, card: HTMLElement): void {
@@ -747,6 +897,10 @@ export class SprintView extends View implements TaskMover {
     form.reset();
     this.find<HTMLInputElement>('#task-name').focus();
     this.find('.announce').textContent = added.label;
+    // A new task the filters leave out is there all the same: say so rather than seem to lose it.
+    if (!shows({ ...fields, assigned: null, due: null, status: 1 }, this.filters, { me: this.people.me, today: localToday() })) {
+      this.tell(`${added.label.replace(/\.$/, '')}; the filters hide it.`);
+    }
   }
 
   /**
@@ -799,6 +953,10 @@ export class SprintView extends View implements TaskMover {
     this.removed = true;
     this.channel?.close();
     this.detail?.close();
+    this.dialog?.close();
+    clearTimeout(this.noticeTimer);
+    this.shortcuts.remove();
+    this.filterBar.remove();
     this.burndown.remove();
     this.undo.remove();
     this.touch.remove();

@@ -1,36 +1,41 @@
-// A task's details (chapter 6) in a modal dialog: name, description, due date
-// and assignee edited in place (contenteditable), a column to move it to,
+// A task's details (chapter 6) in a modal dialog: name and description edited
+// in place (contenteditable), the due date in a date picker, the assignee
+// chosen from the board's people (person-picker.ts), a column to move it to,
 // Save, which sends only what changed, and the task's history in words,
 // kept up to date while the dialog is open.
-import { request } from '../api.ts';
+import { ApiError, request } from '../api.ts';
 import { showDate } from '../dates.ts';
 import { ago, describeEntries, type HistoryEntry } from '../history.ts';
 import { busy, clearErrors, showErrors } from '../forms.ts';
 import { COLUMNS, type Column } from '../columns.ts';
 import { isTemporaryId } from '../outbox.ts';
 import type { Task, TaskAttributes } from '../models.ts';
-import { html, View } from '../view.ts';
+import type { People } from '../people.ts';
+import { DialogView } from '../dialog.ts';
+import { html } from '../view.ts';
+import { PersonPicker } from './person-picker.ts';
 
 interface Field {
-  name: 'name' | 'description' | 'due' | 'assigned';
+  name: 'name' | 'description';
   label: string;
   placeholder: string;
   multiline?: boolean;
-  /** Blank means "none" (null) rather than an empty string. */
-  nullable?: boolean;
 }
 
+/** The text edited in place; the due date and the assignee have their own controls. */
 const FIELDS: Field[] = [
   { name: 'name', label: 'Name', placeholder: 'What needs doing' },
   { name: 'description', label: 'Description', placeholder: 'Add details', multiline: true },
-  { name: 'due', label: 'Due date', placeholder: 'YYYY-MM-DD', nullable: true },
-  { name: 'assigned', label: 'Assigned to', placeholder: 'username', nullable: true },
 ];
+
+/** Where the details open: the form's top, or straight in the assignee's list (the `a` shortcut). */
+export type DetailFocus = 'first' | 'assign';
 
 /** What the dialog needs from the board it was opened on. */
 export interface TaskMover {
   /** The sprint whose board this is: columns are named as it shows them. */
   readonly sprintId: number;
+  readonly people: People;
   columnOf(task: Task): Column | null;
   /** To the top of a column; rejects with the API's error. */
   move(task: Task, column: Column): Promise<unknown>;
@@ -42,8 +47,9 @@ export interface TaskMover {
 /** Entries shown: the latest ones; the API has the rest. */
 const HISTORY_SHOWN = '20';
 
-export class TaskDetailView extends View<Task> {
-  private readonly edited = new Set<Field['name']>();
+export class TaskDetailView extends DialogView<Task> {
+  private readonly edited = new Set<Field['name'] | 'due'>();
+  private readonly picker: PersonPicker;
   private history: HistoryEntry[] = [];
   private historyTimer: number | undefined;
   private readonly clockTimer: number;
@@ -63,12 +69,14 @@ export class TaskDetailView extends View<Task> {
         'click .delete': 'deleteTask',
         'click .close': 'close',
         close: 'remove',
-        'input [data-field]': 'markEdited',
-        'keydown [data-field]': 'keepOneLine',
-        'paste [data-field]': 'pastePlainText',
+        'input .editable, #task-due': 'markEdited',
+        'keydown .editable': 'keepOneLine',
+        'paste .editable': 'pastePlainText',
       },
     });
     this.board = board;
+    this.picker = new PersonPicker(board.people, task.get('assigned') ?? null);
+    this.listenTo(this.picker, 'chosen', () => (this.find('.save-note').textContent = ''));
     this.render();
     this.listenTo(task, 'change', this.refresh);
     this.listenTo(task, 'change', this.queueHistory);
@@ -125,6 +133,12 @@ export class TaskDetailView extends View<Task> {
           </div>`,
         )}
         <div class="field">
+          <label for="task-due">Due date</label>
+          <input id="task-due" type="date" name="due" data-field="due" value="${task.get('due') ?? ''}">
+          <p class="field-error" data-error-for="due"></p>
+        </div>
+        <div class="field picker-slot"></div>
+        <div class="field">
           <label for="task-column">Column</label>
           <select id="task-column" name="column">
             ${COLUMNS.map((column) => html`<option value="${column.key}" ${column === current ? 'selected' : ''}>${column.title}</option>`)}
@@ -142,6 +156,7 @@ export class TaskDetailView extends View<Task> {
         <h3 id="task-history-title">History</h3>
         <ol class="history-list" tabindex="0" aria-labelledby="task-history-title"></ol>
       </section>`);
+    this.find('.picker-slot').replaceWith(this.picker.el);
     this.renderHistory();
     return this;
   }
@@ -158,24 +173,17 @@ export class TaskDetailView extends View<Task> {
       .join(', ');
   }
 
-  open(): void {
-    document.body.append(this.el);
-    (this.el as HTMLDialogElement).showModal();
-  }
-
-  close(): void {
-    const dialog = this.el as HTMLDialogElement;
-    if (dialog.open) dialog.close(); // its `close` event removes the view
-    else this.remove();
+  override open(focus: DetailFocus = 'first'): void {
+    super.open();
+    if (focus === 'assign') this.picker.focus(true);
   }
 
   /** Triggers `closed`, so the board can put the focus back on the task. */
   override remove(): this {
     clearTimeout(this.historyTimer);
     clearInterval(this.clockTimer);
-    super.remove();
-    this.trigger('closed');
-    return this;
+    this.picker.remove();
+    return super.remove();
   }
 
   /** Another board (or a move) changed the task: show it, except where the person is typing. */
@@ -184,13 +192,15 @@ export class TaskDetailView extends View<Task> {
       if (this.edited.has(field.name)) continue;
       this.find(`[data-field="${field.name}"]`).textContent = this.model.get(field.name) ?? '';
     }
+    if (!this.edited.has('due')) this.find<HTMLInputElement>('#task-due').value = this.model.get('due') ?? '';
+    this.picker.set(this.model.get('assigned') ?? null);
     const current = this.board.columnOf(this.model);
     if (current) this.find<HTMLSelectElement>('#task-column').value = current.key;
     this.find('.task-dates').textContent = this.dates();
   }
 
   markEdited(_event: Event, target: HTMLElement): void {
-    this.edited.add(target.dataset.field as Field['name']);
+    this.edited.add(target.dataset.field as Field['name'] | 'due');
     this.find('.save-note').textContent = '';
   }
 
@@ -220,9 +230,13 @@ export class TaskDetailView extends View<Task> {
       if (!this.edited.has(field.name)) continue;
       const element = this.find(`[data-field="${field.name}"]`);
       const text = field.multiline ? element.innerText.replace(/\n+$/, '') : (element.textContent ?? '').trim();
-      const value = field.nullable && text === '' ? null : text;
-      if (value !== (this.model.get(field.name) ?? (field.nullable ? null : ''))) changes[field.name] = value;
+      if (text !== (this.model.get(field.name) ?? '')) changes[field.name] = text;
     }
+    if (this.edited.has('due')) {
+      const due = this.find<HTMLInputElement>('#task-due').value || null;
+      if (due !== (this.model.get('due') ?? null)) changes.due = due;
+    }
+    if (this.picker.touched && this.picker.value !== (this.model.get('assigned') ?? null)) changes.assigned = this.picker.value;
     return changes as Partial<TaskAttributes>;
   }
 
@@ -241,6 +255,10 @@ export class TaskDetailView extends View<Task> {
   async submit(event: SubmitEvent, form: HTMLFormElement): Promise<void> {
     event.preventDefault();
     clearErrors(form);
+    // A date typed in part reads as no date at all: say so rather than clear it.
+    if (this.find<HTMLInputElement>('#task-due').validity.badInput) {
+      return showErrors(form, new ApiError(400, 'Incomplete date.', { due: ['Enter a whole date (day, month and year), or clear the field.'] }));
+    }
     const changes = this.changes();
     const column = COLUMNS.find((c) => c.key === this.find<HTMLSelectElement>('#task-column').value);
     const moving = column && column !== this.board.columnOf(this.model) ? column : null;
@@ -252,6 +270,7 @@ export class TaskDetailView extends View<Task> {
       await busy(form, 'Saving…', async () => {
         if (Object.keys(changes).length) await this.board.saveEdit(this.model, changes);
         this.edited.clear();
+        this.picker.touched = false;
         if (moving) await this.board.move(this.model, moving);
       });
       this.close();

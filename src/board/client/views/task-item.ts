@@ -1,18 +1,23 @@
 // One task on the board: a draggable card whose button opens the details.
 // The board handles its drags, drops and keys; the card only shows the task
-// and whether someone else is moving it right now.
-import { showDate } from '../dates.ts';
-import type { Task } from '../models.ts';
+// (its assignee's avatar, named by their full name; its due date in words,
+// overdue or due today marked), and whether someone else is moving it right now.
+import { dueState, dueWords } from '../dates.ts';
+import { DONE, type Task } from '../models.ts';
+import { avatar, type People } from '../people.ts';
 import { html, View } from '../view.ts';
 
 /** The keys that move a focused task, for `aria-keyshortcuts` and the help text. */
 export const MOVE_KEYS = 'Shift+ArrowLeft Shift+ArrowRight Shift+ArrowUp Shift+ArrowDown';
 
 export class TaskItemView extends View<Task> {
-  constructor(task: Task) {
+  private readonly people: People;
+  constructor(task: Task, people: People) {
     super({ model: task, tagName: 'li', className: 'task' });
+    this.people = people;
     this.el.draggable = true;
     this.listenTo(task, 'change', this.render);
+    this.listenTo(people, 'change', this.render);
     this.render();
   }
 
@@ -20,14 +25,17 @@ export class TaskItemView extends View<Task> {
     const task = this.model;
     const assigned = task.get('assigned');
     const due = task.get('due');
+    const state = dueState(due, task.get('status') === DONE);
     const focused = this.el.contains(document.activeElement);
     this.el.dataset.taskId = String(task.key); // a task added offline changes its temporary id for the real one
+    this.el.classList.toggle('overdue', state === 'overdue');
+    this.el.classList.toggle('due-today', state === 'today');
     this.setHtml(html`
       <button type="button" class="task-open" aria-keyshortcuts="${MOVE_KEYS}" aria-describedby="move-help">
         <span class="task-name" dir="auto">${task.get('name')}</span>
         ${(assigned || due) && html`<span class="task-meta">
-          ${assigned && html`<span class="task-assigned" dir="auto">${assigned}</span>`}
-          ${due && html`<span class="task-due">Due ${showDate(due)}</span>`}
+          ${due && html`<span class="task-due${state ? ` ${state}` : ''}">${dueWords(due, state)}</span>`}
+          ${assigned && html`<span class="task-assigned">${avatar(this.people.find(assigned))}</span>`}
         </span>`}
       </button>`);
     if (focused) this.find('.task-open').focus(); // a live update must not steal the keyboard's place

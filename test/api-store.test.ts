@@ -24,7 +24,7 @@ describe('migrations', () => {
     assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map((t) => t.name);
-    assert.deepEqual(tables, ['sprints', 'task_history', 'task_sprints', 'tasks', 'tokens', 'users']);
+    assert.deepEqual(tables, ['comments', 'labels', 'sprints', 'task_history', 'task_labels', 'task_sprints', 'tasks', 'tokens', 'users']);
     db.close();
   });
 

@@ -130,7 +130,8 @@ describe('import errors', () => {
     const cases: Array<[string, RegExp]> = [
       ['not json', /stdin is not JSON/],
       ['{"hello": 1}', /not a board export/],
-      ['{"format": "lightweight-board", "version": 3}', /version 3; this app reads versions 1 to 2/],
+      ['{"format": "lightweight-board", "version": 4}', /version 4; this app reads versions 1 to 3/],
+      ['{"format": "lightweight-board", "version": 3, "users": [], "sprints": [], "tasks": [], "tokens": [], "task_history": []}', /no "labels" list/],
       ['{"format": "lightweight-board", "version": 2, "users": [], "sprints": [], "tasks": [], "tokens": []}', /no "task_history" list/],
       ['{"format": "lightweight-board", "version": 1, "users": []}', /no "sprints" list/],
       [exported.replace('"username"', '"username\\" TEXT); DROP TABLE users; --"'), /nothing was imported: users has no column/],

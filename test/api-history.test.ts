@@ -6,37 +6,9 @@
 // hostile history and burndown URLs. postgres-api.test.ts runs it again on
 // PostgreSQL.
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
 import { localDate } from '../src/board/clock.ts';
-import { createBoard, type Board } from '../src/board/index.ts';
-import { errorHandler } from '../src/http.ts';
-import { loadSettings } from '../src/settings.ts';
-import { boardDatabase, openDatabaseReader, type DatabaseReader } from './helpers.ts';
-
-/** The board's API alone, as app.ts mounts it, so the test can set its store's clock. */
-async function startBoard(database: Record<string, string>): Promise<{ url: string; board: Board; close(): Promise<void> }> {
-  const settings = loadSettings({ ...database, SERVICES: 'board' });
-  const board = await createBoard({ settings, log: () => {} });
-  const api = new Hono();
-  api.onError(errorHandler(settings, () => {}));
-  api.route('/api', board.api);
-  const server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: api.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
-  });
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    board,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await board.close();
-    },
-  };
-}
+import { boardDatabase, openDatabaseReader, startBoard, type DatabaseReader } from './helpers.ts';
 
 let app: Awaited<ReturnType<typeof startBoard>>;
 let token: string;

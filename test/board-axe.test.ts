@@ -107,6 +107,17 @@ export const STATES: BoardState[] = [
     },
   },
   {
+    name: 'board with points and a column over its WIP limit',
+    reach: async ({ page, goto }) => {
+      // Two tasks Not Started, over its limit of 1.
+      const sprint = await sprintWith('Pointed sprint', 12);
+      await b.api('PATCH', `/api/sprints/${sprint.id}/`, { wip_limits: { 1: 1, 2: 3 } });
+      for (const [i, id] of sprint.tasks.entries()) await b.api('PATCH', `/api/tasks/${id}/`, { points: [1, 2, 3, 5, 8, 13][i % 6] });
+      await goto(`#sprint/${sprint.id}`);
+      await page.waitForSelector(`${column('not-started')}.over-limit`, WAIT);
+    },
+  },
+  {
     name: 'board after moves, the toast shown',
     reach: async ({ page, goto }) => {
       const sprint = await sprintWith('Moved sprint', 6);

@@ -2,6 +2,7 @@
 // The board handles its drags, drops and keys; the card only shows the task
 // and whether someone else is moving it right now.
 import { showDate } from '../dates.ts';
+import { pointsText } from '../points.ts';
 import type { Task } from '../models.ts';
 import { html, View } from '../view.ts';
 
@@ -20,12 +21,14 @@ export class TaskItemView extends View<Task> {
     const task = this.model;
     const assigned = task.get('assigned');
     const due = task.get('due');
+    const points = task.get('points') ?? null;
     const focused = this.el.contains(document.activeElement);
     this.el.dataset.taskId = String(task.key); // a task added offline changes its temporary id for the real one
     this.setHtml(html`
       <button type="button" class="task-open" aria-keyshortcuts="${MOVE_KEYS}" aria-describedby="move-help">
         <span class="task-name" dir="auto">${task.get('name')}</span>
-        ${(assigned || due) && html`<span class="task-meta">
+        ${(assigned || due || points !== null) && html`<span class="task-meta">
+          ${points !== null && html`<span class="task-points">${pointsText(points)}</span>`}
           ${assigned && html`<span class="task-assigned" dir="auto">${assigned}</span>`}
           ${due && html`<span class="task-due">Due ${showDate(due)}</span>`}
         </span>`}

@@ -1,0 +1,48 @@
+// Story points and WIP limits on the board: the words of a column's summary
+// (points.ts, without a browser), and in Chromium the points on cards, each
+// column's sum, a column over its limit said in words, and a move over the
+// limit allowed and announced.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { COLUMNS } from '../src/board/client/columns.ts';
+import { columnSummary, limitOf, overLimitWords, pointsText } from '../src/board/client/points.ts';
+import { BoardBrowser, card, column, WAIT } from './board-browser.ts';
+
+describe('points and WIP limits in words', () => {
+  it('sums points and says when a column is over its limit', () => {
+    assert.equal(pointsText(1), '1 point');
+    assert.deepEqual(columnSummary([3, null, 5], null), { text: '8 points', over: false });
+    assert.deepEqual(columnSummary([3, 5], 2), { text: '8 points · limit 2', over: false });
+    assert.deepEqual(columnSummary([3, 5, 1], 2), { text: '9 points · over its WIP limit of 2', over: true });
+    const inProgress = COLUMNS.find((c) => c.key === 'in-development')!;
+    assert.equal(limitOf(inProgress, { 2: 3 }), 3);
+    assert.equal(limitOf(COLUMNS[0]!, { 1: 3 }), null, 'the backlog has no limit');
+    assert.equal(overLimitWords(inProgress, columnSummary([1, 1, 1, 1], 3), 3), ' In Development is now over its WIP limit of 3.');
+  });
+});
+
+describe('points and WIP limits in Chromium', () => {
+  const b = new BoardBrowser();
+  before(() => b.start());
+  after(() => b.close());
+
+  it('shows points on cards and column sums, and announces a move over the limit', async () => {
+    const sprint = await b.createSprint('Limited sprint');
+    await b.api('PATCH', `/api/sprints/${sprint.id}/`, { wip_limits: { 2: 1 } });
+    await b.api('POST', '/api/tasks/', { name: 'Busy one', sprint: sprint.id, status: 2, started: '2030-01-01', points: 5 });
+    await b.api('POST', '/api/tasks/', { name: 'Waiting one', sprint: sprint.id, points: 3 });
+    const { context, page, errors } = await b.openBoard(`#sprint/${sprint.id}`);
+    await page.waitForSelector(card('Waiting one'), WAIT);
+    assert.equal(await page.locator(`${card('Busy one')} .task-points`).innerText(), '5 points');
+    assert.equal(await page.locator(`${column('in-development')} .column-summary`).innerText(), '5 points · limit 1');
+    await page.focus(`${card('Waiting one')} .task-open`);
+    await page.keyboard.press('Shift+ArrowRight');
+    await page.waitForSelector(`${column('in-development')}.over-limit`, WAIT);
+    assert.equal(await page.locator(`${column('in-development')} .column-summary`).innerText(), '8 points · over its WIP limit of 1');
+    assert.match(await page.locator('.announce').innerText(), /In Development is now over its WIP limit of 1\./);
+    const moved = await b.api('GET', `/api/tasks/?sprint=${sprint.id}&status=2`);
+    assert.equal(moved.count, 2, 'the move over the limit was made');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+});

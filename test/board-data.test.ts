@@ -99,6 +99,31 @@ for (const { engine, database } of targets) {
       assert.match(again.stderr, /^Error: the board at .+ is not empty \(1 users, 1 sprints, 4 tasks, 1 tokens, 6 task_history\)\. Import into a new, empty database/);
     });
 
+    it('imports an export from before points, labels and comments: tasks without points, sprints without limits', async (t) => {
+      const target = await database();
+      if (!target) return t.skip(POSTGRES_UNAVAILABLE);
+      const data = JSON.parse(exported) as Record<string, any>;
+      data.version = 2;
+      for (const table of ['labels', 'task_labels', 'comments']) delete data[table];
+      delete data.next_ids.labels;
+      delete data.next_ids.comments;
+      for (const sprint of data.sprints) delete sprint.wip_limits;
+      for (const task of data.tasks) delete task.points;
+      for (const entry of data.task_history) delete entry.points;
+      const imported = await runScript('import', [], target, JSON.stringify(data));
+      assert.equal(imported.code, 0, imported.stderr);
+      const app = await startApp({ SERVICES: 'board', ...target });
+      try {
+        const get = async (url: string) => (await (await fetch(`${app.url}${url}`, { headers: { Authorization: `Token ${token}` } })).json()) as any;
+        const task = await get('/api/tasks/1/');
+        assert.deepEqual([task.points, task.labels], [null, []]);
+        assert.deepEqual((await get('/api/sprints/1/')).wip_limits, { 1: null, 2: null, 3: null, 4: null });
+        assert.equal((await get('/api/tasks/1/history/')).count, data.task_history.filter((entry: any) => entry.task_id === 1).length);
+      } finally {
+        await app.close();
+      }
+    });
+
     it('imports an export from before task history, beginning each task\'s history by nobody', async (t) => {
       const target = await database();
       if (!target) return t.skip(POSTGRES_UNAVAILABLE);

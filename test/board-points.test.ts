@@ -1,7 +1,7 @@
 // Story points and WIP limits on the board: the words of a column's summary
 // (points.ts, without a browser), and in Chromium the points on cards, each
-// column's sum, a column over its limit said in words, and a move over the
-// limit allowed and announced.
+// column's sum, a column over its limit said in words, a move over the
+// limit allowed and announced, and the burndown switched to points.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { COLUMNS } from '../src/board/client/columns.ts';
@@ -42,6 +42,11 @@ describe('points and WIP limits in Chromium', () => {
     assert.match(await page.locator('.announce').innerText(), /In Development is now over its WIP limit of 1\./);
     const moved = await b.api('GET', `/api/tasks/?sprint=${sprint.id}&status=2`);
     assert.equal(moved.count, 2, 'the move over the limit was made');
+    // The burndown counts tasks or, switched, story points.
+    await page.waitForSelector('.burndown-summary:text-matches("of 2 tasks remaining")', WAIT);
+    await page.getByRole('radio', { name: 'Story points' }).check();
+    await page.waitForSelector('.burndown-summary:text-matches("of 8 points remaining")', WAIT);
+    assert.ok(await page.getByRole('radio', { name: 'Story points' }).evaluate((input) => input === document.activeElement), 'focus stays on the switch');
     assert.deepEqual(errors, []);
     await context.close();
   });

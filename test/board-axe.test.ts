@@ -81,6 +81,15 @@ export const STATES: BoardState[] = [
     },
   },
   {
+    name: 'sprint list with velocity',
+    reach: async ({ page, goto }) => {
+      const sprint = await sprintWith('Velocity listed sprint', 2);
+      for (const id of sprint.tasks) await b.api('PATCH', `/api/tasks/${id}/`, { points: 3 });
+      await goto('');
+      await page.waitForSelector('.velocity:not([hidden]) table', WAIT);
+    },
+  },
+  {
     name: 'sprint list with the form open',
     reach: async ({ page, goto }) => {
       await goto('');

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { COLUMNS } from '../src/board/client/columns.ts';
 import { columnSummary, limitOf, overLimitWords, pointsText } from '../src/board/client/points.ts';
+import { velocitySummary } from '../src/board/client/velocity.ts';
 import { BoardBrowser, card, column, WAIT } from './board-browser.ts';
 
 describe('points and WIP limits in words', () => {
@@ -47,6 +48,25 @@ describe('points and WIP limits in Chromium', () => {
     await page.getByRole('radio', { name: 'Story points' }).check();
     await page.waitForSelector('.burndown-summary:text-matches("of 8 points remaining")', WAIT);
     assert.ok(await page.getByRole('radio', { name: 'Story points' }).evaluate((input) => input === document.activeElement), 'focus stays on the switch');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+});
+
+describe('velocity on the sprint list', () => {
+  const b = new BoardBrowser();
+  before(() => b.start());
+  after(() => b.close());
+
+  it('is a table of committed and completed points with the average in words', async () => {
+    assert.equal(velocitySummary([]), 'No finished sprint yet: velocity shows once one ends.');
+    const sprint = await b.createSprint('Velocity sprint');
+    await b.api('POST', '/api/tasks/', { name: 'Counted', sprint: sprint.id, points: 5 });
+    const { context, page, errors } = await b.openBoard('');
+    await page.waitForSelector('.velocity:not([hidden]) table', WAIT);
+    const rows = await page.locator('.velocity tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((cell) => (cell as HTMLElement).innerText.trim())));
+    assert.deepEqual(rows.at(-1), ['Velocity sprint (under way)', '5', '0']);
+    assert.equal(await page.locator('.velocity caption').innerText(), 'Velocity: story points committed and completed');
     assert.deepEqual(errors, []);
     await context.close();
   });

@@ -5,11 +5,13 @@ import type { App } from '../app.ts';
 import { localToday, showDate } from '../dates.ts';
 import { busy, clearErrors, formValues, showErrors, tooLong } from '../forms.ts';
 import { save, Sprint, Sprints } from '../models.ts';
+import { VelocityView } from '../velocity.ts';
 import { html, View } from '../view.ts';
 import { failure, loading } from './states.ts';
 
 export class HomeView extends View {
   private readonly sprints = new Sprints();
+  private readonly velocity = new VelocityView();
 
   private readonly app: App;
   constructor(app: App) {
@@ -48,6 +50,7 @@ export class HomeView extends View {
         </div>
       </form>
       <div class="sprints"></div>`);
+    this.el.append(this.velocity.el);
     this.listenTo(this.sprints, 'update reset sort change', this.renderSprints);
     void this.load();
   }
@@ -58,6 +61,7 @@ export class HomeView extends View {
     try {
       const root = await this.app.root();
       this.sprints.url = root.sprints;
+      void this.velocity.load(`${root.sprints}velocity/`);
       await this.sprints.load([withQuery(root.sprints, { end_min: localToday(-7) })]);
       this.renderSprints();
     } catch (error) {

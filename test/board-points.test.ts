@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { COLUMNS } from '../src/board/client/columns.ts';
 import { columnSummary, limitOf, overLimitWords, pointsText } from '../src/board/client/points.ts';
+import { describeEntries } from '../src/board/client/history.ts';
 import { velocitySummary } from '../src/board/client/velocity.ts';
 import { BoardBrowser, card, column, WAIT } from './board-browser.ts';
 
@@ -19,6 +20,30 @@ describe('points and WIP limits in words', () => {
     assert.equal(limitOf(inProgress, { 2: 3 }), 3);
     assert.equal(limitOf(COLUMNS[0]!, { 1: 3 }), null, 'the backlog has no limit');
     assert.equal(overLimitWords(inProgress, columnSummary([1, 1, 1, 1], 3), 3), ' In Development is now over its WIP limit of 3.');
+  });
+});
+
+describe('points, labels and comments in history words', () => {
+  it('says who set points, changed labels, commented, edited or deleted a comment', () => {
+    const entry = (action: 'update' | 'comment', changes: Record<string, [unknown, unknown]>) => ({ task: 1, at: '2030-01-01T00:00:00.000Z', user: 'demo', action, changes, restored_from: null });
+    const words = describeEntries(
+      [
+        entry('comment', { comment: [null, 3], body: [null, 'x'] }),
+        entry('comment', { comment: [3, 3], body: ['x', 'y'] }),
+        entry('comment', { comment: [3, null], body: ['y', null] }),
+        entry('update', { points: [null, 5], labels: [[1], [1, 2]] }),
+        entry('update', { points: [5, null] }),
+      ],
+      { status: 1, sprint: 1 },
+      1,
+    ).map((phrase) => phrase.value);
+    assert.deepEqual(words, [
+      '<bdi>demo</bdi> commented',
+      '<bdi>demo</bdi> edited a comment',
+      '<bdi>demo</bdi> deleted a comment',
+      '<bdi>demo</bdi> set the points to 5 and changed the labels',
+      '<bdi>demo</bdi> cleared the points',
+    ]);
   });
 });
 
@@ -40,7 +65,8 @@ describe('points and WIP limits in Chromium', () => {
     await page.keyboard.press('Shift+ArrowRight');
     await page.waitForSelector(`${column('in-development')}.over-limit`, WAIT);
     assert.equal(await page.locator(`${column('in-development')} .column-summary`).innerText(), '8 points · over its WIP limit of 1');
-    assert.match(await page.locator('.announce').innerText(), /In Development is now over its WIP limit of 1\./);
+    // Announced once the server has the move.
+    await page.waitForSelector('.announce:text-matches("In Development is now over its WIP limit of 1\\.")', { state: 'attached', ...WAIT });
     const moved = await b.api('GET', `/api/tasks/?sprint=${sprint.id}&status=2`);
     assert.equal(moved.count, 2, 'the move over the limit was made');
     // The burndown counts tasks or, switched, story points.

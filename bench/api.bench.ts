@@ -1,5 +1,5 @@
 // `npm run bench -- api`: the board's REST API under wrk load, on a
-// database of 1000 tasks, with token authentication: the 25-task list page,
+// database of 1000 tasks (with points and labels), with token authentication: the 25-task list page,
 // one task, one sprint, and creating tasks. Each row is compared with a bare
 // node:http server replaying the response the app gave (captured from the
 // SQLite process: status, headers and body), in the same run, rounds
@@ -98,9 +98,13 @@ async function seed(database: { databasePath: string; databaseUrl: string | null
     const user = (await store.get('user', 'username', 'bench'))!;
     return await store.transaction(async (tx) => {
       const sprint = await tx.insert('sprint', { name: 'Bench sprint', description: '', end: '2999-12-31' });
+      // Tasks as a team has them: points, and up to two of three labels.
+      const labels: number[] = [];
+      for (const [name, colour] of [['bug', 'red'], ['ux', 'blue'], ['backend', 'green']]) labels.push((await tx.insert('label', { name: name!, colour: colour! })).id);
       let last = 0;
       for (let i = 0; i < TASKS; i++) {
-        last = (await tx.insert('task', benchTask(i, sprint.id, user.id))).id;
+        const taskLabels = [labels[i % 3]!, ...(i % 2 ? [labels[(i + 1) % 3]!] : [])].sort((a, b) => a - b).join(',');
+        last = (await tx.insert('task', { ...benchTask(i, sprint.id, user.id), points: [1, 2, 3, 5, 8][i % 5]!, labels: taskLabels })).id;
       }
       await tx.tokenFor(user.id, () => TOKEN);
       return { taskId: last, sprintId: sprint.id };

@@ -2,7 +2,7 @@
 // Loads what `npm run export` wrote into an empty board (DATABASE_URL, or the
 // SQLite file at DATABASE_PATH), ids and password hashes included, in one
 // transaction: either everything is imported or nothing is.
-import { EXPORT_VERSION, ID_TABLES, TABLES, type BoardData } from '../src/board/store.ts';
+import { EXPORT_TABLES, EXPORT_VERSION, TABLES, type BoardData } from '../src/board/store.ts';
 import { CommandError, runCommand } from './command.ts';
 
 /** The file as BoardData, or a CommandError saying what is wrong with it. */
@@ -17,12 +17,13 @@ function parseBoardData(text: string): BoardData {
   if (typeof object !== 'object' || object === null || object.format !== 'lightweight-board') {
     throw new CommandError('stdin is JSON but not a board export (no "format": "lightweight-board"). Pipe in a file written by `npm run export`.');
   }
-  if (object.version !== 1 && object.version !== EXPORT_VERSION) {
+  if (object.version !== 1 && object.version !== 2 && object.version !== EXPORT_VERSION) {
     throw new CommandError(`this export has version ${String(object.version)}; this app reads versions 1 to ${EXPORT_VERSION}. Import it with the version of the app that wrote it.`);
   }
+  const { tables, ids } = EXPORT_TABLES[object.version];
   for (const table of TABLES) {
-    // Version 1 predates task history.
-    if (table === 'task_history' && object.version === 1) continue;
+    // Version 1 predates task history; version 2 labels and comments.
+    if (!tables.includes(table)) continue;
     const rows = object[table];
     if (!Array.isArray(rows)) throw new CommandError(`the export has no "${table}" list.`);
     rows.forEach((row, i) => {
@@ -31,8 +32,8 @@ function parseBoardData(text: string): BoardData {
     });
   }
   const nextIds = object.next_ids as Record<string, unknown> | undefined;
-  if (typeof nextIds !== 'object' || nextIds === null || !ID_TABLES.every((table) => Number.isSafeInteger(nextIds[table]))) {
-    throw new CommandError('the export has no "next_ids" with a whole number for users, sprints and tasks.');
+  if (typeof nextIds !== 'object' || nextIds === null || !ids.every((table) => Number.isSafeInteger(nextIds[table]))) {
+    throw new CommandError(`the export has no "next_ids" with a whole number for ${ids.join(', ')}.`);
   }
   return object as BoardData;
 }
@@ -56,7 +57,7 @@ await runCommand(
       throw new CommandError(`nothing was imported: ${(error as Error).message}`);
     }
     const history = data.task_history ? `${data.task_history.length} history entries` : 'each task\'s history begun';
-    console.log(`Imported ${data.users.length} users, ${data.sprints.length} sprints, ${data.tasks.length} tasks (${history}) and ${data.tokens.length} tokens into ${store.engine} (${store.location}).`);
+    console.log(`Imported ${data.users.length} users, ${data.sprints.length} sprints, ${data.tasks.length} tasks (${history}) and ${data.tokens.length} tokens${data.labels ? `, ${data.labels.length} labels, ${data.comments?.length ?? 0} comments` : ''} into ${store.engine} (${store.location}).`);
   },
   'nothing',
 );

@@ -34,10 +34,13 @@ it('answers the book session as the book shows it', async () => {
     sprints: `${base}/api/sprints/`,
     tasks: `${base}/api/tasks/`,
     users: `${base}/api/users/`,
-    // Beyond the book: the history and burndown templates.
+    // Beyond the book: labels, velocity, and the history, burndown and comments templates.
+    labels: `${base}/api/labels/`,
+    sprint_velocity: `${base}/api/sprints/velocity/`,
     sprint_history: `${base}/api/sprints/{id}/history/`,
     sprint_burndown: `${base}/api/sprints/{id}/burndown/`,
     task_history: `${base}/api/tasks/{id}/history/`,
+    task_comments: `${base}/api/tasks/{id}/comments/`,
   });
 
   assert.equal((await fetch(api.sprints!)).status, 401);
@@ -62,8 +65,10 @@ it('answers the book session as the book shows it', async () => {
       history: `${base}/api/sprints/${sprint.id}/history/`,
       burndown: `${base}/api/sprints/${sprint.id}/burndown/`,
     },
+    wip_limits: { 1: null, 2: null, 3: null, 4: null },
   });
-  assert.deepEqual(Object.keys(sprint), ['id', 'name', 'description', 'end', 'created', 'links']);
+  // The book's fields first, as the book has them; what this board adds comes after.
+  assert.deepEqual(Object.keys(sprint), ['id', 'name', 'description', 'end', 'created', 'links', 'wip_limits']);
 
   response = await fetch(api.tasks!, { method: 'POST', headers: basic, body: new URLSearchParams({ name: 'Something Task', sprint: String(sprint.id) }) });
   assert.equal(response.status, 201);
@@ -80,9 +85,17 @@ it('answers the book session as the book shows it', async () => {
     started: null,
     due: null,
     completed: null,
-    links: { self: `${base}/api/tasks/${task.id}/`, sprint: `${base}/api/sprints/${sprint.id}/`, assigned: null, history: `${base}/api/tasks/${task.id}/history/` },
+    links: {
+      self: `${base}/api/tasks/${task.id}/`,
+      sprint: `${base}/api/sprints/${sprint.id}/`,
+      assigned: null,
+      history: `${base}/api/tasks/${task.id}/history/`,
+      comments: `${base}/api/tasks/${task.id}/comments/`,
+    },
+    points: null,
+    labels: [],
   });
-  assert.deepEqual(Object.keys(task), ['id', 'name', 'description', 'sprint', 'status', 'status_display', 'order', 'assigned', 'started', 'due', 'completed', 'links']);
+  assert.deepEqual(Object.keys(task), ['id', 'name', 'description', 'sprint', 'status', 'status_display', 'order', 'assigned', 'started', 'due', 'completed', 'links', 'points', 'labels']);
 
   task = { ...task, assigned: 'demo', status: 2, started: localDate(today) };
   response = await fetch(task.links.self, { method: 'PUT', headers: basic, body: pythonForm(task) });
@@ -104,6 +117,9 @@ it('answers the book session as the book shows it', async () => {
       sprint: `${base}/api/sprints/${sprint.id}/`,
       assigned: `${base}/api/users/demo/`,
       history: `${base}/api/tasks/${task.id}/history/`,
+      comments: `${base}/api/tasks/${task.id}/comments/`,
     },
+    points: null,
+    labels: [],
   });
 });

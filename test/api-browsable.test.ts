@@ -32,7 +32,7 @@ it('creates, edits and deletes through its forms after the browser\'s Basic logi
 
   let response = await page.goto(`${app.url}/api/`);
   assert.equal(response?.status(), 200);
-  await page.getByRole('link', { name: `${app.url}/api/sprints/` }).click();
+  await page.getByRole('link', { name: `${app.url}/api/sprints/`, exact: true }).click();
   await page.waitForURL(`${app.url}/api/sprints/`);
   assert.equal(await page.locator('h1').innerText(), 'Sprint List');
   assert.notEqual(await page.locator('.btn-primary').evaluate((button) => getComputedStyle(button).backgroundColor), 'rgba(0, 0, 0, 0)', 'Bootstrap is loaded');

@@ -6,37 +6,9 @@
 // hostile history and burndown URLs. postgres-api.test.ts runs it again on
 // PostgreSQL.
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
 import { localDate } from '../src/board/clock.ts';
-import { createBoard, type Board } from '../src/board/index.ts';
-import { errorHandler } from '../src/http.ts';
-import { loadSettings } from '../src/settings.ts';
-import { boardDatabase, openDatabaseReader, type DatabaseReader } from './helpers.ts';
-
-/** The board's API alone, as app.ts mounts it, so the test can set its store's clock. */
-async function startBoard(database: Record<string, string>): Promise<{ url: string; board: Board; close(): Promise<void> }> {
-  const settings = loadSettings({ ...database, SERVICES: 'board' });
-  const board = await createBoard({ settings, log: () => {} });
-  const api = new Hono();
-  api.onError(errorHandler(settings, () => {}));
-  api.route('/api', board.api);
-  const server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: api.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
-  });
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    board,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await board.close();
-    },
-  };
-}
+import { boardDatabase, openDatabaseReader, startBoard, type DatabaseReader } from './helpers.ts';
 
 let app: Awaited<ReturnType<typeof startBoard>>;
 let token: string;
@@ -73,7 +45,7 @@ let nextEnd = 1;
 const newSprint = () => ok('POST', '/api/sprints/', { name: 'Sprint', end: localDate(new Date(Date.now() + (200 + nextEnd++) * 86_400_000)) });
 
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const ALL_NULL = { name: null, description: null, sprint: null, status: null, order: null, assigned: null, started: null, due: null, completed: null };
+const ALL_NULL = { name: null, description: null, sprint: null, status: null, order: null, assigned: null, started: null, due: null, completed: null, points: null, labels: [] };
 /** [old, new] per field from two objects of field values. */
 const pairs = (old: Record<string, unknown>, now: Record<string, unknown>) => Object.fromEntries(Object.keys(ALL_NULL).map((f) => [f, [old[f], now[f]]]));
 
@@ -107,7 +79,7 @@ describe('task history', () => {
       assert.ok(Date.parse(entry.at) >= before - 5 && Date.parse(entry.at) <= Date.now() + 5, entry.at);
     }
     const withoutTimes = history.results.map(({ at, ...entry }: { at: string }) => entry);
-    const created = { name: 'Write docs', description: '', sprint: sprint.id, status: 1, order: 0, assigned: null, started: null, due: '2031-01-02', completed: null };
+    const created = { name: 'Write docs', description: '', sprint: sprint.id, status: 1, order: 0, assigned: null, started: null, due: '2031-01-02', completed: null, points: null, labels: [] };
     const last = { ...created, sprint: null, status: 1, started: null, assigned: 'demo', description: 'all of it' };
     assert.deepEqual(withoutTimes, [
       { task: task.id, user: 'demo', action: 'remove', changes: pairs(last, ALL_NULL), restored_from: null },
@@ -209,6 +181,7 @@ describe('burndown', () => {
     const burndown = await ok('GET', `/api/sprints/${sprint.id}/burndown/`);
     assert.deepEqual(burndown, {
       sprint: sprint.id,
+      by: 'tasks',
       start: '2030-03-04',
       end: '2030-03-08',
       days: [

@@ -24,7 +24,7 @@ describe('migrations', () => {
     assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map((t) => t.name);
-    assert.deepEqual(tables, ['sprints', 'task_history', 'task_sprints', 'tasks', 'tokens', 'users']);
+    assert.deepEqual(tables, ['comments', 'labels', 'sprints', 'task_history', 'task_labels', 'task_sprints', 'tasks', 'tokens', 'users']);
     db.close();
   });
 
@@ -64,6 +64,8 @@ describe('migrations', () => {
       },
       restored_from: null,
     }, 'a task from before history begins it with what it is');
+    assert.deepEqual([(await store.get('task', 'id', 1))?.points, (await store.get('task', 'id', 1))?.labels], [null, ''], 'a task from before points has none, and no labels');
+    assert.deepEqual((await store.placements(1)).map((p) => [p.task, p.status, p.points]), [[1, 1, null]], 'its history survives the rebuild of the history table');
     await store.close();
     const reopened = new Database(file, { readonly: true });
     assert.equal(reopened.pragma('user_version', { simple: true }), MIGRATIONS.length);

@@ -475,7 +475,7 @@ describe('OPTIONS', () => {
     assert.deepEqual(reply.body.renders, ['application/json', 'text/html']);
     assert.deepEqual(reply.body.parses, ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data']);
     const post = reply.body.actions.POST;
-    assert.deepEqual(Object.keys(post), ['id', 'name', 'description', 'sprint', 'status', 'status_display', 'order', 'assigned', 'started', 'due', 'completed', 'links']);
+    assert.deepEqual(Object.keys(post), ['id', 'name', 'description', 'sprint', 'status', 'status_display', 'order', 'assigned', 'started', 'due', 'completed', 'links', 'points', 'labels']);
     assert.deepEqual(post.name, { type: 'string', required: true, read_only: false, label: 'Name', max_length: 100 });
     assert.deepEqual(post.id, { type: 'integer', required: false, read_only: true, label: 'ID' });
     assert.deepEqual(post.status.choices[0], { value: 1, display_name: 'Not Started' });

@@ -92,6 +92,15 @@ export const STATES: BoardState[] = [
     },
   },
   {
+    name: 'sprint list with velocity',
+    reach: async ({ page, goto }) => {
+      const sprint = await sprintWith('Velocity listed sprint', 2);
+      for (const id of sprint.tasks) await b.api('PATCH', `/api/tasks/${id}/`, { points: 3 });
+      await goto('');
+      await page.waitForSelector('.velocity:not([hidden]) table', WAIT);
+    },
+  },
+  {
     name: 'sprint list with the form open',
     reach: async ({ page, goto }) => {
       await goto('');
@@ -115,6 +124,17 @@ export const STATES: BoardState[] = [
       const sprint = await sprintWith('Busy sprint', 12);
       await goto(`#sprint/${sprint.id}`);
       await page.waitForSelector(card('Task 12 of Busy sprint'), WAIT);
+    },
+  },
+  {
+    name: 'board with points and a column over its WIP limit',
+    reach: async ({ page, goto }) => {
+      // Two tasks Not Started, over its limit of 1.
+      const sprint = await sprintWith('Pointed sprint', 12);
+      await b.api('PATCH', `/api/sprints/${sprint.id}/`, { wip_limits: { 1: 1, 2: 3 } });
+      for (const [i, id] of sprint.tasks.entries()) await b.api('PATCH', `/api/tasks/${id}/`, { points: [1, 2, 3, 5, 8, 13][i % 6] });
+      await goto(`#sprint/${sprint.id}`);
+      await page.waitForSelector(`${column('not-started')}.over-limit`, WAIT);
     },
   },
   {

@@ -13,6 +13,7 @@ import { BoardBrowser, WAIT } from './board-browser.ts';
 const day = (date: string, remaining: number | null, ideal: number, total = 4) => ({ date, total, remaining, completed: remaining === null ? null : total - remaining, ideal });
 const data = (remaining: Array<number | null>): Burndown => ({
   sprint: 1,
+  by: 'tasks',
   start: '2030-03-01',
   end: '2030-03-05',
   days: remaining.map((value, i) => day(`2030-03-0${i + 1}`, value, 4 - i)),

@@ -99,6 +99,31 @@ for (const { engine, database } of targets) {
       assert.match(again.stderr, /^Error: the board at .+ is not empty \(1 users, 1 sprints, 4 tasks, 1 tokens, 6 task_history\)\. Import into a new, empty database/);
     });
 
+    it('imports an export from before points, labels and comments: tasks without points, sprints without limits', async (t) => {
+      const target = await database();
+      if (!target) return t.skip(POSTGRES_UNAVAILABLE);
+      const data = JSON.parse(exported) as Record<string, any>;
+      data.version = 2;
+      for (const table of ['labels', 'task_labels', 'comments']) delete data[table];
+      delete data.next_ids.labels;
+      delete data.next_ids.comments;
+      for (const sprint of data.sprints) delete sprint.wip_limits;
+      for (const task of data.tasks) delete task.points;
+      for (const entry of data.task_history) delete entry.points;
+      const imported = await runScript('import', [], target, JSON.stringify(data));
+      assert.equal(imported.code, 0, imported.stderr);
+      const app = await startApp({ SERVICES: 'board', ...target });
+      try {
+        const get = async (url: string) => (await (await fetch(`${app.url}${url}`, { headers: { Authorization: `Token ${token}` } })).json()) as any;
+        const task = await get('/api/tasks/1/');
+        assert.deepEqual([task.points, task.labels], [null, []]);
+        assert.deepEqual((await get('/api/sprints/1/')).wip_limits, { 1: null, 2: null, 3: null, 4: null });
+        assert.equal((await get('/api/tasks/1/history/')).count, data.task_history.filter((entry: any) => entry.task_id === 1).length);
+      } finally {
+        await app.close();
+      }
+    });
+
     it('imports an export from before task history, beginning each task\'s history by nobody', async (t) => {
       const target = await database();
       if (!target) return t.skip(POSTGRES_UNAVAILABLE);
@@ -130,7 +155,8 @@ describe('import errors', () => {
     const cases: Array<[string, RegExp]> = [
       ['not json', /stdin is not JSON/],
       ['{"hello": 1}', /not a board export/],
-      ['{"format": "lightweight-board", "version": 3}', /version 3; this app reads versions 1 to 2/],
+      ['{"format": "lightweight-board", "version": 4}', /version 4; this app reads versions 1 to 3/],
+      ['{"format": "lightweight-board", "version": 3, "users": [], "sprints": [], "tasks": [], "tokens": [], "task_history": []}', /no "labels" list/],
       ['{"format": "lightweight-board", "version": 2, "users": [], "sprints": [], "tasks": [], "tokens": []}', /no "task_history" list/],
       ['{"format": "lightweight-board", "version": 1, "users": []}', /no "sprints" list/],
       [exported.replace('"username"', '"username\\" TEXT); DROP TABLE users; --"'), /nothing was imported: users has no column/],
@@ -153,7 +179,7 @@ describe('npm run migrate', () => {
     const runs = await Promise.all([1, 2, 3].map(() => runScript('migrate', [], { DATABASE_URL: url })));
     for (const run of runs) {
       assert.equal(run.code, 0, run.stderr);
-      assert.match(run.stdout, /Board database \(postgresql, 127\.0\.0\.1:\d+\/lw_test_\w+\) is up to date: 3 migrations applied\./);
+      assert.match(run.stdout, /Board database \(postgresql, 127\.0\.0\.1:\d+\/lw_test_\w+\) is up to date: 4 migrations applied\./);
     }
     const app = await startApp({ SERVICES: 'board', DATABASE_URL: url });
     await app.close();

@@ -5,12 +5,37 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Browser, Page } from 'playwright-core';
+import { Hono } from 'hono';
 import { createApp, type Lightweight } from '../app.ts';
+import { createBoard, type Board } from '../src/board/index.ts';
+import { errorHandler } from '../src/http.ts';
 import { loadSettings, ROOT } from '../src/settings.ts';
 import { POSTGRES_UNAVAILABLE, postgresDatabase, unavailable } from './services.ts';
 import { tempDir } from './temp-dir.ts';
 
 export { tempDir };
+
+/** The board's API alone, as app.ts mounts it, so the test can set its store's clock. */
+export async function startBoard(database: Record<string, string>): Promise<{ url: string; board: Board; close(): Promise<void> }> {
+  const settings = loadSettings({ ...database, SERVICES: 'board' });
+  const board = await createBoard({ settings, log: () => {} });
+  const api = new Hono();
+  api.onError(errorHandler(settings, () => {}));
+  api.route('/api', board.api);
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve({ fetch: api.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    board,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await board.close();
+    },
+  };
+}
+
 
 export interface Running {
   /** e.g. http://127.0.0.1:41234 */

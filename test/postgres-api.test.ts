@@ -10,5 +10,6 @@ await againOnPostgres([
   () => import('./api-backbone.test.ts'),
   () => import('./api-history.test.ts'),
   () => import('./api-order.test.ts'),
+  () => import('./api-scrum.test.ts'),
   () => import('./realtime-e2e.test.ts'),
 ]);

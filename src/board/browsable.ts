@@ -6,7 +6,7 @@
 import { escapeHtml } from '../http.ts';
 import { staticUrl } from '../templates/helpers.ts';
 import type { View } from './endpoint.ts';
-import { CharField, ChoiceField, DateField, IntegerField, RelatedField, type Field } from './fields.ts';
+import { CharField, ChoiceField, DateField, IntegerField, LimitsField, ManyRelatedField, RelatedField, type Field } from './fields.ts';
 import type { Resource } from './resources.ts';
 
 export interface Page {
@@ -55,6 +55,10 @@ function input(name: string, field: Field, value: unknown): string {
     control = `<input type="date" ${attrs} value="${escapeHtml(text(value))}">`;
   } else if (field instanceof IntegerField) {
     control = `<input type="number" ${attrs} min="${field.min}" max="${field.max}" value="${escapeHtml(text(value ?? field.default))}">`;
+  } else if (field instanceof LimitsField) {
+    control = `<textarea ${attrs} rows="2">${escapeHtml(typeof value === 'string' ? value : JSON.stringify(value ?? {}))}</textarea>`;
+  } else if (field instanceof ManyRelatedField) {
+    control = `<input type="text" ${attrs} value="${escapeHtml(Array.isArray(value) ? value.join(',') : '')}" placeholder="ids separated by commas, empty for none">`;
   } else if (field instanceof RelatedField) {
     // A text input, not DRF's dropdown of every object: that would not scale to thousands.
     const hint = field.lookup === 'id' ? `${field.label} id, empty for none` : `${field.lookup}, empty for none`;

@@ -211,18 +211,22 @@ export class IntegerField extends Field {
   readonly min: number;
   readonly max: number;
 
-  constructor(options: FieldOptions & { min: number; max: number }) {
+  /** Said instead of DRF's messages for anything out of range or not whole, where those would puzzle a person. */
+  readonly #message: string | undefined;
+
+  constructor(options: FieldOptions & { min: number; max: number; message?: string }) {
     super(options);
     this.min = options.min;
     this.max = options.max;
+    this.#message = options.message;
   }
 
   override parse(value: unknown): SqlValue {
-    if (typeof value === 'string' && value.length > 1000) throw new Invalid('String value too large.');
+    if (typeof value === 'string' && value.length > 1000) throw new Invalid(this.#message ?? 'String value too large.');
     const n = parseInteger(value);
-    if (n === null) throw new Invalid('A valid integer is required.');
-    if (n > this.max) throw new Invalid(`Ensure this value is less than or equal to ${this.max}.`);
-    if (n < this.min) throw new Invalid(`Ensure this value is greater than or equal to ${this.min}.`);
+    if (n === null) throw new Invalid(this.#message ?? 'A valid integer is required.');
+    if (n > this.max) throw new Invalid(this.#message ?? `Ensure this value is less than or equal to ${this.max}.`);
+    if (n < this.min) throw new Invalid(this.#message ?? `Ensure this value is greater than or equal to ${this.min}.`);
     return n;
   }
 
@@ -235,12 +239,14 @@ export class IntegerField extends Field {
   }
 }
 
+type Choice = readonly [number | string, string];
+
 export class ChoiceField extends Field {
   readonly type = 'choice';
-  readonly choices: ReadonlyArray<readonly [number, string]>;
-  readonly #byText: Map<string, number>;
+  readonly choices: ReadonlyArray<Choice>;
+  readonly #byText: Map<string, number | string>;
 
-  constructor(options: FieldOptions & { choices: ReadonlyArray<readonly [number, string]> }) {
+  constructor(options: FieldOptions & { choices: ReadonlyArray<Choice> }) {
     super(options);
     this.choices = options.choices;
     this.#byText = new Map(options.choices.map(([value]) => [String(value), value]));
@@ -257,7 +263,8 @@ export class ChoiceField extends Field {
   }
 
   valueSchema(): OpenApiSchema {
-    return { type: 'integer', enum: this.choices.map(([value]) => value), description: this.choices.map(([v, label]) => `${v}: ${label}`).join(', ') };
+    const type = typeof this.choices[0]?.[0] === 'string' ? 'string' : 'integer';
+    return { type, enum: this.choices.map(([value]) => value), description: this.choices.map(([v, label]) => `${v}: ${label}`).join(', ') };
   }
 
   override metadata(): Record<string, unknown> {
@@ -342,5 +349,112 @@ export class ComputedField extends Field {
   }
   valueSchema(): OpenApiSchema {
     return structuredClone(this.#schema);
+  }
+}
+
+/** When something happened: an ISO 8601 UTC timestamp the store sets (`created`, `edited`). */
+export class TimestampField extends Field {
+  readonly type = 'datetime';
+  constructor(options: { label: string; nullable?: boolean; helpText?: string }) {
+    super({ ...options, required: false, readOnly: true });
+  }
+  valueSchema(): OpenApiSchema {
+    return { type: 'string', format: 'date-time' };
+  }
+}
+
+/**
+ * Any number of other objects by id (DRF's PrimaryKeyRelatedField with
+ * many=True): a JSON list of ids, or ids separated by commas (forms). Stored
+ * as the canonical text "1,4,7" (sorted, each once), which the store keeps
+ * in a table of its own and reads back in that same form.
+ */
+export class ManyRelatedField extends Field {
+  readonly type = 'field';
+  readonly model: ModelName;
+  readonly #noun: string;
+
+  constructor(options: FieldOptions & { model: ModelName; noun: string }) {
+    super(options);
+    this.model = options.model;
+    this.#noun = options.noun;
+  }
+
+  override represent(row: Row): unknown {
+    return idList(row[this.column!]);
+  }
+
+  override async parse(value: unknown, store: Queries): Promise<SqlValue> {
+    const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',').filter((part) => part.trim() !== '') : typeof value === 'number' ? [value] : null;
+    if (items === null) throw new Invalid(`Expected a list of ${this.#noun} ids, received ${pythonType(value)}.`);
+    if (items.length > 100) throw new Invalid(`Give at most 100 ${this.#noun}s.`);
+    const ids = new Set<number>();
+    for (const item of items) {
+      const id = typeof item === 'number' || typeof item === 'string' ? parseInteger(item) : null;
+      if (id === null || !Number.isSafeInteger(id)) throw new Invalid(`"${shown(item)}" is not the id of a ${this.#noun}: give whole numbers.`);
+      if (!(await store.get(this.model, 'id', id))) throw new Invalid(`There is no ${this.#noun} with id ${id}.`);
+      ids.add(id);
+    }
+    return [...ids].sort((a, b) => a - b).join(',');
+  }
+
+  valueSchema(): OpenApiSchema {
+    return { type: 'array', items: { type: 'integer' }, uniqueItems: true };
+  }
+}
+
+/** The ids of a stored id list ("1,4,7"; empty or null for none). */
+export const idList = (stored: unknown): number[] => (typeof stored === 'string' && stored !== '' ? stored.split(',').map(Number) : []);
+
+/**
+ * A JSON object from fixed keys to whole numbers or null, stored as its
+ * canonical JSON text: a sprint's WIP limit per status column.
+ */
+export class LimitsField extends Field {
+  readonly type = 'nested object';
+  readonly #keys: ReadonlyArray<readonly [string, string]>;
+  readonly #max: number;
+
+  constructor(options: FieldOptions & { keys: ReadonlyArray<readonly [string, string]>; max: number }) {
+    super(options);
+    this.#keys = options.keys;
+    this.#max = options.max;
+  }
+
+  override represent(row: Row): unknown {
+    const stored = JSON.parse(String(row[this.column!] ?? '{}')) as Record<string, number>;
+    return Object.fromEntries(this.#keys.map(([key]) => [key, stored[key] ?? null]));
+  }
+
+  override parse(value: unknown): SqlValue {
+    const names = this.#keys.map(([key, label]) => `"${key}" (${label})`).join(', ');
+    if (typeof value === 'string') {
+      try {
+        value = JSON.parse(value);
+      } catch {
+        throw new Invalid(`Expected an object such as {"2": 3}: keys ${names}, each a whole number from 1 to ${this.#max} or null.`);
+      }
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new Invalid(`Expected an object such as {"2": 3}: keys ${names}, each a whole number from 1 to ${this.#max} or null.`);
+    }
+    const limits: Record<string, number> = {};
+    for (const [key, limit] of Object.entries(value)) {
+      const column = this.#keys.find(([k]) => k === key);
+      if (!column) throw new Invalid(`"${shown(key)}" is not a column: use ${names}.`);
+      if (limit === null || limit === '') continue;
+      const n = typeof limit === 'number' || typeof limit === 'string' ? parseInteger(limit) : null;
+      if (n === null || n < 1 || n > this.#max) throw new Invalid(`The limit of ${column[1]} must be a whole number from 1 to ${this.#max}, or null for none.`);
+      limits[key] = n;
+    }
+    return JSON.stringify(Object.fromEntries(this.#keys.filter(([key]) => key in limits).map(([key]) => [key, limits[key]])));
+  }
+
+  valueSchema(): OpenApiSchema {
+    return {
+      type: 'object',
+      properties: Object.fromEntries(this.#keys.map(([key, label]) => [key, { type: ['integer', 'null'], minimum: 1, maximum: this.#max, description: label }])),
+      additionalProperties: false,
+    };
   }
 }

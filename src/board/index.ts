@@ -9,7 +9,10 @@
 //   /api/users/[<username>/]    users     (read-only)
 //   /api/tasks/<id>/history/    a task's history (a deleted one's too)
 //   /api/sprints/<id>/history/  the history of every task that is or was in the sprint
-//   /api/sprints/<id>/burndown/ the sprint's tasks day by day
+//   /api/sprints/<id>/burndown/ the sprint's tasks (or ?by=points) day by day
+//   /api/sprints/velocity/      points committed and completed in the last sprints
+//   /api/labels/[<id>/]         labels    (list, create, retrieve, update, delete)
+//   /api/tasks/<id>/comments/[<id>/]  a task's comments (only their author changes them)
 //
 // Every URL also answers without its trailing slash.
 import { Hono } from 'hono';
@@ -19,7 +22,7 @@ import type { PartContext } from '../part.ts';
 import { createLocalPubSub, type PubSub } from '../realtime/pubsub.ts';
 import { Auth, FAILURE_WINDOW_MS } from './auth.ts';
 import { endpoint, route, type EndpointDeps } from './endpoint.ts';
-import { actionViews } from './history-routes.ts';
+import { actionViews, listActionViews, sprintCharts } from './history-routes.ts';
 import { rootLinks, RESOURCES } from './resources.ts';
 import { resourceViews } from './resource-routes.ts';
 import { openApiDocument } from './schema.ts';
@@ -75,7 +78,7 @@ export async function createBoard({ settings, log }: PartContext): Promise<Board
     '/',
     endpoint(deps, {
       name: 'Api Root',
-      description: 'The Scrum board API: sprints, tasks and users.',
+      description: 'The Scrum board API: sprints, tasks, labels, comments and users.',
       kind: 'root',
       public: ['GET'],
       handlers: {
@@ -115,11 +118,14 @@ export async function createBoard({ settings, log }: PartContext): Promise<Board
     }),
   );
 
+  const charts = sprintCharts(store);
   for (const resource of RESOURCES) {
     const views = resourceViews(resource, { store, pubsub });
-    route(api, `/${resource.name}`, endpoint(deps, views.list));
-    route(api, `/${resource.name}/:key{${resource.lookup.pattern}}`, endpoint(deps, views.detail));
-    for (const { action, view } of actionViews(resource, { store })) route(api, `/${resource.name}/:key{${resource.lookup.pattern}}/${action.path}`, endpoint(deps, view));
+    const base = resource.parent ? `/${resource.parent.resource}/:parent{[0-9]+}/${resource.name}` : `/${resource.name}`;
+    route(api, base, endpoint(deps, views.list));
+    for (const { action, view } of listActionViews(resource, { charts })) route(api, `${base}/${action.path}`, endpoint(deps, view));
+    route(api, `${base}/:key{${resource.lookup.pattern}}`, endpoint(deps, views.detail));
+    for (const { action, view } of actionViews(resource, { store, charts })) route(api, `${base}/:key{${resource.lookup.pattern}}/${action.path}`, endpoint(deps, view));
   }
 
   // Answered as HTML or JSON by Accept, so caches must keep the two apart, as for every other API response.

@@ -179,6 +179,7 @@ const DIALECT: Dialect = {
   writesInWith: true,
   nextIds: `SELECT t.name, coalesce(pg_sequence_last_value(pg_get_serial_sequence(t.name, 'id')::regclass) + 1, 1) AS next
     FROM (VALUES ${ID_TABLES.map((table) => `('${table}')`).join(', ')}) AS t (name)`,
+  idList: (table, owner, item, id) => `coalesce((SELECT string_agg(${item}::text, ',' ORDER BY ${item}) FROM ${table} WHERE ${owner} = ${id}), '')`,
   setNextId: (table) => [`SELECT setval(pg_get_serial_sequence('${table}', 'id'), ?, false)`],
 };
 

@@ -60,6 +60,13 @@ export const textFilter = (column: string, description: string, maxLength = 150)
   },
 });
 
+/** `?<param>=<id>`: objects whose list column (a task's labels) holds that id. */
+export const memberFilter = (column: string, description: string): Filter => ({
+  description,
+  schema: { type: 'integer', minimum: 0 },
+  condition: (value) => ({ column, op: 'has', value: wholeNumber(value) }),
+});
+
 /** `?<param>=True|False`: whether the column is empty (the book's NullFilter). */
 export const nullFilter = (column: string, description: string): Filter => ({
   description,

@@ -9,7 +9,7 @@ import { ResponseCache } from './cache.ts';
 import type { Exchange, Result, View } from './endpoint.ts';
 import { dictionary, Invalid, RelatedField, ValidationError, type RepresentContext, type ValidateContext } from './fields.ts';
 import { parseListRequest, type ListRequest } from './query.ts';
-import { objectUrl, RESOURCES, type Resource } from './resources.ts';
+import { RESOURCES, type Resource } from './resources.ts';
 import { MissingReference, UniqueViolation, type ModelName, type Neighbour, type Queries, type Row, type SqlValue, type Store } from './store.ts';
 
 export interface ResourceDeps {
@@ -200,11 +200,26 @@ export function resourceViews(resource: Resource, { store, pubsub }: ResourceDep
     return resource.lookup.column === 'id' ? Number(raw) : raw;
   };
 
-  /** The object the URL names; `lock`ed (in a transaction) so that concurrent writes to it take turns. */
+  /** A nested resource's parent id, from the URL (/api/tasks/<parent>/comments/). */
+  const parentId = (exchange: Exchange): number => Number(exchange.c.req.param('parent'));
+
+  /** The parent the URL names must exist: its objects' list is a 404 otherwise. */
+  const findParent = async (exchange: Exchange, queries: Queries = store): Promise<number> => {
+    const id = parentId(exchange);
+    if (!(await queries.get(resource.parent!.model, 'id', id))) throw new HttpError(404, 'Not found.');
+    return id;
+  };
+
+  /** The object the URL names (under the parent it names, if nested); `lock`ed (in a transaction) so that concurrent writes to it take turns. */
   const find = async (exchange: Exchange, queries: Queries = store, lock = false): Promise<Row> => {
     const row = await queries.get(model, resource.lookup.column, key(exchange), { lock });
-    if (!row) throw new HttpError(404, 'Not found.');
+    if (!row || (resource.parent && row[resource.parent.column] !== parentId(exchange))) throw new HttpError(404, 'Not found.');
     return row;
+  };
+
+  /** Only an owned object's owner may change it. */
+  const checkOwner = (exchange: Exchange, row: Row) => {
+    if (resource.owner && row[resource.owner.column] !== exchange.caller?.id) throw new HttpError(403, resource.owner.refusal);
   };
 
   /** Lost-update protection: a write naming an older version is refused. Clients that send no If-Match are unaffected. */
@@ -238,6 +253,7 @@ export function resourceViews(resource: Resource, { store, pubsub }: ResourceDep
   const update = (partial: boolean) => async (exchange: Exchange): Promise<Result> => {
     const { row, renumbered } = await write(exchange, async (tx) => {
       const instance = await find(exchange, tx, true);
+      checkOwner(exchange, instance);
       checkIfMatch(exchange, instance);
       const changes = await validate(resource, exchange.data, { store: tx, instance, today: tx.today() }, partial);
       const renumbered = await place(resource, exchange, tx, instance, changes);
@@ -251,6 +267,7 @@ export function resourceViews(resource: Resource, { store, pubsub }: ResourceDep
 
   const listPage = async (exchange: Exchange): Promise<Result> => {
     const request = parseListRequest(resource.listing, exchange.params);
+    if (resource.parent) request.query.where.push({ column: resource.parent.column, op: '=', value: await findParent(exchange) });
     const count = await store.count(model, request.query);
     return paginate(exchange, request, count, async (limit, offset) =>
       (await store.list(model, { ...request.query, limit, offset })).map((row) => represent(resource, row, exchange.urls)),
@@ -301,10 +318,12 @@ export function resourceViews(resource: Resource, { store, pubsub }: ResourceDep
       const { row, renumbered } = await write(exchange, async (tx) => {
         const restores = await restored(exchange, tx);
         const values = await validate(resource, exchange.data, { store: tx, instance: null, today: tx.today() }, false);
+        if (resource.parent) values[resource.parent.column] = await findParent(exchange, tx);
+        if (resource.owner) values[resource.owner.column] = exchange.caller!.id;
         const renumbered = await place(resource, exchange, tx, null, values);
         return { row: await tx.insert(model, values, { ...author(exchange), ...(restores === null ? {} : { restores }) }), renumbered };
       });
-      const result = answer(exchange, row, 201, { Location: objectUrl(exchange.urls, resource.name, row[resource.lookup.column] as string | number) });
+      const result = answer(exchange, row, 201, { Location: resource.url(exchange.urls, row) });
       publish('add', resource, row.id, result.data as Record<string, unknown>);
       publishRenumbered(exchange, renumbered);
       return result;
@@ -314,6 +333,7 @@ export function resourceViews(resource: Resource, { store, pubsub }: ResourceDep
     detailView.handlers.DELETE = async (exchange) => {
       const { id, body, changed } = await write(exchange, async (tx) => {
         const instance = await find(exchange, tx, true);
+        checkOwner(exchange, instance);
         checkIfMatch(exchange, instance);
         const body = represent(resource, instance, exchange.urls);
         const changed = await tx.delete(model, instance.id, author(exchange), instance);

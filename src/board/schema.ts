@@ -60,10 +60,16 @@ function resourcePaths(resource: Resource): Json {
   });
   const key = resource.lookup.column;
   const keyParameter = { name: key, in: 'path', required: true, schema: key === 'id' ? { type: 'integer' } : { type: 'string', pattern: `^${resource.lookup.pattern}$` } };
+  // A nested resource's URLs start with its parent's: /api/tasks/{task}/comments/.
+  const parent = resource.parent;
+  const base = parent ? `/api/${parent.resource}/{${parent.column}}/${resource.name}/` : `/api/${resource.name}/`;
+  const parentParameters: Json[] = parent ? [{ name: parent.column, in: 'path', required: true, description: `Id of the ${parent.model}.`, schema: { type: 'integer' } }] : [];
+  const owned = resource.owner ? ` Only the ${resource.owner.column} may do this (403 for anyone else).` : '';
   const etag = { ETag: { description: 'Version of the stored object, for If-None-Match and If-Match.', schema: { type: 'string' } } };
   const ifMatch = { name: 'If-Match', in: 'header', required: false, description: 'Refuse (412) if the object changed since this ETag.', schema: { type: 'string' } };
 
   const list: Json = {
+    ...(parent ? { parameters: parentParameters } : {}),
     get: {
       operationId: `list${name}s`,
       tags: [resource.name],
@@ -73,7 +79,7 @@ function resourcePaths(resource: Resource): Json {
     },
   };
   const detail: Json = {
-    parameters: [keyParameter],
+    parameters: [...parentParameters, keyParameter],
     get: {
       operationId: `retrieve${name}`,
       tags: [resource.name],
@@ -113,6 +119,7 @@ function resourcePaths(resource: Resource): Json {
       detail[method] = {
         operationId: `${method === 'put' ? 'update' : 'partialUpdate'}${name}`,
         tags: [resource.name],
+        ...(owned ? { description: owned.trim() } : {}),
         parameters: [ifMatch, ...placement],
         requestBody: body(schema),
         responses: { 200: { description: 'Updated.', headers: etag, content: json(ref(name)) }, ...errorResponses(400, 401, 403, 404, 412) },
@@ -121,22 +128,37 @@ function resourcePaths(resource: Resource): Json {
     detail.delete = {
       operationId: `destroy${name}`,
       tags: [resource.name],
+      ...(owned ? { description: owned.trim() } : {}),
       parameters: [ifMatch],
       responses: { 204: { description: 'Deleted.' }, ...errorResponses(401, 403, 404, 412) },
     };
   }
-  const paths: Json = { [`/api/${resource.name}/`]: list, [`/api/${resource.name}/{${key}}/`]: detail };
+  const paths: Json = { [base]: list };
+  for (const action of resource.listActions ?? []) {
+    paths[`${base}${action.path}/`] = {
+      get: {
+        operationId: `${action.path}${name}`,
+        tags: [resource.name],
+        summary: action.label,
+        description: action.description,
+        parameters: [{ name: 'count', in: 'query', required: false, description: 'How many sprints (default 6, at most 50).', schema: { type: 'integer', minimum: 1, maximum: 50 } }],
+        responses: { 200: { description: action.label, content: json(ref('Velocity')) }, ...errorResponses(400, 401) },
+      },
+    };
+  }
+  paths[`${base}{${key}}/`] = detail;
   for (const action of resource.actions ?? []) {
     const paginated = action.path === 'history';
     const operation = `${action.path}${name}`;
-    paths[`/api/${resource.name}/{${key}}/${action.path}/`] = {
-      parameters: [keyParameter],
+    const query = Object.entries(action.parameters ?? {}).map(([parameter, { description, schema }]) => ({ name: parameter, in: 'query', required: false, description, schema }));
+    paths[`${base}{${key}}/${action.path}/`] = {
+      parameters: [...parentParameters, keyParameter],
       get: {
         operationId: operation,
         tags: [resource.name],
         summary: action.label,
         description: action.description,
-        parameters: paginated ? listParameters({ ...resource, listing: { filters: {}, search: [], ordering: {}, defaultOrdering: [] } }).slice(0, 2) : [],
+        parameters: paginated ? listParameters({ ...resource, listing: { filters: {}, search: [], ordering: {}, defaultOrdering: [] } }).slice(0, 2) : query,
         responses: {
           200: { description: action.label, content: json(ref(paginated ? 'PaginatedHistoryEntryList' : 'Burndown')) },
           ...errorResponses(...(paginated ? [401, 404] : [400, 401, 404])),
@@ -157,7 +179,7 @@ const ACTION_SCHEMAS: Json = {
       task: { type: 'integer', description: 'The task written to (it may since have been deleted).' },
       at: { type: 'string', format: 'date-time', description: 'UTC, with milliseconds.' },
       user: { type: ['string', 'null'], description: 'Username of the writer; null for a command (an import).' },
-      action: { type: 'string', enum: ['add', 'update', 'remove'] },
+      action: { type: 'string', enum: ['add', 'update', 'remove', 'comment'], description: '`comment`: a comment added, edited or deleted; its changes are `comment` [old id, new id] and `body` [old, new].' },
       changes: {
         type: 'object',
         description: 'Each changed field as [old, new]: old values null for an add, new values null for a remove.',
@@ -181,6 +203,7 @@ const ACTION_SCHEMAS: Json = {
     type: 'object',
     properties: {
       sprint: { type: 'integer' },
+      by: { type: 'string', enum: ['tasks', 'points'], description: 'What the counts count: tasks, or story points (a task without points counts 0).' },
       start: { type: 'string', format: 'date', description: 'The day the sprint was created (or its end, if that came first).' },
       end: { type: 'string', format: 'date' },
       days: {
@@ -198,7 +221,30 @@ const ACTION_SCHEMAS: Json = {
         },
       },
     },
-    required: ['sprint', 'start', 'end', 'days'],
+    required: ['sprint', 'by', 'start', 'end', 'days'],
+  },
+  Velocity: {
+    type: 'object',
+    properties: {
+      count: { type: 'integer' },
+      results: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            sprint: { type: 'integer' },
+            name: { type: 'string' },
+            start: { type: 'string', format: 'date' },
+            end: { type: 'string', format: 'date' },
+            committed: { type: 'integer', minimum: 0, description: 'Points in the sprint at the end of its first day.' },
+            completed: { type: 'integer', minimum: 0, description: 'Points Done at the end of its last day (or today, for the sprint under way).' },
+            finished: { type: 'boolean', description: 'False for the sprint under way.' },
+          },
+          required: ['sprint', 'name', 'start', 'end', 'committed', 'completed', 'finished'],
+        },
+      },
+    },
+    required: ['count', 'results'],
   },
 };
 

@@ -83,6 +83,7 @@ class SqliteStore extends Queries implements Store {
       lock: () => '', // one connection, one writer: a transaction's rows are its own
       writesInWith: false,
       nextIds: 'SELECT name, seq + 1 AS next FROM sqlite_sequence',
+      idList: (table, owner, item, id) => `coalesce((SELECT group_concat(${item}, ',') FROM (SELECT ${item} FROM ${table} WHERE ${owner} = ${id} ORDER BY ${item})), '')`,
       setNextId: (table) => [`DELETE FROM sqlite_sequence WHERE name = '${table}'`, `INSERT INTO sqlite_sequence (name, seq) VALUES ('${table}', ? - 1)`],
     });
     this.#db = db;

@@ -8,16 +8,18 @@
 import type { DependencyHealth } from '../health.ts';
 import { localDate, systemClock, type Clock } from './clock.ts';
 import { HttpError } from '../http.ts';
+import { idList } from './fields.ts';
 import type { Settings } from '../settings.ts';
 
-export type ModelName = 'sprint' | 'task' | 'user';
+export type ModelName = 'sprint' | 'task' | 'user' | 'label' | 'comment';
 export type SqlValue = string | number | null;
 /** A stored object: logical column names to values, with the row's version counter. */
 export type Row = { id: number; version: number } & Record<string, unknown>;
 
 export interface Condition {
   column: string;
-  op: '=' | '>=' | '<=' | 'is null' | 'is not null';
+  /** `has`: a list column (a task's labels) holds the id `value`. */
+  op: '=' | '>=' | '<=' | 'is null' | 'is not null' | 'has';
   value?: SqlValue;
 }
 
@@ -48,37 +50,58 @@ export interface TokenUser {
  * The board's whole data, as `npm run export` writes it and `npm run import`
  * reads it. Version 1 (before task history) has no `task_history` and no
  * sprint `created`: importing one records each task's `add` and takes today
- * as its sprints' day.
+ * as its sprints' day. Version 2 (before points, labels, comments and WIP
+ * limits) has none of them: its tasks have no points, its sprints no limits.
  */
 export interface BoardData {
   format: 'lightweight-board';
-  version: 1 | 2;
+  version: 1 | 2 | 3;
   users: Record<string, unknown>[];
   sprints: Record<string, unknown>[];
+  labels?: Record<string, unknown>[];
   tasks: Record<string, unknown>[];
+  task_labels?: Record<string, unknown>[];
+  comments?: Record<string, unknown>[];
   tokens: Record<string, unknown>[];
   /** Oldest first; `changes` as the JSON text the database holds. */
   task_history?: Record<string, unknown>[];
   /** The id each table would give its next row: deleted rows' ids are never handed out again, after a move too. */
-  next_ids: Record<IdTable, number>;
+  next_ids: Partial<Record<IdTable, number>>;
 }
 
-export type IdTable = 'users' | 'sprints' | 'tasks';
-export const ID_TABLES: IdTable[] = ['users', 'sprints', 'tasks'];
+export type IdTable = 'users' | 'sprints' | 'tasks' | 'labels' | 'comments';
+export const ID_TABLES: IdTable[] = ['users', 'sprints', 'tasks', 'labels', 'comments'];
 
 /** Tables in the order an import fills them (references first), with their columns. */
-export const TABLES = ['users', 'sprints', 'tasks', 'tokens', 'task_history'] as const;
-export const EXPORT_VERSION = 2;
-const TABLE_COLUMNS: Record<(typeof TABLES)[number], string[]> = {
+export const TABLES = ['users', 'sprints', 'labels', 'tasks', 'task_labels', 'comments', 'tokens', 'task_history'] as const;
+export type Table = (typeof TABLES)[number];
+export const EXPORT_VERSION = 3;
+/** The tables that exports of each version have, and the tables whose next id they give. */
+export const EXPORT_TABLES: Record<1 | 2 | 3, { tables: Table[]; ids: IdTable[] }> = {
+  1: { tables: ['users', 'sprints', 'tasks', 'tokens'], ids: ['users', 'sprints', 'tasks'] },
+  2: { tables: ['users', 'sprints', 'tasks', 'tokens', 'task_history'], ids: ['users', 'sprints', 'tasks'] },
+  3: { tables: [...TABLES], ids: ID_TABLES },
+};
+const TABLE_COLUMNS: Record<Table, string[]> = {
   users: ['id', 'username', 'full_name', 'is_active', 'password', 'date_joined', 'version'],
-  sprints: ['id', 'name', 'description', 'end', 'created', 'version'],
-  tasks: ['id', 'name', 'description', 'sprint_id', 'status', 'order', 'assigned_id', 'started', 'due', 'completed', 'version'],
+  sprints: ['id', 'name', 'description', 'end', 'created', 'wip_limits', 'version'],
+  labels: ['id', 'name', 'colour', 'version'],
+  tasks: ['id', 'name', 'description', 'sprint_id', 'status', 'order', 'assigned_id', 'started', 'due', 'completed', 'points', 'version'],
+  task_labels: ['task_id', 'label_id'],
+  comments: ['id', 'task_id', 'author_id', 'body', 'created', 'edited', 'version'],
   tokens: ['key', 'user_id', 'created'],
   // task_sprints is not exported: an import derives it from the history.
-  task_history: ['task_id', 'version', 'sprint_id', 'status', 'at', 'username', 'action', 'changes', 'restored_from'],
+  task_history: ['task_id', 'version', 'sprint_id', 'status', 'points', 'at', 'username', 'action', 'changes', 'restored_from'],
+};
+/** How each table is exported: the same order on both engines. */
+const EXPORT_ORDER: Partial<Record<Table, string>> = {
+  tokens: 'user_id',
+  task_labels: 'task_id, label_id',
+  task_history: 'task_id, at, version NULLS FIRST',
 };
 
-export type HistoryAction = 'add' | 'update' | 'remove';
+/** `comment`: a comment added, edited or deleted (its changes: `comment` [old id, new id] and `body`), which changes no task. */
+export type HistoryAction = 'add' | 'update' | 'remove' | 'comment';
 
 /** One recorded write to a task: each changed field's [old, new] value, as the API names and shows them. */
 export interface HistoryEntry {
@@ -100,6 +123,7 @@ export interface Placement {
   removed: boolean;
   sprint: number | null;
   status: number;
+  points: number | null;
 }
 
 /** Whose history: one task's, or that of every task that is or ever was in a sprint. */
@@ -123,6 +147,9 @@ export interface Neighbour {
   id: number;
   side: 'before' | 'after';
 }
+
+const HISTORY_INSERT =
+  'INSERT INTO task_history (task_id, version, sprint_id, status, points, at, username, action, changes, restored_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
 /** Notes that a task is in a sprint (for the sprint's history), once. */
 const TASK_ENTERS_SPRINT = 'INSERT INTO task_sprints (sprint_id, task_id) VALUES (?, ?) ON CONFLICT DO NOTHING';
@@ -167,6 +194,19 @@ export class DatabaseUnavailable extends HttpError {
   }
 }
 
+/**
+ * A logical column holding a list of ids kept in a table of their own (a
+ * task's labels in task_labels): read as the canonical text "1,4,7" (see
+ * ManyRelatedField), written by replacing the object's rows.
+ */
+interface ListColumn {
+  table: string;
+  /** Its column naming the object. */
+  owner: string;
+  /** Its column naming each listed id. */
+  item: string;
+}
+
 interface ModelTable {
   table: string;
   /** What rows are read from, given the source of this model's own rows (its table, or the rows a write returns). */
@@ -177,12 +217,18 @@ interface ModelTable {
   columns: Record<string, string>;
   /** Logical column → column of `table` that writes may set. */
   writable: Record<string, string>;
-  /** Rows of other models that deleting one of these changes (through the schema's triggers), by their logical column naming it. */
-  dependents: Array<{ model: ModelName; column: string }>;
+  /** Logical columns kept in tables of their own; their expression in `columns` is replaced by the dialect's list of ids. */
+  lists?: Record<string, ListColumn>;
+  /** Rows of other models that deleting one of these changes (through the schema's triggers), by their logical column naming it (`has`: a list column). */
+  dependents: Array<{ model: ModelName; column: string; op?: '=' | 'has' }>;
   /** Writes record history: the fields an entry holds (the API's names), each read from this logical column. */
   history?: Record<string, string>;
+  /** Writes record a `comment` entry in the history of the task this logical column names, holding these fields. */
+  commentOn?: { task: string; fields: Record<string, string> };
   /** A logical column that an insert sets to today's date (when the write does not). */
   createdDay?: string;
+  /** Logical columns an insert (`created`) and an update (`edited`) set to the time, ISO 8601 UTC. */
+  stamps?: { created: string; edited: string };
 }
 
 const MODELS: Record<ModelName, ModelTable> = {
@@ -190,8 +236,8 @@ const MODELS: Record<ModelName, ModelTable> = {
     table: 'sprints',
     from: (source) => `${source} sprints`,
     lockTarget: 'sprints',
-    columns: { id: 'id', name: 'name', description: 'description', end: '"end"', created: 'created', version: 'version' },
-    writable: { name: 'name', description: 'description', end: '"end"', created: 'created' },
+    columns: { id: 'id', name: 'name', description: 'description', end: '"end"', created: 'created', wip_limits: 'wip_limits', version: 'version' },
+    writable: { name: 'name', description: 'description', end: '"end"', created: 'created', wip_limits: 'wip_limits' },
     dependents: [{ model: 'task', column: 'sprint' }],
     createdDay: 'created',
   },
@@ -211,6 +257,8 @@ const MODELS: Record<ModelName, ModelTable> = {
       started: 't.started',
       due: 't.due',
       completed: 't.completed',
+      points: 't.points',
+      labels: '',
       version: 't.version',
     },
     writable: {
@@ -223,7 +271,9 @@ const MODELS: Record<ModelName, ModelTable> = {
       started: 'started',
       due: 'due',
       completed: 'completed',
+      points: 'points',
     },
+    lists: { labels: { table: 'task_labels', owner: 'task_id', item: 'label_id' } },
     dependents: [],
     history: {
       name: 'name',
@@ -235,7 +285,36 @@ const MODELS: Record<ModelName, ModelTable> = {
       started: 'started',
       due: 'due',
       completed: 'completed',
+      points: 'points',
+      labels: 'labels',
     },
+  },
+  label: {
+    table: 'labels',
+    from: (source) => `${source} labels`,
+    lockTarget: 'labels',
+    columns: { id: 'id', name: 'name', colour: 'colour', version: 'version' },
+    writable: { name: 'name', colour: 'colour' },
+    dependents: [{ model: 'task', column: 'labels', op: 'has' }],
+  },
+  comment: {
+    table: 'comments',
+    from: (source) => `${source} c LEFT JOIN users u ON u.id = c.author_id`,
+    lockTarget: 'c',
+    columns: {
+      id: 'c.id',
+      task: 'c.task_id',
+      author: 'c.author_id',
+      author_username: 'u.username',
+      body: 'c.body',
+      created: 'c.created',
+      edited: 'c.edited',
+      version: 'c.version',
+    },
+    writable: { task: 'task_id', author: 'author_id', body: 'body', created: 'created', edited: 'edited' },
+    dependents: [],
+    commentOn: { task: 'task', fields: { body: 'body' } },
+    stamps: { created: 'created', edited: 'edited' },
   },
   user: {
     table: 'users',
@@ -249,7 +328,7 @@ const MODELS: Record<ModelName, ModelTable> = {
 };
 
 /** Columns holding ids: a value that is not a safe whole number names no row (and would make PostgreSQL refuse the query). */
-const ID_COLUMNS = new Set(['id', 'sprint', 'assigned']);
+const ID_COLUMNS = new Set(['id', 'sprint', 'assigned', 'task', 'author', 'labels']);
 
 /** The model and logical column behind a table's column, for reporting constraint violations. */
 export function columnOf(table: string, column: string): { model: ModelName; column: string } | null {
@@ -285,6 +364,8 @@ export interface Dialect {
   setNextId(table: IdTable): string[];
   /** Whether INSERT/UPDATE ... RETURNING may stand in a WITH clause (PostgreSQL; not SQLite). */
   writesInWith: boolean;
+  /** The expression of a list column: `item` of the rows of `table` whose `owner` is `id`, ascending, as text "1,4,7" ('' for none). */
+  idList(table: string, owner: string, item: string, id: string): string;
 }
 
 /** The board's queries, the same for both engines. */
@@ -316,13 +397,15 @@ export class Queries {
   }
 
   #expression(model: ModelName, column: string): string {
+    const list = MODELS[model].lists?.[column];
+    if (list) return this.dialect.idList(list.table, list.owner, list.item, MODELS[model].columns.id!);
     const expression = MODELS[model].columns[column];
     if (!expression) throw new Error(`${model} has no column "${column}"`);
     return expression;
   }
 
   #select(model: ModelName, source: string = MODELS[model].table): string {
-    const columns = Object.entries(MODELS[model].columns).map(([name, expression]) => `${expression} AS "${name}"`);
+    const columns = Object.keys(MODELS[model].columns).map((name) => `${this.#expression(model, name)} AS "${name}"`);
     return `SELECT ${columns.join(', ')} FROM ${MODELS[model].from(source)}`;
   }
 
@@ -355,6 +438,12 @@ export class Queries {
       const expression = this.#expression(model, condition.column);
       if (condition.op === 'is null' || condition.op === 'is not null') {
         clauses.push(`${expression} ${condition.op === 'is null' ? 'IS NULL' : 'IS NOT NULL'}`);
+      } else if (condition.op === 'has') {
+        const list = MODELS[model].lists?.[condition.column];
+        if (!list) throw new Error(`${model}.${condition.column} is not a list`);
+        if (!this.#comparable(condition.column, condition.value)) return null;
+        clauses.push(`EXISTS (SELECT 1 FROM ${list.table} WHERE ${list.owner} = ${this.#expression(model, 'id')} AND ${list.item} = ?)`);
+        params.push(condition.value ?? null);
       } else {
         if (!this.#comparable(condition.column, condition.value)) return null;
         clauses.push(`${expression} ${condition.op} ?`);
@@ -397,22 +486,38 @@ export class Queries {
   }
 
   #assignments(model: ModelName, values: Record<string, SqlValue>): Array<[string, SqlValue]> {
-    return Object.entries(values).map(([column, value]) => {
-      const target = MODELS[model].writable[column];
-      if (!target) throw new Error(`${model}.${column} is not writable`);
-      return [target, value];
-    });
+    return Object.entries(values)
+      .filter(([column]) => !MODELS[model].lists?.[column])
+      .map(([column, value]) => {
+        const target = MODELS[model].writable[column];
+        if (!target) throw new Error(`${model}.${column} is not writable`);
+        return [target, value];
+      });
+  }
+
+  /** Writes the list columns among `values` (replacing the object's rows); the row read again if any was written. */
+  async #writeLists(model: ModelName, row: Row, values: Record<string, SqlValue>): Promise<Row> {
+    const lists = Object.entries(MODELS[model].lists ?? {}).filter(([column]) => Object.hasOwn(values, column) && values[column] !== row[column]);
+    if (lists.length === 0) return row;
+    for (const [column, list] of lists) {
+      await this.db.run(`DELETE FROM ${list.table} WHERE ${list.owner} = ?`, [row.id]);
+      for (const id of String(values[column] ?? '').split(',').filter(Boolean)) {
+        await this.db.run(`INSERT INTO ${list.table} (${list.owner}, ${list.item}) VALUES (?, ?)`, [row.id, Number(id)]);
+      }
+    }
+    return (await this.get(model, 'id', row.id))!;
   }
 
   /** Inserts the object (with its history entry, for tasks); call within a transaction. */
   async insert(model: ModelName, values: Record<string, SqlValue>, options: WriteOptions = COMMAND): Promise<Row> {
-    const createdDay = MODELS[model].createdDay;
+    const { createdDay, stamps } = MODELS[model];
     if (createdDay && !Object.hasOwn(values, createdDay)) values = { ...values, [createdDay]: this.today() };
+    if (stamps && !Object.hasOwn(values, stamps.created)) values = { ...values, [stamps.created]: this.clock.now().toISOString() };
     const assignments = this.#assignments(model, values);
     const sql = assignments.length
       ? `INSERT INTO ${MODELS[model].table} (${assignments.map(([c]) => c).join(', ')}) VALUES (${assignments.map(() => '?').join(', ')}) RETURNING *`
       : `INSERT INTO ${MODELS[model].table} DEFAULT VALUES RETURNING *`;
-    const row = (await this.#written(model, sql, assignments.map(([, v]) => v)))!;
+    const row = await this.#writeLists(model, (await this.#written(model, sql, assignments.map(([, v]) => v)))!, values);
     await this.#record(model, 'add', undefined, row, options);
     return row;
   }
@@ -424,10 +529,13 @@ export class Queries {
    * Call within a transaction.
    */
   async update(model: ModelName, id: number, values: Record<string, SqlValue>, options: WriteOptions = COMMAND, before?: Row): Promise<Row | undefined> {
-    if (MODELS[model].history) before ??= await this.get(model, 'id', id, { lock: true });
+    if (MODELS[model].history || MODELS[model].commentOn) before ??= await this.get(model, 'id', id, { lock: true });
+    const stamps = MODELS[model].stamps;
+    if (stamps && !Object.hasOwn(values, stamps.edited)) values = { ...values, [stamps.edited]: this.clock.now().toISOString() };
     const assignments = this.#assignments(model, values);
     const sets = [...assignments.map(([c]) => `${c} = ?`), 'version = version + 1'];
-    const row = await this.#written(model, `UPDATE ${MODELS[model].table} SET ${sets.join(', ')} WHERE id = ? RETURNING *`, [...assignments.map(([, v]) => v), id]);
+    let row = await this.#written(model, `UPDATE ${MODELS[model].table} SET ${sets.join(', ')} WHERE id = ? RETURNING *`, [...assignments.map(([, v]) => v), id]);
+    if (row) row = await this.#writeLists(model, row, values);
     if (row) await this.#record(model, 'update', before, row, options);
     return row;
   }
@@ -438,12 +546,12 @@ export class Queries {
    * the removal and those changes. Call within a transaction.
    */
   async delete(model: ModelName, id: number, options: WriteOptions = COMMAND, before?: Row): Promise<Array<{ model: ModelName; id: number; row: Row }>> {
-    if (MODELS[model].history) before ??= await this.get(model, 'id', id, { lock: true });
+    if (MODELS[model].history || MODELS[model].commentOn) before ??= await this.get(model, 'id', id, { lock: true });
     const dependents: Row[][] = [];
     for (const dependent of MODELS[model].dependents) {
-      const key = this.#expression(dependent.model, dependent.column);
+      const where = this.#where(dependent.model, { where: [{ column: dependent.column, op: dependent.op ?? '=', value: id }], search: null })!;
       const idColumn = this.#expression(dependent.model, 'id');
-      dependents.push((await this.db.all(`${this.#select(dependent.model)} WHERE ${key} = ? ORDER BY ${idColumn}`, [id])) as Row[]);
+      dependents.push((await this.db.all(`${this.#select(dependent.model)}${where.sql} ORDER BY ${idColumn}`, where.params)) as Row[]);
     }
     await this.db.run(`DELETE FROM ${MODELS[model].table} WHERE id = ?`, [id]);
     if (model === 'user') this.credentialsChanged();
@@ -499,24 +607,28 @@ export class Queries {
 
   /** Records the write of a model with history: every field for an add or a remove, the changed ones for an update (nothing if none changed). */
   async #record(model: ModelName, action: HistoryAction, before: Row | undefined, after: Row | undefined, options: WriteOptions): Promise<void> {
+    if (MODELS[model].commentOn) return this.#recordComment(model, before, after, options);
     const fields = MODELS[model].history;
     if (!fields) return;
+    const lists = MODELS[model].lists ?? {};
     const changes: Record<string, [unknown, unknown]> = {};
     for (const [field, column] of Object.entries(fields)) {
       const old = before ? (before[column] ?? null) : null;
       const now = after ? (after[column] ?? null) : null;
       if (action === 'update' && old === now) continue;
-      changes[field] = [old, now];
+      // A list as the API shows it: [] for none (or for the other side of an add or a remove).
+      changes[field] = lists[column] ? [idList(old), idList(now)] : [old, now];
     }
     if (action === 'update' && Object.keys(changes).length === 0) return;
     const row = (after ?? before)!;
     const sprint = (row.sprint as number | null) ?? null;
-    await this.#writeLater('INSERT INTO task_history (task_id, version, sprint_id, status, at, username, action, changes, restored_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+    await this.#writeLater(HISTORY_INSERT, [
       row.id,
       // The version the write left the task at; a removal's is one past its last.
       after ? after.version : before!.version + 1,
       sprint,
       row.status as number,
+      (row.points as number | null) ?? null,
       this.clock.now().toISOString(),
       options.by,
       action,
@@ -524,6 +636,19 @@ export class Queries {
       action === 'add' ? (options.restores ?? null) : null,
     ]);
     if (sprint !== null && (action === 'add' || changes.sprint)) await this.#writeLater(TASK_ENTERS_SPRINT, [sprint, row.id]);
+  }
+
+  /** A comment's write as a `comment` entry of its task's history: no version, sprint or status (it changes none of them). */
+  async #recordComment(model: ModelName, before: Row | undefined, after: Row | undefined, options: WriteOptions): Promise<void> {
+    const spec = MODELS[model].commentOn!;
+    const changes: Record<string, [unknown, unknown]> = { comment: [before?.id ?? null, after?.id ?? null] };
+    for (const [field, column] of Object.entries(spec.fields)) {
+      const old = before ? (before[column] ?? null) : null;
+      const now = after ? (after[column] ?? null) : null;
+      if (!before || !after || old !== now) changes[field] = [old, now];
+    }
+    const row = (after ?? before)!;
+    await this.#writeLater(HISTORY_INSERT, [row[spec.task] as number, null, null, null, null, this.clock.now().toISOString(), options.by, 'comment', JSON.stringify(changes), null]);
   }
 
   /** See Executor.later. */
@@ -566,13 +691,14 @@ export class Queries {
   async placements(sprint: number): Promise<Placement[]> {
     const where = this.#historyWhere({ sprint });
     if (!where) return [];
-    const sql = `SELECT task_id, at, action, sprint_id, status FROM task_history WHERE ${where.sql} ORDER BY at, task_id, version`;
+    const sql = `SELECT task_id, at, action, sprint_id, status, points FROM task_history WHERE ${where.sql} AND action <> 'comment' ORDER BY at, task_id, version`;
     return (await this.db.all(sql, [where.value])).map((row) => ({
       task: Number(row.task_id),
       at: String(row.at),
       removed: row.action === 'remove',
       sprint: row.sprint_id === null ? null : Number(row.sprint_id),
       status: Number(row.status),
+      points: row.points === null ? null : Number(row.points),
     }));
   }
 
@@ -643,15 +769,17 @@ export class Queries {
       version: EXPORT_VERSION,
       users: [],
       sprints: [],
+      labels: [],
       tasks: [],
+      task_labels: [],
+      comments: [],
       tokens: [],
       task_history: [],
-      next_ids: { users: 1, sprints: 1, tasks: 1 },
+      next_ids: { users: 1, sprints: 1, tasks: 1, labels: 1, comments: 1 },
     };
     for (const table of TABLES) {
       const columns = TABLE_COLUMNS[table].map((c) => `"${c}"`).join(', ');
-      const order = table === 'tokens' ? 'user_id' : table === 'task_history' ? 'task_id, version' : 'id';
-      data[table] = await this.db.all(`SELECT ${columns} FROM ${table} ORDER BY ${order}`, []);
+      data[table] = await this.db.all(`SELECT ${columns} FROM ${table} ORDER BY ${EXPORT_ORDER[table] ?? 'id'}`, []);
     }
     for (const row of await this.db.all(this.dialect.nextIds, [])) {
       if (ID_TABLES.includes(row.name as IdTable)) data.next_ids[row.name as IdTable] = Number(row.next);
@@ -660,8 +788,8 @@ export class Queries {
   }
 
   /** How many rows each table holds. */
-  async tableCounts(): Promise<Record<(typeof TABLES)[number], number>> {
-    const counts = {} as Record<(typeof TABLES)[number], number>;
+  async tableCounts(): Promise<Record<Table, number>> {
+    const counts = {} as Record<Table, number>;
     for (const table of TABLES) counts[table] = Number((await this.db.all(`SELECT count(*) AS n FROM ${table}`, []))[0]!.n);
     return counts;
   }
@@ -690,7 +818,7 @@ export class Queries {
       await this.db.run('INSERT INTO task_sprints (sprint_id, task_id) SELECT DISTINCT sprint_id, task_id FROM task_history WHERE sprint_id IS NOT NULL', []);
     }
     for (const table of ID_TABLES) {
-      const largest = Math.max(0, ...data[table].map((row) => Number(row.id)));
+      const largest = Math.max(0, ...(data[table] ?? []).map((row) => Number(row.id)));
       const next = Math.max(largest + 1, Number(data.next_ids?.[table]) || 1);
       for (const sql of this.dialect.setNextId(table)) await this.db.run(sql, sql.includes('?') ? [next] : []);
     }

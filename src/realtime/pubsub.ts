@@ -11,7 +11,7 @@ export interface PubSub {
 
 /** Every write made through the API: `body` is exactly the API representation. */
 export interface ModelEvent {
-  model: 'sprint' | 'task' | 'user';
+  model: 'sprint' | 'task' | 'user' | 'label' | 'comment';
   id: number;
   action: 'add' | 'update' | 'remove';
   body: unknown;

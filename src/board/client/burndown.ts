@@ -10,6 +10,8 @@ import type { Burndown, BurndownDay } from '../history.ts'; // the server's answ
 import { html, View, type SafeHtml } from './view.ts';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** What the counts are: "task" or "point" (?by=points). */
+const unit = (data: Burndown): string => (data.by === 'points' ? 'point' : 'task');
 
 /** The last day that has happened (or the first, before any has). */
 const latestOf = (data: Burndown): BurndownDay | undefined => data.days.filter((day) => day.remaining !== null).at(-1) ?? data.days[0];
@@ -20,7 +22,7 @@ export function pace(data: Burndown): string {
   if (!latest || latest.remaining === null) return 'not started yet';
   const difference = Math.round((latest.remaining - latest.ideal) * 10) / 10;
   if (difference === 0) return 'on the ideal line';
-  return `${plural(Math.abs(difference), 'task')} ${difference > 0 ? 'behind' : 'ahead of'} the ideal line`;
+  return `${plural(Math.abs(difference), unit(data))} ${difference > 0 ? 'behind' : 'ahead of'} the ideal line`;
 }
 
 /** "9 of 14 tasks remaining, 3 days left; 2 tasks behind the ideal line", from the last day that has happened. */
@@ -29,7 +31,7 @@ export function summary(data: Burndown, today: string): string {
   if (!latest) return 'No days to chart.';
   const left = data.days.filter((day) => day.date > today).length;
   const time = today > data.end ? 'the sprint has ended' : left === 0 ? 'last day' : `${plural(left, 'day')} left`;
-  return `${latest.remaining ?? latest.total} of ${plural(latest.total, 'task')} remaining, ${time}; ${pace(data)}.`;
+  return `${latest.remaining ?? latest.total} of ${plural(latest.total, unit(data))} remaining, ${time}; ${pace(data)}.`;
 }
 
 /**
@@ -104,12 +106,28 @@ export class BurndownView extends View {
   private drawnWidth = 0;
   private readonly resized = new ResizeObserver(() => this.draw());
 
+  /** Tasks or story points: the person's choice, kept while the board is open. */
+  private by: 'tasks' | 'points' = 'tasks';
+
   private readonly url: () => string | undefined;
   constructor(url: () => string | undefined) {
     super({ tagName: 'figure', className: 'burndown' });
     this.url = url;
     this.el.setAttribute('aria-busy', 'true');
     this.resized.observe(this.el);
+    this.el.addEventListener('change', (event) => {
+      const input = event.target as HTMLInputElement;
+      if (input.name !== 'burndown-by') return;
+      this.by = input.value === 'points' ? 'points' : 'tasks';
+      void this.load();
+    });
+  }
+
+  /** The switch between tasks and points, drawn with the chart (focus stays on it through a redraw). */
+  private unitSwitch(): string {
+    const option = (value: 'tasks' | 'points', label: string) =>
+      html`<label><input type="radio" name="burndown-by" value="${value}" ${this.by === value ? 'checked' : ''}> ${label}</label>`.value;
+    return `<fieldset class="burndown-unit"><legend>Count</legend>${option('tasks', 'Tasks')}${option('points', 'Story points')}</fieldset>`;
   }
 
   /** Soon (several moves in a row cost one request), and once more if one is under way. */
@@ -124,7 +142,9 @@ export class BurndownView extends View {
     const width = this.el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
     if (!this.data || width <= 0 || (!force && Math.abs(width - this.drawnWidth) < 1)) return;
     this.drawnWidth = width;
-    this.el.innerHTML = figure(this.data, localToday(), width).value;
+    const focused = (document.activeElement as HTMLInputElement | null)?.name === 'burndown-by' && this.el.contains(document.activeElement);
+    this.el.innerHTML = this.unitSwitch() + figure(this.data, localToday(), width).value;
+    if (focused) this.el.querySelector<HTMLInputElement>(`input[name="burndown-by"][value="${this.by}"]`)?.focus();
   }
 
   private async load(): Promise<void> {
@@ -136,7 +156,7 @@ export class BurndownView extends View {
     if (!url) return;
     this.loading = (async () => {
       try {
-        this.data = (await request(url)) as Burndown;
+        this.data = (await request(this.by === 'points' ? `${url}?by=points` : url)) as Burndown;
         this.draw(true);
       } catch (error) {
         this.data = null;

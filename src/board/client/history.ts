@@ -9,7 +9,8 @@ export interface HistoryEntry {
   task: number;
   at: string;
   user: string | null;
-  action: 'add' | 'update' | 'remove';
+  /** `comment`: a comment added, edited or deleted (changes `comment` and `body`); it changes nothing of the task. */
+  action: 'add' | 'update' | 'remove' | 'comment';
   changes: Record<string, [unknown, unknown]>;
   restored_from: number | null;
 }
@@ -36,6 +37,8 @@ function updatePhrases(changes: HistoryEntry['changes'], before: State, after: S
   if (changes.description) phrases.push(changes.description[1] ? 'changed the description' : 'cleared the description');
   if (changes.assigned) phrases.push(changes.assigned[1] === null ? 'unassigned it' : html`assigned it to <bdi>${String(changes.assigned[1])}</bdi>`);
   if (changes.due) phrases.push(changes.due[1] === null ? 'cleared the due date' : `set the due date to ${showDate(String(changes.due[1]))}`);
+  if (changes.points) phrases.push(changes.points[1] === null ? 'cleared the points' : `set the points to ${String(changes.points[1])}`);
+  if (changes.labels) phrases.push('changed the labels');
   if (phrases.length === 0 && changes.status) phrases.push(`set its status to ${place(after, sprintId)}`);
   if (phrases.length === 0) phrases.push(`changed ${Object.keys(changes).join(', ')}`);
   return phrases;
@@ -60,9 +63,19 @@ export function ago(at: string, now = Date.now()): string {
  * before and after states are known even when older entries are on a later
  * page.
  */
+/** "demo commented", "demo edited a comment", "demo deleted a comment". */
+function commentPhrase(entry: HistoryEntry): SafeHtml {
+  const who = entry.user === null ? 'Someone' : html`<bdi>${entry.user}</bdi>`;
+  const [old, now] = entry.changes.comment ?? [null, null];
+  if (old === null) return html`${who} commented`;
+  if (now === null) return html`${who} deleted a comment`;
+  return html`${who} edited a comment`;
+}
+
 export function describeEntries(entries: HistoryEntry[], current: State | null, sprintId: number): SafeHtml[] {
   let after: State = { ...(current ?? {}) };
   return entries.map((entry) => {
+    if (entry.action === 'comment') return commentPhrase(entry);
     const before: State = { ...after };
     for (const [field, [old]] of Object.entries(entry.changes)) before[field] = old;
     const now: State = { ...after };

@@ -22,6 +22,8 @@ export interface SprintAttributes {
   /** The day it was made: where its burndown starts. */
   created: string;
   links: { self: string; tasks: string; channel: string; history: string; burndown: string };
+  /** The most tasks each status column should hold ("1" to "4"); null for none. */
+  wip_limits?: Record<string, number | null>;
 }
 
 export interface TaskAttributes {
@@ -36,7 +38,11 @@ export interface TaskAttributes {
   started: string | null;
   due: string | null;
   completed: string | null;
-  links: { self: string; sprint: string | null; assigned: string | null; history: string };
+  links: { self: string; sprint: string | null; assigned: string | null; history: string; comments?: string };
+  /** Story points: null for none. */
+  points?: number | null;
+  /** Ids of the task's labels. */
+  labels?: number[];
 }
 
 interface Page<T> {

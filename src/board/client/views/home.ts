@@ -6,6 +6,7 @@ import type { App } from '../app.ts';
 import { localToday, showDate } from '../dates.ts';
 import { busy, clearErrors, formValues, showErrors, tooLong } from '../forms.ts';
 import { save, Sprint, Sprints } from '../models.ts';
+import { VelocityView } from '../velocity.ts';
 import { html, View } from '../view.ts';
 import { failure, loading } from './states.ts';
 
@@ -20,6 +21,7 @@ const sprintLink = (sprint: Sprint, when: string) => html`<li><a class="sprint" 
 export class HomeView extends View {
   private readonly sprints = new Sprints();
   private readonly earlier = new Sprints();
+  private readonly velocity = new VelocityView();
 
   private readonly app: App;
   constructor(app: App) {
@@ -62,6 +64,7 @@ export class HomeView extends View {
         <h2 id="earlier-title">Earlier sprints</h2>
         <div class="earlier-list"></div>
       </section>`);
+    this.el.append(this.velocity.el);
     this.listenTo(this.sprints, 'update reset sort change', this.renderSprints);
     void this.load();
   }
@@ -72,6 +75,7 @@ export class HomeView extends View {
     try {
       const root = await this.app.root();
       this.sprints.url = root.sprints;
+      void this.velocity.load(`${root.sprints}velocity/`);
       await Promise.all([
         this.sprints.load([withQuery(root.sprints, { end_min: localToday(CURRENT_DAYS) })]),
         this.earlier.load([withQuery(root.sprints, { end_max: localToday(CURRENT_DAYS - 1) })]),

@@ -11,6 +11,7 @@ import { localToday, showDate } from '../dates.ts';
 import { filtering, filterQuery, shows, type Filters } from '../filters.ts';
 import { People } from '../people.ts';
 import { Shortcuts, ShortcutsHelp } from '../shortcuts.ts';
+import { columnSummary, limitOf, overLimitWords } from '../points.ts';
 import { busy, clearErrors, formValues, showErrors, tooLong } from '../forms.ts';
 import { LiveChannel, type BoardMessage, type LiveState } from '../live.ts';
 import { isTemporaryId, unreachable, type QueuedWrite } from '../outbox.ts';
@@ -143,6 +144,7 @@ export class SprintView extends View implements TaskMover {
     // Where a card goes, and whether the filters show it, follow every change (ours or another board's).
     this.listenTo(this.tasks, 'add remove reset change:order change:status change:sprint change:name change:description change:assigned change:due', this.queueLayout);
     this.listenTo(this.sprint, 'change', this.renderHeader);
+    this.listenTo(this.sprint, 'change:wip_limits', this.queueLayout);
     this.listenTo(app.outbox, 'change', this.showPending);
     this.listenTo(app.outbox, 'sent', this.landed);
     this.listenTo(app.outbox, 'failed', this.refusedLater);
@@ -196,7 +198,7 @@ export class SprintView extends View implements TaskMover {
       <div class="columns">
         ${COLUMNS.map(
           (column) => html`<section class="column" data-column="${column.key}" aria-labelledby="column-${column.key}">
-            <h2 id="column-${column.key}">${column.title} <span class="count"></span></h2>
+            <h2 id="column-${column.key}">${column.title} <span class="count"></span> <span class="column-summary"></span></h2>
             ${column.inSprint ? '' : this.addTaskForm()}
             <ol class="task-list" aria-labelledby="column-${column.key}"></ol>
             <div class="column-state">${loading('Loading…')}</div>
@@ -415,6 +417,7 @@ export class SprintView extends View implements TaskMover {
       total += tasks.length;
       hiddenTotal += hidden;
       section.querySelector('.count')!.textContent = hidden ? `${tasks.length - hidden} shown, ${hidden} hidden` : String(tasks.length);
+      this.summarise(section, column, tasks);
       section.classList.toggle('is-empty', tasks.length === 0);
       section.classList.toggle('all-hidden', tasks.length > 0 && hidden === tasks.length);
     }
@@ -479,14 +482,23 @@ export class SprintView extends View implements TaskMover {
     return said;
   }
 
-  /** Say where a move put the task (for screen readers), by keys, drag, finger or the details alike. */
+  /** Say where a move put the task (for screen readers), by keys, drag, finger or the details alike, and when it took the column over its WIP limit. */
   private announceMove(task: Task, column: Column, outcome: 'sent' | 'queued'): void {
     const siblings = this.columnTasks(column);
     const where = `${column.title}, position ${siblings.indexOf(task) + 1} of ${siblings.length}`;
+    const limit = limitOf(column, this.sprint.get('wip_limits'));
+    const over = overLimitWords(column, columnSummary(siblings.map((t) => t.get('points')), limit), limit);
     this.find('.announce').textContent =
-      outcome === 'sent'
+      (outcome === 'sent'
         ? `Moved “${task.get('name')}” to ${where}.`
-        : `“${task.get('name')}” is shown in ${where}, waiting to be sent: the server cannot be reached.`;
+        : `“${task.get('name')}” is shown in ${where}, waiting to be sent: the server cannot be reached.`) + over;
+  }
+
+  /** A column's count and sum of points, and its WIP limit in words and colour. */
+  private summarise(section: HTMLElement, column: Column, tasks: Task[]): void {
+    const summary = columnSummary(tasks.map((task) => task.get('points')), limitOf(column, this.sprint.get('wip_limits')));
+    section.querySelector('.column-summary')!.textContent = summary.text;
+    section.classList.toggle('over-limit', summary.over);
   }
 
   /**

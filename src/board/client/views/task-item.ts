@@ -1,10 +1,11 @@
 // One task on the board: a draggable card whose button opens the details.
 // The board handles its drags, drops and keys; the card only shows the task
-// (its assignee's avatar, named by their full name; its due date in words,
-// overdue or due today marked), and whether someone else is moving it right now.
+// (its points; its assignee's avatar, named by their full name; its due date in
+// words, overdue or due today marked), and whether someone else is moving it right now.
 import { dueState, dueWords } from '../dates.ts';
 import { DONE, type Task } from '../models.ts';
 import { avatar, type People } from '../people.ts';
+import { pointsText } from '../points.ts';
 import { html, View } from '../view.ts';
 
 /** The keys that move a focused task, for `aria-keyshortcuts` and the help text. */
@@ -26,6 +27,7 @@ export class TaskItemView extends View<Task> {
     const assigned = task.get('assigned');
     const due = task.get('due');
     const state = dueState(due, task.get('status') === DONE);
+    const points = task.get('points') ?? null;
     const focused = this.el.contains(document.activeElement);
     this.el.dataset.taskId = String(task.key); // a task added offline changes its temporary id for the real one
     this.el.classList.toggle('overdue', state === 'overdue');
@@ -33,7 +35,8 @@ export class TaskItemView extends View<Task> {
     this.setHtml(html`
       <button type="button" class="task-open" aria-keyshortcuts="${MOVE_KEYS}" aria-describedby="move-help">
         <span class="task-name" dir="auto">${task.get('name')}</span>
-        ${(assigned || due) && html`<span class="task-meta">
+        ${(assigned || due || points !== null) && html`<span class="task-meta">
+          ${points !== null && html`<span class="task-points">${pointsText(points)}</span>`}
           ${due && html`<span class="task-due${state ? ` ${state}` : ''}">${dueWords(due, state)}</span>`}
           ${assigned && html`<span class="task-assigned">${avatar(this.people.find(assigned))}</span>`}
         </span>`}

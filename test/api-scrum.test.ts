@@ -1,0 +1,345 @@
+// What a Scrum team uses every hour, over real HTTP on a real database:
+// story points (and the messages for bad ones), the burndown by points, the
+// velocity of the last sprints, WIP limits, labels (palette, uniqueness, the
+// ?label= filter, deletion), comments (only their author changes them, each a
+// history entry of its own kind, live events for every write), and these
+// resources everywhere the API goes (root, OPTIONS, schema, pagination,
+// ETag/If-Match). postgres-api.test.ts runs it again on PostgreSQL.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { localDate } from '../src/board/clock.ts';
+import { contrast, LABEL_COLOURS } from '../src/board/palette.ts';
+import { createUser } from '../src/board/users.ts';
+import { MODEL_EVENTS_TOPIC, type ModelEvent } from '../src/realtime/pubsub.ts';
+import { boardDatabase, startBoard } from './helpers.ts';
+
+let app: Awaited<ReturnType<typeof startBoard>>;
+const tokens: Record<string, string> = {};
+let events: ModelEvent[] = [];
+
+interface Reply {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+async function call(method: string, url: string, json?: unknown, { as = 'demo', headers = {} }: { as?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
+  const response = await fetch(`${app.url}${url}`, {
+    method,
+    headers: { Authorization: `Token ${tokens[as]}`, Accept: 'application/json', ...(json === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
+    body: json === undefined ? undefined : JSON.stringify(json),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text && (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text, headers: response.headers };
+}
+
+async function ok(method: string, url: string, json?: unknown, as = 'demo'): Promise<any> {
+  const reply = await call(method, url, json, { as });
+  assert.ok(reply.status < 300, `${method} ${url}: ${reply.status} ${JSON.stringify(reply.body)}`);
+  return reply.body;
+}
+
+const setClock = (at: Date | null) => (app.board.store.clock.now = at ? () => new Date(at) : () => new Date());
+let nextEnd = 1;
+const newSprint = (extra: Record<string, unknown> = {}) => ok('POST', '/api/sprints/', { name: 'Sprint', end: localDate(new Date(Date.now() + (300 + nextEnd++) * 86_400_000)), ...extra });
+/** Waits for the events the writes so far published (they are delivered in order, at once in-process or through Redis). */
+const eventsFor = async (model: string, count: number): Promise<ModelEvent[]> => {
+  for (let i = 0; i < 100 && events.filter((e) => e.model === model).length < count; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  return events.filter((e) => e.model === model);
+};
+
+before(async () => {
+  app = await startBoard(await boardDatabase());
+  await createUser(app.board.store, { username: 'bob', password: 'bob-password-1', fullName: 'Bob' });
+  for (const [username, password] of [['demo', 'test'], ['bob', 'bob-password-1']]) {
+    const reply = await fetch(`${app.url}/api/token/`, { method: 'POST', body: new URLSearchParams({ username: username!, password: password! }) });
+    tokens[username!] = ((await reply.json()) as { token: string }).token;
+  }
+  app.board.pubsub.subscribe(MODEL_EVENTS_TOPIC, (message) => events.push(JSON.parse(message) as ModelEvent));
+});
+after(async () => {
+  setClock(null);
+  await app.close();
+});
+beforeEach(() => {
+  setClock(null);
+  events = [];
+});
+
+describe('story points', () => {
+  it('takes null or a whole number from 0 to 100, and says so for anything else', async () => {
+    const task = await ok('POST', '/api/tasks/', { name: 'Pointed', points: 8 });
+    assert.equal(task.points, 8);
+    assert.equal((await ok('POST', '/api/tasks/', { name: 'Unpointed' })).points, null);
+    assert.equal((await ok('PATCH', `/api/tasks/${task.id}/`, { points: '13' })).points, 13);
+    assert.equal((await ok('PATCH', `/api/tasks/${task.id}/`, { points: 0 })).points, 0);
+    assert.equal((await ok('PATCH', `/api/tasks/${task.id}/`, { points: null })).points, null);
+    assert.equal((await ok('PATCH', `/api/tasks/${task.id}/`, { points: 100 })).points, 100);
+    const message = 'Points must be a whole number from 0 to 100 (the board offers 0, 1, 2, 3, 5, 8, 13, 20, 40 and 100), or empty for none.';
+    for (const bad of [101, -1, 2.5, 'many', true, [3], { n: 1 }, '1e3', 1e300]) {
+      const reply = await call('PATCH', `/api/tasks/${task.id}/`, { points: bad });
+      assert.equal(reply.status, 400, JSON.stringify(bad));
+      assert.deepEqual(reply.body, { points: [message] }, JSON.stringify(bad));
+    }
+    assert.equal((await ok('GET', `/api/tasks/${task.id}/`)).points, 100, 'refused writes changed nothing');
+    const history = await ok('GET', `/api/tasks/${task.id}/history/`);
+    assert.deepEqual(history.results.map((entry: any) => entry.changes.points), [[null, 100], [0, null], [13, 0], [8, 13], [null, 8]]);
+  });
+
+  it('orders by points', async () => {
+    const sprint = await newSprint();
+    for (const points of [5, null, 1]) await ok('POST', '/api/tasks/', { name: `p${points}`, sprint: sprint.id, points });
+    const list = await ok('GET', `/api/tasks/?sprint=${sprint.id}&ordering=-points`);
+    assert.deepEqual(list.results.map((t: any) => t.points), [5, 1, null]);
+  });
+});
+
+describe('burndown by points and velocity', () => {
+  it('counts points from the same history as tasks', async () => {
+    const at = (day: number, hour: number) => new Date(2031, 4, day, hour);
+    setClock(at(5, 10));
+    const sprint = await ok('POST', '/api/sprints/', { name: 'Pointed sprint', end: '2031-05-08' });
+    const a = await ok('POST', '/api/tasks/', { name: 'a', sprint: sprint.id, points: 5 });
+    const b = await ok('POST', '/api/tasks/', { name: 'b', sprint: sprint.id, points: 3 });
+    await ok('POST', '/api/tasks/', { name: 'c', sprint: sprint.id });
+    setClock(at(6, 11));
+    await ok('PATCH', `/api/tasks/${a.id}/`, { status: 4, started: '2031-05-06', completed: '2031-05-06' });
+    await ok('PATCH', `/api/tasks/${b.id}/`, { points: 8 });
+    setClock(at(7, 9));
+    const points = await ok('GET', `/api/sprints/${sprint.id}/burndown/?by=points`);
+    assert.deepEqual(points, {
+      sprint: sprint.id,
+      by: 'points',
+      start: '2031-05-05',
+      end: '2031-05-08',
+      days: [
+        { date: '2031-05-05', total: 8, remaining: 8, completed: 0, ideal: 8 },
+        { date: '2031-05-06', total: 13, remaining: 8, completed: 5, ideal: 5.33 },
+        { date: '2031-05-07', total: 13, remaining: 8, completed: 5, ideal: 2.67 },
+        { date: '2031-05-08', total: 13, remaining: null, completed: null, ideal: 0 },
+      ],
+    });
+    const tasks = await ok('GET', `/api/sprints/${sprint.id}/burndown/?by=tasks`);
+    assert.deepEqual(tasks.days.map((d: any) => d.remaining), [3, 2, 2, null]);
+    // The cached burndown follows a write at once.
+    await ok('PATCH', `/api/tasks/${b.id}/`, { status: 4, started: '2031-05-07', completed: '2031-05-07' });
+    assert.deepEqual((await ok('GET', `/api/sprints/${sprint.id}/burndown/?by=points`)).days[2], { date: '2031-05-07', total: 13, remaining: 0, completed: 13, ideal: 2.67 });
+    const bad = await call('GET', `/api/sprints/${sprint.id}/burndown/?by=hours`);
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body, { by: ['"hours" is not one of "tasks", "points".'] });
+  });
+
+  it('gives the points committed and completed of the last sprints that have begun, oldest first', async () => {
+    const at = (month: number, day: number) => new Date(2032, month - 1, day, 12);
+    const sprints = [];
+    for (const [i, committed] of [[1, [3, 5]], [2, [8, 8, 2]], [3, [1]]] as Array<[number, number[]]>) {
+      setClock(at(i, 1));
+      const sprint = await ok('POST', '/api/sprints/', { name: `Velocity ${i}`, end: localDate(at(i, 10)) });
+      const tasks = [];
+      for (const points of committed) tasks.push(await ok('POST', '/api/tasks/', { name: `v${i}`, sprint: sprint.id, points }));
+      setClock(at(i, 2));
+      // Added after the first day: not committed, but completed counts it.
+      const late = await ok('POST', '/api/tasks/', { name: 'late', sprint: sprint.id, points: 2 });
+      setClock(at(i, 5));
+      for (const task of [tasks[0], late]) await ok('PATCH', `/api/tasks/${task.id}/`, { status: 4, started: localDate(at(i, 5)), completed: localDate(at(i, 5)) });
+      sprints.push(sprint);
+    }
+    setClock(at(3, 6));
+    const velocity = await ok('GET', '/api/sprints/velocity/?count=3');
+    assert.deepEqual(velocity, {
+      count: 3,
+      results: [
+        { sprint: sprints[0].id, name: 'Velocity 1', start: '2032-01-01', end: '2032-01-10', committed: 8, completed: 5, finished: true },
+        { sprint: sprints[1].id, name: 'Velocity 2', start: '2032-02-01', end: '2032-02-10', committed: 18, completed: 10, finished: true },
+        { sprint: sprints[2].id, name: 'Velocity 3', start: '2032-03-01', end: '2032-03-10', committed: 1, completed: 3, finished: false },
+      ],
+    });
+    assert.deepEqual((await ok('GET', '/api/sprints/velocity/?count=1')).results.map((v: any) => v.name), ['Velocity 3']);
+    for (const bad of ['0', '51', 'x', '-1']) {
+      const reply = await call('GET', `/api/sprints/velocity/?count=${bad}`);
+      assert.equal(reply.status, 400);
+      assert.deepEqual(reply.body, { count: ['Enter a whole number of sprints from 1 to 50.'] });
+    }
+  });
+});
+
+describe('WIP limits', () => {
+  it('takes a limit per status column, and refuses what is not one', async () => {
+    const sprint = await newSprint({ wip_limits: { 2: 3 } });
+    assert.deepEqual(sprint.wip_limits, { 1: null, 2: 3, 3: null, 4: null });
+    const changed = await ok('PATCH', `/api/sprints/${sprint.id}/`, { wip_limits: { 2: null, 3: '2' } });
+    assert.deepEqual(changed.wip_limits, { 1: null, 2: null, 3: 2, 4: null });
+    for (const [bad, message] of [
+      [{ 5: 1 }, /"5" is not a column/],
+      [{ 2: 0 }, /The limit of In Progress must be a whole number from 1 to 999, or null for none\./],
+      [{ 2: 1.5 }, /The limit of In Progress/],
+      [[1, 2], /Expected an object/],
+      ['nope', /Expected an object/],
+    ] as Array<[unknown, RegExp]>) {
+      const reply = await call('PATCH', `/api/sprints/${sprint.id}/`, { wip_limits: bad });
+      assert.equal(reply.status, 400, JSON.stringify(bad));
+      assert.match(reply.body.wip_limits[0], message);
+    }
+    assert.deepEqual((await ok('GET', `/api/sprints/${sprint.id}/`)).wip_limits, { 1: null, 2: null, 3: 2, 4: null });
+  });
+});
+
+describe('labels', () => {
+  it('has a palette whose every colour meets AA for its text', () => {
+    for (const colour of LABEL_COLOURS) assert.ok(contrast(colour.background, colour.text) >= 4.5, `${colour.name}: ${contrast(colour.background, colour.text).toFixed(2)}`);
+  });
+
+  it('are named once on the board, coloured from the palette, and filter tasks', async () => {
+    const bug = await ok('POST', '/api/labels/', { name: 'bug', colour: 'red' });
+    assert.deepEqual(bug, { id: bug.id, name: 'bug', colour: 'red', links: { self: `${app.url}/api/labels/${bug.id}/`, tasks: `${app.url}/api/tasks/?label=${bug.id}` } });
+    const ux = await ok('POST', '/api/labels/', { name: 'ux' });
+    assert.equal(ux.colour, 'grey');
+    assert.deepEqual((await call('POST', '/api/labels/', { name: 'bug', colour: 'blue' })).body, { name: ['A label with this name already exists.'] });
+    const colour = await call('POST', '/api/labels/', { name: 'odd', colour: '#ff0000' });
+    assert.equal(colour.status, 400);
+    assert.deepEqual(colour.body, { colour: ['"#ff0000" is not a valid choice.'] });
+
+    const both = await ok('POST', '/api/tasks/', { name: 'both', labels: [ux.id, bug.id, bug.id] });
+    assert.deepEqual(both.labels, [bug.id, ux.id]);
+    const one = await ok('POST', '/api/tasks/', { name: 'one', labels: [ux.id] });
+    await ok('POST', '/api/tasks/', { name: 'none' });
+    const missing = await call('PATCH', `/api/tasks/${one.id}/`, { labels: [ux.id, 999999] });
+    assert.deepEqual(missing.body, { labels: ['There is no label with id 999999.'] });
+    assert.deepEqual((await call('PATCH', `/api/tasks/${one.id}/`, { labels: 'x' })).body, { labels: ['"x" is not the id of a label: give whole numbers.'] });
+
+    const withBug = await ok('GET', `/api/tasks/?label=${bug.id}`);
+    assert.deepEqual(withBug.results.map((t: any) => t.name), ['both']);
+    assert.deepEqual((await ok('GET', `/api/tasks/?label=${ux.id}&search=one`)).results.map((t: any) => t.name), ['one']);
+    assert.deepEqual((await call('GET', '/api/tasks/?label=red')).body, { label: ['Enter a whole number.'] });
+    assert.equal((await ok('GET', '/api/tasks/?label=99999999999999')).count, 0);
+
+    // Deleting a label takes it off its tasks: a new version, a history entry and an event each.
+    const before = await call('GET', `/api/tasks/${both.id}/`);
+    events = [];
+    assert.equal((await call('DELETE', `/api/labels/${bug.id}/`)).status, 204);
+    const after = await call('GET', `/api/tasks/${both.id}/`);
+    assert.deepEqual(after.body.labels, [ux.id]);
+    assert.notEqual(after.headers.get('etag'), before.headers.get('etag'));
+    const [entry] = (await ok('GET', `/api/tasks/${both.id}/history/`)).results;
+    assert.deepEqual(entry.changes, { labels: [[bug.id, ux.id], [ux.id]] });
+    const taskEvents = await eventsFor('task', 1);
+    assert.deepEqual(taskEvents.map((e) => [e.action, e.id, (e.body as any).labels]), [['update', both.id, [ux.id]]]);
+    assert.deepEqual((await eventsFor('label', 1)).map((e) => [e.action, e.id]), [['remove', bug.id]]);
+  });
+
+  it('are protected by If-Match and paginated like every list', async () => {
+    const label = await call('POST', '/api/labels/', { name: 'etag', colour: 'blue' });
+    const etag = label.headers.get('etag')!;
+    assert.equal((await call('PATCH', `/api/labels/${label.body.id}/`, { colour: 'green' }, { headers: { 'If-Match': etag } })).status, 200);
+    assert.equal((await call('PATCH', `/api/labels/${label.body.id}/`, { colour: 'pink' }, { headers: { 'If-Match': etag } })).status, 412);
+    assert.equal((await call('GET', `/api/labels/${label.body.id}/`, undefined, { headers: { 'If-None-Match': (await call('GET', `/api/labels/${label.body.id}/`)).headers.get('etag')! } })).status, 304);
+    const page = await ok('GET', '/api/labels/?page_size=1');
+    assert.ok(page.count >= 2 && page.results.length === 1 && page.next);
+  });
+});
+
+describe('comments', () => {
+  it('belong to their task and their author, who alone edits or deletes them', async () => {
+    const task = await ok('POST', '/api/tasks/', { name: 'Discussed' });
+    const start = Date.now();
+    const created = await call('POST', `/api/tasks/${task.id}/comments/`, { body: 'Looks **good**', author: 'bob', task: 1 });
+    assert.equal(created.status, 201);
+    const comment = created.body;
+    assert.equal(created.headers.get('location'), `${app.url}/api/tasks/${task.id}/comments/${comment.id}/`);
+    assert.deepEqual({ ...comment, created: null }, {
+      id: comment.id,
+      task: task.id,
+      author: 'demo',
+      body: 'Looks **good**',
+      created: null,
+      edited: null,
+      links: { self: `${app.url}/api/tasks/${task.id}/comments/${comment.id}/`, task: `${app.url}/api/tasks/${task.id}/` },
+    });
+    assert.ok(Date.parse(comment.created) >= start - 5);
+    const reply = await ok('POST', `/api/tasks/${task.id}/comments/`, { body: 'Agreed' }, 'bob');
+    assert.equal(reply.author, 'bob');
+
+    const list = await ok('GET', `/api/tasks/${task.id}/comments/`);
+    assert.deepEqual(list.results.map((c: any) => [c.author, c.body]), [['demo', 'Looks **good**'], ['bob', 'Agreed']]);
+    assert.equal((await ok('GET', `/api/tasks/${task.id}/comments/?page_size=1&page=2`)).results[0].body, 'Agreed');
+
+    for (const [method, body] of [['PATCH', { body: 'hijacked' }], ['PUT', { body: 'hijacked' }], ['DELETE', undefined]] as const) {
+      const refused = await call(method, `/api/tasks/${task.id}/comments/${comment.id}/`, body, { as: 'bob' });
+      assert.equal(refused.status, 403);
+      assert.deepEqual(refused.body, { detail: 'Only the author of a comment can edit or delete it.' });
+    }
+    const edited = await ok('PATCH', `/api/tasks/${task.id}/comments/${comment.id}/`, { body: 'Looks *great*' });
+    assert.equal(edited.body, 'Looks *great*');
+    assert.ok(edited.edited !== null && Date.parse(edited.edited) >= Date.parse(edited.created));
+    assert.deepEqual((await call('POST', `/api/tasks/${task.id}/comments/`, { body: '   ' })).body, { body: ['This field may not be blank.'] });
+    assert.equal((await call('POST', '/api/tasks/999999/comments/', { body: 'lost' })).status, 404);
+    assert.equal((await call('GET', '/api/tasks/999999/comments/')).status, 404);
+    const other = await ok('POST', '/api/tasks/', { name: 'Other' });
+    assert.equal((await call('GET', `/api/tasks/${other.id}/comments/${comment.id}/`)).status, 404, 'a comment is found under its own task only');
+    assert.equal((await call('DELETE', `/api/tasks/${task.id}/comments/${reply.id}/`, undefined, { as: 'bob' })).status, 204);
+
+    // Each write is a `comment` entry of the task's history, which changes no task.
+    const history = await ok('GET', `/api/tasks/${task.id}/history/`);
+    assert.deepEqual(
+      history.results.map(({ user, action, changes }: any) => ({ user, action, changes })),
+      [
+        { user: 'bob', action: 'comment', changes: { comment: [reply.id, null], body: ['Agreed', null] } },
+        { user: 'demo', action: 'comment', changes: { comment: [comment.id, comment.id], body: ['Looks **good**', 'Looks *great*'] } },
+        { user: 'bob', action: 'comment', changes: { comment: [null, reply.id], body: [null, 'Agreed'] } },
+        { user: 'demo', action: 'comment', changes: { comment: [null, comment.id], body: [null, 'Looks **good**'] } },
+        { user: 'demo', action: 'add', changes: history.results.at(-1).changes },
+      ],
+    );
+    assert.equal((await ok('GET', `/api/tasks/${task.id}/`)).links.comments, `${app.url}/api/tasks/${task.id}/comments/`);
+
+    // Every write is a live event with the comment as the API shows it.
+    const live = await eventsFor('comment', 4);
+    assert.deepEqual(
+      live.map((e) => [e.action, e.id, (e.body as any).body]),
+      [
+        ['add', comment.id, 'Looks **good**'],
+        ['add', reply.id, 'Agreed'],
+        ['update', comment.id, 'Looks *great*'],
+        ['remove', reply.id, 'Agreed'],
+      ],
+    );
+  });
+
+  it('go with their task, and leave the burndown alone', async () => {
+    const sprint = await newSprint();
+    const task = await ok('POST', '/api/tasks/', { name: 'Talked about', sprint: sprint.id, points: 3 });
+    const before = await ok('GET', `/api/sprints/${sprint.id}/burndown/?by=points`);
+    await ok('POST', `/api/tasks/${task.id}/comments/`, { body: 'one' });
+    assert.deepEqual(await ok('GET', `/api/sprints/${sprint.id}/burndown/?by=points`), before);
+    assert.equal((await ok('GET', `/api/sprints/${sprint.id}/history/`)).results[0].action, 'comment');
+    await ok('DELETE', `/api/tasks/${task.id}/`);
+    assert.equal((await call('GET', `/api/tasks/${task.id}/comments/`)).status, 404);
+  });
+});
+
+describe('everywhere the API goes', () => {
+  it('links, describes and documents labels, comments, points, velocity and WIP limits', async () => {
+    const root = await ok('GET', '/api/');
+    assert.equal(root.labels, `${app.url}/api/labels/`);
+    assert.equal(root.task_comments, `${app.url}/api/tasks/{id}/comments/`);
+    assert.equal(root.sprint_velocity, `${app.url}/api/sprints/velocity/`);
+    const options = await ok('OPTIONS', '/api/labels/');
+    assert.deepEqual(options.actions.POST.colour.choices.map((c: any) => c.value), LABEL_COLOURS.map((c) => c.name));
+    const taskOptions = await ok('OPTIONS', '/api/tasks/');
+    assert.deepEqual(
+      { points: taskOptions.actions.POST.points.min_value, max: taskOptions.actions.POST.points.max_value, labels: taskOptions.actions.POST.labels.type },
+      { points: 0, max: 100, labels: 'field' },
+    );
+    const task = await ok('POST', '/api/tasks/', { name: 'Schema' });
+    const commentOptions = await ok('OPTIONS', `/api/tasks/${task.id}/comments/`);
+    assert.deepEqual(Object.keys(commentOptions.actions.POST), ['id', 'task', 'author', 'body', 'created', 'edited', 'links']);
+    const schema = await ok('GET', '/api/schema/');
+    for (const path of ['/api/labels/', '/api/labels/{id}/', '/api/tasks/{task}/comments/', '/api/tasks/{task}/comments/{id}/', '/api/sprints/velocity/']) assert.ok(schema.paths[path], path);
+    assert.deepEqual(schema.components.schemas.Task.properties.points.type, ['integer', 'null']);
+    assert.deepEqual(schema.components.schemas.Label.properties.colour.enum, LABEL_COLOURS.map((c) => c.name));
+    assert.ok(schema.paths['/api/tasks/'].get.parameters.some((p: any) => p.name === 'label'));
+    const html = await fetch(`${app.url}/api/tasks/${task.id}/comments/`, { headers: { Authorization: `Token ${tokens.demo}`, Accept: 'text/html' } });
+    assert.equal(html.status, 200);
+    assert.match(await html.text(), /<h1 class="h3">Comment List<\/h1>/);
+  });
+});

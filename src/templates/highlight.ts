@@ -111,7 +111,9 @@ export function highlightCode(code: string, lang: string): string {
   const key = `${grammar}\0${code}`;
   const kept = remembered.get(key);
   if (kept !== undefined) return kept;
-  const html = tokensToHtml(shikiReady!.codeToTokens(code, { lang: grammar, theme: THEME }).tokens);
+  // No time limit: with one (Shiki's default is 500 ms a line), a busy machine left the rest of a line plain, so the
+  // same page came out differently from one build to the next.
+  const html = tokensToHtml(shikiReady!.codeToTokens(code, { lang: grammar, theme: THEME, tokenizeTimeLimit: 0 }).tokens);
   highlightedBlocks++;
   remembered.set(key, html);
   if (remembered.size > REMEMBERED) remembered.delete(remembered.keys().next().value!);

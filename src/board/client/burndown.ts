@@ -140,7 +140,8 @@ export class BurndownView extends View {
   private draw(force = false): void {
     const style = getComputedStyle(this.el);
     const width = this.el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-    if (!this.data || width <= 0 || (!force && Math.abs(width - this.drawnWidth) < 1)) return;
+    // A figure taken off the page (its sprint deleted, the board left) has no width: its padding reads as NaN.
+    if (!this.data || !(width > 0) || (!force && Math.abs(width - this.drawnWidth) < 1)) return;
     this.drawnWidth = width;
     const focused = (document.activeElement as HTMLInputElement | null)?.name === 'burndown-by' && this.el.contains(document.activeElement);
     this.el.innerHTML = this.unitSwitch() + figure(this.data, localToday(), width).value;

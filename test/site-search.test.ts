@@ -16,6 +16,7 @@ import { serve } from '@hono/node-server';
 import type { Browser, Page } from 'playwright-core';
 import { previewRoutes } from '../src/publish/preview.ts';
 import { ROOT } from '../src/settings.ts';
+import { AxeBuilder } from '@axe-core/playwright';
 import { NAV_PAGES, writeFiles } from './fixtures/site.ts';
 import { launchChromium, startApp, tempDir, type Running } from './helpers.ts';
 
@@ -123,6 +124,30 @@ describe('site search', () => {
       assert.deepEqual(problems, [], 'no error and no policy violation');
       await page.close();
     });
+
+    for (const [name, viewport] of [['phone', { width: 390, height: 844 }], ['desktop', { width: 1280, height: 900 }]] as const) {
+      test(`the open results, and the word found nowhere, pass axe-core at ${name} width`, async () => {
+        const context = await browser.newContext({ viewport });
+        const page = await context.newPage();
+        try {
+          await page.goto(`${base}/about/`);
+          // On a phone the box is in the collapsed menu, as the navbar's links are.
+          if (name === 'phone') {
+            await page.click('.navbar-toggler');
+            await page.waitForSelector('#site-nav.show');
+          }
+          const found: string[] = [];
+          for (const [word, status] of [['harbour', '2 pages found'], ['quokka', 'No page matches “quokka”.']]) {
+            assert.equal((await searchFor(page, word)).status, status);
+            const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+            found.push(...violations.map((v) => `${word}: ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`));
+          }
+          assert.deepEqual(found, []);
+        } finally {
+          await context.close();
+        }
+      });
+    }
 
     test('a part marked data-search-ignore or data-pagefind-ignore, and the navigation, are not found', async () => {
       const page = await browser.newPage();

@@ -137,7 +137,7 @@ describe('site search', () => {
             await page.waitForSelector('#site-nav.show');
           }
           const found: string[] = [];
-          for (const [word, status] of [['harbour', '2 pages found'], ['quokka', 'No page matches “quokka”.']]) {
+          for (const [word, status] of [['harbour', '2 pages found'], ['quokka', 'No page matches “quokka”.']] as const) {
             assert.equal((await searchFor(page, word)).status, status);
             const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
             found.push(...violations.map((v) => `${word}: ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`));

@@ -16,21 +16,32 @@ import { tempDir } from './temp-dir.ts';
 export { tempDir };
 
 /** The board's API alone, as app.ts mounts it, so the test can set its store's clock. */
+/** `fetch` served on a free loopback port: its origin, and a close that ends open connections too. */
+export async function serveOnLoopback(fetch: (request: Request) => Response | Promise<Response>): Promise<{ url: string; close(): Promise<void> }> {
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve({ fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 export async function startBoard(database: Record<string, string>): Promise<{ url: string; board: Board; close(): Promise<void> }> {
   const settings = loadSettings({ ...database, SERVICES: 'board' });
   const board = await createBoard({ settings, log: () => {} });
   const api = new Hono();
   api.onError(errorHandler(settings, () => {}));
   api.route('/api', board.api);
-  const server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: api.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
-  });
+  const served = await serveOnLoopback(api.fetch);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: served.url,
     board,
     close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await served.close();
       await board.close();
     },
   };

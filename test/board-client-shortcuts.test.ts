@@ -78,10 +78,11 @@ describe('the keyboard shortcuts', () => {
       await page.keyboard.press('Enter');
       await page.waitForSelector(`${card('Keyed card')} .avatar[aria-label="Demo User"]`, WAIT);
 
-      // l: labels are not there yet, and the board says so.
+      // l: the details open in the label picker, its list open (board-client-labels.test.ts chooses from it).
       await page.focus(`${card('Keyed card')} .task-open`);
       await page.keyboard.press('l');
-      await page.waitForSelector('.board-notice:has-text("Labels are coming soon")', WAIT);
+      await page.waitForSelector('dialog.task-detail[open] #task-labels[aria-expanded="true"]', WAIT);
+      assert.equal(await focusedId(page), 'task-labels');
       assert.deepEqual(errors, []);
     } finally {
       await context.close();

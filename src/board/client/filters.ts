@@ -1,10 +1,10 @@
 // The board's filters, as they live in the URL after the route
-// (`#sprint/3?q=login&assignee=me&overdue=1`), so a filtered board can be
-// shared and survives a reload. Plain data and functions, no DOM.
+// (`#sprint/3?q=login&assignee=me&label=4&overdue=1`), so a filtered board can
+// be shared and survives a reload. Plain data and functions, no DOM.
 //
 // Each filter is declared once in FILTERS: its URL parameter and whether a
-// task passes it. A new one (labels: `label`) is one more entry there and
-// one more control in the filter bar (views/filter-bar.ts).
+// task passes it. A new one is one more entry there and one more control in
+// the filter bar (views/filter-bar.ts).
 import { dueState } from './dates.ts';
 import { DONE, type TaskAttributes } from './models.ts';
 import { folded } from './people.ts';
@@ -26,6 +26,8 @@ export interface Filter {
 /** `assignee` values besides usernames. */
 export const ME = 'me';
 export const NOBODY = 'nobody';
+/** The `label` value for tasks without any label (other values are label ids: a rename keeps a shared link working). */
+export const NO_LABEL = 'none';
 
 export const FILTERS: Filter[] = [
   {
@@ -42,6 +44,13 @@ export const FILTERS: Filter[] = [
       const assigned = task.assigned ?? null;
       if (value === NOBODY) return assigned === null;
       return assigned !== null && assigned === (value === ME ? me : value);
+    },
+  },
+  {
+    key: 'label',
+    passes: (task, value) => {
+      const labels = task.labels ?? [];
+      return value === NO_LABEL ? labels.length === 0 : labels.includes(Number(value));
     },
   },
   { key: 'overdue', passes: (task, _value, { today }) => dueState(task.due, task.status === DONE, today) === 'overdue' },

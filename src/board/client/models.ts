@@ -12,6 +12,8 @@ export interface ApiRoot {
   sprints: string;
   tasks: string;
   users: string;
+  /** Absent from an API without labels: the board then offers none. */
+  labels?: string;
 }
 
 export interface SprintAttributes {
@@ -70,7 +72,7 @@ export function save<T extends object>(model: Backbone.Model<T>, attrs: Partial<
   return model.save(attrs, { wait: true, ...options }) as unknown as Promise<unknown>;
 }
 
-class ApiModel<T extends { id: number; links: { self: string } }> extends Backbone.Model<T> {
+export class ApiModel<T extends { id: number; links: { self: string } }> extends Backbone.Model<T> {
   /** A new object starts with some fields; the API fills in the rest. */
   constructor(attributes?: Partial<T>, options?: Backbone.ModelConstructorOptions) {
     super(attributes as T, options);
@@ -110,7 +112,7 @@ export class Task extends ApiModel<TaskAttributes> {
   }
 }
 
-class ApiCollection<M extends Backbone.Model> extends Backbone.Collection<M> {
+export class ApiCollection<M extends Backbone.Model> extends Backbone.Collection<M> {
   /** Replace the contents with every page of these lists (adds, merges and removes in one go), keeping `keep` (in no list yet). */
   async load(urls: string[], keep: readonly M[] = []): Promise<void> {
     const lists = await Promise.all(urls.map((url) => fetchAllPages<object>(url)));
@@ -135,5 +137,5 @@ export class Tasks extends ApiCollection<Task> {
 export async function discover(apiRoot: string): Promise<ApiRoot> {
   const root = (await request(apiRoot)) as Partial<ApiRoot> | null;
   if (!root?.sprints || !root.tasks || !root.users) throw new Error(`The API root at ${apiRoot} does not list sprints, tasks and users.`);
-  return { sprints: root.sprints, tasks: root.tasks, users: root.users };
+  return { sprints: root.sprints, tasks: root.tasks, users: root.users, labels: root.labels };
 }

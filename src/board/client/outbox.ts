@@ -244,4 +244,6 @@ export class Outbox {
 }
 Object.assign(Outbox.prototype, Backbone.Events);
 
-const same = (a: unknown, b: unknown): boolean => (a ?? null) === (b ?? null);
+/** The same field value: lists (a task's labels) by their items, as JSON brings them back as new arrays. */
+export const same = (a: unknown, b: unknown): boolean =>
+  Array.isArray(a) || Array.isArray(b) ? JSON.stringify(a ?? []) === JSON.stringify(b ?? []) : (a ?? null) === (b ?? null);

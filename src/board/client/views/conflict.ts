@@ -1,14 +1,16 @@
 // A waiting write met someone else's change: theirs and ours side by side,
 // and the person picks which stays.
 import { statusName } from '../columns.ts';
-import type { QueuedWrite } from '../outbox.ts';
+import { labelName } from '../labels.ts';
+import { same, type QueuedWrite } from '../outbox.ts';
 import { html } from '../view.ts';
 
-const LABELS: Record<string, string> = { status: 'Column', sprint: 'Sprint', order: 'Position', started: 'Started', completed: 'Completed', name: 'Name', description: 'Description', due: 'Due', assigned: 'Assigned to' };
+const LABELS: Record<string, string> = { status: 'Column', sprint: 'Sprint', order: 'Position', started: 'Started', completed: 'Completed', name: 'Name', description: 'Description', due: 'Due', assigned: 'Assigned to', points: 'Points', labels: 'Labels' };
 
 function shown(field: string, value: unknown): string {
   if (value === null || value === undefined || value === '') return '—';
   if (field === 'status') return statusName(Number(value));
+  if (Array.isArray(value)) return value.length ? value.map(labelName).join(', ') : '—';
   return String(value);
 }
 
@@ -20,7 +22,7 @@ export function askConflict(write: QueuedWrite, server: Record<string, unknown>)
   // A removal changes no field: what it met is the fields someone else changed since the person saw them.
   const removal = write.kind === 'remove';
   const mine = removal ? write.base : write.changes;
-  const fields = Object.keys(mine).filter((field) => !removal || (server[field] ?? null) !== (mine[field] ?? null));
+  const fields = Object.keys(mine).filter((field) => !removal || !same(server[field], mine[field]));
   dialog.innerHTML = html`<h2 id="conflict-title">Someone else changed “<bdi>${server.name}</bdi>” meanwhile</h2>
     <p>Your change (${write.label}) waited while the server could not be reached. Which one should stay?</p>
     <table>

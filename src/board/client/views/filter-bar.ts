@@ -1,10 +1,12 @@
 // The board's filter bar: text search over names and descriptions, the
-// assignee (anyone, me, nobody, a person) and "overdue only". Every control
+// assignee (anyone, me, nobody, a person), a label (any, none, one of the
+// board's) and "overdue only". Every control
 // is named after its filter's URL parameter (filters.ts), and the bar reads
 // them all alike: a new filter is a FILTERS entry and a control here.
 // Triggers `change` with the filters as set; `/` focuses the search (the
 // board's shortcut) and Escape clears it.
-import { filtering, FILTERS, ME, NOBODY, type Filters } from '../filters.ts';
+import { filtering, FILTERS, ME, NO_LABEL, NOBODY, type Filters } from '../filters.ts';
+import type { Labels } from '../labels.ts';
 import { displayName, type People } from '../people.ts';
 import { html, View } from '../view.ts';
 
@@ -12,7 +14,8 @@ export class FilterBar extends View {
   private filters: Filters;
 
   private readonly people: People;
-  constructor(people: People, filters: Filters) {
+  private readonly labels: Labels;
+  constructor(people: People, labels: Labels, filters: Filters) {
     super({
       tagName: 'form',
       className: 'filter-bar',
@@ -26,6 +29,7 @@ export class FilterBar extends View {
       },
     });
     this.people = people;
+    this.labels = labels;
     this.filters = filters;
     this.setHtml(html`
       <div class="filter-field filter-search">
@@ -37,6 +41,10 @@ export class FilterBar extends View {
         <label for="filter-assignee">Assignee</label>
         <select id="filter-assignee" name="assignee"></select>
       </div>
+      <div class="filter-field">
+        <label for="filter-label">Label</label>
+        <select id="filter-label" name="label"></select>
+      </div>
       <div class="filter-field filter-check">
         <input id="filter-overdue" name="overdue" type="checkbox" value="1">
         <label for="filter-overdue">Overdue only</label>
@@ -44,6 +52,8 @@ export class FilterBar extends View {
       <button type="button" class="clear-filters" hidden>Clear filters</button>`);
     this.listenTo(people, 'change', this.renderAssignees);
     this.renderAssignees();
+    this.listenTo(labels, 'load add remove change:name sort', this.renderLabels);
+    this.renderLabels();
     this.show(filters);
   }
 
@@ -59,6 +69,17 @@ export class FilterBar extends View {
     select.value = chosen;
   }
 
+  private renderLabels(): void {
+    const select = this.find<HTMLSelectElement>('#filter-label');
+    const chosen = this.filters.label ?? '';
+    // A label in a shared URL that is not (yet, or any more) on the board stays chosen, by its id.
+    const unknown = chosen && chosen !== NO_LABEL && !this.labels.get(chosen);
+    select.innerHTML = html`<option value="">Any label</option><option value="${NO_LABEL}">No label</option>
+      ${this.labels.map((label) => html`<option value="${label.key}">${label.get('name')}</option>`)}
+      ${unknown && html`<option value="${chosen}">${this.labels.loaded ? `Deleted label #${chosen}` : `Label #${chosen}`}</option>`}`.value;
+    select.value = chosen;
+  }
+
   /** Set the controls to these filters (the URL changed: back, forward, a link). */
   show(filters: Filters): void {
     this.filters = filters;
@@ -66,6 +87,7 @@ export class FilterBar extends View {
     if (text.value.trim() !== (filters.q ?? '')) text.value = filters.q ?? '';
     this.find<HTMLSelectElement>('#filter-assignee').value = filters.assignee ?? '';
     if (this.find<HTMLSelectElement>('#filter-assignee').value !== (filters.assignee ?? '')) this.renderAssignees();
+    this.renderLabels();
     this.find<HTMLInputElement>('#filter-overdue').checked = !!filters.overdue;
     this.find('.clear-filters').hidden = !filtering(filters);
   }

@@ -2,13 +2,15 @@
 // tasks to the backlog, moving tasks by drag and drop or from the keyboard,
 // and the live channel that shows every other board's changes at once; the
 // filter bar (its filters in the URL, `#sprint/<id>?q=…`), the single-key
-// shortcuts, and editing or deleting the sprint.
+// shortcuts, the board's labels (kept live, managed in the Labels dialog), and
+// editing or deleting the sprint.
 import { ApiError, etagOf, request, withQuery } from '../api.ts';
 import type { App } from '../app.ts';
 import { BurndownView } from '../burndown.ts';
 import { byOrder, columnOf, COLUMNS, planMove, type Column, type Placed } from '../columns.ts';
 import { localToday, showDate } from '../dates.ts';
 import { filtering, filterQuery, shows, type Filters } from '../filters.ts';
+import { Labels } from '../labels.ts';
 import { People } from '../people.ts';
 import { Shortcuts, ShortcutsHelp } from '../shortcuts.ts';
 import { columnSummary, limitOf, overLimitWords } from '../points.ts';
@@ -19,6 +21,7 @@ import { save, Sprint, Task, Tasks, type SprintAttributes, type TaskAttributes }
 import { refusal, TOAST_KEY, UndoRefused, UndoView, type Undoable } from '../undo.ts';
 import { html, isolateNames, View } from '../view.ts';
 import { FilterBar } from './filter-bar.ts';
+import { LabelsDialog } from './labels-dialog.ts';
 import { SprintDeleteDialog, SprintEditDialog } from './sprint-settings.ts';
 import { failure, loading } from './states.ts';
 import { TaskDetailView, type DetailFocus, type TaskMover } from './task-detail.ts';
@@ -31,7 +34,7 @@ const LOCK_TIMEOUT_MS = 60_000;
 const LIVE_LABELS: Record<LiveState, string> = { connecting: 'Connecting…', live: 'Live', offline: 'Reconnecting…' };
 
 /** Every field of a task a person sets, as a deletion's undo brings them back. */
-const TASK_FIELDS = ['name', 'description', 'sprint', 'status', 'order', 'assigned', 'started', 'due', 'completed'];
+const TASK_FIELDS = ['name', 'description', 'sprint', 'status', 'order', 'assigned', 'started', 'due', 'completed', 'points', 'labels'];
 
 /**
  * What a waiting deletion checks on the server before it is sent: someone
@@ -55,6 +58,8 @@ const unsavedTask = (id: number, fields: Record<string, unknown>): Partial<TaskA
   started: null,
   due: null,
   completed: null,
+  points: null,
+  labels: [],
   ...fields,
   id,
 });
@@ -85,6 +90,7 @@ export class SprintView extends View implements TaskMover {
   private channel: LiveChannel | null = null;
   private detail: TaskDetailView | null = null;
   readonly people = new People();
+  readonly labels = new Labels();
   private filters: Filters;
   private readonly filterBar: FilterBar;
   private readonly shortcuts: Shortcuts;
@@ -124,25 +130,28 @@ export class SprintView extends View implements TaskMover {
         'click .edit-sprint': 'editSprint',
         'click .delete-sprint': 'confirmDelete',
         'click .show-shortcuts': 'showHelp',
+        'click .manage-labels': 'manageLabels',
       },
     });
     this.app = app;
     this.sprintId = sprintId;
     this.filters = filters;
-    this.filterBar = new FilterBar(this.people, filters);
+    this.filterBar = new FilterBar(this.people, this.labels, filters);
     this.listenTo(this.filterBar, 'change', this.filtered);
     this.listenTo(this.people, 'change', this.queueLayout);
+    // A label filter's cards change when a label is deleted (it comes off every task) or first known.
+    this.listenTo(this.labels, 'load remove', this.queueLayout);
     this.shortcuts = new Shortcuts({
       newTask: () => this.el.querySelector<HTMLButtonElement>('.add-task')?.click(),
       search: () => this.el.querySelector('.filter-bar') && this.filterBar.focusSearch(),
       edit: () => this.openFocused('first'),
       assign: () => this.openFocused('assign'),
-      label: () => this.labelFocused(),
+      label: () => this.openFocused('label'),
       help: () => this.showHelp(),
     });
     this.sprint = new Sprint({ id: sprintId });
     // Where a card goes, and whether the filters show it, follow every change (ours or another board's).
-    this.listenTo(this.tasks, 'add remove reset change:order change:status change:sprint change:name change:description change:assigned change:due', this.queueLayout);
+    this.listenTo(this.tasks, 'add remove reset change:order change:status change:sprint change:name change:description change:assigned change:due change:labels', this.queueLayout);
     this.listenTo(this.sprint, 'change', this.renderHeader);
     this.listenTo(this.sprint, 'change:wip_limits', this.queueLayout);
     this.listenTo(app.outbox, 'change', this.showPending);
@@ -160,6 +169,10 @@ export class SprintView extends View implements TaskMover {
       this.tasks.url = root.tasks;
       // Names and avatars follow when they come; the board does not wait for them.
       this.people.load(root.users, () => this.app.session.username()).catch(() => {});
+      if (root.labels) {
+        this.labels.url = root.labels;
+        this.labels.reload().catch(() => {});
+      }
       await this.sprint.fetch();
     } catch (error) {
       if (this.removed) return;
@@ -188,7 +201,10 @@ export class SprintView extends View implements TaskMover {
       <div class="burndown-slot"></div>
       <div class="board-tools">
         <div class="filter-slot"></div>
-        <button type="button" class="show-shortcuts" aria-keyshortcuts="?">Keyboard shortcuts <kbd aria-hidden="true">?</kbd></button>
+        <span class="board-buttons">
+          ${this.labels.url && html`<button type="button" class="manage-labels">Labels</button>`}
+          <button type="button" class="show-shortcuts" aria-keyshortcuts="?">Keyboard shortcuts <kbd aria-hidden="true">?</kbd></button>
+        </span>
       </div>
       <p class="filter-summary" role="status"></p>
       <p class="board-notice" role="status"></p>
@@ -305,6 +321,7 @@ export class SprintView extends View implements TaskMover {
   private catchUp(): void {
     for (const id of [...this.locks.keys()]) this.unlock(id);
     void this.loadTasks();
+    this.labels.reload().catch(() => {});
     this.burndown.refresh();
   }
 
@@ -322,6 +339,7 @@ export class SprintView extends View implements TaskMover {
       else if (message.action === 'update') this.sprint.set(message.body as SprintAttributes);
       return;
     }
+    if (message.model === 'label') return this.labels.receive(message);
     if (message.model !== 'task') return;
     // Any board's write may move the chart: completing a task there lowers it here.
     if (message.action === 'add' || message.action === 'update' || message.action === 'remove') this.burndown.refresh();
@@ -404,7 +422,7 @@ export class SprintView extends View implements TaskMover {
       for (const task of tasks) {
         let item = this.items.get(task.key);
         if (!item) {
-          item = new TaskItemView(task, this.people);
+          item = new TaskItemView(task, this.people, this.labels);
           item.lock(this.locks.has(task.key));
           item.pending(this.app.outbox.pendingFor(task.key));
           this.items.set(task.key, item);
@@ -650,7 +668,9 @@ export class SprintView extends View implements TaskMover {
         if (waiting && outbox.cancel(waiting)) return void this.tasks.add(task);
         const created = outbox.createdFor(id)?.id ?? id;
         if (this.tasks.get(created)) throw new UndoRefused(`Nothing to undo: “${name}” is still there.`); // theirs was kept
-        const restored = await request(String(this.tasks.url), { method: 'POST', query: { restores: String(created) }, body: values });
+        // A label deleted since cannot come back with it (the API would refuse the whole task).
+        const labels = values.labels?.filter((label) => !this.labels.loaded || this.labels.get(label));
+        const restored = await request(String(this.tasks.url), { method: 'POST', query: { restores: String(created) }, body: { ...values, labels } });
         this.tasks.add(restored as TaskAttributes, { merge: true });
       },
     });
@@ -702,16 +722,6 @@ export class SprintView extends View implements TaskMover {
     return true;
   }
 
-  /**
-   * `l`: labels are not on the board yet. What a label picker will hook
-   * into: replace this with opening it for the focused card.
-   */
-  private labelFocused(): boolean {
-    if (!this.focusedCard()) return this.openFocused('first');
-    this.tell('Labels are coming soon: tasks cannot be labelled yet.');
-    return true;
-  }
-
   /** Say something the keys could not do: shown for a while, and read by screen readers. */
   private tell(message: string): void {
     const notice = this.el.querySelector<HTMLElement>('.board-notice');
@@ -721,7 +731,7 @@ export class SprintView extends View implements TaskMover {
     this.noticeTimer = window.setTimeout(() => (notice.textContent = ''), 6000);
   }
 
-  private openDialog(dialog: ShortcutsHelp | SprintEditDialog | SprintDeleteDialog, returnTo: Element | null): void {
+  private openDialog(dialog: ShortcutsHelp | SprintEditDialog | SprintDeleteDialog | LabelsDialog, returnTo: Element | null): void {
     this.dialog?.close();
     this.dialog = dialog;
     this.listenToOnce(dialog, 'closed', () => {
@@ -735,6 +745,11 @@ export class SprintView extends View implements TaskMover {
 
   showHelp(): void {
     this.openDialog(new ShortcutsHelp(), document.activeElement);
+  }
+
+  manageLabels(_event: Event, button: HTMLElement): void {
+    const onBoard = (label: { key: number }) => this.tasks.filter((task) => (task.get('labels') ?? []).includes(label.key)).length;
+    this.openDialog(new LabelsDialog(this.labels, onBoard), button);
   }
 
   editSprint(_event: Event, button: HTMLElement): void {

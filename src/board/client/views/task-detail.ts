@@ -14,6 +14,8 @@ import type { People } from '../people.ts';
 import { DialogView } from '../dialog.ts';
 import { html } from '../view.ts';
 import { PersonPicker } from './person-picker.ts';
+import type { Labels } from '../labels.ts';
+import { LabelPicker } from './label-picker.ts';
 
 interface Field {
   name: 'name' | 'description';
@@ -28,14 +30,15 @@ const FIELDS: Field[] = [
   { name: 'description', label: 'Description', placeholder: 'Add details', multiline: true },
 ];
 
-/** Where the details open: the form's top, or straight in the assignee's list (the `a` shortcut). */
-export type DetailFocus = 'first' | 'assign';
+/** Where the details open: the form's top, or straight in the assignee's list (the `a` shortcut) or the labels' (`l`). */
+export type DetailFocus = 'first' | 'assign' | 'label';
 
 /** What the dialog needs from the board it was opened on. */
 export interface TaskMover {
   /** The sprint whose board this is: columns are named as it shows them. */
   readonly sprintId: number;
   readonly people: People;
+  readonly labels: Labels;
   columnOf(task: Task): Column | null;
   /** To the top of a column; rejects with the API's error. */
   move(task: Task, column: Column): Promise<unknown>;
@@ -50,6 +53,7 @@ const HISTORY_SHOWN = '20';
 export class TaskDetailView extends DialogView<Task> {
   private readonly edited = new Set<Field['name'] | 'due'>();
   private readonly picker: PersonPicker;
+  private readonly labelPicker: LabelPicker;
   private history: HistoryEntry[] = [];
   private historyTimer: number | undefined;
   private readonly clockTimer: number;
@@ -77,6 +81,8 @@ export class TaskDetailView extends DialogView<Task> {
     this.board = board;
     this.picker = new PersonPicker(board.people, task.get('assigned') ?? null);
     this.listenTo(this.picker, 'chosen', () => (this.find('.save-note').textContent = ''));
+    this.labelPicker = new LabelPicker(board.labels, task.get('labels') ?? []);
+    this.listenTo(this.labelPicker, 'chosen', () => (this.find('.save-note').textContent = ''));
     this.render();
     this.listenTo(task, 'change', this.refresh);
     this.listenTo(task, 'change', this.queueHistory);
@@ -138,6 +144,7 @@ export class TaskDetailView extends DialogView<Task> {
           <p class="field-error" data-error-for="due"></p>
         </div>
         <div class="field picker-slot"></div>
+        <div class="field label-picker-slot"></div>
         <div class="field">
           <label for="task-column">Column</label>
           <select id="task-column" name="column">
@@ -157,6 +164,7 @@ export class TaskDetailView extends DialogView<Task> {
         <ol class="history-list" tabindex="0" aria-labelledby="task-history-title"></ol>
       </section>`);
     this.find('.picker-slot').replaceWith(this.picker.el);
+    this.find('.label-picker-slot').replaceWith(this.labelPicker.el);
     this.renderHistory();
     return this;
   }
@@ -176,6 +184,7 @@ export class TaskDetailView extends DialogView<Task> {
   override open(focus: DetailFocus = 'first'): void {
     super.open();
     if (focus === 'assign') this.picker.focus(true);
+    if (focus === 'label') this.labelPicker.focus(true);
   }
 
   /** Triggers `closed`, so the board can put the focus back on the task. */
@@ -183,6 +192,7 @@ export class TaskDetailView extends DialogView<Task> {
     clearTimeout(this.historyTimer);
     clearInterval(this.clockTimer);
     this.picker.remove();
+    this.labelPicker.remove();
     return super.remove();
   }
 
@@ -194,6 +204,7 @@ export class TaskDetailView extends DialogView<Task> {
     }
     if (!this.edited.has('due')) this.find<HTMLInputElement>('#task-due').value = this.model.get('due') ?? '';
     this.picker.set(this.model.get('assigned') ?? null);
+    this.labelPicker.set(this.model.get('labels') ?? []);
     const current = this.board.columnOf(this.model);
     if (current) this.find<HTMLSelectElement>('#task-column').value = current.key;
     this.find('.task-dates').textContent = this.dates();
@@ -225,7 +236,7 @@ export class TaskDetailView extends DialogView<Task> {
 
   /** The fields the person changed, with the values the API expects. */
   private changes(): Partial<TaskAttributes> {
-    const changes: Record<string, string | null> = {};
+    const changes: Record<string, string | number[] | null> = {};
     for (const field of FIELDS) {
       if (!this.edited.has(field.name)) continue;
       const element = this.find(`[data-field="${field.name}"]`);
@@ -237,6 +248,7 @@ export class TaskDetailView extends DialogView<Task> {
       if (due !== (this.model.get('due') ?? null)) changes.due = due;
     }
     if (this.picker.touched && this.picker.value !== (this.model.get('assigned') ?? null)) changes.assigned = this.picker.value;
+    if (this.labelPicker.touched && this.labelPicker.value.join() !== (this.model.get('labels') ?? []).join()) changes.labels = this.labelPicker.value;
     return changes as Partial<TaskAttributes>;
   }
 
@@ -271,6 +283,7 @@ export class TaskDetailView extends DialogView<Task> {
         if (Object.keys(changes).length) await this.board.saveEdit(this.model, changes);
         this.edited.clear();
         this.picker.touched = false;
+        this.labelPicker.touched = false;
         if (moving) await this.board.move(this.model, moving);
       });
       this.close();

@@ -353,7 +353,80 @@ export const STATES: BoardState[] = [
       await visit.page.waitForSelector('#content .failure', WAIT);
     },
   },
+  // Labels (issue 26): the Labels dialog, the picker in the details, chips on cards and the label filter.
+  {
+    name: 'the labels dialog with an error and a label being edited',
+    reach: async ({ page, goto }) => {
+      const { sprint } = await labelled();
+      await goto(`#sprint/${sprint}`);
+      await page.click('.manage-labels');
+      await page.waitForSelector('dialog.labels-dialog[open] .label-row', WAIT);
+      await page.fill('#label-new-name', 'Bug');
+      await page.click('dialog.labels-dialog .label-new button[type="submit"]');
+      await page.waitForSelector('dialog.labels-dialog [data-error-for="name"] span', WAIT);
+      await page.click('dialog.labels-dialog .edit-label');
+      await page.waitForSelector('dialog.labels-dialog .label-edit', WAIT);
+    },
+  },
+  {
+    name: 'the label delete confirmation',
+    reach: async ({ page, goto }) => {
+      const { sprint } = await labelled();
+      await goto(`#sprint/${sprint}`);
+      await page.click('.manage-labels');
+      await page.click('dialog.labels-dialog .delete-label');
+      await page.waitForSelector('dialog.labels-dialog .label-delete', WAIT);
+    },
+  },
+  {
+    name: 'the label picker open in the details, labels chosen',
+    reach: async ({ page, goto }) => {
+      const { sprint } = await labelled();
+      await goto(`#sprint/${sprint}`);
+      await page.waitForSelector(`${card('Labelled task 1')} .label-chip`, WAIT);
+      await page.focus(`${card('Labelled task 1')} .task-open`);
+      await page.keyboard.press('l');
+      await page.waitForSelector('#task-labels-list:not([hidden]) [role="option"].active', WAIT);
+      await page.waitForSelector('dialog.task-detail .label-chosen .label-chip', WAIT);
+    },
+  },
+  {
+    name: 'the label picker matching no label',
+    reach: async ({ page, goto }) => {
+      const { sprint } = await labelled();
+      await goto(`#sprint/${sprint}`);
+      await page.click(`${card('Labelled task 2')} .task-open`);
+      await page.fill('#task-labels', 'zzz');
+      await page.waitForSelector('#task-labels-note:not(:empty)', WAIT);
+    },
+  },
+  {
+    name: 'cards with label chips, the label filter active',
+    reach: async ({ page, goto }) => {
+      const { sprint, labels } = await labelled();
+      await goto(`#sprint/${sprint}?label=${labels[0]}`);
+      await page.waitForSelector(`${card('Labelled task 1')} .label-chip`, WAIT);
+      await page.waitForSelector('.filter-summary:not(:empty)', WAIT);
+    },
+  },
 ];
+
+/** A sprint whose tasks carry labels of every colour, made once. */
+let labelling: Promise<{ sprint: number; labels: number[] }> | undefined;
+function labelled(): Promise<{ sprint: number; labels: number[] }> {
+  labelling ??= (async () => {
+    const sprint = await b.createSprint('Labelled sprint');
+    const colours = ['grey', 'red', 'orange', 'yellow', 'green', 'teal', 'blue', 'purple', 'pink'];
+    const names = ['Bug', 'Feature', 'Chore', 'Docs', 'Design', 'Research', 'Frontend', 'Backend', 'Urgent'];
+    const labels: number[] = [];
+    for (const [i, colour] of colours.entries()) labels.push((await b.api('POST', '/api/labels/', { name: names[i], colour })).id);
+    await b.api('POST', '/api/tasks/', { name: 'Labelled task 1', sprint: sprint.id, labels: labels.slice(0, 5) });
+    await b.api('POST', '/api/tasks/', { name: 'Labelled task 2', sprint: sprint.id, labels: labels.slice(5) });
+    await b.api('POST', '/api/tasks/', { name: 'Labelled task 3', sprint: sprint.id });
+    return { sprint: sprint.id, labels };
+  })();
+  return labelling;
+}
 
 /** The violations as a person reads them: rule, impact, where. */
 function report(violations: Array<{ id: string; impact?: string | null; help: string; nodes: Array<{ target: unknown[] }> }>): string {

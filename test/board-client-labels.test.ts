@@ -138,6 +138,9 @@ describe('labels on the board', () => {
       // By mouse (or finger): the toggle lists them, a click takes one, a chip's × takes it off.
       await page.click(`${card('Ship it')} .task-open`);
       await page.waitForSelector('dialog.task-detail[open]', WAIT);
+      // The history says which labels went on and came off, by name.
+      await page.waitForSelector('dialog.task-detail .history-entry:has-text("took the labels “Frontend”, “Urgent” off")', WAIT);
+      await page.waitForSelector('dialog.task-detail .history-entry:has-text("labelled it “Frontend”, “Urgent”")', WAIT);
       await page.click('dialog.task-detail .label-picker .picker-toggle');
       await page.click('#task-labels-list [role="option"]:has-text("Backend")');
       await page.click('#task-labels-list [role="option"]:has-text("Urgent")');
@@ -149,6 +152,55 @@ describe('labels on the board', () => {
       await b.taskBecomes(task.id, (t) => JSON.stringify(t.labels) === JSON.stringify([urgent.id]));
       await page.waitForSelector(`${card('Ship it')} .label-chip:text-is("Urgent")`, WAIT);
       assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('label a task while the server cannot be reached: queued, sent when it is back, and a conflict shows label names', { timeout: 60_000 }, async () => {
+    const ops = await addLabel('Ops', 'teal');
+    const risky = await addLabel('Risky', 'orange');
+    const sprint = await b.createSprint('Offline labels');
+    const calm = await b.api('POST', '/api/tasks/', { name: 'Calm task', sprint: sprint.id });
+    const disputed = await b.api('POST', '/api/tasks/', { name: 'Disputed task', sprint: sprint.id });
+    const { context, page, errors } = await b.openBoard(`#sprint/${sprint.id}`);
+    const api = `${b.app.url}/api/**`;
+    const labelOffline = async (name: string, label: string) => {
+      await page.focus(`${card(name)} .task-open`);
+      await page.keyboard.press('l');
+      await page.waitForSelector(`${PICKER}[aria-expanded="true"]`, WAIT);
+      await page.keyboard.type(label);
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('dialog.task-detail', { state: 'detached', ...WAIT });
+    };
+    try {
+      await page.waitForSelector(card('Disputed task'), WAIT);
+      await page.waitForSelector('.live-state[data-state="live"]', WAIT);
+      await page.route(api, (route) => route.abort('internetdisconnected'));
+      await labelOffline('Calm task', 'ops');
+      await page.waitForSelector('.outbox-state:text-is("Offline: 1 change waiting")', WAIT);
+      await page.waitForSelector(`${card('Calm task')}.pending .label-chip:text-is("Ops")`, WAIT);
+      assert.deepEqual((await b.api('GET', `/api/tasks/${calm.id}/`)).labels, [], 'nothing reached the server');
+      // Back: the list it waited with is the list the server still has, so it is sent without asking.
+      await page.unroute(api);
+      await b.taskBecomes(calm.id, (t) => JSON.stringify(t.labels) === JSON.stringify([ops.id]));
+      await page.waitForSelector('.outbox-state', { state: 'hidden', ...WAIT });
+      assert.equal(await page.$('dialog.conflict'), null, 'no conflict where there was none');
+
+      // Someone else labels the task meanwhile: the person picks, the labels named in words.
+      await page.route(api, (route) => route.abort('internetdisconnected'));
+      await labelOffline('Disputed task', 'ops');
+      await page.waitForSelector('.outbox-state:text-is("Offline: 1 change waiting")', WAIT);
+      await b.api('PATCH', `/api/tasks/${disputed.id}/`, { labels: [risky.id] });
+      await page.unroute(api);
+      await page.waitForSelector('dialog.conflict[open]', WAIT);
+      assert.equal(await page.textContent('dialog.conflict tr:has(th:text-is("Labels")) .mine'), 'Ops');
+      assert.equal(await page.textContent('dialog.conflict tr:has(th:text-is("Labels")) .theirs'), 'Risky');
+      await page.click('dialog.conflict .keep-mine');
+      await b.taskBecomes(disputed.id, (t) => JSON.stringify(t.labels) === JSON.stringify([ops.id]));
+      assert.deepEqual(errors.filter((error) => !error.includes('ERR_INTERNET_DISCONNECTED')), []);
     } finally {
       await context.close();
     }

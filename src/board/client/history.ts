@@ -3,6 +3,7 @@
 // API's entries (GET /api/tasks/<id>/history/), newest first.
 import { COLUMNS, columnOf } from './columns.ts';
 import { showDate } from './dates.ts';
+import { labelName } from './labels.ts';
 import { html, quotedName, type SafeHtml } from './view.ts';
 
 export interface HistoryEntry {
@@ -38,10 +39,22 @@ function updatePhrases(changes: HistoryEntry['changes'], before: State, after: S
   if (changes.assigned) phrases.push(changes.assigned[1] === null ? 'unassigned it' : html`assigned it to <bdi>${String(changes.assigned[1])}</bdi>`);
   if (changes.due) phrases.push(changes.due[1] === null ? 'cleared the due date' : `set the due date to ${showDate(String(changes.due[1]))}`);
   if (changes.points) phrases.push(changes.points[1] === null ? 'cleared the points' : `set the points to ${String(changes.points[1])}`);
-  if (changes.labels) phrases.push('changed the labels');
+  if (changes.labels) phrases.push(...labelPhrases(changes.labels));
   if (phrases.length === 0 && changes.status) phrases.push(`set its status to ${place(after, sprintId)}`);
   if (phrases.length === 0) phrases.push(`changed ${Object.keys(changes).join(', ')}`);
   return phrases;
+}
+
+/** "labelled it “Bug”", "took the label “UI” off": each label put on or taken off, by its name (or "label #4" once deleted). */
+function labelPhrases([before, after]: [unknown, unknown]): SafeHtml[] {
+  const ids = (value: unknown): number[] => (Array.isArray(value) ? value.map(Number) : []);
+  const added = ids(after).filter((id) => !ids(before).includes(id));
+  const removed = ids(before).filter((id) => !ids(after).includes(id));
+  const names = (list: number[]) => html`${list.map((id, i) => html`${i ? ', ' : ''}${quotedName(labelName(id))}`)}`;
+  return [
+    ...(added.length ? [html`labelled it ${names(added)}`] : []),
+    ...(removed.length ? [html`took ${removed.length === 1 ? 'the label' : 'the labels'} ${names(removed)} off`] : []),
+  ];
 }
 
 const joined = (phrases: Array<string | SafeHtml>): SafeHtml =>

@@ -1,6 +1,6 @@
-// Choosing a task's labels: an ARIA 1.2 combobox (an input that filters a
-// multi-select listbox of the board's labels) for keyboard, mouse and touch,
-// built as the person picker is. The chosen labels show above it as chips,
+// Choosing a task's labels: an ARIA 1.2 combobox (combobox.ts: an input that
+// filters a multi-select listbox of the board's labels) for keyboard, mouse
+// and touch, as the person picker is. The chosen labels show above it as chips,
 // each with a button that takes it off; only labels of the board can be
 // chosen, and one deleted meanwhile drops out of the choice.
 //
@@ -9,15 +9,14 @@
 // field drops the last chosen label, Escape closes the list (a second Escape
 // is the dialog's), Home/End go to the first/last label.
 import { Label, labelChip, labelMatches, type Labels } from '../labels.ts';
-import { html, quotedName, View } from '../view.ts';
+import { html, quotedName } from '../view.ts';
+import { Combobox } from './combobox.ts';
 
-export class LabelPicker extends View {
+export class LabelPicker extends Combobox<Label> {
   /** The chosen labels' ids, ascending (as the API answers them). */
   value: number[];
   /** The person changed the choice (the details save only what changed). */
   touched = false;
-  private active = -1;
-  private shown: Label[] = [];
 
   private readonly labels: Labels;
   private readonly fieldId: string;
@@ -53,10 +52,6 @@ export class LabelPicker extends View {
     this.renderChosen();
   }
 
-  get input(): HTMLInputElement {
-    return this.find<HTMLInputElement>('input');
-  }
-
   /** Set from outside (another board changed the task), unless the person is choosing. */
   set(value: readonly number[]): void {
     if (this.touched) return;
@@ -87,10 +82,6 @@ export class LabelPicker extends View {
     this.find('.label-chosen').hidden = chosen.length === 0;
   }
 
-  private isOpen(): boolean {
-    return !this.find('.picker-list').hidden;
-  }
-
   /** Show the labels the typed text finds, highlighting the one at `keep` (or the first). */
   private open(keep = 0): void {
     const typed = this.input.value;
@@ -99,33 +90,15 @@ export class LabelPicker extends View {
     list.innerHTML = html`${this.shown.map(
       (label, i) => html`<li role="option" id="${this.fieldId}-option-${i}" data-label-id="${label.key}" aria-selected="${this.value.includes(label.key)}"><span class="label-check" aria-hidden="true"></span>${labelChip(label)}</li>`,
     )}`.value;
-    list.hidden = false;
-    this.input.setAttribute('aria-expanded', 'true');
-    this.find('.picker-toggle').setAttribute('aria-expanded', 'true');
-    this.highlight(this.shown.length ? keep : -1);
+    this.shownOpen(keep);
     // What was just chosen stays said while there is a list; an empty one says why.
     if (this.shown.length === 0) this.find('.picker-note').innerHTML = this.labels.length === 0
         ? 'The board has no labels yet: add them with the Labels button on the board.'
         : html`No label matches ${quotedName(typed.trim())}.`.value;
   }
 
-  private close(): void {
-    this.find('.picker-list').hidden = true;
-    this.input.setAttribute('aria-expanded', 'false');
-    this.input.removeAttribute('aria-activedescendant');
-    this.find('.picker-toggle').setAttribute('aria-expanded', 'false');
-    this.active = -1;
-  }
-
-  private highlight(index: number): void {
-    const options = [...this.el.querySelectorAll<HTMLElement>('[role="option"]')];
-    this.active = options.length && index >= 0 ? Math.min(index, options.length - 1) : -1;
-    options.forEach((option, i) => option.classList.toggle('active', i === this.active));
-    const current = options[this.active];
-    if (current) {
-      this.input.setAttribute('aria-activedescendant', current.id);
-      current.scrollIntoView({ block: 'nearest' });
-    } else this.input.removeAttribute('aria-activedescendant');
+  protected openList(): void {
+    this.open();
   }
 
   /** Take the label if it is not chosen, drop it if it is; say which. */
@@ -140,7 +113,7 @@ export class LabelPicker extends View {
   }
 
   /** Take or drop the highlighted label; the typed filter is done with, the list stays open for more. */
-  private choose(index: number): void {
+  protected choose(index: number): void {
     const label = this.shown[index];
     if (!label) return;
     const filtered = this.input.value !== '';
@@ -154,42 +127,14 @@ export class LabelPicker extends View {
     this.open();
   }
 
+  /** Backspace in the empty field takes the last chosen label off. */
   key(event: KeyboardEvent): void {
-    const open = this.isOpen();
-    switch (event.key) {
-      case 'ArrowDown':
-      case 'ArrowUp':
-        event.preventDefault();
-        if (!open) this.open();
-        else if (!event.altKey) this.highlight(Math.max(0, this.active + (event.key === 'ArrowDown' ? 1 : -1)));
-        return;
-      case 'Home':
-      case 'End':
-        if (!open) return;
-        event.preventDefault();
-        this.highlight(event.key === 'Home' ? 0 : this.shown.length - 1);
-        return;
-      case 'Enter':
-        // Never submits the form from the open list.
-        if (open) {
-          event.preventDefault();
-          if (this.active >= 0) this.choose(this.active);
-        }
-        return;
-      case 'Backspace': {
-        const last = this.labels.of(this.value).at(-1);
-        if (this.input.value !== '' || !last) return;
-        event.preventDefault();
-        this.toggleLabel(last);
-        if (open) this.open(this.active);
-        return;
-      }
-      case 'Escape':
-        if (!open) return;
-        event.preventDefault(); // the list closes, not the dialog
-        event.stopPropagation();
-        this.close();
-    }
+    if (this.listKey(event)) return;
+    const last = this.labels.of(this.value).at(-1);
+    if (event.key !== 'Backspace' || this.input.value !== '' || !last) return;
+    event.preventDefault();
+    this.toggleLabel(last);
+    if (this.isOpen()) this.open(this.active);
   }
 
   /** Leaving the field: the list closes, and text that chose nothing goes. */
@@ -197,21 +142,6 @@ export class LabelPicker extends View {
     if (event.relatedTarget === this.find('.picker-toggle')) return;
     this.close();
     this.input.value = '';
-  }
-
-  toggle(): void {
-    if (this.isOpen()) this.close();
-    else this.open();
-    this.input.focus();
-  }
-
-  keepFocus(event: MouseEvent): void {
-    event.preventDefault(); // the input keeps focus, so the list is not closed under the pointer
-  }
-
-  clicked(_event: Event, option: HTMLElement): void {
-    this.choose([...this.el.querySelectorAll('[role="option"]')].indexOf(option));
-    this.input.focus();
   }
 
   /** A chip's ×: the label comes off; focus goes to the field (the button is gone). */

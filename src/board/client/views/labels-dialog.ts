@@ -56,11 +56,20 @@ class LabelRow extends View<Label> {
   }
 
   override render(): this {
+    // Drawn again under the keyboard (another board renamed it): focus stays on the button of the same kind.
+    const focused = this.el.contains(document.activeElement) ? document.activeElement!.classList[0] : undefined;
+    this.draw();
+    if (focused) this.el.querySelector<HTMLElement>(`.${CSS.escape(focused)}`)?.focus();
+    return this;
+  }
+
+  private draw(): void {
     const label = this.model;
     const id = `label-${label.key}`;
     const name = label.get('name') ?? '';
     if (this.mode === 'edit') {
-      this.setHtml(html`<form class="label-edit" novalidate aria-label="Edit label ${name}">
+      this.setHtml(html`<form class="label-edit" novalidate aria-labelledby="${id}-edit-title">
+        <p id="${id}-edit-title" class="label-form-title">Edit the label ${quotedName(name)}</p>
         <div class="form-errors" role="alert"></div>
         ${labelFields(id, name, label.get('colour') ?? '')}
         <div class="actions"><button type="submit" class="primary">Save</button><button type="button" class="cancel">Cancel</button></div>
@@ -68,7 +77,7 @@ class LabelRow extends View<Label> {
     } else if (this.mode === 'confirm') {
       const count = this.taskCount(label);
       this.setHtml(html`<form class="label-delete" novalidate aria-labelledby="${id}-delete-title" aria-describedby="${id}-delete-what">
-        <p id="${id}-delete-title" class="label-delete-title">Delete the label ${quotedName(name)}?</p>
+        <p id="${id}-delete-title" class="label-form-title">Delete the label ${quotedName(name)}?</p>
         <p id="${id}-delete-what">It comes off every task that has it${count ? ` (${count === 1 ? '1 task' : `${count} tasks`} on this board)` : ''}. This cannot be undone.</p>
         <div class="form-errors" role="alert"></div>
         <div class="actions"><button type="submit" class="danger">Delete label</button><button type="button" class="cancel primary">Keep it</button></div>
@@ -80,7 +89,6 @@ class LabelRow extends View<Label> {
           <button type="button" class="delete-label danger" aria-label="Delete label ${name}">Delete</button>
         </span>`);
     }
-    return this;
   }
 
   private switchTo(mode: LabelRow['mode'], focus: string): void {
@@ -186,6 +194,7 @@ export class LabelsDialog extends DialogView {
   /** Rows in the list's order, each kept (with whatever is being typed in it) while its label lasts. */
   private renderList(): void {
     const list = this.find('.label-list');
+    const focused = document.activeElement;
     for (const label of this.labels) {
       let row = this.rows.get(label.key);
       if (!row) {
@@ -195,6 +204,8 @@ export class LabelsDialog extends DialogView {
       }
       list.append(row.el);
     }
+    // Moving a row in the list (a rename sorts it elsewhere) blurs what had focus in it.
+    if (focused instanceof HTMLElement && focused !== document.activeElement && this.el.contains(focused)) focused.focus();
     for (const [id, row] of this.rows) {
       if (this.labels.get(id)) continue;
       const hadFocus = row.el.contains(document.activeElement);

@@ -7,18 +7,17 @@
 // highlighted person, Escape closes the list (a second Escape is the
 // dialog's), Home/End go to the first/last person.
 import { avatar, displayName, personMatches, type People, type Person } from '../people.ts';
-import { html, View } from '../view.ts';
+import { html } from '../view.ts';
+import { Combobox } from './combobox.ts';
 
 /** "Nobody": the first option, to unassign. */
 const NOBODY = '';
 
-export class PersonPicker extends View {
+export class PersonPicker extends Combobox<Person | null> {
   /** The chosen username; null for nobody. */
   value: string | null;
   /** The person changed the choice (the details save only what changed). */
   touched = false;
-  private active = -1;
-  private shown: Array<Person | null> = [];
 
   private readonly people: People;
   private readonly fieldId: string;
@@ -52,10 +51,6 @@ export class PersonPicker extends View {
     this.showChoice();
   }
 
-  get input(): HTMLInputElement {
-    return this.find<HTMLInputElement>('input');
-  }
-
   /** Show the chosen person in the field (and leave what is being typed alone). */
   private showChoice(): void {
     const person = this.value === null ? null : this.people.find(this.value);
@@ -76,8 +71,8 @@ export class PersonPicker extends View {
     if (open) this.open('');
   }
 
-  private isOpen(): boolean {
-    return !this.find('.picker-list').hidden;
+  protected openList(): void {
+    this.open('');
   }
 
   private open(filter: string): void {
@@ -89,36 +84,14 @@ export class PersonPicker extends View {
         ? html`<li role="option" id="${this.fieldId}-option-${i}" data-username="${NOBODY}" aria-selected="${this.value === null}"><span class="avatar avatar-none" aria-hidden="true">–</span><span class="picker-name">Nobody</span></li>`
         : html`<li role="option" id="${this.fieldId}-option-${i}" data-username="${person.username}" aria-selected="${this.value === person.username}">${avatar(person, { named: false })}<span class="picker-name" dir="auto">${displayName(person)}</span> <span class="picker-username" dir="auto">@${person.username}</span></li>`,
     )}`.value;
-    list.hidden = false;
-    this.input.setAttribute('aria-expanded', 'true');
-    this.find('.picker-toggle').setAttribute('aria-expanded', 'true');
     const chosen = this.shown.findIndex((person) => (person?.username ?? null) === this.value);
-    this.highlight(filter.trim() ? (this.shown.length ? 0 : -1) : Math.max(0, chosen));
+    this.shownOpen(filter.trim() ? 0 : Math.max(0, chosen));
     this.find('.picker-note').textContent = this.shown.length
       ? filter.trim() ? `${this.shown.length} ${this.shown.length === 1 ? 'person matches' : 'people match'}.` : ''
       : `No one matches “${filter.trim()}”.`;
   }
 
-  private close(): void {
-    this.find('.picker-list').hidden = true;
-    this.input.setAttribute('aria-expanded', 'false');
-    this.input.removeAttribute('aria-activedescendant');
-    this.find('.picker-toggle').setAttribute('aria-expanded', 'false');
-    this.active = -1;
-  }
-
-  private highlight(index: number): void {
-    const options = [...this.el.querySelectorAll<HTMLElement>('[role="option"]')];
-    this.active = options.length ? Math.min(Math.max(index, 0), options.length - 1) : -1;
-    options.forEach((option, i) => option.classList.toggle('active', i === this.active));
-    const current = options[this.active];
-    if (current) {
-      this.input.setAttribute('aria-activedescendant', current.id);
-      current.scrollIntoView({ block: 'nearest' });
-    } else this.input.removeAttribute('aria-activedescendant');
-  }
-
-  private choose(index: number): void {
+  protected choose(index: number): void {
     const person = this.shown[index];
     if (person === undefined) return;
     this.value = person?.username ?? null;
@@ -134,37 +107,14 @@ export class PersonPicker extends View {
   }
 
   key(event: KeyboardEvent): void {
-    const open = this.isOpen();
-    switch (event.key) {
-      case 'ArrowDown':
-      case 'ArrowUp':
-        event.preventDefault();
-        if (!open) this.open('');
-        else if (!event.altKey) this.highlight(this.active + (event.key === 'ArrowDown' ? 1 : -1));
-        return;
-      case 'Home':
-      case 'End':
-        if (!open) return;
-        event.preventDefault();
-        this.highlight(event.key === 'Home' ? 0 : this.shown.length - 1);
-        return;
-      case 'Enter':
-        // Never submits the form with a half-typed name.
-        if (open) {
-          event.preventDefault();
-          if (this.active >= 0) this.choose(this.active);
-        }
-        return;
-      case 'Tab':
-        if (open && this.active >= 0 && this.input.value.trim()) this.choose(this.active);
-        return;
-      case 'Escape':
-        if (!open) return;
-        event.preventDefault(); // the list closes, not the dialog
-        event.stopPropagation();
-        this.close();
-        this.showChoice();
-    }
+    if (this.listKey(event)) return;
+    if (event.key === 'Tab' && this.isOpen() && this.active >= 0 && this.input.value.trim()) this.choose(this.active);
+  }
+
+  /** Escape: the list closes, and what was typed goes back to the choice. */
+  protected override dismiss(): void {
+    this.close();
+    this.showChoice();
   }
 
   /** Leaving the field: typed text that chose no one goes back to the choice. */
@@ -172,20 +122,5 @@ export class PersonPicker extends View {
     if (this.el.contains(event.relatedTarget as Node | null)) return;
     this.close();
     this.showChoice();
-  }
-
-  toggle(): void {
-    if (this.isOpen()) this.close();
-    else this.open('');
-    this.input.focus();
-  }
-
-  keepFocus(event: MouseEvent): void {
-    event.preventDefault(); // the input keeps focus, so the list is not closed under the pointer
-  }
-
-  clicked(_event: Event, option: HTMLElement): void {
-    this.choose([...this.el.querySelectorAll('[role="option"]')].indexOf(option));
-    this.input.focus();
   }
 }

@@ -92,7 +92,7 @@ describe('labels on the board', () => {
     }
   });
 
-  it('label a task from the picker by keyboard (l, typing, Enter), saved undoably, and by mouse', { timeout: 60_000 }, async () => {
+  it('label a task from the picker by keyboard (l, typing, Enter), saved undoably, and by mouse; a deleted task comes back with its labels', { timeout: 60_000 }, async () => {
     await addLabel('Backend', 'green');
     const frontend = await addLabel('Frontend', 'blue');
     const urgent = await addLabel('Urgent', 'red');
@@ -151,6 +151,14 @@ describe('labels on the board', () => {
       await page.waitForSelector('dialog.task-detail', { state: 'detached', ...WAIT });
       await b.taskBecomes(task.id, (t) => JSON.stringify(t.labels) === JSON.stringify([urgent.id]));
       await page.waitForSelector(`${card('Ship it')} .label-chip:text-is("Urgent")`, WAIT);
+      // Deleted and brought back by its undo: with its labels.
+      await page.click(`${card('Ship it')} .task-open`);
+      await page.click('dialog.task-detail .delete');
+      await page.waitForSelector(card('Ship it'), { state: 'detached', ...WAIT });
+      await page.click('.undo-toast .undo');
+      await page.waitForSelector(`${card('Ship it')} .label-chip:text-is("Urgent")`, WAIT);
+      const restored = (await b.api('GET', `/api/tasks/?sprint=${sprint.id}`)).results;
+      assert.deepEqual(restored.map((t: { name: string; labels: number[] }) => [t.name, t.labels]), [['Ship it', [urgent.id]]]);
       assert.deepEqual(errors, []);
     } finally {
       await context.close();

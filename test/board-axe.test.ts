@@ -391,12 +391,13 @@ export const STATES: BoardState[] = [
     },
   },
   {
-    name: 'the label picker matching no label',
+    name: 'the label picker matching no label, offering a new one',
     reach: async ({ page, goto }) => {
       const { sprint } = await labelled();
       await goto(`#sprint/${sprint}`);
       await page.click(`${card('Labelled task 2')} .task-open`);
       await page.fill('#task-labels', 'zzz');
+      await page.waitForSelector('#task-labels-option-new.active', WAIT);
       await page.waitForSelector('#task-labels-note:not(:empty)', WAIT);
     },
   },

@@ -92,7 +92,7 @@ describe('labels on the board', () => {
     }
   });
 
-  it('label a task from the picker by keyboard (l, typing, Enter), saved undoably, and by mouse; a deleted task comes back with its labels', { timeout: 60_000 }, async () => {
+  it('label a task from the picker by keyboard (l, typing, Enter), saved undoably, a new label made from the picker, by mouse; a deleted task comes back with its labels', { timeout: 60_000 }, async () => {
     await addLabel('Backend', 'green');
     const frontend = await addLabel('Frontend', 'blue');
     const urgent = await addLabel('Urgent', 'red');
@@ -111,7 +111,7 @@ describe('labels on the board', () => {
       assert.deepEqual(await options(page), ['Backend', 'Frontend', 'Urgent']);
       // Typing filters; Enter takes the highlighted label and the list stays open for more.
       await page.keyboard.type('fro');
-      assert.deepEqual(await options(page), ['Frontend']);
+      assert.deepEqual(await options(page), ['Frontend', '+New label “fro”']);
       await page.keyboard.press('Enter');
       assert.deepEqual(await options(page), ['Backend', 'Frontend ✓', 'Urgent']);
       assert.equal(await page.inputValue(PICKER), '');
@@ -134,6 +134,29 @@ describe('labels on the board', () => {
       await page.click('.undo-toast .undo');
       await b.taskBecomes(task.id, (t) => t.labels.length === 0);
       await page.waitForSelector(`${card('Ship it')} .label-chip`, { state: 'detached', ...WAIT });
+
+      // A name no label has is offered as a new label, made and chosen at once; one the API refuses says why.
+      await page.click(`${card('Ship it')} .task-open`);
+      await page.waitForSelector('dialog.task-detail[open]', WAIT);
+      await page.focus(PICKER);
+      await page.keyboard.type('Infra');
+      assert.deepEqual(await options(page), ['+New label “Infra”']);
+      assert.match(await page.textContent('#task-labels-note') ?? '', /No label is named “Infra”: choose “New label” to add it\./);
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('dialog.task-detail .label-chosen .label-chip:text-is("Infra")', WAIT);
+      const infra = (await b.api('GET', '/api/labels/?search=Infra')).results[0];
+      assert.deepEqual([infra.name, infra.colour], ['Infra', 'grey']);
+      await page.keyboard.type('x'.repeat(51));
+      await page.keyboard.press('End');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('#task-labels-note:has-text("Could not add the label")', WAIT);
+      assert.match(await page.textContent('#task-labels-note') ?? '', /no more than 50 characters/);
+      await page.fill(PICKER, '');
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Escape');
+      await page.waitForSelector('dialog.task-detail', { state: 'detached', ...WAIT });
+      assert.deepEqual((await b.api('GET', `/api/tasks/${task.id}/`)).labels, [], 'nothing is saved without Save');
+      await b.api('DELETE', `/api/labels/${infra.id}/`);
 
       // By mouse (or finger): the toggle lists them, a click takes one, a chip's × takes it off.
       await page.click(`${card('Ship it')} .task-open`);

@@ -71,7 +71,7 @@ export abstract class Combobox<Option> extends View {
       case 'End':
         if (!open) return false;
         event.preventDefault();
-        this.highlight(event.key === 'Home' ? 0 : this.shown.length - 1);
+        this.highlight(event.key === 'Home' ? 0 : Number.MAX_SAFE_INTEGER); // the last option
         return true;
       case 'Enter':
         // Never submits the form from the open list.

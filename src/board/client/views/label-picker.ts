@@ -2,13 +2,17 @@
 // filters a multi-select listbox of the board's labels) for keyboard, mouse
 // and touch, as the person picker is. The chosen labels show above it as chips,
 // each with a button that takes it off; only labels of the board can be
-// chosen, and one deleted meanwhile drops out of the choice.
+// chosen (a name no label has is offered as a new label, made at once), and
+// one deleted meanwhile drops out of the choice.
 //
 // Keys: ↓/↑ open the list and move through it, Enter takes or drops the
 // highlighted label (the list stays open for more), Backspace in the empty
 // field drops the last chosen label, Escape closes the list (a second Escape
 // is the dialog's), Home/End go to the first/last label.
+import { ApiError } from '../api.ts';
+import { folded } from '../people.ts';
 import { Label, labelChip, labelMatches, type Labels } from '../labels.ts';
+import { save } from '../models.ts';
 import { html, quotedName } from '../view.ts';
 import { Combobox } from './combobox.ts';
 
@@ -17,6 +21,8 @@ export class LabelPicker extends Combobox<Label> {
   value: number[];
   /** The person changed the choice (the details save only what changed). */
   touched = false;
+  /** The typed name offered as a new label, when no label has it. */
+  private creating: string | null = null;
 
   private readonly labels: Labels;
   private readonly fieldId: string;
@@ -87,14 +93,20 @@ export class LabelPicker extends Combobox<Label> {
     const typed = this.input.value;
     const list = this.find('.picker-list');
     this.shown = this.labels.filter((label) => labelMatches(label, typed));
+    const name = typed.trim();
+    // A name no label has yet: the last option makes it.
+    this.creating = name !== '' && this.labels.url !== undefined && !this.labels.some((label) => folded(label.get('name') ?? '') === folded(name)) ? name : null;
     list.innerHTML = html`${this.shown.map(
       (label, i) => html`<li role="option" id="${this.fieldId}-option-${i}" data-label-id="${label.key}" aria-selected="${this.value.includes(label.key)}"><span class="label-check" aria-hidden="true"></span>${labelChip(label)}</li>`,
-    )}`.value;
+    )}${this.creating !== null && html`<li role="option" id="${this.fieldId}-option-new" class="label-create" aria-selected="false"><span class="label-check" aria-hidden="true">+</span>New label ${quotedName(this.creating)}</li>`}`.value;
     this.shownOpen(keep);
     // What was just chosen stays said while there is a list; an empty one says why.
-    if (this.shown.length === 0) this.find('.picker-note').innerHTML = this.labels.length === 0
-        ? 'The board has no labels yet: add them with the Labels button on the board.'
-        : html`No label matches ${quotedName(typed.trim())}.`.value;
+    if (this.shown.length === 0) {
+      this.find('.picker-note').innerHTML =
+        this.creating !== null
+          ? html`No label is named ${quotedName(this.creating)}: choose “New label” to add it.`.value
+          : 'The board has no labels yet: add them with the Labels button on the board.';
+    }
   }
 
   protected openList(): void {
@@ -114,12 +126,30 @@ export class LabelPicker extends Combobox<Label> {
 
   /** Take or drop the highlighted label; the typed filter is done with, the list stays open for more. */
   protected choose(index: number): void {
+    if (index === this.shown.length && this.creating !== null) return void this.create(this.creating);
     const label = this.shown[index];
     if (!label) return;
     const filtered = this.input.value !== '';
     this.input.value = '';
     this.toggleLabel(label);
     this.open(filtered ? this.labels.indexOf(label) : index);
+  }
+
+  /** A new label of this name (the palette's first colour; the Labels dialog changes it), chosen at once; the API's refusal said in words. */
+  private async create(name: string): Promise<void> {
+    const label = new Label({ name }, { collection: this.labels });
+    this.find('.picker-note').textContent = `Adding the label “${name}”…`;
+    try {
+      await save(label, null);
+    } catch (error) {
+      this.find('.picker-note').innerHTML = html`Could not add the label ${quotedName(name)}: ${error instanceof ApiError || error instanceof Error ? error.message : String(error)}`.value;
+      return;
+    }
+    this.labels.add(label, { merge: true }); // the live channel may have brought it already
+    const added = this.labels.get(label.key) ?? label;
+    this.input.value = '';
+    this.toggleLabel(added);
+    this.open(this.labels.indexOf(added));
   }
 
   typed(): void {

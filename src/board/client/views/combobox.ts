@@ -6,6 +6,16 @@
 // in). A picker says what its options are and what choosing one does.
 import { View } from '../view.ts';
 
+/** The events every picker handles alike; each adds its own (`typed`, `key` and `left` are its). */
+export const COMBOBOX_EVENTS = {
+  'input input': 'typed',
+  'keydown input': 'key',
+  'focusout input': 'left',
+  'click .picker-toggle': 'toggle',
+  'mousedown [role="option"]': 'keepFocus',
+  'click [role="option"]': 'clicked',
+};
+
 export abstract class Combobox<Option> extends View {
   /** The options the list shows now, in order. */
   protected shown: Option[] = [];

@@ -14,7 +14,7 @@ import { folded } from '../people.ts';
 import { Label, labelChip, labelMatches, type Labels } from '../labels.ts';
 import { save } from '../models.ts';
 import { html, quotedName } from '../view.ts';
-import { Combobox } from './combobox.ts';
+import { Combobox, COMBOBOX_EVENTS } from './combobox.ts';
 
 export class LabelPicker extends Combobox<Label> {
   /** The chosen labels' ids, ascending (as the API answers them). */
@@ -30,12 +30,7 @@ export class LabelPicker extends Combobox<Label> {
     super({
       className: 'picker label-picker',
       events: {
-        'input input': 'typed',
-        'keydown input': 'key',
-        'focusout input': 'left',
-        'click .picker-toggle': 'toggle',
-        'mousedown [role="option"]': 'keepFocus',
-        'click [role="option"]': 'clicked',
+        ...COMBOBOX_EVENTS,
         'click .label-unchoose': 'unchoose',
       },
     });

@@ -8,7 +8,7 @@
 // dialog's), Home/End go to the first/last person.
 import { avatar, displayName, personMatches, type People, type Person } from '../people.ts';
 import { html } from '../view.ts';
-import { Combobox } from './combobox.ts';
+import { Combobox, COMBOBOX_EVENTS } from './combobox.ts';
 
 /** "Nobody": the first option, to unassign. */
 const NOBODY = '';
@@ -24,14 +24,7 @@ export class PersonPicker extends Combobox<Person | null> {
   constructor(people: People, value: string | null, id = 'task-assigned') {
     super({
       className: 'picker',
-      events: {
-        'input input': 'typed',
-        'keydown input': 'key',
-        'focusout input': 'left',
-        'click .picker-toggle': 'toggle',
-        'mousedown [role="option"]': 'keepFocus',
-        'click [role="option"]': 'clicked',
-      },
+      events: COMBOBOX_EVENTS,
     });
     this.people = people;
     this.value = value;

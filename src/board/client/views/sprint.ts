@@ -143,6 +143,7 @@ export class SprintView extends View implements TaskMover {
     this.sprint = new Sprint({ id: sprintId });
     // Where a card goes, and whether the filters show it, follow every change (ours or another board's).
     this.listenTo(this.tasks, 'add remove reset change:order change:status change:sprint change:name change:description change:assigned change:due', this.queueLayout);
+    this.listenTo(this.tasks, 'change:points', this.queueLayout); // the columns' sums of points
     this.listenTo(this.sprint, 'change', this.renderHeader);
     this.listenTo(this.sprint, 'change:wip_limits', this.queueLayout);
     this.listenTo(app.outbox, 'change', this.showPending);
@@ -306,6 +307,7 @@ export class SprintView extends View implements TaskMover {
     for (const id of [...this.locks.keys()]) this.unlock(id);
     void this.loadTasks();
     this.burndown.refresh();
+    this.detail?.catchUp();
   }
 
   private gone(): void {
@@ -322,6 +324,7 @@ export class SprintView extends View implements TaskMover {
       else if (message.action === 'update') this.sprint.set(message.body as SprintAttributes);
       return;
     }
+    if (message.model === 'comment') return this.detail?.receive(message);
     if (message.model !== 'task') return;
     // Any board's write may move the chart: completing a task there lowers it here.
     if (message.action === 'add' || message.action === 'update' || message.action === 'remove') this.burndown.refresh();

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
+import { markdown } from '../src/board/client/views/markdown-editor.ts';
 import { BoardBrowser, card, column, type Board, WAIT } from './board-browser.ts';
 
 const TEST_TIMEOUT = 40_000;
@@ -135,7 +136,7 @@ describe('comments in the task details', () => {
       await second.page.keyboard.type('Half a thought');
 
       await first.page.fill('#comment-new', 'Written in the *first* window');
-      await first.page.click('dialog .comment-composer button[type="submit"]');
+      await first.page.keyboard.press('Control+Enter');
       await second.page.waitForSelector(`${comment('Written in the first window')} em`, WAIT);
       assert.equal(await second.page.evaluate(() => document.activeElement?.id), 'comment-new', 'the focus stayed');
       assert.equal(await second.page.inputValue('#comment-new'), 'Half a thought', 'and the text');
@@ -195,6 +196,13 @@ const HOSTILE = [
 ].join('\n\n');
 
 describe('Markdown in the task details', () => {
+  it('puts typed headings under the heading they are shown beneath, skipping no level', () => {
+    assert.equal(markdown('# Goal\n\n### Detail\n\n## Next', 2).value, '<h3>Goal</h3>\n<h4>Detail</h4>\n<h4>Next</h4>\n');
+    assert.equal(markdown('### Small\n\n# Big', 3).value, '<h4>Small</h4>\n<h4>Big</h4>\n');
+    assert.equal(markdown('# A\n\n## B\n\n### C\n\n#### D', 3).value, '<h4>A</h4>\n<h5>B</h5>\n<h6>C</h6>\n<h6>D</h6>\n');
+    assert.equal(markdown('<h1>typed</h1>', 2).value, '<p>&lt;h1&gt;typed&lt;/h1&gt;</p>\n');
+  });
+
   it('renders a hostile description and comment inert: no script runs, no javascript: link, raw HTML shown as text', { timeout: TEST_TIMEOUT }, async () => {
     const sprint = await b.createSprint('Hostile sprint');
     const task = await b.api('POST', '/api/tasks/', { name: 'Hostile', sprint: sprint.id, description: HOSTILE });
@@ -238,7 +246,7 @@ describe('Markdown in the task details', () => {
       const patches: string[] = [];
       page.on('request', (request) => void (request.method() === 'PATCH' && patches.push(request.postData() ?? '')));
       await openDetails(page, 'Described');
-      assert.equal(await page.textContent('dialog .description-view h1'), 'Goal');
+      assert.equal(await page.textContent('dialog .description-view h3'), 'Goal');
       assert.deepEqual(await page.$$eval('dialog .description-view li', (items) => items.map((item) => item.textContent)), ['one', 'two']);
       assert.equal(await page.textContent('dialog .description-view code'), 'code');
       assert.equal(await page.isVisible('#task-detail-description'), false, 'read mode: rendered, not the source');

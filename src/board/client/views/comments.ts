@@ -30,6 +30,9 @@ export interface CommentData {
 /** The API's limit on a comment's body. */
 const MAX_BODY = 10_000;
 
+/** Comments sit under the section's <h3>: their headings start at <h4>. */
+const COMMENT_UNDER = 3;
+
 const drafts = {
   key: (url: string) => `board.comment-draft:${url}`,
   read(url: string): string {
@@ -99,7 +102,7 @@ class CommentView extends View {
           <span class="comment-author" dir="auto">${person ? displayName(person) : 'A deleted user'}</span>
           <span class="comment-when">${when(created)}</span>${edited && html` <span class="comment-edited" title="Edited ${new Date(edited).toLocaleString()}">(edited)</span>`}
         </p>
-        <div class="comment-body markdown" dir="auto">${markdown(body)}</div>
+        <div class="comment-body markdown" dir="auto">${markdown(body, COMMENT_UNDER)}</div>
         ${this.own() && html`<div class="comment-actions">
           <button type="button" class="comment-edit link" aria-describedby="comment-${id}-meta">Edit</button>
           <button type="button" class="comment-delete link" aria-describedby="comment-${id}-meta">Delete</button>
@@ -121,7 +124,7 @@ class CommentView extends View {
   }
 
   edit(): void {
-    this.editor = new MarkdownEditor({ id: `comment-${this.data.id}-body`, name: 'body', label: 'Edit your comment', value: this.data.body, maxChars: MAX_BODY });
+    this.editor = new MarkdownEditor({ id: `comment-${this.data.id}-body`, name: 'body', label: 'Edit your comment', value: this.data.body, maxChars: MAX_BODY, under: COMMENT_UNDER });
     const form = document.createElement('form');
     form.className = 'comment-edit-form';
     form.noValidate = true;
@@ -219,7 +222,7 @@ export class CommentsView extends View {
     });
     this.task = task;
     this.people = people;
-    this.composer = new MarkdownEditor({ id: 'comment-new', name: 'body', label: 'Add a comment', placeholder: 'Write a comment', rows: 3, maxChars: MAX_BODY });
+    this.composer = new MarkdownEditor({ id: 'comment-new', name: 'body', label: 'Add a comment', placeholder: 'Write a comment', rows: 3, maxChars: MAX_BODY, under: COMMENT_UNDER });
     this.setHtml(html`
       <h3 id="task-comments-title">Comments <span class="comment-count"></span></h3>
       <ol class="comment-list" aria-labelledby="task-comments-title"></ol>

@@ -5,8 +5,24 @@
 import { renderMarkdown } from '../../markdown.ts';
 import { html, SafeHtml, View } from '../view.ts';
 
-/** Rendered Markdown for `html` templates: safe as it is (renderMarkdown escapes raw HTML and drops unsafe links). */
-export const markdown = (source: string): SafeHtml => new SafeHtml(renderMarkdown(source));
+/**
+ * Rendered Markdown for `html` templates: safe as it is (renderMarkdown
+ * escapes raw HTML and drops unsafe links). Its headings go under the
+ * heading it is shown beneath (`under`, a level), the first at the next
+ * level and none skipping one, so the page's outline stays whole whatever
+ * `#`s were typed.
+ */
+export function markdown(source: string, under: number): SafeHtml {
+  const rendered = renderMarkdown(source);
+  const typed = [...rendered.matchAll(/<h([1-6])>/g)].map((match) => Number(match[1]));
+  const top = Math.min(...typed);
+  let previous = under;
+  const levels = typed.map((level) => (previous = Math.min(6, previous + 1, under + 1 + level - top)));
+  // Only markdown-it's own tags look like this (typed HTML is escaped: &lt;h1&gt;), and headings do not nest.
+  let opened = 0;
+  let closed = 0;
+  return new SafeHtml(rendered.replace(/<h[1-6]>/g, () => `<h${levels[opened++]}>`).replace(/<\/h[1-6]>/g, () => `</h${levels[closed++]}>`));
+}
 
 export interface MarkdownEditorOptions {
   /** The textarea's id; the preview's and hint's ids derive from it. */
@@ -19,14 +35,18 @@ export interface MarkdownEditorOptions {
   rows?: number;
   /** The API's limit, checked before sending (forms.ts tooLong). */
   maxChars?: number;
+  /** The level of the heading the text is shown under (its preview's headings go below it). */
+  under: number;
 }
 
 export class MarkdownEditor extends View {
   private readonly fieldId: string;
+  private readonly under: number;
   constructor(options: MarkdownEditorOptions) {
-    super({ className: 'md-editor', events: { 'click .md-mode': 'switchMode' } });
-    const { id, name, label, value = '', placeholder = '', rows = 4, maxChars } = options;
+    super({ className: 'md-editor', events: { 'click .md-mode': 'switchMode', 'keydown textarea': 'sendOnCtrlEnter' } });
+    const { id, name, label, value = '', placeholder = '', rows = 4, maxChars, under } = options;
     this.fieldId = id;
+    this.under = under;
     this.setHtml(html`
       <div class="md-editor-head">
         <label for="${id}">${label}</label>
@@ -35,10 +55,10 @@ export class MarkdownEditor extends View {
           <button type="button" class="md-mode" data-mode="preview" aria-pressed="false" aria-controls="${id}-preview">Preview</button>
         </span>
       </div>
-      <textarea id="${id}" name="${name}" data-field="${name}" rows="${rows}" dir="auto" placeholder="${placeholder}"
+      <textarea id="${id}" name="${name}" data-field="${name}" rows="${rows}" dir="auto" placeholder="${placeholder}" aria-keyshortcuts="Control+Enter Meta+Enter"
         aria-describedby="${id}-hint" ${maxChars ? html`data-max-chars="${maxChars}"` : ''}></textarea>
       <div class="md-preview markdown" id="${id}-preview" role="region" aria-label="Preview" tabindex="0" dir="auto" hidden></div>
-      <p class="md-hint" id="${id}-hint">Markdown: **bold**, _italic_, [link](https://…), lists, \`code\`.</p>
+      <p class="md-hint" id="${id}-hint">Markdown: **bold**, _italic_, [link](https://…), lists, \`code\`. Ctrl+Enter sends.</p>
       <p class="field-error" data-error-for="${name}"></p>`);
     this.textarea.value = value;
   }
@@ -65,6 +85,13 @@ export class MarkdownEditor extends View {
     this.textarea.focus();
   }
 
+  /** Ctrl+Enter (⌘Enter) sends the form the text is in, as in most editors of comments. */
+  sendOnCtrlEnter(event: KeyboardEvent): void {
+    if (event.key !== 'Enter' || !(event.ctrlKey || event.metaKey)) return;
+    event.preventDefault();
+    this.textarea.form?.requestSubmit();
+  }
+
   switchMode(_event: Event, button: HTMLElement): void {
     this.mode(button.dataset.mode === 'preview' ? 'preview' : 'write');
     if (!this.previewing) this.textarea.focus();
@@ -81,6 +108,6 @@ export class MarkdownEditor extends View {
 
   private showPreview(): void {
     const text = this.textarea.value;
-    this.find('.md-preview').innerHTML = (text.trim() ? markdown(text) : html`<p class="md-empty">Nothing to preview.</p>`).value;
+    this.find('.md-preview').innerHTML = (text.trim() ? markdown(text, this.under) : html`<p class="md-empty">Nothing to preview.</p>`).value;
   }
 }

@@ -35,8 +35,8 @@ type Edited = Field['name'] | 'description' | 'points' | 'due';
 
 /** The board's scale, "None" first, and a value the API took outside it (kept, not lost to a save). */
 function pointOptions(current: number | null): ReturnType<typeof html> {
-  const choices: number[] = [...POINT_CHOICES];
-  if (current !== null && !choices.includes(current)) choices.push(current), choices.sort((a, b) => a - b);
+  const scale: number[] = [...POINT_CHOICES];
+  const choices = current === null || scale.includes(current) ? scale : [...scale, current].sort((a, b) => a - b);
   return html`<option value="" ${current === null ? 'selected' : ''}>None</option>${choices.map(
     (points) => html`<option value="${points}" ${points === current ? 'selected' : ''}>${pointsText(points)}</option>`,
   )}`;
@@ -97,7 +97,7 @@ export class TaskDetailView extends DialogView<Task> {
     this.board = board;
     this.picker = new PersonPicker(board.people, task.get('assigned') ?? null);
     this.listenTo(this.picker, 'chosen', () => (this.find('.save-note').textContent = ''));
-    this.description = new MarkdownEditor({ id: 'task-detail-description', name: 'description', label: 'Description', placeholder: 'Add details (Markdown)', rows: 5 });
+    this.description = new MarkdownEditor({ id: 'task-detail-description', name: 'description', label: 'Description', placeholder: 'Add details (Markdown)', rows: 5, under: 2 });
     this.description.value = task.get('description') ?? '';
     this.describing = !this.description.value;
     this.comments = new CommentsView(task, board.people);
@@ -266,7 +266,7 @@ export class TaskDetailView extends DialogView<Task> {
   private showDescription(): void {
     const text = this.model.get('description') ?? '';
     const editing = this.describing || !text;
-    this.find('.description-view').innerHTML = markdown(text).value;
+    this.find('.description-view').innerHTML = markdown(text, 2).value; // under the dialog's <h2>
     this.find('.description-read').hidden = editing;
     this.description.el.hidden = !editing;
   }

@@ -319,4 +319,22 @@ describe('story points in the task details', () => {
       await context.close();
     }
   });
+
+  it('keeps the points of a deleted task that Undo brings back', { timeout: TEST_TIMEOUT }, async () => {
+    const sprint = await b.createSprint('Restored points sprint');
+    await b.api('POST', '/api/tasks/', { name: 'Worth eight', sprint: sprint.id, points: 8 });
+    const { context, page, errors } = await b.openBoard(`#sprint/${sprint.id}`);
+    try {
+      await openDetails(page, 'Worth eight');
+      await page.click('dialog .task-form .delete');
+      await page.waitForSelector(card('Worth eight'), { state: 'detached', ...WAIT });
+      await page.click('.undo-toast .undo');
+      await page.waitForSelector(`${card('Worth eight')} .task-points:text-is("8 points")`, WAIT);
+      const [restored] = (await b.api('GET', `/api/tasks/?sprint=${sprint.id}`)).results;
+      assert.equal(restored.points, 8);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -4,7 +4,7 @@ import { statusName } from '../columns.ts';
 import type { QueuedWrite } from '../outbox.ts';
 import { html } from '../view.ts';
 
-const LABELS: Record<string, string> = { status: 'Column', sprint: 'Sprint', order: 'Position', started: 'Started', completed: 'Completed', name: 'Name', description: 'Description', due: 'Due', assigned: 'Assigned to' };
+const LABELS: Record<string, string> = { status: 'Column', sprint: 'Sprint', order: 'Position', started: 'Started', completed: 'Completed', name: 'Name', description: 'Description', due: 'Due', assigned: 'Assigned to', points: 'Story points' };
 
 function shown(field: string, value: unknown): string {
   if (value === null || value === undefined || value === '') return '—';

@@ -31,7 +31,7 @@ const LOCK_TIMEOUT_MS = 60_000;
 const LIVE_LABELS: Record<LiveState, string> = { connecting: 'Connecting…', live: 'Live', offline: 'Reconnecting…' };
 
 /** Every field of a task a person sets, as a deletion's undo brings them back. */
-const TASK_FIELDS = ['name', 'description', 'sprint', 'status', 'order', 'assigned', 'started', 'due', 'completed'];
+const TASK_FIELDS = ['name', 'description', 'sprint', 'status', 'order', 'assigned', 'started', 'due', 'completed', 'points'];
 
 /**
  * What a waiting deletion checks on the server before it is sent: someone

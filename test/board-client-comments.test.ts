@@ -88,6 +88,7 @@ describe('comments in the task details', () => {
       assert.equal(await page.textContent(`${item} .comment-when`), 'just now');
       assert.equal(await page.$(`${item} .comment-edited`), null);
       await page.waitForSelector('dialog .comment-count:text-is("(1)")', WAIT);
+      await page.waitForSelector('dialog .history-entry:has-text("demo commented")', WAIT);
       const [saved] = (await b.api('GET', `/api/tasks/${task.id}/comments/`)).results;
       assert.deepEqual([saved.author, saved.body], ['demo', 'Looks **good**; see [the spec](https://example.com/spec).']);
 

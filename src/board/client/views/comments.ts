@@ -147,6 +147,7 @@ class CommentView extends View {
       const saved = (await busy(form, 'Saving…', () => request(this.data.links.self, { method: 'PATCH', body: { body: text } }))) as CommentData;
       this.closeEditor();
       this.update(saved);
+      this.list.changed();
       this.find<HTMLElement>('.comment-edit').focus();
       this.list.say('Comment saved.');
     } catch (error) {
@@ -205,7 +206,7 @@ class CommentView extends View {
   }
 }
 
-/** The comments section of a task's details. */
+/** The comments section of a task's details; triggers `changed` when a comment is added, edited or deleted. */
 export class CommentsView extends View {
   readonly people: People;
   private readonly task: Task;
@@ -235,6 +236,8 @@ export class CommentsView extends View {
       </form>`);
     this.find('.editor-slot').replaceWith(this.composer.el);
     this.listenTo(people, 'change', this.renderAll);
+    // A task added while the server could not be reached gets its comments' URL once it is created.
+    this.listenTo(task, 'change:links', () => void (!this.loaded && this.load()));
     this.showComposer();
     void this.load();
   }
@@ -283,7 +286,7 @@ export class CommentsView extends View {
     }
     const isNew = !this.items.has(comment.id);
     this.upsert(comment);
-    this.count();
+    this.changed();
     if (isNew && message.action === 'add' && comment.author !== this.people.me) {
       const who = comment.author === null ? 'someone' : displayName(this.people.find(comment.author));
       const words = comment.body.replace(/\s+/g, ' ').trim();
@@ -317,11 +320,17 @@ export class CommentsView extends View {
     const hadFocus = item.el.contains(document.activeElement);
     const neighbour = item.el.nextElementSibling ?? item.el.previousElementSibling;
     this.drop(id);
-    this.count();
+    this.changed();
     if (said) this.say(said);
     if (hadFocus && !item.el.isConnected) {
       (neighbour?.querySelector<HTMLElement>('button') ?? this.composer.textarea).focus();
     }
+  }
+
+  /** A comment was added, edited or deleted (here or elsewhere), and with it the task's history. */
+  changed(): void {
+    this.count();
+    this.trigger('changed');
   }
 
   private count(): void {
@@ -359,7 +368,7 @@ export class CommentsView extends View {
     try {
       const comment = (await busy(form, 'Posting…', () => request(url, { method: 'POST', body: { body: text } }))) as CommentData;
       this.upsert(comment);
-      this.count();
+      this.changed();
       this.composer.value = '';
       drafts.write(url, '');
       this.composer.focus();

@@ -57,7 +57,7 @@ export class MarkdownEditor extends View {
       </div>
       <textarea id="${id}" name="${name}" data-field="${name}" rows="${rows}" dir="auto" placeholder="${placeholder}" aria-keyshortcuts="Control+Enter Meta+Enter"
         aria-describedby="${id}-hint" ${maxChars ? html`data-max-chars="${maxChars}"` : ''}></textarea>
-      <div class="md-preview markdown" id="${id}-preview" role="region" aria-label="Preview" tabindex="0" dir="auto" hidden></div>
+      <div class="md-preview markdown" id="${id}-preview" role="region" aria-label="${label}: preview" tabindex="0" dir="auto" hidden></div>
       <p class="md-hint" id="${id}-hint">Markdown: **bold**, _italic_, [link](https://…), lists, \`code\`. Ctrl+Enter sends.</p>
       <p class="field-error" data-error-for="${name}"></p>`);
     this.textarea.value = value;

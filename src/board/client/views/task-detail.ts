@@ -101,6 +101,7 @@ export class TaskDetailView extends DialogView<Task> {
     this.description.value = task.get('description') ?? '';
     this.describing = !this.description.value;
     this.comments = new CommentsView(task, board.people);
+    this.listenTo(this.comments, 'changed', this.queueHistory); // a comment is an entry of the task's history
     this.render();
     this.listenTo(task, 'change', this.refresh);
     this.listenTo(task, 'change', this.queueHistory);

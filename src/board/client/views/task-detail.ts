@@ -174,7 +174,7 @@ export class TaskDetailView extends DialogView<Task> {
           <div class="description-read">
             <div class="description-head">
               <span class="label" id="task-description-label">Description</span>
-              <button type="button" class="edit-description link" aria-describedby="task-description-label">Edit</button>
+              <button type="button" class="edit-description link">Edit<span class="visually-hidden"> the description</span></button>
             </div>
             <div class="description-view markdown" role="group" aria-labelledby="task-description-label" dir="auto"></div>
           </div>

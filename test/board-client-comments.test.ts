@@ -153,6 +153,17 @@ describe('comments in the task details', () => {
       await asAda('DELETE', `/api/tasks/${task.id}/comments/${ada.id}/`);
       await first.page.waitForSelector(comment('From Ada, edited'), { state: 'detached', ...WAIT });
       await second.page.waitForSelector('dialog .comment-count:text-is("(1)")', WAIT);
+      // Deleted on another board while being edited here: the typed text stays, to copy.
+      const [mine] = (await b.api('GET', `/api/tasks/${task.id}/comments/`)).results;
+      await first.page.click(`${comment('Written in the first window')} .comment-edit`);
+      await first.page.fill(`#comment-${mine.id}-body`, 'A better wording');
+      await b.api('DELETE', `/api/tasks/${task.id}/comments/${mine.id}/`);
+      await second.page.waitForSelector(comment('Written in the first window'), { state: 'detached', ...WAIT });
+      await first.page.waitForSelector('dialog .comment-edit-form .form-errors:has-text("This comment was deleted meanwhile.")', WAIT);
+      assert.equal(await first.page.inputValue(`#comment-${mine.id}-body`), 'A better wording');
+      assert.ok(await first.page.isDisabled('dialog .comment-edit-form button[type="submit"]'));
+      await first.page.click('dialog .comment-cancel-edit');
+      await first.page.waitForSelector('dialog .comment-count:text-is("(0)")', WAIT);
       // Comments on another task do not show here.
       const other = await b.api('POST', '/api/tasks/', { name: 'Elsewhere', sprint: sprint.id });
       await asAda('POST', `/api/tasks/${other.id}/comments/`, { body: 'Not about this one' });

@@ -62,6 +62,8 @@ const when = (at: string) => html`<time datetime="${at}" title="${new Date(at).t
 class CommentView extends View {
   data: CommentData;
   private editor: MarkdownEditor | null = null;
+  /** Deleted elsewhere while being edited here: kept until the edit is cancelled. */
+  private gone = false;
   private readonly list: CommentsView;
   constructor(data: CommentData, list: CommentsView) {
     super({
@@ -157,6 +159,7 @@ class CommentView extends View {
 
   cancelEdit(): void {
     this.closeEditor();
+    if (this.gone) return this.list.removed(this.data.id, null);
     this.render();
     this.find<HTMLElement>('.comment-edit').focus();
   }
@@ -172,13 +175,16 @@ class CommentView extends View {
     if (!form) return;
     form.querySelector('.form-errors')!.innerHTML = html`<p>This comment was deleted meanwhile. Your text is still below, to copy.</p>`.value;
     form.querySelector<HTMLButtonElement>('button[type="submit"]')!.disabled = true;
+    this.gone = true;
   }
 
   askDelete(): void {
     const actions = this.find('.comment-actions');
-    actions.innerHTML = html`<span class="comment-confirm">Delete this comment? This cannot be undone.</span>
-      <button type="button" class="comment-confirm-delete danger">Delete comment</button>
-      <button type="button" class="comment-keep">Keep it</button>`.value;
+    const question = `comment-${this.data.id}-confirm`;
+    // The buttons carry the question, so that a screen reader says it where the focus lands.
+    actions.innerHTML = html`<span class="comment-confirm" id="${question}">Delete this comment? This cannot be undone.</span>
+      <button type="button" class="comment-confirm-delete danger" aria-describedby="${question}">Delete comment</button>
+      <button type="button" class="comment-keep" aria-describedby="${question}">Keep it</button>`.value;
     this.find<HTMLElement>('.comment-keep').focus();
   }
 

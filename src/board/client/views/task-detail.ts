@@ -289,7 +289,7 @@ export class TaskDetailView extends DialogView<Task> {
     this.find('.save-note').textContent = '';
   }
 
-  keepOneLine(event: KeyboardEvent, target: HTMLElement): void {
+  keepOneLine(event: KeyboardEvent): void {
     if (event.key !== 'Enter') return;
     event.preventDefault();
     this.find<HTMLFormElement>('.task-form').requestSubmit();

@@ -54,7 +54,7 @@ const comment = (text: string) => `dialog .comment:has(.comment-body:has-text("$
 const close = (...contexts: BrowserContext[]) => Promise.all(contexts.map((context) => context.close()));
 
 describe('comments in the task details', () => {
-  it('writes a comment with a preview, keeps the text when the server cannot be reached, then edits and deletes it', { timeout: TEST_TIMEOUT }, async () => {
+  it('writes a comment with a preview, keeps the text when the server cannot be reached and as a draft, then edits and deletes it', { timeout: TEST_TIMEOUT }, async () => {
     const sprint = await b.createSprint('Comment sprint');
     const task = await b.api('POST', '/api/tasks/', { name: 'Discussed', sprint: sprint.id });
     const { context, page, errors } = await b.openBoard(`#sprint/${sprint.id}`);
@@ -75,6 +75,11 @@ describe('comments in the task details', () => {
       await page.waitForSelector('dialog .comment-composer .form-errors:has-text("Cannot reach the server")', WAIT);
       assert.equal(await page.inputValue('#comment-new'), 'Looks **good**; see [the spec](https://example.com/spec).');
       await page.unroute('**/comments/');
+      // Closing the details keeps the unsent comment as a draft.
+      await page.keyboard.press('Escape');
+      await page.waitForSelector('dialog.task-detail', { state: 'detached', ...WAIT });
+      await openDetails(page, 'Discussed');
+      assert.equal(await page.inputValue('#comment-new'), 'Looks **good**; see [the spec](https://example.com/spec).');
       await page.click('dialog .comment-composer button[type="submit"]');
       await page.waitForSelector(comment('Looks good'), WAIT);
       assert.equal(await page.inputValue('#comment-new'), '', 'posted: the composer is empty again');

@@ -410,6 +410,70 @@ export const STATES: BoardState[] = [
       await page.waitForSelector('.filter-summary:not(:empty)', WAIT);
     },
   },
+  // The task details of issue 26: comments, the description in Markdown, points.
+  {
+    name: 'task details with comments and the composer previewing',
+    reach: async (visit) => {
+      const sprint = await sprintWith('Commented sprint', 1);
+      if (!sprints.has('Commented sprint, comments')) {
+        sprints.set('Commented sprint, comments', (async () => {
+          await (ada ??= b.createUser('ada', 'Ada Lovelace'));
+          const response = await fetch(`${b.app.url}/api/token/`, { method: 'POST', body: new URLSearchParams({ username: 'ada', password: 'a-long-password' }) });
+          const { token } = (await response.json()) as { token: string };
+          await fetch(`${b.app.url}/api/tasks/${sprint.tasks[0]}/comments/`, {
+            method: 'POST',
+            headers: { Authorization: `Token ${token}`, 'Content-Type': 'application/json' },
+            body: JSON.stringify({ body: 'A question from **Ada**: see [the notes](https://example.com/notes).' }),
+          });
+          const mine = await b.api('POST', `/api/tasks/${sprint.tasks[0]}/comments/`, { body: '- one\n- two\n\n`code` and _emphasis_' });
+          await b.api('PATCH', `/api/tasks/${sprint.tasks[0]}/comments/${mine.id}/`, { body: '- one\n- two\n\n`code` and _emphasis_, edited' });
+          return sprint;
+        })());
+      }
+      await sprints.get('Commented sprint, comments');
+      await openDetails(visit, 'Commented sprint');
+      await visit.page.waitForSelector('dialog .comment .comment-edited', WAIT);
+      await visit.page.fill('#comment-new', 'A **reply** with a [link](https://example.com/)');
+      await visit.page.click('dialog .comment-composer .md-mode[data-mode="preview"]');
+      await visit.page.waitForSelector('#comment-new-preview strong', WAIT);
+    },
+  },
+  {
+    name: 'task details, a comment being edited and another asking to confirm its deletion',
+    reach: async (visit) => {
+      await openDetails(visit, 'Confirmed sprint');
+      for (const body of ['First of mine', 'Second of mine']) {
+        await visit.page.fill('#comment-new', body);
+        await visit.page.click('dialog .comment-composer button[type="submit"]');
+        await visit.page.waitForSelector(`dialog .comment-body:has-text("${body}")`, WAIT);
+      }
+      await visit.page.click('dialog .comment:has-text("First of mine") .comment-edit');
+      await visit.page.click('dialog .comment:has-text("Second of mine") .comment-delete');
+      await visit.page.waitForSelector('dialog .comment-confirm', WAIT);
+    },
+  },
+  {
+    name: 'task details, the description being edited with a preview',
+    reach: async (visit) => {
+      const sprint = await sprintWith('Described sprint', 1);
+      await b.api('PATCH', `/api/tasks/${sprint.tasks[0]}/`, { description: '# Goal\n\nShip **it**, then [tell](https://example.com/) everyone.\n\n> quoted' });
+      await openDetails(visit, 'Described sprint');
+      await visit.page.waitForSelector('dialog .description-view h3', WAIT);
+      await visit.page.click('dialog .edit-description');
+      await visit.page.click('dialog .description-field .md-mode[data-mode="preview"]');
+      await visit.page.waitForSelector('#task-detail-description-preview h3', WAIT);
+    },
+  },
+  {
+    name: 'task details, the points picker',
+    reach: async (visit) => {
+      const sprint = await sprintWith('Pointed sprint', 1);
+      await b.api('PATCH', `/api/tasks/${sprint.tasks[0]}/`, { points: 8 });
+      await openDetails(visit, 'Pointed sprint');
+      await visit.page.focus('#task-points');
+      await visit.page.selectOption('#task-points', '13');
+    },
+  },
 ];
 
 /** A sprint whose tasks carry labels of every colour, made once. */

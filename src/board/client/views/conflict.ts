@@ -5,7 +5,7 @@ import { labelName } from '../labels.ts';
 import { same, type QueuedWrite } from '../outbox.ts';
 import { html } from '../view.ts';
 
-const LABELS: Record<string, string> = { status: 'Column', sprint: 'Sprint', order: 'Position', started: 'Started', completed: 'Completed', name: 'Name', description: 'Description', due: 'Due', assigned: 'Assigned to', points: 'Points', labels: 'Labels' };
+const LABELS: Record<string, string> = { status: 'Column', sprint: 'Sprint', order: 'Position', started: 'Started', completed: 'Completed', name: 'Name', description: 'Description', due: 'Due', assigned: 'Assigned to', points: 'Story points', labels: 'Labels' };
 
 function shown(field: string, value: unknown): string {
   if (value === null || value === undefined || value === '') return '—';

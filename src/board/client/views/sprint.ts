@@ -152,6 +152,7 @@ export class SprintView extends View implements TaskMover {
     this.sprint = new Sprint({ id: sprintId });
     // Where a card goes, and whether the filters show it, follow every change (ours or another board's).
     this.listenTo(this.tasks, 'add remove reset change:order change:status change:sprint change:name change:description change:assigned change:due change:labels', this.queueLayout);
+    this.listenTo(this.tasks, 'change:points', this.queueLayout); // the columns' sums of points
     this.listenTo(this.sprint, 'change', this.renderHeader);
     this.listenTo(this.sprint, 'change:wip_limits', this.queueLayout);
     this.listenTo(app.outbox, 'change', this.showPending);
@@ -323,6 +324,7 @@ export class SprintView extends View implements TaskMover {
     void this.loadTasks();
     this.labels.reload().catch(() => {});
     this.burndown.refresh();
+    this.detail?.catchUp();
   }
 
   private gone(): void {
@@ -340,6 +342,7 @@ export class SprintView extends View implements TaskMover {
       return;
     }
     if (message.model === 'label') return this.labels.receive(message);
+    if (message.model === 'comment') return this.detail?.receive(message);
     if (message.model !== 'task') return;
     // Any board's write may move the chart: completing a task there lowers it here.
     if (message.action === 'add' || message.action === 'update' || message.action === 'remove') this.burndown.refresh();

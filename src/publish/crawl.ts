@@ -17,7 +17,7 @@ import { referencesIn, type FileReferences, type LinkCheck } from './check.ts';
 import { cssUrls, transformCss } from './css.ts';
 import { BuildError } from './errors.ts';
 import { htmlUrls, transformHtml } from './html.ts';
-import { contentSecurityPolicy, withPolicyMeta } from '../security-policy.ts';
+import { contentSecurityPolicies, withPolicyMeta } from '../security-policy.ts';
 import { limit } from './limit.ts';
 import { generatedFile, pageFile, type NameFile } from './names.ts';
 import type { Output } from './output.ts';
@@ -262,11 +262,12 @@ export function createCrawl({ fetch, lookup, locate, output, check, progress, si
       return { references, policy, html: kept.subarray(newline + 1).toString(), rewritten };
     }
     let next = 0;
-    // The page's Content-Security-Policy in a <meta>, hashed over its final bytes (src/security-policy.ts).
-    const html = withPolicyMeta(transformHtml(await output.takeDraft(draft.file), () => rewritten[next++]!));
+    const page = transformHtml(await output.takeDraft(draft.file), () => rewritten[next++]!);
+    // The page's Content-Security-Policy, hashed over its final bytes (src/security-policy.ts): in a <meta>, and as the
+    // header _headers gives (kept with the page: reading it out of the HTML again costs more than the rest of a reused page).
+    const { meta, header: policy } = contentSecurityPolicies(page);
+    const html = withPolicyMeta(page, meta);
     const references = referencesIn(draft.file, html);
-    // And as the header _headers gives it (kept with the page: reading it out of the HTML again costs more than the rest of a reused page).
-    const policy = contentSecurityPolicy(html);
     if (key) cache!.put('final', key, Buffer.concat([Buffer.from(`${JSON.stringify({ references, policy })}\n`), Buffer.from(html)]));
     return { html, references, policy, rewritten };
   };

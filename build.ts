@@ -42,6 +42,9 @@ function absoluteUrlNote(pages: Array<{ file: string; source: string }>, port: n
   );
 }
 
+/** The time zone dates without one are shown in (TZ): part of what a page renders from. */
+const localTimeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
+
 interface BuildOptions {
   settingsOf: (services: string) => Settings;
   buildDir: string;
@@ -98,7 +101,7 @@ async function build({ settingsOf, buildDir, siteOrigin, basePath, names }: Buil
     const fetch = async (request: Request) => (await (isImage(new URL(request.url)) ? imageApp() : siteApp())).app.fetch(request);
     const work: PageWork = new Map();
     const { debug, dev, pagesDir, templatesDir, staticDir } = settings;
-    const memo = cache && pageMemo({ cache, pages, templatePages: [`/${NOT_FOUND_PAGE}`], pagesDir, staticDir, renderSettings: { debug, dev, pagesDir, templatesDir, staticDir }, siteUrl: settings.siteUrl, work }, fetch);
+    const memo = cache && pageMemo({ cache, pages, templatePages: [`/${NOT_FOUND_PAGE}`], pagesDir, staticDir, renderSettings: { debug, dev, pagesDir, templatesDir, staticDir, timeZone: localTimeZone() }, siteUrl: settings.siteUrl, work }, fetch);
     const summary = await buildSite({
       fetch: cache && memo ? cachingFetch(cache, memo.fetch, isPureImage) : fetch,
       lookup: memo?.lookup,
@@ -143,7 +146,7 @@ try {
         cacheDir,
         buildDir,
         inputs: [settings.pagesDir, settings.templatesDir, settings.staticDir, ...['src', 'app.ts', 'build.ts', 'package-lock.json'].map((file) => path.join(ROOT, file))],
-        settings: [shaping, siteOrigin ?? null, basePath],
+        settings: [shaping, siteOrigin ?? null, basePath, localTimeZone()],
       })
     : null;
   const unchanged = names.length === 0 && last ? last.unchanged() : null;

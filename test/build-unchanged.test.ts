@@ -126,13 +126,16 @@ describe('a rebuild with nothing changed', () => {
     assert.equal((await build()).skipped, true);
   });
 
-  test('notices other settings, and is never taken without the cache, for named pages, or after them', async () => {
+  test('notices other settings and time zones, and is never taken without the cache, for named pages, or after them', async () => {
     const { buildDir, build, fresh } = site();
     await build();
     const other = await build({ SITE_URL: 'https://example.com' });
     assert.equal(other.skipped, false, 'another SITE_URL');
     assert.deepEqual(contents(buildDir), await fresh({ SITE_URL: 'https://example.com' }));
     assert.equal((await build({ SITE_URL: 'https://example.com' })).skipped, true);
+    const zone = await build({ SITE_URL: 'https://example.com', TZ: 'Asia/Tokyo' });
+    assert.equal(zone.skipped, false, 'another time zone (dates without one are shown in it)');
+    assert.match(zone.stdout, /\(2 rendered, 0 reused\)/, 'and every page is rendered in it');
     assert.equal((await build({ SITE_URL: 'https://example.com', BUILD_CACHE: 'off' })).skipped, false, 'BUILD_CACHE=off');
     assert.equal((await build({ SITE_URL: 'https://example.com' }, ['about'])).skipped, false, 'a build of named pages');
     assert.equal((await build({ SITE_URL: 'https://example.com' })).skipped, false, 'the full build after it');

@@ -25,7 +25,7 @@ import path from 'node:path';
 import type { Summary } from './report.ts';
 
 /** What a record says about the build it was written after. */
-interface Record {
+interface BuildRecord {
   /** The settings and Node the site was built with. */
   key: string;
   /** The stamps of the sources and the builder's code, as the build started. */
@@ -49,7 +49,7 @@ export interface LastBuildOptions {
 
 export interface LastBuild {
   /** The last build's summary when nothing changed since it; else null. */
-  unchanged(): Omit<Record, 'key' | 'inputs' | 'output'> | null;
+  unchanged(): Omit<BuildRecord, 'key' | 'inputs' | 'output'> | null;
   /** Before a real build: forget the record (the site is about to change). */
   forget(): void;
   /** After a full build that is published: record it (its inputs stamped when `lastBuild` was called). */
@@ -103,9 +103,9 @@ export function lastBuild({ cacheDir, buildDir, inputs, settings }: LastBuildOpt
 
   return {
     unchanged() {
-      let record: Record;
+      let record: BuildRecord;
       try {
-        record = JSON.parse(readFileSync(file, 'utf8')) as Record;
+        record = JSON.parse(readFileSync(file, 'utf8')) as BuildRecord;
       } catch {
         return null;
       }
@@ -116,7 +116,7 @@ export function lastBuild({ cacheDir, buildDir, inputs, settings }: LastBuildOpt
       rmSync(file, { force: true });
     },
     remember(summary, notes) {
-      const record: Record = { key, inputs: inputStamp, output: stampOf([buildDir]), summary, notes };
+      const record: BuildRecord = { key, inputs: inputStamp, output: stampOf([buildDir]), summary, notes };
       try {
         mkdirSync(cacheDir, { recursive: true });
         const temporary = `${file}.${process.pid}.tmp`;

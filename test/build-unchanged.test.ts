@@ -13,6 +13,8 @@ import { writeFiles } from './fixtures/site.ts';
 import { tempDir } from './helpers.ts';
 
 const SKIPPED = /^ {2}Nothing changed since the last build/m;
+/** A modification time for every source file, in seconds. */
+const SOME_TIME = 1_700_000_000;
 
 function allFiles(dir: string, prefix = ''): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? allFiles(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]));
@@ -37,20 +39,24 @@ function site() {
     '404.html': '{% extends "base.html" %}{% block content %}<h1>Not found</h1>{% endblock %}',
   });
   writeFiles(dirs.STATIC_DIR, { 'css/site.css': 'body { color: #222; }\n' });
+  // Whole seconds, so that sameSizeEdit can put a modification time back exactly (a Date holds milliseconds, a file nanoseconds).
+  for (const dir of Object.values(dirs)) for (const file of allFiles(dir)) utimesSync(path.join(dir, file), SOME_TIME, SOME_TIME);
   const buildDir = path.join(root, '_build');
   const build = async (env: Record<string, string> = {}, args: string[] = []) => {
     const result = await runBuild(args, { ...dirs, BUILD_DIR: buildDir, ...env });
     assert.equal(result.code, 0, result.stderr);
     return { ...result, skipped: SKIPPED.test(result.stdout) };
   };
-  /** Change a file keeping its size and its modification time, as a careless tool might. */
+  /** Change a file keeping its size, inode and modification time, as a careless tool might: only its change time tells. */
   const sameSizeEdit = (file: string, from: string, to: string) => {
     assert.equal(from.length, to.length);
-    const { atime, mtime } = statSync(file);
+    const before = statSync(file, { bigint: true });
     const text = readFileSync(file, 'utf8');
     assert.ok(text.includes(from), `${file} has ${from}`);
     writeFileSync(file, text.replace(from, to));
-    utimesSync(file, atime, mtime);
+    utimesSync(file, SOME_TIME, SOME_TIME);
+    const after = statSync(file, { bigint: true });
+    assert.deepEqual([after.size, after.mtimeNs, after.ino], [before.size, before.mtimeNs, before.ino], 'the same size, time and inode');
   };
   /** What a build without the cache writes from the same sources. */
   const fresh = async (env: Record<string, string> = {}) => {

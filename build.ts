@@ -11,61 +11,76 @@
 //   BUILD_CACHE=off npm run build   without node_modules/.cache/lightweight/build/
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createApp, RESERVED_PREFIXES, type Lightweight } from './app.ts';
-import { buildCacheFrom, cachingFetch } from './src/publish/cache.ts';
+import path from 'node:path';
 import { basePathFrom } from './src/publish/base-path.ts';
+import { buildCacheDirFrom } from './src/publish/cache.ts';
 import { buildDirFrom, siteOriginFrom } from './src/publish/config.ts';
-import type { NameFile } from './src/publish/names.ts';
 import { BuildError } from './src/publish/errors.ts';
-import { assertSafeBuildDir } from './src/publish/output.ts';
-import { createLinkSource } from './src/publish/link-source.ts';
-import { pageMemo, type PageWork } from './src/publish/page-memo.ts';
-import { createProgress, formatSummary } from './src/publish/report.ts';
-import { buildSite, NOT_FOUND_PAGE } from './src/publish/site.ts';
-// Not src/pages/index.ts: the pages part (its routes, the renderer, images) loads only when a page is not in the cache.
-import { listPages } from './src/pages/files.ts';
+import { lastBuild } from './src/publish/last-build.ts';
+import type { Lightweight } from './app.ts';
+import type { NameFile } from './src/publish/names.ts';
+import type { PageWork } from './src/publish/page-memo.ts';
+import type { Summary } from './src/publish/report.ts';
+import { formatSummary } from './src/publish/report.ts';
 import { RenderError } from './src/pages/page-error.ts';
-import { IMAGE_PREFIX, parsePlaceholderUrl } from './src/placeholder/grammar.ts';
-import { loadSettings, ROOT, SettingsError } from './src/settings.ts';
-import { findStaticFile } from './src/static.ts';
-
-/** Placeholder images are named by their canonical parameters: /image/300x200/ is image/300x200.png. */
-const nameImage: NameFile = (url) => {
-  if (!url.pathname.startsWith(`${IMAGE_PREFIX}/`)) return null;
-  const parsed = parsePlaceholderUrl(url.pathname + url.search);
-  return parsed.ok ? `${IMAGE_PREFIX.slice(1)}/${parsed.image.fileName}` : null;
-};
+import { loadSettings, ROOT, SettingsError, type Settings } from './src/settings.ts';
+// The rest (the app, the crawl, the renderer) is imported when a build has work to do (see `build`): a rebuild with
+// nothing changed never loads it.
 
 /** The app logs every request; a build shows only its errors. */
 const appLog = (line: string) => {
   if (line.startsWith('ERROR')) console.error(line);
 };
 
-/** A placeholder image URL. */
-const isImage = (url: URL) => url.pathname.startsWith(`${IMAGE_PREFIX}/`);
-/** A placeholder image that depends on its URL alone: not one drawn from a photo under static/, which may change. */
-const isPureImage = (url: URL) => isImage(url) && !url.searchParams.has('photo');
-
-/** Pages that make absolute URLs (a feed) point them at this machine without SITE_URL: say so, naming them. */
-function warnAboutAbsoluteUrls(pages: Array<{ file: string; source: string }>, port: number): void {
+/** Pages that make absolute URLs (a feed) point them at this machine without SITE_URL: a note naming them, or null. */
+function absoluteUrlNote(pages: Array<{ file: string; source: string }>, port: number): string | null {
   const absolute = pages.filter((page, i) => pages.findIndex((other) => other.file === page.file) === i && readFileSync(page.file, 'utf8').includes('absolute_url'));
-  if (absolute.length === 0) return;
-  console.warn(
+  if (absolute.length === 0) return null;
+  return (
     `Note: ${absolute.map((page) => page.source).join(', ')} ${absolute.length > 1 ? 'use' : 'uses'} absolute_url, and SITE_URL is not set, so ` +
-      `its absolute URLs point at http://localhost:${port}. Build with SITE_URL=https://your.site for the published site.`,
+    `its absolute URLs point at http://localhost:${port}. Build with SITE_URL=https://your.site for the published site.`
   );
 }
 
-try {
-  // Settings: the app as it runs in production, answering requests for localhost only.
-  const secretKey = randomBytes(32).toString('hex');
-  const settingsOf = (services: string) =>
-    loadSettings({ ...process.env, DEBUG: 'off', SECRET_KEY: secretKey, SERVICES: services, ALLOWED_HOSTS: 'localhost', TRUST_PROXY: 'off' });
+/** The time zone dates without one are shown in (TZ): part of what a page renders from. */
+const localTimeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+interface BuildOptions {
+  settingsOf: (services: string) => Settings;
+  buildDir: string;
+  siteOrigin: string | undefined;
+  basePath: string;
+  /** Pages named on the command line (a rebuild of just these), or none for the whole site. */
+  names: string[];
+}
+
+/** The build itself; whether it may be recorded as one a rebuild can skip (no page used now()). */
+async function build({ settingsOf, buildDir, siteOrigin, basePath, names }: BuildOptions): Promise<{ repeatable: boolean; notes: string[]; summary: Summary }> {
+  const [{ createApp, RESERVED_PREFIXES }, { buildCacheFrom, cachingFetch }, { assertSafeBuildDir }, { createLinkSource }, { pageMemo }, { createProgress }, { buildSite, NOT_FOUND_PAGE }, { listPages }, { IMAGE_PREFIX, parsePlaceholderUrl }, { findStaticFile }] =
+    await Promise.all([
+      import('./app.ts'),
+      import('./src/publish/cache.ts'),
+      import('./src/publish/output.ts'),
+      import('./src/publish/link-source.ts'),
+      import('./src/publish/page-memo.ts'),
+      import('./src/publish/report.ts'),
+      import('./src/publish/site.ts'),
+      // Not src/pages/index.ts: the pages part (its routes, the renderer, images) loads only when a page is not in the cache.
+      import('./src/pages/files.ts'),
+      import('./src/placeholder/grammar.ts'),
+      import('./src/static.ts'),
+    ]);
   const settings = settingsOf('pages');
-  const buildDir = buildDirFrom(process.env);
-  const siteOrigin = siteOriginFrom(process.env);
-  const basePath = basePathFrom(process.env);
-  const names = process.argv.slice(2);
+  /** Placeholder images are named by their canonical parameters: /image/300x200/ is image/300x200.png. */
+  const nameImage: NameFile = (url) => {
+    if (!url.pathname.startsWith(`${IMAGE_PREFIX}/`)) return null;
+    const parsed = parsePlaceholderUrl(url.pathname + url.search);
+    return parsed.ok ? `${IMAGE_PREFIX.slice(1)}/${parsed.image.fileName}` : null;
+  };
+  /** A placeholder image URL. */
+  const isImage = (url: URL) => url.pathname.startsWith(`${IMAGE_PREFIX}/`);
+  /** A placeholder image that depends on its URL alone: not one drawn from a photo under static/, which may change. */
+  const isPureImage = (url: URL) => isImage(url) && !url.searchParams.has('photo');
 
   // Validation: named pages must exist, and BUILD_DIR must be safe to replace.
   const pages = listPages(settings.pagesDir, RESERVED_PREFIXES);
@@ -86,7 +101,7 @@ try {
     const fetch = async (request: Request) => (await (isImage(new URL(request.url)) ? imageApp() : siteApp())).app.fetch(request);
     const work: PageWork = new Map();
     const { debug, dev, pagesDir, templatesDir, staticDir } = settings;
-    const memo = cache && pageMemo({ cache, pages, templatePages: [`/${NOT_FOUND_PAGE}`], pagesDir, staticDir, renderSettings: { debug, dev, pagesDir, templatesDir, staticDir }, siteUrl: settings.siteUrl, work }, fetch);
+    const memo = cache && pageMemo({ cache, pages, templatePages: [`/${NOT_FOUND_PAGE}`], pagesDir, staticDir, renderSettings: { debug, dev, pagesDir, templatesDir, staticDir, timeZone: localTimeZone() }, siteUrl: settings.siteUrl, work }, fetch);
     const summary = await buildSite({
       fetch: cache && memo ? cachingFetch(cache, memo.fetch, isPureImage) : fetch,
       lookup: memo?.lookup,
@@ -103,11 +118,50 @@ try {
       work: memo ? work : undefined,
       sourceOf: createLinkSource(pages, settings.templatesDir),
     });
-    console.log(formatSummary(summary));
-    if (!siteOrigin) warnAboutAbsoluteUrls(pages, settings.port);
+    const note = siteOrigin ? null : absoluteUrlNote(pages, settings.port);
+    return { summary, notes: note ? [note] : [], repeatable: Boolean(memo) && !memo!.renderedVolatile() };
   } finally {
     if (site) await (await site).close();
     if (images) await (await images).close();
+  }
+}
+
+try {
+  const started = performance.now();
+  // Settings: the app as it runs in production, answering requests for localhost only.
+  const secretKey = randomBytes(32).toString('hex');
+  const settingsOf = (services: string) =>
+    loadSettings({ ...process.env, DEBUG: 'off', SECRET_KEY: secretKey, SERVICES: services, ALLOWED_HOSTS: 'localhost', TRUST_PROXY: 'off' });
+  const settings = settingsOf('pages');
+  const buildDir = buildDirFrom(process.env);
+  const siteOrigin = siteOriginFrom(process.env);
+  const basePath = basePathFrom(process.env);
+  const names = process.argv.slice(2);
+
+  // A full build over the last one, with nothing changed since (last-build.ts), has nothing to do.
+  const cacheDir = buildCacheDirFrom(process.env, ROOT);
+  const { secretKey: _random, services: _pages, ...shaping } = settings;
+  const last = cacheDir
+    ? lastBuild({
+        cacheDir,
+        buildDir,
+        inputs: [settings.pagesDir, settings.templatesDir, settings.staticDir, ...['src', 'app.ts', 'build.ts', 'package-lock.json'].map((file) => path.join(ROOT, file))],
+        settings: [shaping, siteOrigin ?? null, basePath, localTimeZone()],
+      })
+    : null;
+  const unchanged = names.length === 0 && last ? last.unchanged() : null;
+  if (unchanged) {
+    const { summary, notes } = unchanged;
+    const seconds = (performance.now() - started) / 1000;
+    console.log(formatSummary({ ...summary, rendered: 0, reused: summary.pages, bytes: { ...summary.bytes, unchanged: summary.bytes.files }, seconds }));
+    console.log('  Nothing changed since the last build: every file of it was left as it was.');
+    for (const note of notes) console.warn(note);
+  } else {
+    last?.forget();
+    const { summary, notes, repeatable } = await build({ settingsOf, buildDir, siteOrigin, basePath, names });
+    console.log(formatSummary(summary));
+    for (const note of notes) console.warn(note);
+    if (last && repeatable && names.length === 0) last.remember(summary, notes);
   }
 } catch (err) {
   if (!(err instanceof BuildError || err instanceof SettingsError || err instanceof RenderError)) throw err;

@@ -34,11 +34,14 @@ export function isSafeSegment(segment: string): boolean {
 export function resolveInside(root: string, segments: string[]): string | null {
   const candidate = path.join(root, ...segments);
   try {
+    // A missing file is the common answer (a page is looked for as .html and as .md): one stat, and no exception.
+    if (!statSync(candidate, { throwIfNoEntry: false })?.isFile()) return null;
     // The native call: one system call, where the JavaScript one lstats every component (pages resolve url() links this way, several per page).
     const real = realpathSync.native(candidate);
+    // No link on the way: the file is where it was asked for, under root (unless the segments climb out of it).
+    if (real === candidate && candidate.startsWith(path.join(root, path.sep))) return real;
     const realRoot = realpathSync.native(root);
-    if (real !== realRoot && !real.startsWith(realRoot + path.sep)) return null;
-    return statSync(real).isFile() ? real : null;
+    return real !== realRoot && real.startsWith(realRoot + path.sep) ? real : null;
   } catch {
     return null;
   }

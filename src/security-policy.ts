@@ -149,9 +149,21 @@ export function contentSecurityPolicy(html: string, options: PolicyOptions = {})
   return directives.map(([name, sources]) => `${name} ${sources.join(' ')}`).join('; ');
 }
 
-/** The document with its policy in a <meta http-equiv> at the top of its <head> (for hosts that cannot set headers). */
-export function withPolicyMeta(html: string): string {
-  const policy = contentSecurityPolicy(html, { delivery: 'meta' });
+/**
+ * The document's policy both ways from one reading of it: as a header, and
+ * for its <meta> (the same without frame-ancestors, which comes last).
+ */
+export function contentSecurityPolicies(html: string): { header: string; meta: string } {
+  const meta = contentSecurityPolicy(html, { delivery: 'meta' });
+  return { meta, header: `${meta}; frame-ancestors 'none'` };
+}
+
+/**
+ * The document with its policy in a <meta http-equiv> at the top of its
+ * <head> (for hosts that cannot set headers); `policy` when already known
+ * (the <meta> holds no inline content, so the policy is the same with it).
+ */
+export function withPolicyMeta(html: string, policy = contentSecurityPolicy(html, { delivery: 'meta' })): string {
   const meta = `<meta http-equiv="Content-Security-Policy" content="${policy.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}">`;
   // After <meta charset> (which must come within the first 1024 bytes), else at the top of <head>.
   const anchor = /<meta\s+charset\b[^>]*>/i.exec(html) ?? /<head\b[^>]*>/i.exec(html);

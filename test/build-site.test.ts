@@ -3,7 +3,6 @@
 // into a temporary BUILD_DIR. Then the built site in Chromium, through the
 // preview server, as a visitor would see it on a static host.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,33 +16,8 @@ import { htmlUrls } from '../src/publish/html.ts';
 import { previewRoutes } from '../src/publish/preview.ts';
 import { ROOT } from '../src/settings.ts';
 import { staticUrl } from '../src/templates/helpers.ts';
+import { runBuild, type BuildResult } from './fixtures/build-process.ts';
 import { launchChromium, onFailedRequest, startApp, tempDir } from './helpers.ts';
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `npm run build -- <args>` with this environment, bounded in time. */
-function build(args: string[], env: Record<string, string>): Promise<Result> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'build.ts', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, SITE_URL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  return new Promise((resolve) => {
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 const read = (dir: string, file: string) => readFileSync(path.join(dir, file), 'utf8');
 const TEAM = ['ada-lovelace', 'alan-turing', 'grace-hopper', 'katherine'];
@@ -61,10 +35,10 @@ function allFiles(dir: string, prefix = ''): string[] {
 
 describe('npm run build on the starter site', () => {
   const buildDir = path.join(tempDir('lightweight-build-site-'), '_build');
-  let first: Result;
+  let first: BuildResult;
 
   before(async () => {
-    first = await build([], { BUILD_DIR: buildDir, SITE_URL: 'https://prototypes.example.com' });
+    first = await runBuild([], { BUILD_DIR: buildDir, SITE_URL: 'https://prototypes.example.com' });
   });
 
   test('builds every page, the 404 page, sitemap and robots.txt, and sums up', () => {
@@ -127,7 +101,7 @@ describe('npm run build on the starter site', () => {
 
   test('two builds give the same bytes (lorem random included), with or without the cache', async () => {
     const again = path.join(tempDir('lightweight-build-again-'), '_build');
-    const result = await build([], { BUILD_DIR: again, SITE_URL: 'https://prototypes.example.com', BUILD_CACHE: 'off' });
+    const result = await runBuild([], { BUILD_DIR: again, SITE_URL: 'https://prototypes.example.com', BUILD_CACHE: 'off' });
     assert.equal(result.code, 0, result.stderr);
     const files = allFiles(buildDir).sort();
     assert.deepEqual(allFiles(again).sort(), files);
@@ -154,7 +128,7 @@ describe('npm run build on the starter site', () => {
 
     let before = mtimes();
     edit(' (edited)');
-    const full = await build([], { BUILD_DIR: buildDir, PAGES_DIR: pagesDir, SITE_URL: 'https://prototypes.example.com' });
+    const full = await runBuild([], { BUILD_DIR: buildDir, PAGES_DIR: pagesDir, SITE_URL: 'https://prototypes.example.com' });
     assert.equal(full.code, 0, full.stderr);
     let after = mtimes();
     const changed = Object.keys(after).filter((f) => after[f] !== before[f]).sort();
@@ -168,7 +142,7 @@ describe('npm run build on the starter site', () => {
 
     before = after;
     edit(' (edited twice)');
-    const named = await build(['pricing'], { BUILD_DIR: buildDir, PAGES_DIR: pagesDir });
+    const named = await runBuild(['pricing'], { BUILD_DIR: buildDir, PAGES_DIR: pagesDir });
     assert.equal(named.code, 0, named.stderr);
     assert.match(named.stdout, /^Built 1 page \(1 rendered, 0 reused\),/m);
     after = mtimes();
@@ -185,7 +159,7 @@ describe('npm run build on the starter site', () => {
     const site = path.join(tempDir('lightweight-build-inputs-site-'), '_build');
     /** Rebuild; how many pages the app rendered (the others come from the cache). */
     const rebuild = async () => {
-      const result = await build([], { ...env, BUILD_DIR: site });
+      const result = await runBuild([], { ...env, BUILD_DIR: site });
       assert.equal(result.code, 0, result.stderr);
       const counts = /^Built 18 pages \((\d+) rendered, (\d+) reused\)/m.exec(result.stdout);
       assert.ok(counts, result.stdout);
@@ -213,7 +187,7 @@ describe('npm run build on the starter site', () => {
 
     // And all of it exactly as a build without the cache makes it.
     const fresh = path.join(tempDir('lightweight-build-inputs-fresh-'), '_build');
-    const uncached = await build([], { ...env, BUILD_DIR: fresh, BUILD_CACHE: 'off' });
+    const uncached = await runBuild([], { ...env, BUILD_DIR: fresh, BUILD_CACHE: 'off' });
     assert.equal(uncached.code, 0, uncached.stderr);
     const files = allFiles(fresh).sort();
     assert.deepEqual(allFiles(site).sort(), files);
@@ -221,7 +195,7 @@ describe('npm run build on the starter site', () => {
   });
 
   test('unknown page names exit 1 with the book\'s message', async () => {
-    const result = await build(['index', 'foo', 'bar'], { BUILD_DIR: buildDir });
+    const result = await runBuild(['index', 'foo', 'bar'], { BUILD_DIR: buildDir });
     assert.equal(result.code, 1);
     assert.equal(result.stderr.trim(), 'Invalid pages: foo, bar');
   });
@@ -231,7 +205,7 @@ describe('npm run build on the starter site', () => {
     cpSync(path.join(ROOT, 'pages'), pagesDir, { recursive: true });
     writeFileSync(path.join(pagesDir, 'broken.html'), '<h1>Broken</h1>\n<p>See <a href="/no-such-page/">this</a>.</p>\n<img src="https://example.com/chart.png">\n');
     const before = read(buildDir, 'index.html');
-    const result = await build([], { BUILD_DIR: buildDir, PAGES_DIR: pagesDir });
+    const result = await runBuild([], { BUILD_DIR: buildDir, PAGES_DIR: pagesDir });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^A broken link in the built site:\n  \S+\/broken\.html, line 2 \(\/broken\/\): \/no-such-page\/ \(the app answered 404\)$/m);
     assert.match(result.stderr, /^An image without alt in the built site:\n  \S+\/broken\.html, line 3 \(\/broken\/\): https:\/\/example\.com\/chart\.png \(an <img> without alt/m);
@@ -247,7 +221,7 @@ describe('npm run build on the starter site', () => {
     const site = path.join(tempDir('lightweight-build-reused-site-'), '_build');
     const reports: string[] = [];
     for (const basePath of ['', '', '/project/', '/project/']) {
-      const result = await build([], { BUILD_DIR: site, PAGES_DIR: pagesDir, BASE_PATH: basePath });
+      const result = await runBuild([], { BUILD_DIR: site, PAGES_DIR: pagesDir, BASE_PATH: basePath });
       assert.equal(result.code, 1, result.stdout);
       const prefix = basePath || '/';
       assert.match(result.stderr, /^A broken link in the built site:\n  \S+\/broken\.html, line 2 \(\/broken\/\): \/no-such-page\/ \(the app answered 404\)$/m);
@@ -262,15 +236,15 @@ describe('npm run build on the starter site', () => {
   });
 
   test('settings it cannot use are refused before anything is written', async () => {
-    const site = await build([], { BUILD_DIR: buildDir, SITE_URL: 'example.com' });
+    const site = await runBuild([], { BUILD_DIR: buildDir, SITE_URL: 'example.com' });
     assert.equal(site.code, 1);
     assert.match(site.stderr, /SITE_URL must be an absolute URL/);
-    const project = await build([], { BUILD_DIR: '.' });
+    const project = await runBuild([], { BUILD_DIR: '.' });
     assert.equal(project.code, 1);
     assert.match(project.stderr, /would replace the project itself/);
     const notABuild = tempDir('lightweight-build-other-');
     writeFileSync(path.join(notABuild, 'thesis.txt'), 'precious');
-    const other = await build([], { BUILD_DIR: notABuild });
+    const other = await runBuild([], { BUILD_DIR: notABuild });
     assert.equal(other.code, 1);
     assert.match(other.stderr, /holds files that are not a previous build/);
     assert.equal(read(notABuild, 'thesis.txt'), 'precious');

@@ -526,7 +526,8 @@ function permalinkUrl(permalink: string, textPage: boolean): string | null {
 
 /** Every page that can be served, sorted by URL: the build crawls from these, and the DEBUG 404 page lists them. */
 export function listPages(pagesDir: string, reservedPrefixes: readonly string[] = []): PageInfo[] {
-  return createPageIndex(pagesDir).list(reservedPrefixes);
+  // Cached: an index used once makes its table once, without first stamping every file to see whether it changed.
+  return createPageIndex(pagesDir, { cached: true }).list(reservedPrefixes);
 }
 
 /** `url('page', slug)` for templates: the page's URL, or an error naming the file that is missing. */

@@ -17,6 +17,8 @@ import path from 'node:path';
 type Index = Record<string, [offset: number, length: number, digest: string]>;
 
 const LENGTH_BYTES = 8;
+/** Payloads of a changed pack are written to its file in pieces of about this size (memory stays bounded). */
+const FLUSH_BYTES = 1024 * 1024;
 const digestOf = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 export interface EntryPack {
@@ -31,23 +33,25 @@ export function openEntryPack(file: string): EntryPack {
   /**
    * The next pack. Its payloads wait in memory while it is the same as the
    * previous pack so far (a rebuild that changed nothing writes nothing);
-   * once it differs, they go to a temporary file as they come.
+   * once it differs, they go to a temporary file, a megabyte at a time.
    */
   const next: { index: Index; parts: Buffer[]; size: number } = { index: {}, parts: [], size: 0 };
   let changed = false;
   let output: { fd: number; temporary: string; written: number } | null = null;
 
+  /** Payloads waiting to be written, in bytes: written in large pieces, as a write per page costs a system call each. */
+  let waiting = 0;
   const flush = () => {
     if (!output) {
       mkdirSync(path.dirname(file), { recursive: true });
       const temporary = `${file}.${process.pid}.tmp`;
       output = { fd: openSync(temporary, 'w'), temporary, written: 0 };
     }
-    for (const part of next.parts) {
-      writeSync(output.fd, part, 0, part.length, output.written);
-      output.written += part.length;
-    }
+    const parts = Buffer.concat(next.parts);
+    writeSync(output.fd, parts, 0, parts.length, output.written);
+    output.written += parts.length;
     next.parts = [];
+    waiting = 0;
   };
 
   const readPrevious = (): { bytes: Buffer; index: Index } | null => {
@@ -76,7 +80,8 @@ export function openEntryPack(file: string): EntryPack {
     next.index[key] = [next.size, payload.length, digest];
     next.parts.push(payload);
     next.size += payload.length;
-    if (changed) flush();
+    waiting += payload.length;
+    if (changed && waiting >= FLUSH_BYTES) flush();
   };
 
   return {
@@ -120,6 +125,7 @@ export function openEntryPack(file: string): EntryPack {
       next.index = {};
       next.parts = [];
       next.size = 0;
+      waiting = 0;
       changed = false;
       previous = undefined;
     },

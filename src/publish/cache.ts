@@ -49,10 +49,16 @@ type Env = Record<string, string | undefined>;
  * in turn does not make each forget the other's pages.
  */
 export function buildCacheFrom(env: Env, root: string, site?: string): BuildCache | null {
+  const dir = buildCacheDirFrom(env, root);
+  return dir ? openBuildCache(dir, builderVersion(root), site) : null;
+}
+
+/** The folder of the build cache, or null when BUILD_CACHE=off; without opening it (that reads the builder's code). */
+export function buildCacheDirFrom(env: Env, root: string): string | null {
   const value = (env.BUILD_CACHE ?? 'on').trim().toLowerCase();
   if (value === 'off') return null;
   if (value !== 'on' && value !== '') throw new BuildError(`BUILD_CACHE must be on or off (got "${env.BUILD_CACHE}").`);
-  return openBuildCache(path.join(root, 'node_modules/.cache/lightweight/build'), builderVersion(root), site);
+  return path.join(root, 'node_modules/.cache/lightweight/build');
 }
 
 /**

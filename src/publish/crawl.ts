@@ -17,7 +17,7 @@ import { referencesIn, type FileReferences, type LinkCheck } from './check.ts';
 import { cssUrls, transformCss } from './css.ts';
 import { BuildError } from './errors.ts';
 import { htmlUrls, transformHtml } from './html.ts';
-import { contentSecurityPolicy, withPolicyMeta } from '../security-policy.ts';
+import { contentSecurityPolicies, withPolicyMeta } from '../security-policy.ts';
 import { limit } from './limit.ts';
 import { generatedFile, pageFile, type NameFile } from './names.ts';
 import type { Output } from './output.ts';
@@ -251,21 +251,25 @@ export function createCrawl({ fetch, lookup, locate, output, check, progress, si
    * earlier build is taken as it was written then: its bytes are a function
    * of these alone.
    */
-  const finalPage = async (draft: PageDraft): Promise<{ html: string; references: FileReferences; rewritten: string[] }> => {
+  const finalPage = async (draft: PageDraft): Promise<{ html: string; references: FileReferences; policy: string; rewritten: string[] }> => {
     const rewritten = draft.urls.map((url) => rewrite(url, draft.base));
     const key = draft.digest && cache ? cache.key('final', draft.digest, JSON.stringify(rewritten)) : null;
     const kept = key && cache!.get('final', key);
     if (kept) {
       await output.takeDraft(draft.file);
       const newline = kept.indexOf(10);
-      return { references: JSON.parse(kept.subarray(0, newline).toString()) as FileReferences, html: kept.subarray(newline + 1).toString(), rewritten };
+      const { references, policy } = JSON.parse(kept.subarray(0, newline).toString()) as { references: FileReferences; policy: string };
+      return { references, policy, html: kept.subarray(newline + 1).toString(), rewritten };
     }
     let next = 0;
-    // The page's Content-Security-Policy in a <meta>, hashed over its final bytes (src/security-policy.ts).
-    const html = withPolicyMeta(transformHtml(await output.takeDraft(draft.file), () => rewritten[next++]!));
+    const page = transformHtml(await output.takeDraft(draft.file), () => rewritten[next++]!);
+    // The page's Content-Security-Policy, hashed over its final bytes (src/security-policy.ts): in a <meta>, and as the
+    // header _headers gives (kept with the page: reading it out of the HTML again costs more than the rest of a reused page).
+    const { meta, header: policy } = contentSecurityPolicies(page);
+    const html = withPolicyMeta(page, meta);
     const references = referencesIn(draft.file, html);
-    if (key) cache!.put('final', key, Buffer.concat([Buffer.from(`${JSON.stringify(references)}\n`), Buffer.from(html)]));
-    return { html, references, rewritten };
+    if (key) cache!.put('final', key, Buffer.concat([Buffer.from(`${JSON.stringify({ references, policy })}\n`), Buffer.from(html)]));
+    return { html, references, policy, rewritten };
   };
 
   /** Write a page once everything it references has its final name. */
@@ -276,9 +280,9 @@ export function createCrawl({ fetch, lookup, locate, output, check, progress, si
       ready++;
       try {
         await writing(async () => {
-          const { html, references, rewritten } = await finalPage(draft);
+          const { html, references, policy, rewritten } = await finalPage(draft);
           await output.write(draft.file, html);
-          policies.set(draft.file, contentSecurityPolicy(html));
+          policies.set(draft.file, policy);
           // Asked only for what the check reports.
           check.add(draft.file, html, references, (url) => {
             const at = rewritten.indexOf(url);

@@ -153,6 +153,8 @@ export interface PageMemo {
   lookup(url: string, accept: string): Answer | null;
   /** `fetch`, answering from `lookup` where it can and keeping the app's other answers for pages, with what each read. */
   fetch: Fetch;
+  /** Whether a page it rendered used now(): rendered again by every build, so never the same build twice. */
+  renderedVolatile(): boolean;
 }
 
 /**
@@ -194,8 +196,10 @@ export function pageMemo(options: PageMemoOptions, fetch: Fetch): PageMemo {
     return { status: kept.status, location: null, contentType: kept.contentType, text: async () => body.toString(), bytes: async () => body };
   };
 
+  let volatile = false;
   return {
     lookup,
+    renderedVolatile: () => volatile,
     async fetch(request) {
       const url = new URL(request.url);
       const file = fileOf(url, request.method);
@@ -211,7 +215,8 @@ export function pageMemo(options: PageMemoOptions, fetch: Fetch): PageMemo {
       if ((response.status !== 200 && response.status !== 404) || response.headers.has('location') || !contentType) return response;
       const body = Buffer.from(await response.arrayBuffer());
       const list: Read[] = (Object.keys(reads) as Array<keyof PageReads>).flatMap((kind) => [...reads[kind]].sort().map((name): Read => [kind, name, inputs.digest(kind, name)]));
-      if (!list.some((read) => read[2] === VOLATILE)) {
+      if (list.some((read) => read[2] === VOLATILE)) volatile = true;
+      else {
         const kept: Kept = { status: response.status, contentType, reads: list };
         cache.put('page', keyOf(request.url, accept), Buffer.concat([Buffer.from(`${JSON.stringify(kept)}\n`), body]));
       }

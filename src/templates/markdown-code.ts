@@ -11,6 +11,8 @@ const FENCE = /^[ \t]*(`{3,}|~{3,})(.*)$/;
 /** Where each template tag ends, by how it starts. */
 const TAG_ENDS: Record<string, string> = { '{{': '}}', '{%': '%}', '{#': '#}' };
 const RAW_START = /^\{%-?\s*(raw|verbatim)\s*-?%\}/;
+/** What protectInlineCode stops at: a backslash, a backtick, a brace. */
+const SPECIAL = /[\\`{]/g;
 
 export interface ProtectedCode {
   /** The source with its code swapped for markers. */
@@ -90,8 +92,11 @@ function protectInlineCode(text: string, marker: (code: string) => string): stri
       continue;
     }
     if (ch !== '`') {
-      out += ch;
-      i++;
+      // Plain text up to the next character that may start something (an escape, a code span, a tag), in one piece.
+      SPECIAL.lastIndex = i + 1;
+      const end = SPECIAL.exec(text)?.index ?? text.length;
+      out += text.slice(i, end);
+      i = end;
       continue;
     }
     const run = /^`+/.exec(text.slice(i))![0];

@@ -9,9 +9,11 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { localDate } from '../src/board/clock.ts';
 import { contrast, LABEL_COLOURS } from '../src/board/palette.ts';
+import { openStore } from '../src/board/store.ts';
 import { createUser } from '../src/board/users.ts';
+import { loadSettings } from '../src/settings.ts';
 import { MODEL_EVENTS_TOPIC, type ModelEvent } from '../src/realtime/pubsub.ts';
-import { boardDatabase, startBoard } from './helpers.ts';
+import { boardDatabase, startBoard, until } from './helpers.ts';
 
 let app: Awaited<ReturnType<typeof startBoard>>;
 const tokens: Record<string, string> = {};
@@ -159,6 +161,146 @@ describe('burndown by points and velocity', () => {
       const reply = await call('GET', `/api/sprints/velocity/?count=${bad}`);
       assert.equal(reply.status, 400);
       assert.deepEqual(reply.body, { count: ['Enter a whole number of sprints from 1 to 50.'] });
+    }
+  });
+});
+
+describe('burndown and velocity caches', () => {
+  /** How many times each sprint's history was replayed for a chart, from here on. */
+  const countReplays = () => {
+    const store = app.board.store;
+    const replayed = new Map<number, number>();
+    const placements = store.placements.bind(store);
+    store.placements = (sprint: number) => {
+      replayed.set(sprint, (replayed.get(sprint) ?? 0) + 1);
+      return placements(sprint);
+    };
+    return {
+      of: (sprint: { id: number }) => replayed.get(sprint.id) ?? 0,
+      restore: () => delete (store as { placements?: unknown }).placements,
+    };
+  };
+  const burndownOf = (sprint: { id: number }, by = 'tasks') => ok('GET', `/api/sprints/${sprint.id}/burndown/?by=${by}`);
+
+  it('keeps each sprint\'s burndown until a write touches that sprint', async () => {
+    const [a, b] = [await newSprint({ name: 'Cache A' }), await newSprint({ name: 'Cache B' })];
+    const inA = await ok('POST', '/api/tasks/', { name: 'in A', sprint: a.id, points: 2 });
+    const inB = await ok('POST', '/api/tasks/', { name: 'in B', sprint: b.id, points: 3 });
+    const backlog = await ok('POST', '/api/tasks/', { name: 'in the backlog' });
+    const replays = countReplays();
+    try {
+      const burndowns = async () => [await burndownOf(a), await burndownOf(b)];
+      /** Reads both burndowns (twice: the second time from the cache) and says how many replays each took. */
+      const replayedAfter = async (write: () => Promise<unknown>) => {
+        const before = [replays.of(a), replays.of(b)];
+        await write();
+        const first = await burndowns();
+        assert.deepEqual(await burndowns(), first, 'served again from the cache');
+        // Both sprints began today: their first day is today.
+        return { a: replays.of(a) - before[0]!, b: replays.of(b) - before[1]!, today: first.map((chart) => chart.days[0]) };
+      };
+      let step = await replayedAfter(async () => {});
+      assert.deepEqual([step.a, step.b], [1, 1], 'each computed once, then served from the cache');
+      step = await replayedAfter(async () => {});
+      assert.deepEqual([step.a, step.b], [0, 0], 'nothing written: nothing replayed');
+      // Writes to A leave B's burndown cached, and are seen in A's at once.
+      step = await replayedAfter(() => ok('POST', '/api/tasks/', { name: 'another in A', sprint: a.id, points: 5 }));
+      assert.deepEqual([step.a, step.b, step.today[0].total], [1, 0, 2]);
+      step = await replayedAfter(() => ok('PATCH', `/api/tasks/${inA.id}/`, { status: 4, started: localDate(new Date()), completed: localDate(new Date()) }));
+      assert.deepEqual([step.a, step.b, step.today[0].completed], [1, 0, 1]);
+      // Writes that change no burndown (a name, the order, a comment, a label, a backlog task) replay nothing.
+      const label = await ok('POST', '/api/labels/', { name: 'cache label', colour: LABEL_COLOURS[0]!.name });
+      for (const write of [
+        () => ok('PATCH', `/api/tasks/${inA.id}/`, { name: 'renamed in A', order: 7 }),
+        () => ok('POST', `/api/tasks/${inA.id}/comments/`, { body: 'no change to the burndown' }),
+        () => ok('PATCH', `/api/tasks/${inA.id}/`, { labels: [label.id] }),
+        () => ok('PATCH', `/api/tasks/${backlog.id}/`, { points: 8 }),
+      ]) {
+        step = await replayedAfter(write);
+        assert.deepEqual([step.a, step.b], [0, 0]);
+      }
+      // A move between sprints touches both; so does a deletion (its sprint only), points and a sprint's end.
+      step = await replayedAfter(() => ok('PATCH', `/api/tasks/${inB.id}/`, { sprint: a.id }));
+      assert.deepEqual([step.a, step.b, step.today[0].total, step.today[1].total], [1, 1, 3, 0]);
+      step = await replayedAfter(() => ok('PATCH', `/api/tasks/${inB.id}/`, { points: 1 }));
+      assert.deepEqual([step.a, step.b], [1, 0]);
+      step = await replayedAfter(() => ok('DELETE', `/api/tasks/${inB.id}/`));
+      assert.deepEqual([step.a, step.b, step.today[0].total], [1, 0, 2]);
+      const end = localDate(new Date(Date.now() + 900 * 86_400_000));
+      step = await replayedAfter(() => ok('PATCH', `/api/sprints/${b.id}/`, { end }));
+      assert.deepEqual([step.a, step.b], [0, 1]);
+      assert.equal((await burndownOf(b)).end, end);
+      // Deleting a sprint moves its tasks to the backlog: their other sprint is not touched, its burndown is gone.
+      await ok('POST', '/api/tasks/', { name: 'in B again', sprint: b.id });
+      await burndowns();
+      assert.equal((await call('DELETE', `/api/sprints/${b.id}/`)).status, 204);
+      assert.equal((await call('GET', `/api/sprints/${b.id}/burndown/`)).status, 404);
+      const replayedA = replays.of(a);
+      await burndownOf(a);
+      assert.equal(replays.of(a), replayedA, 'A still served from the cache');
+    } finally {
+      replays.restore();
+    }
+  });
+
+  it('computes the velocity again after a write to one of its sprints, replaying only that one', async () => {
+    const at = (month: number, day: number) => new Date(2033, month - 1, day, 12);
+    const sprints = [];
+    for (const month of [1, 2]) {
+      setClock(at(month, 1));
+      const sprint = await ok('POST', '/api/sprints/', { name: `Cached velocity ${month}`, end: localDate(at(month, 10)) });
+      await ok('POST', '/api/tasks/', { name: 'committed', sprint: sprint.id, points: 3 });
+      sprints.push(sprint);
+    }
+    setClock(at(2, 5));
+    const replays = countReplays();
+    try {
+      const velocity = async () => (await ok('GET', '/api/sprints/velocity/?count=2')).results.map((v: any) => [v.name, v.committed, v.completed]);
+      assert.deepEqual(await velocity(), [['Cached velocity 1', 3, 0], ['Cached velocity 2', 3, 0]]);
+      assert.deepEqual(await velocity(), [['Cached velocity 1', 3, 0], ['Cached velocity 2', 3, 0]]);
+      assert.deepEqual([replays.of(sprints[0]), replays.of(sprints[1])], [1, 1], 'each replayed once');
+      const task = (await ok('GET', `/api/tasks/?sprint=${sprints[1].id}`)).results[0];
+      await ok('PATCH', `/api/tasks/${task.id}/`, { status: 4, started: '2033-02-05', completed: '2033-02-05' });
+      assert.deepEqual(await velocity(), [['Cached velocity 1', 3, 0], ['Cached velocity 2', 3, 3]]);
+      assert.deepEqual([replays.of(sprints[0]), replays.of(sprints[1])], [1, 2], 'only the sprint written to replayed again');
+      await ok('PATCH', `/api/sprints/${sprints[0].id}/`, { name: 'Renamed velocity 1' });
+      assert.deepEqual((await velocity())[0], ['Renamed velocity 1', 3, 0]);
+    } finally {
+      replays.restore();
+    }
+  });
+
+  it('forgets every chart after an import by another process', async () => {
+    const database = await boardDatabase();
+    const board = await startBoard(database);
+    try {
+      const login = await fetch(`${board.url}/api/token/`, { method: 'POST', body: new URLSearchParams({ username: 'demo', password: 'test' }) });
+      const headers = { Authorization: `Token ${((await login.json()) as { token: string }).token}`, Accept: 'application/json' };
+      const velocity = async () => ((await (await fetch(`${board.url}/api/sprints/velocity/`, { headers })).json()) as { results: Array<{ name: string; committed: number }> }).results;
+      assert.deepEqual(await velocity(), []);
+      // As `npm run import` does, from a store of its own on the same database.
+      const other = await openStore(loadSettings({ ...database, SERVICES: 'board' }));
+      const today = localDate(new Date());
+      try {
+        await other.transaction((tx) =>
+          tx.importAll({
+            format: 'lightweight-board',
+            version: 1,
+            users: [],
+            sprints: [{ id: 50, name: 'Imported', description: '', end: localDate(new Date(Date.now() + 5 * 86_400_000)) }],
+            tasks: [{ id: 70, name: 'Imported task', description: '', sprint_id: 50, status: 1, order: 0, assigned_id: null, started: null, due: null, completed: null }],
+            tokens: [],
+            next_ids: { users: 100, sprints: 51, tasks: 71 },
+          }),
+        );
+      } finally {
+        await other.close();
+      }
+      // Another process's commit is heard within a millisecond (SQLite) or on its notification (PostgreSQL).
+      await until('the import is seen', async () => (await velocity()).length === 1);
+      assert.deepEqual(await velocity(), [{ sprint: 50, name: 'Imported', start: today, end: localDate(new Date(Date.now() + 5 * 86_400_000)), committed: 0, completed: 0, finished: false }]);
+    } finally {
+      await board.close();
     }
   });
 });

@@ -9,6 +9,7 @@ import type { DependencyHealth } from '../health.ts';
 import { localDate, systemClock, type Clock } from './clock.ts';
 import { HttpError } from '../http.ts';
 import { idList } from './fields.ts';
+import type { ChartChanges } from './chart-versions.ts';
 import type { Settings } from '../settings.ts';
 
 export type ModelName = 'sprint' | 'task' | 'user' | 'label' | 'comment';
@@ -229,6 +230,12 @@ interface ModelTable {
   createdDay?: string;
   /** Logical columns an insert (`created`) and an update (`edited`) set to the time, ISO 8601 UTC. */
   stamps?: { created: string; edited: string };
+  /**
+   * Sprint charts (burndowns, velocity) read these rows: an insert or a
+   * deletion touches the `sprints` of its row, an update those of the row
+   * before and after when one of `columns` changed (any column when absent).
+   */
+  charts?: { columns?: string[]; sprints(row: Pick<Row, 'id'> & Record<string, unknown>): number[] };
 }
 
 const MODELS: Record<ModelName, ModelTable> = {
@@ -240,6 +247,8 @@ const MODELS: Record<ModelName, ModelTable> = {
     writable: { name: 'name', description: 'description', end: '"end"', created: 'created', wip_limits: 'wip_limits' },
     dependents: [{ model: 'task', column: 'sprint' }],
     createdDay: 'created',
+    // Any column: the velocity shows a sprint's name too.
+    charts: { sprints: (row) => [row.id] },
   },
   task: {
     table: 'tasks',
@@ -275,6 +284,7 @@ const MODELS: Record<ModelName, ModelTable> = {
     },
     lists: { labels: { table: 'task_labels', owner: 'task_id', item: 'label_id' } },
     dependents: [],
+    charts: { columns: ['sprint', 'status', 'points'], sprints: (row) => (row.sprint === null || row.sprint === undefined ? [] : [Number(row.sprint)]) },
     history: {
       name: 'name',
       description: 'description',
@@ -390,6 +400,22 @@ export class Queries {
    * process's credentialsVersion() moves (see Store.credentialsVersion).
    */
   protected credentialsChanged(): void {}
+
+  /**
+   * Called after every write that may change sprint charts, with the sprints
+   * it touched: the store moves their stamps (see Store.chartsStamp) at once
+   * and, on commit, in every process.
+   */
+  protected chartsChanged(_changes: ChartChanges): void {}
+
+  /** Notes the sprints whose charts a write of `model` (`before` and `after` it; either absent for an insert or a deletion) may change. */
+  #touchCharts(model: ModelName, before: (Pick<Row, 'id'> & Record<string, unknown>) | undefined, after: Row | undefined): void {
+    const charts = MODELS[model].charts;
+    if (!charts) return;
+    if (before && after && charts.columns && !charts.columns.some((column) => before[column] !== after[column])) return;
+    const sprints = new Set([...(before ? charts.sprints(before) : []), ...(after ? charts.sprints(after) : [])]);
+    if (sprints.size) this.chartsChanged(sprints);
+  }
 
   /** Today in the server's time zone, by the store's clock. */
   today(): string {
@@ -518,6 +544,7 @@ export class Queries {
       ? `INSERT INTO ${MODELS[model].table} (${assignments.map(([c]) => c).join(', ')}) VALUES (${assignments.map(() => '?').join(', ')}) RETURNING *`
       : `INSERT INTO ${MODELS[model].table} DEFAULT VALUES RETURNING *`;
     const row = await this.#writeLists(model, (await this.#written(model, sql, assignments.map(([, v]) => v)))!, values);
+    this.#touchCharts(model, undefined, row);
     await this.#record(model, 'add', undefined, row, options);
     return row;
   }
@@ -536,6 +563,7 @@ export class Queries {
     const sets = [...assignments.map(([c]) => `${c} = ?`), 'version = version + 1'];
     let row = await this.#written(model, `UPDATE ${MODELS[model].table} SET ${sets.join(', ')} WHERE id = ? RETURNING *`, [...assignments.map(([, v]) => v), id]);
     if (row) row = await this.#writeLists(model, row, values);
+    if (row) this.#touchCharts(model, before, row);
     if (row) await this.#record(model, 'update', before, row, options);
     return row;
   }
@@ -554,12 +582,14 @@ export class Queries {
       dependents.push((await this.db.all(`${this.#select(dependent.model)}${where.sql} ORDER BY ${idColumn}`, where.params)) as Row[]);
     }
     await this.db.run(`DELETE FROM ${MODELS[model].table} WHERE id = ?`, [id]);
+    this.#touchCharts(model, before ?? { id }, undefined);
     if (model === 'user') this.credentialsChanged();
     if (before) await this.#record(model, 'remove', before, undefined, options);
     const changed: Array<{ model: ModelName; id: number; row: Row }> = [];
     for (const [i, dependent] of MODELS[model].dependents.entries()) {
       for (const old of dependents[i]!) {
         const row = (await this.get(dependent.model, 'id', old.id))!;
+        this.#touchCharts(dependent.model, old, row);
         await this.#record(dependent.model, 'update', old, row, options);
         changed.push({ model: dependent.model, id: old.id, row });
       }
@@ -801,6 +831,7 @@ export class Queries {
    */
   async importAll(data: BoardData): Promise<void> {
     this.credentialsChanged();
+    this.chartsChanged('all');
     const today = this.today();
     for (const table of TABLES) {
       const rows: Record<string, unknown>[] = table === 'sprints' && data.version === 1 ? data.sprints.map((row) => ({ created: today, ...row })) : (data[table] ?? []);
@@ -847,6 +878,14 @@ export interface Store extends Queries {
    * credentials must then be read on every request until it is back.
    */
   credentialsVersion(): number | null;
+  /**
+   * A value that changes whenever the charts of sprint `of` may have (a
+   * commit touching it, see Queries.chartsChanged; for `any`, any sprint's):
+   * at once for our commits, as soon as heard of for another process's, and
+   * on every call while they cannot be heard. Chart caches key on it, so a
+   * write to one sprint leaves the others' burndowns cached.
+   */
+  chartsStamp(of: number | 'any'): string;
   /**
    * Run `work` in a transaction, committed (and durable) when the promise
    * resolves; any error rolls it back. `work` must use the `tx` it is given.

@@ -13,9 +13,13 @@ import { openStore } from '../src/board/store.ts';
 import { createUser } from '../src/board/users.ts';
 import { loadSettings } from '../src/settings.ts';
 import { MODEL_EVENTS_TOPIC, type ModelEvent } from '../src/realtime/pubsub.ts';
-import { boardDatabase, startBoard, until } from './helpers.ts';
+import { Redis } from 'ioredis';
+import { changedEvents } from '../src/board/resource-routes.ts';
+import { boardDatabase, runScript, startBoard, until } from './helpers.ts';
+import { REDIS_UNAVAILABLE, redisUrl } from './services.ts';
 
 let app: Awaited<ReturnType<typeof startBoard>>;
+let database: Record<string, string>;
 const tokens: Record<string, string> = {};
 let events: ModelEvent[] = [];
 
@@ -51,7 +55,8 @@ const eventsFor = async (model: string, count: number): Promise<ModelEvent[]> =>
 };
 
 before(async () => {
-  app = await startBoard(await boardDatabase());
+  database = await boardDatabase();
+  app = await startBoard(database);
   await createUser(app.board.store, { username: 'bob', password: 'bob-password-1', fullName: 'Bob' });
   for (const [username, password] of [['demo', 'test'], ['bob', 'bob-password-1']]) {
     const reply = await fetch(`${app.url}/api/token/`, { method: 'POST', body: new URLSearchParams({ username: username!, password: password! }) });
@@ -456,6 +461,65 @@ describe('comments', () => {
     assert.equal((await ok('GET', `/api/sprints/${sprint.id}/history/`)).results[0].action, 'comment');
     await ok('DELETE', `/api/tasks/${task.id}/`);
     assert.equal((await call('GET', `/api/tasks/${task.id}/comments/`)).status, 404);
+  });
+});
+
+describe('a deleted user', () => {
+  const newUser = async (username: string) => {
+    await createUser(app.board.store, { username, password: `${username}-password-1`, fullName: username });
+    const reply = await fetch(`${app.url}/api/token/`, { method: 'POST', body: new URLSearchParams({ username, password: `${username}-password-1` }) });
+    tokens[username] = ((await reply.json()) as { token: string }).token;
+  };
+
+  it('leaves their comments, by nobody, and their tasks, unassigned, each with a new version and an event', async () => {
+    await newUser('carol');
+    const task = await ok('POST', '/api/tasks/', { name: 'Carol\'s', assigned: 'carol' });
+    const comment = await ok('POST', `/api/tasks/${task.id}/comments/`, { body: 'Said by **Carol**' }, 'carol');
+    const other = await ok('POST', `/api/tasks/${task.id}/comments/`, { body: 'Said by demo' });
+    const url = `/api/tasks/${task.id}/comments/${comment.id}/`;
+    const etag = (await call('GET', url)).headers.get('etag');
+    const entries = (await ok('GET', `/api/tasks/${task.id}/history/`)).count;
+    const changed = await app.board.store.transaction((tx) => tx.deleteUser('carol'));
+    assert.deepEqual(changed?.map(({ model, id }) => [model, id]), [['task', task.id], ['comment', comment.id]]);
+    const now = await call('GET', url);
+    assert.deepEqual({ ...now.body, links: undefined }, { ...comment, author: null, links: undefined });
+    assert.notEqual(now.headers.get('etag'), etag, 'a new version: caches and If-Match see the change');
+    assert.equal((await ok('GET', `/api/tasks/${task.id}/comments/`)).results.find((c: any) => c.id === other.id).author, 'demo');
+    assert.equal((await ok('GET', `/api/tasks/${task.id}/`)).assigned, null);
+    // The task's unassignment is in its history; the comment, whose text did not change, adds nothing there.
+    const history = await ok('GET', `/api/tasks/${task.id}/history/`);
+    assert.equal(history.count, entries + 1);
+    assert.deepEqual([history.results[0].action, history.results[0].changes], ['update', { assigned: ['carol', null] }]);
+    // Nobody can edit a comment whose author is gone (only its author could).
+    assert.equal((await call('PATCH', url, { body: 'hijacked' })).status, 403);
+    // The events a command publishes are the API's representations.
+    const events = changedEvents(changed!, { api: `${app.url}/api`, ws: app.url.replace('http', 'ws'), secretKey: 'unused' });
+    assert.deepEqual(events.map((e) => [e.model, e.id, e.action]), [['task', task.id, 'update'], ['comment', comment.id, 'update']]);
+    assert.deepEqual(events[1]!.body, now.body);
+  });
+
+  it('is announced to every process\'s boards by `npm run deleteuser` through Redis', async (t) => {
+    const redis = redisUrl();
+    if (!redis) return t.skip(REDIS_UNAVAILABLE);
+    await newUser('dave');
+    const task = await ok('POST', '/api/tasks/', { name: 'Dave\'s', assigned: 'dave' });
+    const comment = await ok('POST', `/api/tasks/${task.id}/comments/`, { body: 'Said by Dave' }, 'dave');
+    const subscriber = new Redis(redis);
+    const heard: ModelEvent[] = [];
+    try {
+      await subscriber.subscribe(MODEL_EVENTS_TOPIC);
+      subscriber.on('message', (_topic: string, message: string) => heard.push(JSON.parse(message) as ModelEvent));
+      const run = await runScript('deleteuser', ['dave'], { ...database, REDIS_URL: redis, SITE_URL: 'https://board.example.com' });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /User "dave" deleted; 1 task unassigned, 1 comment kept without their author\./);
+      const mine = () => heard.filter((e) => (e.model === 'task' && e.id === task.id) || (e.model === 'comment' && e.id === comment.id));
+      await until('both events are heard', () => mine().length === 2);
+      const [taskEvent, commentEvent] = mine();
+      assert.deepEqual([taskEvent!.action, (taskEvent!.body as any).assigned, (taskEvent!.body as any).links.self], ['update', null, `https://board.example.com/api/tasks/${task.id}/`]);
+      assert.deepEqual([commentEvent!.action, (commentEvent!.body as any).author, (commentEvent!.body as any).body], ['update', null, 'Said by Dave']);
+    } finally {
+      await subscriber.quit();
+    }
   });
 });
 

@@ -333,7 +333,10 @@ const MODELS: Record<ModelName, ModelTable> = {
     // Never the password: rows go to the HTTP layer.
     columns: { id: 'id', username: 'username', full_name: 'full_name', is_active: 'is_active', version: 'version' },
     writable: {},
-    dependents: [{ model: 'task', column: 'assigned' }],
+    dependents: [
+      { model: 'task', column: 'assigned' },
+      { model: 'comment', column: 'author' },
+    ],
   },
 };
 
@@ -677,6 +680,8 @@ export class Queries {
       const now = after ? (after[column] ?? null) : null;
       if (!before || !after || old !== now) changes[field] = [old, now];
     }
+    // Only its author gone (a user deleted): the comment says nothing new.
+    if (before && after && Object.keys(changes).length === 1) return;
     const row = (after ?? before)!;
     await this.#writeLater(HISTORY_INSERT, [row[spec.task] as number, null, null, null, null, this.clock.now().toISOString(), options.by, 'comment', JSON.stringify(changes), null]);
   }
@@ -760,7 +765,7 @@ export class Queries {
   }
 
   /** The rows the deletion changed, or null if there is no such user. Call within a transaction. */
-  async deleteUser(username: string, options: WriteOptions = COMMAND): Promise<Array<{ model: ModelName; id: number }> | null> {
+  async deleteUser(username: string, options: WriteOptions = COMMAND): Promise<Array<{ model: ModelName; id: number; row: Row }> | null> {
     const user = await this.get('user', 'username', username, { lock: true });
     return user ? this.delete('user', user.id, options) : null;
   }

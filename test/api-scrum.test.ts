@@ -524,6 +524,38 @@ describe('a deleted user', () => {
 });
 
 describe('everywhere the API goes', () => {
+  it('protects comments with If-Match, answers If-None-Match, pages them, and sends an event for every label and comment write', async () => {
+    const task = await ok('POST', '/api/tasks/', { name: 'Much discussed' });
+    const first = await call('POST', `/api/tasks/${task.id}/comments/`, { body: 'first' });
+    await ok('POST', `/api/tasks/${task.id}/comments/`, { body: 'second' });
+    const url = `/api/tasks/${task.id}/comments/${first.body.id}/`;
+    const etag = first.headers.get('etag')!;
+    assert.equal((await call('GET', url, undefined, { headers: { 'If-None-Match': etag } })).status, 304);
+    assert.equal((await call('PATCH', url, { body: 'first, edited' }, { headers: { 'If-Match': etag } })).status, 200);
+    assert.equal((await call('PATCH', url, { body: 'lost update' }, { headers: { 'If-Match': etag } })).status, 412);
+    assert.equal((await call('DELETE', url, undefined, { headers: { 'If-Match': etag } })).status, 412);
+    const page = await call('GET', `/api/tasks/${task.id}/comments/?page_size=1`);
+    assert.deepEqual([page.body.count, page.body.results.map((c: any) => c.body), page.body.next], [2, ['first, edited'], `${app.url}/api/tasks/${task.id}/comments/?page_size=1&page=2`]);
+    assert.match(page.headers.get('link')!, /rel="next"/);
+    assert.deepEqual((await ok('GET', `/api/tasks/${task.id}/comments/?search=second`)).results.map((c: any) => c.body), ['second']);
+
+    events = [];
+    const label = await ok('POST', '/api/labels/', { name: 'evented', colour: LABEL_COLOURS[1]!.name });
+    await ok('PATCH', `/api/labels/${label.id}/`, { name: 'evented again' });
+    await ok('DELETE', url);
+    assert.deepEqual((await eventsFor('label', 2)).map((e) => [e.action, e.id, (e.body as any).name]), [['add', label.id, 'evented'], ['update', label.id, 'evented again']]);
+    assert.deepEqual((await eventsFor('comment', 1)).map((e) => [e.action, e.id, (e.body as any).body]), [['remove', first.body.id, 'first, edited']]);
+    // A task's deletion takes its comments with it: an event for each, after the task's.
+    const second = (await ok('GET', `/api/tasks/${task.id}/comments/`)).results[0];
+    events = [];
+    await ok('DELETE', `/api/tasks/${task.id}/`);
+    assert.deepEqual(events.map((e) => [e.model, e.action, e.id]), [['task', 'remove', task.id], ['comment', 'remove', second.id]]);
+    assert.equal((events[1]!.body as any).body, 'second');
+    // The browsable API shows labels as every other list.
+    const html = await fetch(`${app.url}/api/labels/`, { headers: { Authorization: `Token ${tokens.demo}`, Accept: 'text/html' } });
+    assert.match(await html.text(), /<h1 class="h3">Label List<\/h1>/);
+  });
+
   it('links, describes and documents labels, comments, points, velocity and WIP limits', async () => {
     const root = await ok('GET', '/api/');
     assert.equal(root.labels, `${app.url}/api/labels/`);

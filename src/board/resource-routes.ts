@@ -10,7 +10,7 @@ import type { Exchange, Result, View } from './endpoint.ts';
 import { dictionary, Invalid, RelatedField, ValidationError, type RepresentContext, type ValidateContext } from './fields.ts';
 import { parseListRequest, type ListRequest } from './query.ts';
 import { RESOURCES, type Resource } from './resources.ts';
-import { MissingReference, UniqueViolation, type ModelName, type Neighbour, type Queries, type Row, type SqlValue, type Store } from './store.ts';
+import { MissingReference, UniqueViolation, type ChangedRow, type ModelName, type Neighbour, type Queries, type Row, type SqlValue, type Store } from './store.ts';
 
 export interface ResourceDeps {
   store: Store;
@@ -125,11 +125,11 @@ const resourceOf = (model: ModelName): Resource => RESOURCES.find((r) => r.model
 
 /**
  * The objects a deletion changed (tasks moved to the backlog or unassigned,
- * comments left without their author) as the update events that boards
- * showing them must hear of.
+ * comments left without their author) or removed with it (a task's
+ * comments), as the events that boards showing them must hear of.
  */
-export function changedEvents(changed: Array<{ model: ModelName; id: number; row: Row }>, urls: RepresentContext): ModelEvent[] {
-  return changed.map(({ model, id, row }) => ({ model, id, action: 'update', body: represent(resourceOf(model), row, urls) }));
+export function changedEvents(changed: ChangedRow[], urls: RepresentContext): ModelEvent[] {
+  return changed.map(({ model, id, action, row }) => ({ model, id, action, body: represent(resourceOf(model), row, urls) }));
 }
 
 /** Who makes a write, for its history. */

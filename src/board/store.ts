@@ -117,6 +117,14 @@ export interface HistoryEntry {
   restored_from: number | null;
 }
 
+/** An object that a deletion changed (as it is now) or removed with it (as it was). */
+export interface ChangedRow {
+  model: ModelName;
+  id: number;
+  action: 'update' | 'remove';
+  row: Row;
+}
+
 /** Where a write left a task (a removal: where it was when removed). */
 export interface Placement {
   task: number;
@@ -220,8 +228,12 @@ interface ModelTable {
   writable: Record<string, string>;
   /** Logical columns kept in tables of their own; their expression in `columns` is replaced by the dialect's list of ids. */
   lists?: Record<string, ListColumn>;
-  /** Rows of other models that deleting one of these changes (through the schema's triggers), by their logical column naming it (`has`: a list column). */
-  dependents: Array<{ model: ModelName; column: string; op?: '=' | 'has' }>;
+  /**
+   * Rows of other models that deleting one of these changes (through the
+   * schema's triggers), by their logical column naming it (`has`: a list
+   * column); `removed`: rows the deletion takes with it (ON DELETE CASCADE).
+   */
+  dependents: Array<{ model: ModelName; column: string; op?: '=' | 'has'; removed?: true }>;
   /** Writes record history: the fields an entry holds (the API's names), each read from this logical column. */
   history?: Record<string, string>;
   /** Writes record a `comment` entry in the history of the task this logical column names, holding these fields. */
@@ -283,7 +295,8 @@ const MODELS: Record<ModelName, ModelTable> = {
       points: 'points',
     },
     lists: { labels: { table: 'task_labels', owner: 'task_id', item: 'label_id' } },
-    dependents: [],
+    // Its comments go with it; its history stays (their entries included).
+    dependents: [{ model: 'comment', column: 'task', removed: true }],
     charts: { columns: ['sprint', 'status', 'points'], sprints: (row) => (row.sprint === null || row.sprint === undefined ? [] : [Number(row.sprint)]) },
     history: {
       name: 'name',
@@ -381,6 +394,9 @@ export interface Dialect {
   idList(table: string, owner: string, item: string, id: string): string;
 }
 
+/** Each model's SELECT, by dialect and then by model and source (see Queries.#select). */
+const SELECTS = new WeakMap<Dialect, Map<string, string>>();
+
 /** The board's queries, the same for both engines. */
 export class Queries {
   protected readonly db: Executor;
@@ -433,9 +449,17 @@ export class Queries {
     return expression;
   }
 
+  /** Every read starts with it: built once per dialect, model and source. */
   #select(model: ModelName, source: string = MODELS[model].table): string {
-    const columns = Object.keys(MODELS[model].columns).map((name) => `${this.#expression(model, name)} AS "${name}"`);
-    return `SELECT ${columns.join(', ')} FROM ${MODELS[model].from(source)}`;
+    let selects = SELECTS.get(this.dialect);
+    if (!selects) SELECTS.set(this.dialect, (selects = new Map()));
+    const key = `${model} ${source}`;
+    let sql = selects.get(key);
+    if (sql === undefined) {
+      const columns = Object.keys(MODELS[model].columns).map((name) => `${this.#expression(model, name)} AS "${name}"`);
+      selects.set(key, (sql = `SELECT ${columns.join(', ')} FROM ${MODELS[model].from(source)}`));
+    }
+    return sql;
   }
 
   /**
@@ -573,10 +597,12 @@ export class Queries {
 
   /**
    * Deletes the object; returns the other objects the deletion changed (tasks
-   * moved to the backlog, unassigned) as they are now. Tasks' history records
-   * the removal and those changes. Call within a transaction.
+   * moved to the backlog or unassigned, comments left without their author)
+   * as they are now, and those it removed with it (a task's comments) as they
+   * were. Tasks' history records the removal and those changes. Call within
+   * a transaction.
    */
-  async delete(model: ModelName, id: number, options: WriteOptions = COMMAND, before?: Row): Promise<Array<{ model: ModelName; id: number; row: Row }>> {
+  async delete(model: ModelName, id: number, options: WriteOptions = COMMAND, before?: Row): Promise<ChangedRow[]> {
     if (MODELS[model].history || MODELS[model].commentOn) before ??= await this.get(model, 'id', id, { lock: true });
     const dependents: Row[][] = [];
     for (const dependent of MODELS[model].dependents) {
@@ -588,13 +614,17 @@ export class Queries {
     this.#touchCharts(model, before ?? { id }, undefined);
     if (model === 'user') this.credentialsChanged();
     if (before) await this.#record(model, 'remove', before, undefined, options);
-    const changed: Array<{ model: ModelName; id: number; row: Row }> = [];
+    const changed: ChangedRow[] = [];
     for (const [i, dependent] of MODELS[model].dependents.entries()) {
       for (const old of dependents[i]!) {
+        if (dependent.removed) {
+          changed.push({ model: dependent.model, id: old.id, action: 'remove', row: old });
+          continue;
+        }
         const row = (await this.get(dependent.model, 'id', old.id))!;
         this.#touchCharts(dependent.model, old, row);
         await this.#record(dependent.model, 'update', old, row, options);
-        changed.push({ model: dependent.model, id: old.id, row });
+        changed.push({ model: dependent.model, id: old.id, action: 'update', row });
       }
     }
     return changed;
@@ -765,7 +795,7 @@ export class Queries {
   }
 
   /** The rows the deletion changed, or null if there is no such user. Call within a transaction. */
-  async deleteUser(username: string, options: WriteOptions = COMMAND): Promise<Array<{ model: ModelName; id: number; row: Row }> | null> {
+  async deleteUser(username: string, options: WriteOptions = COMMAND): Promise<ChangedRow[] | null> {
     const user = await this.get('user', 'username', username, { lock: true });
     return user ? this.delete('user', user.id, options) : null;
   }

@@ -275,6 +275,25 @@ describe('burndown and velocity caches', () => {
     }
   });
 
+  it('hears which sprints another process\'s commit touched (PostgreSQL names them; on SQLite, every sprint)', async () => {
+    const [a, b] = [await newSprint({ name: 'Elsewhere A' }), await newSprint({ name: 'Elsewhere B' })];
+    const inA = await ok('POST', '/api/tasks/', { name: 'written elsewhere', sprint: a.id, points: 1 });
+    await ok('POST', '/api/tasks/', { name: 'left alone', sprint: b.id, points: 1 });
+    const replays = countReplays();
+    const other = await openStore(loadSettings({ ...database, SERVICES: 'board' }));
+    try {
+      await burndownOf(a, 'points');
+      await burndownOf(b, 'points');
+      await other.transaction((tx) => tx.update('task', inA.id, { points: 5 }));
+      await until('the other process\'s write is seen', async () => (await burndownOf(a, 'points')).days[0].total === 5);
+      await burndownOf(b, 'points');
+      assert.equal(replays.of(b), app.board.store.engine === 'postgresql' ? 1 : 2);
+    } finally {
+      replays.restore();
+      await other.close();
+    }
+  });
+
   it('forgets every chart after an import by another process', async () => {
     const database = await boardDatabase();
     const board = await startBoard(database);

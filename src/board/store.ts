@@ -463,13 +463,14 @@ export class Queries {
   }
 
   /**
-   * The row a write (INSERT or UPDATE ... RETURNING *) produced, as `get`
-   * gives it: in the same statement where the engine can (PostgreSQL, a
-   * round trip saved), or read back by id.
+   * The row a write (an INSERT or an UPDATE, without RETURNING) produced, as
+   * `get` gives it: in the same statement where the engine can (PostgreSQL,
+   * a round trip saved), or read back by the id it returns (only the id: the
+   * rest would be read twice).
    */
   async #written(model: ModelName, write: string, params: SqlValue[]): Promise<Row | undefined> {
-    if (this.dialect.writesInWith) return (await this.db.all(`WITH written AS (${write}) ${this.#select(model, 'written')}`, params))[0] as Row | undefined;
-    const [row] = await this.db.all(write, params);
+    if (this.dialect.writesInWith) return (await this.db.all(`WITH written AS (${write} RETURNING *) ${this.#select(model, 'written')}`, params))[0] as Row | undefined;
+    const [row] = await this.db.all(`${write} RETURNING id`, params);
     return row ? this.get(model, 'id', Number(row.id)) : undefined;
   }
 
@@ -568,8 +569,8 @@ export class Queries {
     if (stamps && !Object.hasOwn(values, stamps.created)) values = { ...values, [stamps.created]: this.clock.now().toISOString() };
     const assignments = this.#assignments(model, values);
     const sql = assignments.length
-      ? `INSERT INTO ${MODELS[model].table} (${assignments.map(([c]) => c).join(', ')}) VALUES (${assignments.map(() => '?').join(', ')}) RETURNING *`
-      : `INSERT INTO ${MODELS[model].table} DEFAULT VALUES RETURNING *`;
+      ? `INSERT INTO ${MODELS[model].table} (${assignments.map(([c]) => c).join(', ')}) VALUES (${assignments.map(() => '?').join(', ')})`
+      : `INSERT INTO ${MODELS[model].table} DEFAULT VALUES`;
     const row = await this.#writeLists(model, (await this.#written(model, sql, assignments.map(([, v]) => v)))!, values);
     this.#touchCharts(model, undefined, row);
     await this.#record(model, 'add', undefined, row, options);
@@ -588,7 +589,7 @@ export class Queries {
     if (stamps && !Object.hasOwn(values, stamps.edited)) values = { ...values, [stamps.edited]: this.clock.now().toISOString() };
     const assignments = this.#assignments(model, values);
     const sets = [...assignments.map(([c]) => `${c} = ?`), 'version = version + 1'];
-    let row = await this.#written(model, `UPDATE ${MODELS[model].table} SET ${sets.join(', ')} WHERE id = ? RETURNING *`, [...assignments.map(([, v]) => v), id]);
+    let row = await this.#written(model, `UPDATE ${MODELS[model].table} SET ${sets.join(', ')} WHERE id = ?`, [...assignments.map(([, v]) => v), id]);
     if (row) row = await this.#writeLists(model, row, values);
     if (row) this.#touchCharts(model, before, row);
     if (row) await this.#record(model, 'update', before, row, options);

@@ -9,11 +9,17 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { localDate } from '../src/board/clock.ts';
 import { contrast, LABEL_COLOURS } from '../src/board/palette.ts';
+import { openStore } from '../src/board/store.ts';
 import { createUser } from '../src/board/users.ts';
+import { loadSettings } from '../src/settings.ts';
 import { MODEL_EVENTS_TOPIC, type ModelEvent } from '../src/realtime/pubsub.ts';
-import { boardDatabase, startBoard } from './helpers.ts';
+import { Redis } from 'ioredis';
+import { changedEvents } from '../src/board/resource-routes.ts';
+import { boardDatabase, runScript, startBoard, until } from './helpers.ts';
+import { REDIS_UNAVAILABLE, redisUrl } from './services.ts';
 
 let app: Awaited<ReturnType<typeof startBoard>>;
+let database: Record<string, string>;
 const tokens: Record<string, string> = {};
 let events: ModelEvent[] = [];
 
@@ -49,7 +55,8 @@ const eventsFor = async (model: string, count: number): Promise<ModelEvent[]> =>
 };
 
 before(async () => {
-  app = await startBoard(await boardDatabase());
+  database = await boardDatabase();
+  app = await startBoard(database);
   await createUser(app.board.store, { username: 'bob', password: 'bob-password-1', fullName: 'Bob' });
   for (const [username, password] of [['demo', 'test'], ['bob', 'bob-password-1']]) {
     const reply = await fetch(`${app.url}/api/token/`, { method: 'POST', body: new URLSearchParams({ username: username!, password: password! }) });
@@ -159,6 +166,165 @@ describe('burndown by points and velocity', () => {
       const reply = await call('GET', `/api/sprints/velocity/?count=${bad}`);
       assert.equal(reply.status, 400);
       assert.deepEqual(reply.body, { count: ['Enter a whole number of sprints from 1 to 50.'] });
+    }
+  });
+});
+
+describe('burndown and velocity caches', () => {
+  /** How many times each sprint's history was replayed for a chart, from here on. */
+  const countReplays = () => {
+    const store = app.board.store;
+    const replayed = new Map<number, number>();
+    const placements = store.placements.bind(store);
+    store.placements = (sprint: number) => {
+      replayed.set(sprint, (replayed.get(sprint) ?? 0) + 1);
+      return placements(sprint);
+    };
+    return {
+      of: (sprint: { id: number }) => replayed.get(sprint.id) ?? 0,
+      restore: () => delete (store as { placements?: unknown }).placements,
+    };
+  };
+  const burndownOf = (sprint: { id: number }, by = 'tasks') => ok('GET', `/api/sprints/${sprint.id}/burndown/?by=${by}`);
+
+  it('keeps each sprint\'s burndown until a write touches that sprint', async () => {
+    const [a, b] = [await newSprint({ name: 'Cache A' }), await newSprint({ name: 'Cache B' })];
+    const inA = await ok('POST', '/api/tasks/', { name: 'in A', sprint: a.id, points: 2 });
+    const inB = await ok('POST', '/api/tasks/', { name: 'in B', sprint: b.id, points: 3 });
+    const backlog = await ok('POST', '/api/tasks/', { name: 'in the backlog' });
+    const replays = countReplays();
+    try {
+      const burndowns = async () => [await burndownOf(a), await burndownOf(b)];
+      /** Reads both burndowns (twice: the second time from the cache) and says how many replays each took. */
+      const replayedAfter = async (write: () => Promise<unknown>) => {
+        const before = [replays.of(a), replays.of(b)];
+        await write();
+        const first = await burndowns();
+        assert.deepEqual(await burndowns(), first, 'served again from the cache');
+        // Both sprints began today: their first day is today.
+        return { a: replays.of(a) - before[0]!, b: replays.of(b) - before[1]!, today: first.map((chart) => chart.days[0]) };
+      };
+      let step = await replayedAfter(async () => {});
+      assert.deepEqual([step.a, step.b], [1, 1], 'each computed once, then served from the cache');
+      step = await replayedAfter(async () => {});
+      assert.deepEqual([step.a, step.b], [0, 0], 'nothing written: nothing replayed');
+      // Writes to A leave B's burndown cached, and are seen in A's at once.
+      step = await replayedAfter(() => ok('POST', '/api/tasks/', { name: 'another in A', sprint: a.id, points: 5 }));
+      assert.deepEqual([step.a, step.b, step.today[0].total], [1, 0, 2]);
+      step = await replayedAfter(() => ok('PATCH', `/api/tasks/${inA.id}/`, { status: 4, started: localDate(new Date()), completed: localDate(new Date()) }));
+      assert.deepEqual([step.a, step.b, step.today[0].completed], [1, 0, 1]);
+      // Writes that change no burndown (a name, the order, a comment, a label, a backlog task) replay nothing.
+      const label = await ok('POST', '/api/labels/', { name: 'cache label', colour: LABEL_COLOURS[0]!.name });
+      for (const write of [
+        () => ok('PATCH', `/api/tasks/${inA.id}/`, { name: 'renamed in A', order: 7 }),
+        () => ok('POST', `/api/tasks/${inA.id}/comments/`, { body: 'no change to the burndown' }),
+        () => ok('PATCH', `/api/tasks/${inA.id}/`, { labels: [label.id] }),
+        () => ok('PATCH', `/api/tasks/${backlog.id}/`, { points: 8 }),
+      ]) {
+        step = await replayedAfter(write);
+        assert.deepEqual([step.a, step.b], [0, 0]);
+      }
+      // A move between sprints touches both; so does a deletion (its sprint only), points and a sprint's end.
+      step = await replayedAfter(() => ok('PATCH', `/api/tasks/${inB.id}/`, { sprint: a.id }));
+      assert.deepEqual([step.a, step.b, step.today[0].total, step.today[1].total], [1, 1, 3, 0]);
+      step = await replayedAfter(() => ok('PATCH', `/api/tasks/${inB.id}/`, { points: 1 }));
+      assert.deepEqual([step.a, step.b], [1, 0]);
+      step = await replayedAfter(() => ok('DELETE', `/api/tasks/${inB.id}/`));
+      assert.deepEqual([step.a, step.b, step.today[0].total], [1, 0, 2]);
+      const end = localDate(new Date(Date.now() + 900 * 86_400_000));
+      step = await replayedAfter(() => ok('PATCH', `/api/sprints/${b.id}/`, { end }));
+      assert.deepEqual([step.a, step.b], [0, 1]);
+      assert.equal((await burndownOf(b)).end, end);
+      // Deleting a sprint moves its tasks to the backlog: their other sprint is not touched, its burndown is gone.
+      await ok('POST', '/api/tasks/', { name: 'in B again', sprint: b.id });
+      await burndowns();
+      assert.equal((await call('DELETE', `/api/sprints/${b.id}/`)).status, 204);
+      assert.equal((await call('GET', `/api/sprints/${b.id}/burndown/`)).status, 404);
+      const replayedA = replays.of(a);
+      await burndownOf(a);
+      assert.equal(replays.of(a), replayedA, 'A still served from the cache');
+    } finally {
+      replays.restore();
+    }
+  });
+
+  it('computes the velocity again after a write to one of its sprints, replaying only that one', async () => {
+    const at = (month: number, day: number) => new Date(2033, month - 1, day, 12);
+    const sprints = [];
+    for (const month of [1, 2]) {
+      setClock(at(month, 1));
+      const sprint = await ok('POST', '/api/sprints/', { name: `Cached velocity ${month}`, end: localDate(at(month, 10)) });
+      await ok('POST', '/api/tasks/', { name: 'committed', sprint: sprint.id, points: 3 });
+      sprints.push(sprint);
+    }
+    setClock(at(2, 5));
+    const replays = countReplays();
+    try {
+      const velocity = async () => (await ok('GET', '/api/sprints/velocity/?count=2')).results.map((v: any) => [v.name, v.committed, v.completed]);
+      assert.deepEqual(await velocity(), [['Cached velocity 1', 3, 0], ['Cached velocity 2', 3, 0]]);
+      assert.deepEqual(await velocity(), [['Cached velocity 1', 3, 0], ['Cached velocity 2', 3, 0]]);
+      assert.deepEqual([replays.of(sprints[0]), replays.of(sprints[1])], [1, 1], 'each replayed once');
+      const task = (await ok('GET', `/api/tasks/?sprint=${sprints[1].id}`)).results[0];
+      await ok('PATCH', `/api/tasks/${task.id}/`, { status: 4, started: '2033-02-05', completed: '2033-02-05' });
+      assert.deepEqual(await velocity(), [['Cached velocity 1', 3, 0], ['Cached velocity 2', 3, 3]]);
+      assert.deepEqual([replays.of(sprints[0]), replays.of(sprints[1])], [1, 2], 'only the sprint written to replayed again');
+      await ok('PATCH', `/api/sprints/${sprints[0].id}/`, { name: 'Renamed velocity 1' });
+      assert.deepEqual((await velocity())[0], ['Renamed velocity 1', 3, 0]);
+    } finally {
+      replays.restore();
+    }
+  });
+
+  it('hears which sprints another process\'s commit touched (PostgreSQL names them; on SQLite, every sprint)', async () => {
+    const [a, b] = [await newSprint({ name: 'Elsewhere A' }), await newSprint({ name: 'Elsewhere B' })];
+    const inA = await ok('POST', '/api/tasks/', { name: 'written elsewhere', sprint: a.id, points: 1 });
+    await ok('POST', '/api/tasks/', { name: 'left alone', sprint: b.id, points: 1 });
+    const replays = countReplays();
+    const other = await openStore(loadSettings({ ...database, SERVICES: 'board' }));
+    try {
+      await burndownOf(a, 'points');
+      await burndownOf(b, 'points');
+      await other.transaction((tx) => tx.update('task', inA.id, { points: 5 }));
+      await until('the other process\'s write is seen', async () => (await burndownOf(a, 'points')).days[0].total === 5);
+      await burndownOf(b, 'points');
+      assert.equal(replays.of(b), app.board.store.engine === 'postgresql' ? 1 : 2);
+    } finally {
+      replays.restore();
+      await other.close();
+    }
+  });
+
+  it('forgets every chart after an import by another process', async () => {
+    const database = await boardDatabase();
+    const board = await startBoard(database);
+    try {
+      const login = await fetch(`${board.url}/api/token/`, { method: 'POST', body: new URLSearchParams({ username: 'demo', password: 'test' }) });
+      const headers = { Authorization: `Token ${((await login.json()) as { token: string }).token}`, Accept: 'application/json' };
+      const velocity = async () => ((await (await fetch(`${board.url}/api/sprints/velocity/`, { headers })).json()) as { results: Array<{ name: string; committed: number }> }).results;
+      assert.deepEqual(await velocity(), []);
+      // As `npm run import` does, from a store of its own on the same database.
+      const other = await openStore(loadSettings({ ...database, SERVICES: 'board' }));
+      const today = localDate(new Date());
+      try {
+        await other.transaction((tx) =>
+          tx.importAll({
+            format: 'lightweight-board',
+            version: 1,
+            users: [],
+            sprints: [{ id: 50, name: 'Imported', description: '', end: localDate(new Date(Date.now() + 5 * 86_400_000)) }],
+            tasks: [{ id: 70, name: 'Imported task', description: '', sprint_id: 50, status: 1, order: 0, assigned_id: null, started: null, due: null, completed: null }],
+            tokens: [],
+            next_ids: { users: 100, sprints: 51, tasks: 71 },
+          }),
+        );
+      } finally {
+        await other.close();
+      }
+      // Another process's commit is heard within a millisecond (SQLite) or on its notification (PostgreSQL).
+      await until('the import is seen', async () => (await velocity()).length === 1);
+      assert.deepEqual(await velocity(), [{ sprint: 50, name: 'Imported', start: today, end: localDate(new Date(Date.now() + 5 * 86_400_000)), committed: 0, completed: 0, finished: false }]);
+    } finally {
+      await board.close();
     }
   });
 });
@@ -317,7 +483,98 @@ describe('comments', () => {
   });
 });
 
+describe('a deleted user', () => {
+  const newUser = async (username: string) => {
+    await createUser(app.board.store, { username, password: `${username}-password-1`, fullName: username });
+    const reply = await fetch(`${app.url}/api/token/`, { method: 'POST', body: new URLSearchParams({ username, password: `${username}-password-1` }) });
+    tokens[username] = ((await reply.json()) as { token: string }).token;
+  };
+
+  it('leaves their comments, by nobody, and their tasks, unassigned, each with a new version and an event', async () => {
+    await newUser('carol');
+    const task = await ok('POST', '/api/tasks/', { name: 'Carol\'s', assigned: 'carol' });
+    const comment = await ok('POST', `/api/tasks/${task.id}/comments/`, { body: 'Said by **Carol**' }, 'carol');
+    const other = await ok('POST', `/api/tasks/${task.id}/comments/`, { body: 'Said by demo' });
+    const url = `/api/tasks/${task.id}/comments/${comment.id}/`;
+    const etag = (await call('GET', url)).headers.get('etag');
+    const entries = (await ok('GET', `/api/tasks/${task.id}/history/`)).count;
+    const changed = await app.board.store.transaction((tx) => tx.deleteUser('carol'));
+    assert.deepEqual(changed?.map(({ model, id }) => [model, id]), [['task', task.id], ['comment', comment.id]]);
+    const now = await call('GET', url);
+    assert.deepEqual({ ...now.body, links: undefined }, { ...comment, author: null, links: undefined });
+    assert.notEqual(now.headers.get('etag'), etag, 'a new version: caches and If-Match see the change');
+    assert.equal((await ok('GET', `/api/tasks/${task.id}/comments/`)).results.find((c: any) => c.id === other.id).author, 'demo');
+    assert.equal((await ok('GET', `/api/tasks/${task.id}/`)).assigned, null);
+    // The task's unassignment is in its history; the comment, whose text did not change, adds nothing there.
+    const history = await ok('GET', `/api/tasks/${task.id}/history/`);
+    assert.equal(history.count, entries + 1);
+    assert.deepEqual([history.results[0].action, history.results[0].changes], ['update', { assigned: ['carol', null] }]);
+    // Nobody can edit a comment whose author is gone (only its author could).
+    assert.equal((await call('PATCH', url, { body: 'hijacked' })).status, 403);
+    // The events a command publishes are the API's representations.
+    const events = changedEvents(changed!, { api: `${app.url}/api`, ws: app.url.replace('http', 'ws'), secretKey: 'unused' });
+    assert.deepEqual(events.map((e) => [e.model, e.id, e.action]), [['task', task.id, 'update'], ['comment', comment.id, 'update']]);
+    assert.deepEqual(events[1]!.body, now.body);
+  });
+
+  it('is announced to every process\'s boards by `npm run deleteuser` through Redis', async (t) => {
+    const redis = redisUrl();
+    if (!redis) return t.skip(REDIS_UNAVAILABLE);
+    await newUser('dave');
+    const task = await ok('POST', '/api/tasks/', { name: 'Dave\'s', assigned: 'dave' });
+    const comment = await ok('POST', `/api/tasks/${task.id}/comments/`, { body: 'Said by Dave' }, 'dave');
+    const subscriber = new Redis(redis);
+    const heard: ModelEvent[] = [];
+    try {
+      await subscriber.subscribe(MODEL_EVENTS_TOPIC);
+      subscriber.on('message', (_topic: string, message: string) => heard.push(JSON.parse(message) as ModelEvent));
+      const run = await runScript('deleteuser', ['dave'], { ...database, REDIS_URL: redis, SITE_URL: 'https://board.example.com' });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /User "dave" deleted; 1 task unassigned, 1 comment kept without their author\./);
+      const mine = () => heard.filter((e) => (e.model === 'task' && e.id === task.id) || (e.model === 'comment' && e.id === comment.id));
+      await until('both events are heard', () => mine().length === 2);
+      const [taskEvent, commentEvent] = mine();
+      assert.deepEqual([taskEvent!.action, (taskEvent!.body as any).assigned, (taskEvent!.body as any).links.self], ['update', null, `https://board.example.com/api/tasks/${task.id}/`]);
+      assert.deepEqual([commentEvent!.action, (commentEvent!.body as any).author, (commentEvent!.body as any).body], ['update', null, 'Said by Dave']);
+    } finally {
+      await subscriber.quit();
+    }
+  });
+});
+
 describe('everywhere the API goes', () => {
+  it('protects comments with If-Match, answers If-None-Match, pages them, and sends an event for every label and comment write', async () => {
+    const task = await ok('POST', '/api/tasks/', { name: 'Much discussed' });
+    const first = await call('POST', `/api/tasks/${task.id}/comments/`, { body: 'first' });
+    await ok('POST', `/api/tasks/${task.id}/comments/`, { body: 'second' });
+    const url = `/api/tasks/${task.id}/comments/${first.body.id}/`;
+    const etag = first.headers.get('etag')!;
+    assert.equal((await call('GET', url, undefined, { headers: { 'If-None-Match': etag } })).status, 304);
+    assert.equal((await call('PATCH', url, { body: 'first, edited' }, { headers: { 'If-Match': etag } })).status, 200);
+    assert.equal((await call('PATCH', url, { body: 'lost update' }, { headers: { 'If-Match': etag } })).status, 412);
+    assert.equal((await call('DELETE', url, undefined, { headers: { 'If-Match': etag } })).status, 412);
+    const page = await call('GET', `/api/tasks/${task.id}/comments/?page_size=1`);
+    assert.deepEqual([page.body.count, page.body.results.map((c: any) => c.body), page.body.next], [2, ['first, edited'], `${app.url}/api/tasks/${task.id}/comments/?page_size=1&page=2`]);
+    assert.match(page.headers.get('link')!, /rel="next"/);
+    assert.deepEqual((await ok('GET', `/api/tasks/${task.id}/comments/?search=second`)).results.map((c: any) => c.body), ['second']);
+
+    events = [];
+    const label = await ok('POST', '/api/labels/', { name: 'evented', colour: LABEL_COLOURS[1]!.name });
+    await ok('PATCH', `/api/labels/${label.id}/`, { name: 'evented again' });
+    await ok('DELETE', url);
+    assert.deepEqual((await eventsFor('label', 2)).map((e) => [e.action, e.id, (e.body as any).name]), [['add', label.id, 'evented'], ['update', label.id, 'evented again']]);
+    assert.deepEqual((await eventsFor('comment', 1)).map((e) => [e.action, e.id, (e.body as any).body]), [['remove', first.body.id, 'first, edited']]);
+    // A task's deletion takes its comments with it: an event for each, after the task's.
+    const second = (await ok('GET', `/api/tasks/${task.id}/comments/`)).results[0];
+    events = [];
+    await ok('DELETE', `/api/tasks/${task.id}/`);
+    assert.deepEqual(events.map((e) => [e.model, e.action, e.id]), [['task', 'remove', task.id], ['comment', 'remove', second.id]]);
+    assert.equal((events[1]!.body as any).body, 'second');
+    // The browsable API shows labels as every other list.
+    const html = await fetch(`${app.url}/api/labels/`, { headers: { Authorization: `Token ${tokens.demo}`, Accept: 'text/html' } });
+    assert.match(await html.text(), /<h1 class="h3">Label List<\/h1>/);
+  });
+
   it('links, describes and documents labels, comments, points, velocity and WIP limits', async () => {
     const root = await ok('GET', '/api/');
     assert.equal(root.labels, `${app.url}/api/labels/`);

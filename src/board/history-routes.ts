@@ -4,18 +4,19 @@
 // or by points (history.ts computes it); and the velocity of the last sprints.
 // Burndowns and velocities replay thousands of history entries, and every
 // board fetches them again after every move: they are kept per sprint until
-// the store's generation moves (any commit, this process's at once, another
-// process's as soon as it is heard of: SQLite's data_version, PostgreSQL's
-// NOTIFY), or the day changes.
+// a commit touches that sprint (its row, or a task that was or is in it; see
+// chart-versions.ts: this process's at once, another process's as soon as it
+// is heard of), or the day changes. A write to one sprint leaves the other
+// sprints' burndowns cached; the velocity is computed again from them.
 import { HttpError } from '../http.ts';
-import { ResponseCache } from './cache.ts';
+import { StampedCache } from './cache.ts';
 import type { Exchange, View } from './endpoint.ts';
 import { ValidationError } from './fields.ts';
 import { burndown, daysBetween, MAX_BURNDOWN_DAYS, velocity, type Burndown, type BurndownUnit, type SprintVelocity } from './history.ts';
 import { parseListRequest, type Listing } from './query.ts';
 import { paginate } from './resource-routes.ts';
 import type { ListAction, ObjectAction, Resource } from './resources.ts';
-import type { HistoryScope, Row, Store } from './store.ts';
+import type { HistoryScope, Store } from './store.ts';
 
 /** History pages: no filters, no search, newest first only. */
 const HISTORY_LISTING: Listing = { filters: {}, search: [], ordering: {}, defaultOrdering: [] };
@@ -31,15 +32,14 @@ function choice<T extends string>(params: URLSearchParams, name: string, choices
   return value as T;
 }
 
-/** A sprint's burndowns and the velocity of the last sprints, computed once per store generation and day. */
+/** A sprint's burndowns and the velocity of the last sprints, computed once per change of their sprints and per day. */
 export function sprintCharts(store: Store) {
-  const burndowns = new ResponseCache<Burndown>(() => store.generation());
-  const velocities = new ResponseCache<SprintVelocity[]>(() => store.generation());
+  const burndowns = new StampedCache<Burndown>();
+  const velocities = new StampedCache<SprintVelocity[]>();
 
-  /** `sprint` is the row as read in this generation: a change to it moves the generation, which the key does not need to name. */
-  const sprintBurndown = (id: number, by: BurndownUnit, today: string, sprint?: Row): Promise<Burndown> =>
-    burndowns.get(`${id} ${by} ${today}`, async () => {
-      sprint ??= await store.get('sprint', 'id', id);
+  const sprintBurndown = (id: number, by: BurndownUnit, today: string): Promise<Burndown> =>
+    burndowns.get(`${id} ${by} ${today}`, store.chartsStamp(id), async () => {
+      const sprint = await store.get('sprint', 'id', id);
       if (!sprint) throw new HttpError(404, 'Not found.');
       const end = String(sprint.end);
       const start = String(sprint.created) < end ? String(sprint.created) : end;
@@ -53,7 +53,7 @@ export function sprintCharts(store: Store) {
     /** The last `count` sprints that have begun, oldest first. */
     velocity(count: number): Promise<SprintVelocity[]> {
       const today = store.today();
-      return velocities.get(`${count} ${today}`, async () => {
+      return velocities.get(`${count} ${today}`, store.chartsStamp('any'), async () => {
         const sprints = await store.list('sprint', {
           where: [{ column: 'created', op: '<=', value: today }],
           search: null,
@@ -64,7 +64,7 @@ export function sprintCharts(store: Store) {
         const results: SprintVelocity[] = [];
         for (const sprint of sprints.reverse()) {
           try {
-            results.push(velocity({ id: sprint.id, name: String(sprint.name) }, (await sprintBurndown(sprint.id, 'points', today, sprint)).days, today));
+            results.push(velocity({ id: sprint.id, name: String(sprint.name) }, (await sprintBurndown(sprint.id, 'points', today)).days, today));
           } catch (error) {
             // A sprint too long for a burndown has no velocity either; the others still do.
             if (!(error instanceof HttpError)) throw error;

@@ -286,6 +286,23 @@ export const MIGRATIONS: Migration[] = [
         DROP CONSTRAINT task_history_action_check,
         ADD CONSTRAINT task_history_action_check CHECK (action IN ('add', 'update', 'remove', 'comment'));`,
   },
+  {
+    // A deleted user's comments stay, by nobody: their author changes, so
+    // their version moves too (ETags, caches), as for the tasks unassigned.
+    name: "a deleted user's comments lose their author",
+    sqlite: `
+      CREATE TRIGGER user_delete_clears_comment_authors BEFORE DELETE ON users BEGIN
+        UPDATE comments SET author_id = NULL, version = version + 1 WHERE author_id = OLD.id;
+      END;`,
+    postgresql: `
+      CREATE FUNCTION user_delete_clears_comment_authors() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE comments SET author_id = NULL, version = version + 1 WHERE author_id = OLD.id;
+        RETURN OLD;
+      END $$;
+      CREATE TRIGGER user_delete_clears_comment_authors BEFORE DELETE ON users
+        FOR EACH ROW EXECUTE FUNCTION user_delete_clears_comment_authors();`,
+  },
 ];
 
 /** The message for a database that a newer version of the app has migrated. */

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createOutageLog, type DependencyHealth, type OutageLog } from '../health.ts';
 import { addressOf } from '../settings.ts';
+import { ChartVersions, decodeChanges, encodeChanges, PendingChanges, type ChartChanges } from './chart-versions.ts';
 import { localDate } from './clock.ts';
 import { MIGRATIONS, migrationSql, tooNew } from './migrations.ts';
 import { columnOf, DatabaseUnavailable, ID_TABLES, MissingReference, Queries, StoreOpenError, UniqueViolation, type Dialect, type Executor, type SqlValue, type Store } from './store.ts';
@@ -15,7 +16,8 @@ import { columnOf, DatabaseUnavailable, ID_TABLES, MissingReference, Queries, St
 /**
  * The channel every committed write notifies. The payload names the store
  * that wrote (which moved its own counters at commit and ignores the echo),
- * followed by " credentials" when the write changed tokens, passwords or users.
+ * then the sprints whose charts it touched (chart-versions.ts), followed by
+ * " credentials" when the write changed tokens, passwords or users.
  */
 const CHANNEL = 'lightweight_board';
 const CREDENTIALS = ' credentials';
@@ -183,11 +185,15 @@ const DIALECT: Dialect = {
   setNextId: (table) => [`SELECT setval(pg_get_serial_sequence('${table}', 'id'), ?, false)`],
 };
 
-/** The queries of one transaction, noting whether it changed credentials (its commit then says so to every process). */
+/** The queries of one transaction, noting whether it changed credentials and which sprints' charts it touched (its commit then says so to every process). */
 class TransactionQueries extends Queries {
   changedCredentials = false;
+  readonly chartsTouched = new PendingChanges();
   protected override credentialsChanged(): void {
     this.changedCredentials = true;
+  }
+  protected override chartsChanged(changes: ChartChanges): void {
+    this.chartsTouched.add(changes);
   }
 }
 
@@ -200,6 +206,7 @@ class PostgresStore extends Queries implements Store {
   #listening = false;
   #generation = 0;
   #credentials = 0;
+  readonly #charts = new ChartVersions();
   /** Names this store in its notifications. */
   readonly #id = randomBytes(8).toString('hex');
   #retryMs = 250;
@@ -234,10 +241,25 @@ class PostgresStore extends Queries implements Store {
     return this.#listening ? this.#credentials : null;
   }
 
+  /** Ours at once (after the commit); other processes' when their notification arrives; never the same twice while we cannot hear them. */
+  chartsStamp(of: number | 'any'): string {
+    return this.#listening ? this.#charts.stamp(of) : `unheard ${this.generation()}`;
+  }
+
   /** Credentials written outside a transaction (each statement its own commit): tell every process, after the fact. */
   protected override credentialsChanged(): void {
     this.#credentials++;
-    this.#pool.query(`SELECT pg_notify('${CHANNEL}', '${this.#id}${CREDENTIALS}')`).catch((error: unknown) => this.#lost(error));
+    this.#notify(`${this.#id}${encodeChanges(new Set())}${CREDENTIALS}`);
+  }
+
+  /** Charts touched outside a transaction: likewise. */
+  protected override chartsChanged(changes: ChartChanges): void {
+    this.#charts.moved(changes);
+    this.#notify(`${this.#id}${encodeChanges(changes)}`);
+  }
+
+  #notify(payload: string): void {
+    this.#pool.query(`SELECT pg_notify('${CHANNEL}', $1)`, [payload]).catch((error: unknown) => this.#lost(error));
   }
 
   async transaction<T>(work: (tx: Queries) => Promise<T>, { readOnly = false } = {}): Promise<T> {
@@ -260,8 +282,11 @@ class PostgresStore extends Queries implements Store {
           return result;
         }
         // One round trip: the notification is delivered when (and only if) the commit succeeds.
-        await executor.commit(`SELECT pg_notify('${CHANNEL}', '${this.#id}${tx.changedCredentials ? CREDENTIALS : ''}'); COMMIT`);
+        const charts = tx.chartsTouched.take();
+        const payload = `${this.#id}${encodeChanges(charts)}${tx.changedCredentials ? CREDENTIALS : ''}`;
+        await executor.commit(`SELECT pg_notify('${CHANNEL}', '${payload}'); COMMIT`);
         this.#generation++;
+        this.#charts.moved(charts);
         if (tx.changedCredentials) this.#credentials++;
         this.#outage.back();
         return result;
@@ -319,6 +344,7 @@ class PostgresStore extends Queries implements Store {
     client.on('notification', ({ payload = '' }) => {
       if (payload.startsWith(this.#id)) return;
       this.#generation++;
+      this.#charts.moved(decodeChanges(payload));
       // An empty payload comes from a process of an older version, which does not say what it changed.
       if (payload === '' || payload.endsWith(CREDENTIALS)) this.#credentials++;
     });
@@ -330,6 +356,7 @@ class PostgresStore extends Queries implements Store {
       // What changed while we were not listening.
       this.#generation++;
       this.#credentials++;
+      this.#charts.moved('all');
       this.#retryMs = 250;
       this.#outage.back();
     } catch (error) {

@@ -10,7 +10,7 @@ import type { Exchange, Result, View } from './endpoint.ts';
 import { dictionary, Invalid, RelatedField, ValidationError, type RepresentContext, type ValidateContext } from './fields.ts';
 import { parseListRequest, type ListRequest } from './query.ts';
 import { RESOURCES, type Resource } from './resources.ts';
-import { MissingReference, UniqueViolation, type ModelName, type Neighbour, type Queries, type Row, type SqlValue, type Store } from './store.ts';
+import { MissingReference, UniqueViolation, type ChangedRow, type ModelName, type Neighbour, type Queries, type Row, type SqlValue, type Store } from './store.ts';
 
 export interface ResourceDeps {
   store: Store;
@@ -123,6 +123,15 @@ async function place(resource: Resource, exchange: Exchange, tx: Queries, instan
 
 const resourceOf = (model: ModelName): Resource => RESOURCES.find((r) => r.model === model)!;
 
+/**
+ * The objects a deletion changed (tasks moved to the backlog or unassigned,
+ * comments left without their author) or removed with it (a task's
+ * comments), as the events that boards showing them must hear of.
+ */
+export function changedEvents(changed: ChangedRow[], urls: RepresentContext): ModelEvent[] {
+  return changed.map(({ model, id, action, row }) => ({ model, id, action, body: represent(resourceOf(model), row, urls) }));
+}
+
 /** Who makes a write, for its history. */
 const author = (exchange: Exchange) => ({ by: exchange.caller?.username ?? null });
 
@@ -185,10 +194,8 @@ export function resourceViews(resource: Resource, { store, pubsub }: ResourceDep
     }
   };
 
-  const publish = (action: ModelEvent['action'], of: Resource, id: number, body: Record<string, unknown>) => {
-    const event: ModelEvent = { model: of.model, id, action, body };
-    pubsub.publish(MODEL_EVENTS_TOPIC, JSON.stringify(event));
-  };
+  const publishEvent = (event: ModelEvent) => pubsub.publish(MODEL_EVENTS_TOPIC, JSON.stringify(event));
+  const publish = (action: ModelEvent['action'], of: Resource, id: number, body: Record<string, unknown>) => publishEvent({ model: of.model, id, action, body });
 
   /** Boards showing objects renumbered to make room must re-sort them. */
   const publishRenumbered = (exchange: Exchange, rows: Row[]) => {
@@ -340,11 +347,7 @@ export function resourceViews(resource: Resource, { store, pubsub }: ResourceDep
         return { id: instance.id, body, changed };
       });
       publish('remove', resource, id, body);
-      // Tasks moved to the backlog (or unassigned) changed too; boards showing them must hear of it.
-      for (const dependent of changed) {
-        const of = resourceOf(dependent.model);
-        publish('update', of, dependent.id, represent(of, dependent.row, exchange.urls));
-      }
+      changedEvents(changed, exchange.urls).forEach(publishEvent);
       return { status: 204 };
     };
   }

@@ -4,6 +4,7 @@ import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DependencyHealth } from '../health.ts';
+import { ChartVersions, PendingChanges, type ChartChanges } from './chart-versions.ts';
 import { localDate } from './clock.ts';
 import { MIGRATIONS, migrationSql, tooNew } from './migrations.ts';
 import { columnOf, DatabaseUnavailable, StoreOpenError, MissingReference, Queries, UniqueViolation, type Executor, type SqlValue, type Store } from './store.ts';
@@ -75,6 +76,9 @@ class SqliteStore extends Queries implements Store {
   #credentials = 0;
   /** A job of the transaction being run changed credentials. */
   #credentialsTouched = false;
+  readonly #charts = new ChartVersions();
+  /** What the transaction being run touched, moved again at its commit (or rollback). */
+  readonly #chartsTouched = new PendingChanges();
   #queue: Job[] = [];
   #flushing = false;
 
@@ -116,6 +120,17 @@ class SqliteStore extends Queries implements Store {
     this.#credentialsTouched = true;
   }
 
+  /** Ours at once (and again at the commit, as credentials); another process's commit touches every sprint, as SQLite cannot say which. */
+  chartsStamp(of: number | 'any'): string {
+    this.#checkOtherConnections();
+    return this.#charts.stamp(of);
+  }
+
+  protected override chartsChanged(changes: ChartChanges): void {
+    this.#charts.moved(changes);
+    this.#chartsTouched.add(changes);
+  }
+
   #checkOtherConnections(): void {
     const now = performance.now();
     if (now - this.#checkedAt < 1) return;
@@ -125,6 +140,7 @@ class SqliteStore extends Queries implements Store {
       this.#lastDataVersion = dataVersion;
       this.#generation++;
       this.#credentials++;
+      this.#charts.moved('all');
     }
   }
 
@@ -169,6 +185,7 @@ class SqliteStore extends Queries implements Store {
       return;
     } finally {
       this.#generation++;
+      this.#charts.moved(this.#chartsTouched.take());
       if (this.#credentialsTouched) this.#credentials++;
       this.#credentialsTouched = false;
       this.#flushing = false;

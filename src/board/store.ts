@@ -9,6 +9,7 @@ import type { DependencyHealth } from '../health.ts';
 import { localDate, systemClock, type Clock } from './clock.ts';
 import { HttpError } from '../http.ts';
 import { idList } from './fields.ts';
+import type { ChartChanges } from './chart-versions.ts';
 import type { Settings } from '../settings.ts';
 
 export type ModelName = 'sprint' | 'task' | 'user' | 'label' | 'comment';
@@ -116,6 +117,14 @@ export interface HistoryEntry {
   restored_from: number | null;
 }
 
+/** An object that a deletion changed (as it is now) or removed with it (as it was). */
+export interface ChangedRow {
+  model: ModelName;
+  id: number;
+  action: 'update' | 'remove';
+  row: Row;
+}
+
 /** Where a write left a task (a removal: where it was when removed). */
 export interface Placement {
   task: number;
@@ -219,8 +228,12 @@ interface ModelTable {
   writable: Record<string, string>;
   /** Logical columns kept in tables of their own; their expression in `columns` is replaced by the dialect's list of ids. */
   lists?: Record<string, ListColumn>;
-  /** Rows of other models that deleting one of these changes (through the schema's triggers), by their logical column naming it (`has`: a list column). */
-  dependents: Array<{ model: ModelName; column: string; op?: '=' | 'has' }>;
+  /**
+   * Rows of other models that deleting one of these changes (through the
+   * schema's triggers), by their logical column naming it (`has`: a list
+   * column); `removed`: rows the deletion takes with it (ON DELETE CASCADE).
+   */
+  dependents: Array<{ model: ModelName; column: string; op?: '=' | 'has'; removed?: true }>;
   /** Writes record history: the fields an entry holds (the API's names), each read from this logical column. */
   history?: Record<string, string>;
   /** Writes record a `comment` entry in the history of the task this logical column names, holding these fields. */
@@ -229,6 +242,12 @@ interface ModelTable {
   createdDay?: string;
   /** Logical columns an insert (`created`) and an update (`edited`) set to the time, ISO 8601 UTC. */
   stamps?: { created: string; edited: string };
+  /**
+   * Sprint charts (burndowns, velocity) read these rows: an insert or a
+   * deletion touches the `sprints` of its row, an update those of the row
+   * before and after when one of `columns` changed (any column when absent).
+   */
+  charts?: { columns?: string[]; sprints(row: Pick<Row, 'id'> & Record<string, unknown>): number[] };
 }
 
 const MODELS: Record<ModelName, ModelTable> = {
@@ -240,6 +259,8 @@ const MODELS: Record<ModelName, ModelTable> = {
     writable: { name: 'name', description: 'description', end: '"end"', created: 'created', wip_limits: 'wip_limits' },
     dependents: [{ model: 'task', column: 'sprint' }],
     createdDay: 'created',
+    // Any column: the velocity shows a sprint's name too.
+    charts: { sprints: (row) => [row.id] },
   },
   task: {
     table: 'tasks',
@@ -274,7 +295,9 @@ const MODELS: Record<ModelName, ModelTable> = {
       points: 'points',
     },
     lists: { labels: { table: 'task_labels', owner: 'task_id', item: 'label_id' } },
-    dependents: [],
+    // Its comments go with it; its history stays (their entries included).
+    dependents: [{ model: 'comment', column: 'task', removed: true }],
+    charts: { columns: ['sprint', 'status', 'points'], sprints: (row) => (row.sprint === null || row.sprint === undefined ? [] : [Number(row.sprint)]) },
     history: {
       name: 'name',
       description: 'description',
@@ -323,7 +346,10 @@ const MODELS: Record<ModelName, ModelTable> = {
     // Never the password: rows go to the HTTP layer.
     columns: { id: 'id', username: 'username', full_name: 'full_name', is_active: 'is_active', version: 'version' },
     writable: {},
-    dependents: [{ model: 'task', column: 'assigned' }],
+    dependents: [
+      { model: 'task', column: 'assigned' },
+      { model: 'comment', column: 'author' },
+    ],
   },
 };
 
@@ -368,6 +394,9 @@ export interface Dialect {
   idList(table: string, owner: string, item: string, id: string): string;
 }
 
+/** Each model's SELECT, by dialect and then by model and source (see Queries.#select). */
+const SELECTS = new WeakMap<Dialect, Map<string, string>>();
+
 /** The board's queries, the same for both engines. */
 export class Queries {
   protected readonly db: Executor;
@@ -391,6 +420,22 @@ export class Queries {
    */
   protected credentialsChanged(): void {}
 
+  /**
+   * Called after every write that may change sprint charts, with the sprints
+   * it touched: the store moves their stamps (see Store.chartsStamp) at once
+   * and, on commit, in every process.
+   */
+  protected chartsChanged(_changes: ChartChanges): void {}
+
+  /** Notes the sprints whose charts a write of `model` (`before` and `after` it; either absent for an insert or a deletion) may change. */
+  #touchCharts(model: ModelName, before: (Pick<Row, 'id'> & Record<string, unknown>) | undefined, after: Row | undefined): void {
+    const charts = MODELS[model].charts;
+    if (!charts) return;
+    if (before && after && charts.columns && !charts.columns.some((column) => before[column] !== after[column])) return;
+    const sprints = new Set([...(before ? charts.sprints(before) : []), ...(after ? charts.sprints(after) : [])]);
+    if (sprints.size) this.chartsChanged(sprints);
+  }
+
   /** Today in the server's time zone, by the store's clock. */
   today(): string {
     return localDate(this.clock.now());
@@ -404,19 +449,28 @@ export class Queries {
     return expression;
   }
 
+  /** Every read starts with it: built once per dialect, model and source. */
   #select(model: ModelName, source: string = MODELS[model].table): string {
-    const columns = Object.keys(MODELS[model].columns).map((name) => `${this.#expression(model, name)} AS "${name}"`);
-    return `SELECT ${columns.join(', ')} FROM ${MODELS[model].from(source)}`;
+    let selects = SELECTS.get(this.dialect);
+    if (!selects) SELECTS.set(this.dialect, (selects = new Map()));
+    const key = `${model} ${source}`;
+    let sql = selects.get(key);
+    if (sql === undefined) {
+      const columns = Object.keys(MODELS[model].columns).map((name) => `${this.#expression(model, name)} AS "${name}"`);
+      selects.set(key, (sql = `SELECT ${columns.join(', ')} FROM ${MODELS[model].from(source)}`));
+    }
+    return sql;
   }
 
   /**
-   * The row a write (INSERT or UPDATE ... RETURNING *) produced, as `get`
-   * gives it: in the same statement where the engine can (PostgreSQL, a
-   * round trip saved), or read back by id.
+   * The row a write (an INSERT or an UPDATE, without RETURNING) produced, as
+   * `get` gives it: in the same statement where the engine can (PostgreSQL,
+   * a round trip saved), or read back by the id it returns (only the id: the
+   * rest would be read twice).
    */
   async #written(model: ModelName, write: string, params: SqlValue[]): Promise<Row | undefined> {
-    if (this.dialect.writesInWith) return (await this.db.all(`WITH written AS (${write}) ${this.#select(model, 'written')}`, params))[0] as Row | undefined;
-    const [row] = await this.db.all(write, params);
+    if (this.dialect.writesInWith) return (await this.db.all(`WITH written AS (${write} RETURNING *) ${this.#select(model, 'written')}`, params))[0] as Row | undefined;
+    const [row] = await this.db.all(`${write} RETURNING id`, params);
     return row ? this.get(model, 'id', Number(row.id)) : undefined;
   }
 
@@ -515,9 +569,10 @@ export class Queries {
     if (stamps && !Object.hasOwn(values, stamps.created)) values = { ...values, [stamps.created]: this.clock.now().toISOString() };
     const assignments = this.#assignments(model, values);
     const sql = assignments.length
-      ? `INSERT INTO ${MODELS[model].table} (${assignments.map(([c]) => c).join(', ')}) VALUES (${assignments.map(() => '?').join(', ')}) RETURNING *`
-      : `INSERT INTO ${MODELS[model].table} DEFAULT VALUES RETURNING *`;
+      ? `INSERT INTO ${MODELS[model].table} (${assignments.map(([c]) => c).join(', ')}) VALUES (${assignments.map(() => '?').join(', ')})`
+      : `INSERT INTO ${MODELS[model].table} DEFAULT VALUES`;
     const row = await this.#writeLists(model, (await this.#written(model, sql, assignments.map(([, v]) => v)))!, values);
+    this.#touchCharts(model, undefined, row);
     await this.#record(model, 'add', undefined, row, options);
     return row;
   }
@@ -534,18 +589,21 @@ export class Queries {
     if (stamps && !Object.hasOwn(values, stamps.edited)) values = { ...values, [stamps.edited]: this.clock.now().toISOString() };
     const assignments = this.#assignments(model, values);
     const sets = [...assignments.map(([c]) => `${c} = ?`), 'version = version + 1'];
-    let row = await this.#written(model, `UPDATE ${MODELS[model].table} SET ${sets.join(', ')} WHERE id = ? RETURNING *`, [...assignments.map(([, v]) => v), id]);
+    let row = await this.#written(model, `UPDATE ${MODELS[model].table} SET ${sets.join(', ')} WHERE id = ?`, [...assignments.map(([, v]) => v), id]);
     if (row) row = await this.#writeLists(model, row, values);
+    if (row) this.#touchCharts(model, before, row);
     if (row) await this.#record(model, 'update', before, row, options);
     return row;
   }
 
   /**
    * Deletes the object; returns the other objects the deletion changed (tasks
-   * moved to the backlog, unassigned) as they are now. Tasks' history records
-   * the removal and those changes. Call within a transaction.
+   * moved to the backlog or unassigned, comments left without their author)
+   * as they are now, and those it removed with it (a task's comments) as they
+   * were. Tasks' history records the removal and those changes. Call within
+   * a transaction.
    */
-  async delete(model: ModelName, id: number, options: WriteOptions = COMMAND, before?: Row): Promise<Array<{ model: ModelName; id: number; row: Row }>> {
+  async delete(model: ModelName, id: number, options: WriteOptions = COMMAND, before?: Row): Promise<ChangedRow[]> {
     if (MODELS[model].history || MODELS[model].commentOn) before ??= await this.get(model, 'id', id, { lock: true });
     const dependents: Row[][] = [];
     for (const dependent of MODELS[model].dependents) {
@@ -554,14 +612,20 @@ export class Queries {
       dependents.push((await this.db.all(`${this.#select(dependent.model)}${where.sql} ORDER BY ${idColumn}`, where.params)) as Row[]);
     }
     await this.db.run(`DELETE FROM ${MODELS[model].table} WHERE id = ?`, [id]);
+    this.#touchCharts(model, before ?? { id }, undefined);
     if (model === 'user') this.credentialsChanged();
     if (before) await this.#record(model, 'remove', before, undefined, options);
-    const changed: Array<{ model: ModelName; id: number; row: Row }> = [];
+    const changed: ChangedRow[] = [];
     for (const [i, dependent] of MODELS[model].dependents.entries()) {
       for (const old of dependents[i]!) {
+        if (dependent.removed) {
+          changed.push({ model: dependent.model, id: old.id, action: 'remove', row: old });
+          continue;
+        }
         const row = (await this.get(dependent.model, 'id', old.id))!;
+        this.#touchCharts(dependent.model, old, row);
         await this.#record(dependent.model, 'update', old, row, options);
-        changed.push({ model: dependent.model, id: old.id, row });
+        changed.push({ model: dependent.model, id: old.id, action: 'update', row });
       }
     }
     return changed;
@@ -647,6 +711,8 @@ export class Queries {
       const now = after ? (after[column] ?? null) : null;
       if (!before || !after || old !== now) changes[field] = [old, now];
     }
+    // Only its author gone (a user deleted): the comment says nothing new.
+    if (before && after && Object.keys(changes).length === 1) return;
     const row = (after ?? before)!;
     await this.#writeLater(HISTORY_INSERT, [row[spec.task] as number, null, null, null, null, this.clock.now().toISOString(), options.by, 'comment', JSON.stringify(changes), null]);
   }
@@ -730,7 +796,7 @@ export class Queries {
   }
 
   /** The rows the deletion changed, or null if there is no such user. Call within a transaction. */
-  async deleteUser(username: string, options: WriteOptions = COMMAND): Promise<Array<{ model: ModelName; id: number }> | null> {
+  async deleteUser(username: string, options: WriteOptions = COMMAND): Promise<ChangedRow[] | null> {
     const user = await this.get('user', 'username', username, { lock: true });
     return user ? this.delete('user', user.id, options) : null;
   }
@@ -801,6 +867,7 @@ export class Queries {
    */
   async importAll(data: BoardData): Promise<void> {
     this.credentialsChanged();
+    this.chartsChanged('all');
     const today = this.today();
     for (const table of TABLES) {
       const rows: Record<string, unknown>[] = table === 'sprints' && data.version === 1 ? data.sprints.map((row) => ({ created: today, ...row })) : (data[table] ?? []);
@@ -847,6 +914,14 @@ export interface Store extends Queries {
    * credentials must then be read on every request until it is back.
    */
   credentialsVersion(): number | null;
+  /**
+   * A value that changes whenever the charts of sprint `of` may have (a
+   * commit touching it, see Queries.chartsChanged; for `any`, any sprint's):
+   * at once for our commits, as soon as heard of for another process's, and
+   * on every call while they cannot be heard. Chart caches key on it, so a
+   * write to one sprint leaves the others' burndowns cached.
+   */
+  chartsStamp(of: number | 'any'): string;
   /**
    * Run `work` in a transaction, committed (and durable) when the promise
    * resolves; any error rolls it back. `work` must use the `tx` it is given.

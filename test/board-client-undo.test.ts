@@ -29,7 +29,8 @@ describe('undo on the board', () => {
 
       await page.focus(`${card('Undoable')} .task-open`);
       await page.keyboard.press('Shift+ArrowRight');
-      await page.waitForSelector('.undo-label:has-text("Moved “Undoable” to In Development.")', WAIT);
+      // Exactly this text: "Undone: Moved …" still on the toast contains it, and Ctrl+Z before the move is recorded has nothing to undo.
+      await page.waitForFunction((text) => document.querySelector('.undo-label')?.textContent === text, 'Moved “Undoable” to In Development.', WAIT);
       await b.taskBecomes(task.id, (t) => t.status === 2);
       await page.keyboard.press('Control+z');
       await page.waitForSelector(`${column('not-started')} ${card('Undoable')}`, WAIT);

@@ -504,7 +504,9 @@ export class SprintView extends View implements TaskMover {
   }
 
   /** Say where a move put the task (for screen readers), by keys, drag, finger or the details alike, and when it took the column over its WIP limit. */
-  private announceMove(task: Task, column: Column, outcome: 'sent' | 'queued'): void {
+  private announceMove(task: Task, movedTo: Column, outcome: 'sent' | 'queued'): void {
+    // Where the card is now: a later move of it, pressed before this one's answer came, may already have taken it on.
+    const column = this.columnOf(task) ?? movedTo;
     const siblings = this.columnTasks(column);
     const where = `${column.title}, position ${siblings.indexOf(task) + 1} of ${siblings.length}`;
     const limit = limitOf(column, this.sprint.get('wip_limits'));

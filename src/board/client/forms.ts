@@ -1,6 +1,6 @@
 // Showing the API's validation errors where they belong: each field's
 // messages beside it (`[data-error-for=<field>]`), the rest above the form.
-import { ApiError } from './api.ts';
+import { ApiError, request } from './api.ts';
 import { html } from './view.ts';
 
 const messagesOf = (value: unknown): string[] => (Array.isArray(value) ? value : [value]).filter((m): m is string => typeof m === 'string');
@@ -78,5 +78,20 @@ export async function busy<T>(form: HTMLElement, label: string, work: () => Prom
     buttons.forEach((button) => (button.disabled = false));
     if (submit) submit.textContent = original;
     form.removeAttribute('aria-busy');
+  }
+}
+
+/**
+ * A confirmation form's Delete: DELETE the URL with the form busy meanwhile.
+ * True once deleted; false when refused, the API's error then shown in the form.
+ */
+export async function deleteFrom(form: HTMLFormElement, url: string): Promise<boolean> {
+  clearErrors(form);
+  try {
+    await busy(form, 'Deleting…', () => request(url, { method: 'DELETE' }));
+    return true;
+  } catch (error) {
+    showErrors(form, error);
+    return false;
   }
 }

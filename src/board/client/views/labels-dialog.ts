@@ -4,9 +4,8 @@
 // deleted (after a confirmation saying it comes off every task). The API's
 // refusals (a name another label has, a name too long) show beside their
 // field, in words. The list follows every board's changes while it is open.
-import { request } from '../api.ts';
 import { DialogView } from '../dialog.ts';
-import { busy, clearErrors, formValues, showErrors, tooLong } from '../forms.ts';
+import { busy, clearErrors, deleteFrom, formValues, showErrors, tooLong } from '../forms.ts';
 import { colourSwatch, Label, labelChip, type Labels } from '../labels.ts';
 import { save } from '../models.ts';
 import { LABEL_COLOURS } from '../../palette.ts';
@@ -137,12 +136,7 @@ class LabelRow extends View<Label> {
 
   async delete(event: SubmitEvent, form: HTMLFormElement): Promise<void> {
     event.preventDefault();
-    clearErrors(form);
-    try {
-      await busy(form, 'Deleting…', () => request(this.model.url(), { method: 'DELETE' }));
-    } catch (error) {
-      return showErrors(form, error);
-    }
+    if (!(await deleteFrom(form, this.model.url()))) return;
     // The live event removes it too; this board need not wait for it.
     this.trigger('deleted', this.model);
     this.model.collection?.remove(this.model);

@@ -2,9 +2,8 @@
 // fields changed, and the API's refusals (an end date in the past, one
 // another sprint has) are shown beside their field in its words. Deleting
 // asks first, saying where the sprint's tasks go: back to the backlog.
-import { request } from '../api.ts';
 import { DialogView } from '../dialog.ts';
-import { busy, clearErrors, formValues, showErrors, tooLong } from '../forms.ts';
+import { busy, clearErrors, deleteFrom, formValues, showErrors, tooLong } from '../forms.ts';
 import { save, type Sprint, type SprintAttributes } from '../models.ts';
 import { html, quotedName } from '../view.ts';
 
@@ -87,12 +86,7 @@ export class SprintDeleteDialog extends DialogView<Sprint> {
 
   async submit(event: SubmitEvent, form: HTMLFormElement): Promise<void> {
     event.preventDefault();
-    clearErrors(form);
-    try {
-      await busy(form, 'Deleting…', () => request(this.model.url(), { method: 'DELETE' }));
-    } catch (error) {
-      return showErrors(form, error);
-    }
+    if (!(await deleteFrom(form, this.model.url()))) return;
     this.trigger('deleted');
     this.close();
   }

@@ -54,8 +54,8 @@ interface BuildOptions {
   names: string[];
 }
 
-/** The build itself; whether it may be recorded as one a rebuild can skip (no page used now()). */
-async function build({ settingsOf, buildDir, siteOrigin, basePath, names }: BuildOptions): Promise<{ repeatable: boolean; notes: string[]; summary: Summary }> {
+/** The build itself; with the cache, what now() gave on its pages (so a rebuild knows whether it would write the same). */
+async function build({ settingsOf, buildDir, siteOrigin, basePath, names }: BuildOptions): Promise<{ clock: string[] | null; notes: string[]; summary: Summary }> {
   const [{ createApp, RESERVED_PREFIXES }, { buildCacheFrom, cachingFetch }, { assertSafeBuildDir }, { createLinkSource }, { pageMemo }, { createProgress }, { buildSite, NOT_FOUND_PAGE }, { listPages }, { IMAGE_PREFIX, parsePlaceholderUrl }, { findStaticFile }] =
     await Promise.all([
       import('./app.ts'),
@@ -119,7 +119,7 @@ async function build({ settingsOf, buildDir, siteOrigin, basePath, names }: Buil
       sourceOf: createLinkSource(pages, settings.templatesDir),
     });
     const note = siteOrigin ? null : absoluteUrlNote(pages, settings.port);
-    return { summary, notes: note ? [note] : [], repeatable: Boolean(memo) && !memo!.renderedVolatile() };
+    return { summary, notes: note ? [note] : [], clock: memo ? memo.clockReads() : null };
   } finally {
     if (site) await (await site).close();
     if (images) await (await images).close();
@@ -158,10 +158,10 @@ try {
     for (const note of notes) console.warn(note);
   } else {
     last?.forget();
-    const { summary, notes, repeatable } = await build({ settingsOf, buildDir, siteOrigin, basePath, names });
+    const { summary, notes, clock } = await build({ settingsOf, buildDir, siteOrigin, basePath, names });
     console.log(formatSummary(summary));
     for (const note of notes) console.warn(note);
-    if (last && repeatable && names.length === 0) last.remember(summary, notes);
+    if (last && clock && names.length === 0) last.remember(summary, notes, clock);
   }
 } catch (err) {
   if (!(err instanceof BuildError || err instanceof SettingsError || err instanceof RenderError)) throw err;

@@ -12,8 +12,10 @@
 //   - the sources are stamped when a build starts, so an edit made while it
 //     runs is seen by the next one;
 //   - a build removes the record before it starts, and writes one only once
-//     its site is published, and only a full build whose every page can be
-//     built again to the same bytes (no page using now());
+//     its site is published, and only after a full build;
+//   - what now() gave on the site's pages is recorded too, by format and
+//     text: a site showing the year is the same site until the year turns;
+//     one showing the time, never;
 //   - the output is stamped after it is published: a file of the site
 //     edited, removed or added by hand means a real build.
 // The change time cannot be set back by hand (touch -d, cp -p, an editor
@@ -23,6 +25,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { Summary } from './report.ts';
+import { clockUnchanged } from '../pages/reads.ts';
 
 /** What a record says about the build it was written after. */
 interface BuildRecord {
@@ -35,6 +38,8 @@ interface BuildRecord {
   summary: Summary;
   /** What the build warned about, said again when it is skipped. */
   notes: string[];
+  /** What now() gave on its pages (clock reads, src/pages/reads.ts). */
+  clock: string[];
 }
 
 export interface LastBuildOptions {
@@ -49,11 +54,11 @@ export interface LastBuildOptions {
 
 export interface LastBuild {
   /** The last build's summary when nothing changed since it; else null. */
-  unchanged(): Omit<BuildRecord, 'key' | 'inputs' | 'output'> | null;
+  unchanged(): Pick<BuildRecord, 'summary' | 'notes'> | null;
   /** Before a real build: forget the record (the site is about to change). */
   forget(): void;
-  /** After a full build that is published: record it (its inputs stamped when `lastBuild` was called). */
-  remember(summary: Summary, notes: string[]): void;
+  /** After a full build that is published: record it (its inputs stamped when `lastBuild` was called) with what now() gave on its pages. */
+  remember(summary: Summary, notes: string[], clock: string[]): void;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -109,14 +114,14 @@ export function lastBuild({ cacheDir, buildDir, inputs, settings }: LastBuildOpt
       } catch {
         return null;
       }
-      if (record.key !== key || record.inputs !== inputStamp || record.output !== stampOf([buildDir])) return null;
+      if (record.key !== key || record.inputs !== inputStamp || !Array.isArray(record.clock) || !clockUnchanged(record.clock) || record.output !== stampOf([buildDir])) return null;
       return { summary: record.summary, notes: record.notes };
     },
     forget() {
       rmSync(file, { force: true });
     },
-    remember(summary, notes) {
-      const record: BuildRecord = { key, inputs: inputStamp, output: stampOf([buildDir]), summary, notes };
+    remember(summary, notes, clock) {
+      const record: BuildRecord = { key, inputs: inputStamp, output: stampOf([buildDir]), summary, notes, clock };
       try {
         mkdirSync(cacheDir, { recursive: true });
         const temporary = `${file}.${process.pid}.tmp`;

@@ -1,7 +1,8 @@
 // The board's Markdown renderer (markdown-it) is a chunk of its own, in
 // Chromium against the real app: the board's first load does not fetch it
 // (only its entry and the chunks that entry imports are scripts of the
-// page), it is fetched once the browser is idle after the load, and until it
+// page), it is fetched once the browser is idle after a sprint board has
+// loaded (the list of sprints has no details to open), and until it
 // arrives (held back here by route interception) a task's description, its
 // comments and an open preview show the text as typed, line breaks and all,
 // replaced by the rendered Markdown the moment it comes. A chunk that cannot
@@ -79,10 +80,16 @@ async function holdRenderer(page: Page): Promise<{ requests: () => number; relea
 }
 
 describe('the Markdown renderer, loaded apart from the board', () => {
-  it('is not a script of the first load, and is fetched once the browser is idle after it', { timeout: TEST_TIMEOUT }, async () => {
+  it('is not a script of the first load, and is fetched once the browser is idle after a board has loaded', { timeout: TEST_TIMEOUT }, async () => {
     const hash = await describedTask('Idle');
     const { context, page, errors } = await b.newPage();
     try {
+      // The list of sprints has no details to open: it does not fetch the renderer, even when idle.
+      await page.goto(`${b.app.url}/board/`);
+      await page.waitForSelector(`.sprints a[href="${hash}"]`, WAIT);
+      for (let i = 0; i < 3; i++) await page.evaluate(() => new Promise((resolve) => requestIdleCallback(resolve)));
+      assert.deepEqual(await page.evaluate(() => performance.getEntriesByType('resource').filter((entry) => entry.name.includes('/markdown-')).length), 0);
+
       await page.goto(`${b.app.url}/board/${hash}`);
       await page.waitForSelector(card('Idle'), WAIT);
       // Fetched without details opening, after the page's load event.

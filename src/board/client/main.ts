@@ -5,7 +5,6 @@ import './board.css';
 import Backbone from 'backbone';
 import { installBackboneAjax, useAuth } from './api.ts';
 import type { App } from './app.ts';
-import { loadRendererWhenIdle } from './markdown.ts';
 import { discover, type ApiRoot } from './models.ts';
 import { Outbox } from './outbox.ts';
 import { BoardRouter } from './router.ts';
@@ -46,4 +45,3 @@ const app: App = {
 new HeaderView(app, document.getElementById('header')!);
 new BoardRouter(app, document.getElementById('content')!);
 Backbone.history.start();
-loadRendererWhenIdle(); // Markdown is for a task's details: ready by the time one opens, without slowing the board's first load

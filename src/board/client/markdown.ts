@@ -44,7 +44,7 @@ export function loadRenderer(): Promise<void> {
   return loading;
 }
 
-/** Fetch the renderer once the board has loaded and the browser has nothing else to do (a failure waits for details to open). */
+/** Fetch the renderer once the page has loaded and the browser has nothing else to do (a sprint board calls it when it shows its tasks; a failure waits for details to open). */
 export function loadRendererWhenIdle(): void {
   const load = () => void loadRenderer().catch(() => {});
   const idle = () => ('requestIdleCallback' in window ? requestIdleCallback(load, { timeout: 5_000 }) : setTimeout(load, 1_000));

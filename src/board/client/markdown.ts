@@ -35,8 +35,8 @@ export function loadRenderer(): Promise<void> {
     (error: unknown) => {
       loading = null;
       failed = true;
-      for (const pending of document.querySelectorAll<HTMLElement>(`.${PENDING}:not(:has(.markdown-unavailable))`)) {
-        pending.insertAdjacentHTML('beforeend', UNAVAILABLE.value);
+      for (const pending of document.querySelectorAll<HTMLElement>(`.${PENDING}`)) {
+        if (!pending.querySelector('.markdown-unavailable')) pending.insertAdjacentHTML('beforeend', UNAVAILABLE.value);
       }
       throw error;
     },

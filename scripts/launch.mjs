@@ -94,6 +94,8 @@ function stamp(file) {
 }
 
 function isCurrent(record) {
+  // A record copied with node_modules from another checkout names that checkout's files: not this one's bundle.
+  if (!(LAUNCHER in record.inputs)) return false;
   if (!record.unbundlable && !existsSync(path.join(CACHE, 'launch', record.folder, record.main))) return false;
   return Object.entries(record.inputs).every(([input, was]) => stamp(input) === was);
 }

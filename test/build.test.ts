@@ -418,6 +418,20 @@ describe('the build cache and builds over a previous build', () => {
     assert.equal(other.stats.hits, 0, "another builder's entries are never found");
   });
 
+  test("a hashed asset's .gz and .br are kept in the cache, a page's are not", async () => {
+    const cache = openBuildCache(path.join(work, 'cache-pages'), 'test');
+    const buildDir = path.join(work, 'kept-compressed');
+    await buildSite(cached(buildDir, cache));
+    const compressedFiles = allFiles(buildDir).filter((file) => file.endsWith('.gz')).map((file) => file.slice(0, -'.gz'.length));
+    const hashed = new Set(Object.values(JSON.parse(readFileSync(path.join(buildDir, 'manifest.json'), 'utf8')) as Record<string, string>));
+    const pages = compressedFiles.filter((file) => file.endsWith('.html'));
+    assert.ok(pages.length > 0, 'a page has .gz and .br');
+    const assets = compressedFiles.filter((file) => hashed.has(file));
+    assert.ok(assets.length > 0, 'a hashed asset has .gz and .br');
+    const kept = entries(cache).filter((file) => file.includes(`${path.sep}compressed${path.sep}`));
+    assert.equal(kept.length, assets.length, `one entry per hashed asset (${assets.join(', ')}), none for ${pages.join(', ')}`);
+  });
+
   test('a damaged or truncated cache entry is made again, never published', async () => {
     const cache = openBuildCache(path.join(work, 'cache-2'), 'test');
     await buildSite(cached(path.join(work, 'clean'), cache));

@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } fro
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildCache } from './cache.ts';
-import { brotliQuality, isCompressible } from './compress.ts';
+import { compressionOf } from './compress.ts';
 import { BuildError } from './errors.ts';
 import { startWriter, type WriteStats } from './writer.ts';
 
@@ -178,7 +178,7 @@ export async function openOutput(buildDir: string, { incremental = false, cache 
     async write(file, data, options = { hashed: false }) {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
       siteFiles.add(file);
-      await writer.write(file, bytes, isCompressible(file, bytes.length) ? brotliQuality(options) : 0);
+      await writer.write(file, bytes, compressionOf(file, bytes.length, options));
     },
     async keepDraft(file, text) {
       if (draftBytes + text.length > DRAFTS_IN_MEMORY) {

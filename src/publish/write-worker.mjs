@@ -45,9 +45,12 @@ function compress(data, brotliQuality) {
   };
 }
 
-/** The .gz and .br of `data`: from the cache (keyed by the bytes, both compressors' settings and the builder), or made and kept. */
-function compressed(data, brotliQuality) {
-  if (!cache) return compress(data, brotliQuality);
+/**
+ * The .gz and .br of `data`: from the cache (keyed by the bytes, both compressors' settings and the builder), or
+ * made and kept; made each time for a file whose compression is not `cached` (compress.ts says which).
+ */
+function compressed(data, { brotliQuality, cached }) {
+  if (!cache || !cached) return compress(data, brotliQuality);
   const key = createHash('sha256').update(`${cache.version}\0compressed\0gzip ${GZIP_LEVEL}\0brotli ${brotliQuality} text\0`).update(data).digest('hex');
   const file = entryFile(cache.dir, 'compressed', key);
   const hit = readEntry(file);
@@ -63,18 +66,18 @@ function compressed(data, brotliQuality) {
 }
 
 /** Write one file (and its siblings); the reply for the main thread. */
-function write({ id, file, data, brotliQuality }) {
+function write({ id, file, data, compression }) {
   try {
     put(file, data);
     const sizes = { raw: data.length, gzip: data.length, brotli: data.length };
-    if (brotliQuality) {
-      const { gzip, brotli } = compressed(data, brotliQuality);
+    if (compression) {
+      const { gzip, brotli } = compressed(data, compression);
       put(`${file}.gz`, gzip);
       put(`${file}.br`, brotli);
       sizes.gzip = gzip.length;
       sizes.brotli = brotli.length;
     }
-    return { id, sizes, compressed: brotliQuality > 0 };
+    return { id, sizes, compressed: compression !== null };
   } catch (err) {
     return { id, error: err instanceof Error ? err.message : String(err) };
   }

@@ -3,6 +3,7 @@
 // pages being rendered instead of piling their bytes up in memory.
 import { Worker } from 'node:worker_threads';
 import type { BuildCache } from './cache.ts';
+import type { Compression } from './compress.ts';
 import { unchangedInLive } from './live-site.mjs';
 
 export interface WriteStats {
@@ -19,8 +20,8 @@ export interface Writer {
   stats: WriteStats;
   /** The files written (those not unchanged), and whether each has .gz and .br. */
   changed: Map<string, boolean>;
-  /** Resolves once the file is handed over (not yet written); 0 for no .gz and .br. */
-  write(file: string, data: Buffer, brotliQuality: number): Promise<void>;
+  /** Resolves once the file is handed over (not yet written); `compression` null for no .gz and .br. */
+  write(file: string, data: Buffer, compression: Compression | null): Promise<void>;
   /** Wait for every file handed over; throws the first failure. */
   settle(): Promise<void>;
   close(): Promise<void>;
@@ -34,7 +35,7 @@ interface Job {
   id: number;
   file: string;
   data: Uint8Array;
-  brotliQuality: number;
+  compression: Compression | null;
 }
 
 interface Reply {
@@ -108,10 +109,10 @@ export function startWriter(dir: string, { live, threads, cache }: WriterOptions
   return {
     stats,
     changed,
-    async write(file, data, brotliQuality) {
+    async write(file, data, compression) {
       if (failure) throw failure;
       // A file the site has exactly so costs a read here, less than a message to a thread and back.
-      const same = live && unchangedInLive(live, file, data, brotliQuality > 0);
+      const same = live && unchangedInLive(live, file, data, compression !== null);
       if (same) {
         stats.files++;
         stats.unchanged++;
@@ -124,7 +125,7 @@ export function startWriter(dir: string, { live, threads, cache }: WriterOptions
       const id = nextId++;
       pending.set(id, file);
       // A copy, moved to the thread: a small Buffer may share its memory with others.
-      batches[id % workers.length]!.push({ id, file, data: new Uint8Array(data), brotliQuality });
+      batches[id % workers.length]!.push({ id, file, data: new Uint8Array(data), compression });
       if (!flushing) {
         flushing = true;
         setImmediate(flush);

@@ -18,6 +18,7 @@ import { decodeEntities, htmlUrls, transformHtml, transformSrcset } from '../src
 import { previewRoutes } from '../src/publish/preview.ts';
 import { silentProgress } from '../src/publish/report.ts';
 import { buildCacheFrom, cachingFetch, openBuildCache, type BuildCache } from '../src/publish/cache.ts';
+import { openOutput } from '../src/publish/output.ts';
 import { buildSite, type SiteOptions } from '../src/publish/site.ts';
 import { APP_ORIGIN, createResolver, resolveInternal } from '../src/publish/urls.ts';
 import { ROOT } from '../src/settings.ts';
@@ -485,6 +486,36 @@ describe('the build cache and builds over a previous build', () => {
       state.aboutText = 'About us';
       state.indexExtra = '';
     }
+  });
+
+  test('over a published site, changed files are staged side by side, with no folder each, and published into their folders', async () => {
+    const live = path.join(work, 'staged');
+    mkdirSync(path.join(live, 'kept'), { recursive: true });
+    writeFileSync(path.join(live, 'manifest.json'), '{}\n');
+    writeFileSync(path.join(live, 'kept/index.html'), 'kept');
+    const page = `<!doctype html><title>A</title>${'<p>Lorem ipsum dolor sit amet.</p>'.repeat(60)}`;
+    const output = await openOutput(live);
+    try {
+      await output.write('posts/a/index.html', page);
+      await output.write('posts/b/deeper/index.html', 'small');
+      await output.write('kept/index.html', 'kept');
+      await output.write('manifest.json', '{}\n');
+      await output.settle();
+      const staged = readdirSync(output.dir, { withFileTypes: true });
+      assert.deepEqual(staged.filter((entry) => entry.isDirectory()).map((entry) => entry.name), [], 'no folder made in staging');
+      assert.equal(staged.length, 4, 'the two new pages, the first with its .gz and .br; the unchanged files not written');
+      assert.equal(await output.read('posts/a/index.html'), page);
+    } catch (err) {
+      await output.discard(); // its writer threads would keep the test running
+      throw err;
+    }
+    await output.publish();
+    assert.equal(read(live, 'posts/a/index.html'), page);
+    assert.deepEqual(zlib.brotliDecompressSync(readFileSync(path.join(live, 'posts/a/index.html.br'))).toString(), page);
+    assert.deepEqual(zlib.gunzipSync(readFileSync(path.join(live, 'posts/a/index.html.gz'))).toString(), page);
+    assert.equal(read(live, 'posts/b/deeper/index.html'), 'small');
+    assert.deepEqual(allFiles(live).sort(), ['kept/index.html', 'manifest.json', 'posts/a/index.html', 'posts/a/index.html.br', 'posts/a/index.html.gz', 'posts/b/deeper/index.html']);
+    assert.ok(!existsSync(output.dir), 'the staging folder is gone');
   });
 
   test('a leftover of the last build does not satisfy the link check', async () => {

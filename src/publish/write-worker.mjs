@@ -4,7 +4,8 @@
 // several trips through libuv's pool per file.
 //
 // Only files that changed come here (writer.ts leaves out those the
-// published site has exactly so); output.ts moves them into the site once
+// published site has exactly so), into the staging folder under the name
+// writer.ts gives each; output.ts moves them into the site once
 // the build is checked. The .gz and .br come from the build cache when it
 // has them.
 //
@@ -22,8 +23,9 @@ const { dir, cache } = workerData;
 const madeDirs = new Set();
 const GZIP_LEVEL = zlib.constants.Z_BEST_COMPRESSION;
 
-function put(file, data) {
-  const target = path.join(dir, file);
+/** Write `data` as `name` in the staging folder (writer.ts names each file: its place in the site, or a number). */
+function put(name, data) {
+  const target = path.join(dir, name);
   const folder = path.dirname(target);
   if (!madeDirs.has(folder)) {
     mkdirSync(folder, { recursive: true });
@@ -66,14 +68,14 @@ function compressed(data, { brotliQuality, cached }) {
 }
 
 /** Write one file (and its siblings); the reply for the main thread. */
-function write({ id, file, data, compression }) {
+function write({ id, target, data, compression }) {
   try {
-    put(file, data);
+    put(target, data);
     const sizes = { raw: data.length, gzip: data.length, brotli: data.length };
     if (compression) {
       const { gzip, brotli } = compressed(data, compression);
-      put(`${file}.gz`, gzip);
-      put(`${file}.br`, brotli);
+      put(`${target}.gz`, gzip);
+      put(`${target}.br`, brotli);
       sizes.gzip = gzip.length;
       sizes.brotli = brotli.length;
     }

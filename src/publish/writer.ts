@@ -20,6 +20,8 @@ export interface Writer {
   stats: WriteStats;
   /** The files written (those not unchanged), and whether each has .gz and .br. */
   changed: Map<string, boolean>;
+  /** Where a file written is in the staging folder (its .gz and .br beside it), relative to it. */
+  staged(file: string): string;
   /** Resolves once the file is handed over (not yet written); `compression` null for no .gz and .br. */
   write(file: string, data: Buffer, compression: Compression | null): Promise<void>;
   /** Wait for every file handed over; throws the first failure. */
@@ -33,7 +35,8 @@ const IN_FLIGHT = 64;
 /** A file for a writer thread. */
 interface Job {
   id: number;
-  file: string;
+  /** Where it goes in the staging folder. */
+  target: string;
   data: Uint8Array;
   compression: Compression | null;
 }
@@ -46,7 +49,14 @@ interface Reply {
 }
 
 export interface WriterOptions {
-  /** The published site: a file whose bytes it already has is not written again. */
+  /**
+   * The published site: a file whose bytes it already has is not written
+   * again. Over a published site the files are staged side by side, each
+   * named by a number, to be moved into the site's folders one by one: a
+   * folder per page in staging would cost a creation and a removal each,
+   * where creating a file or folder is what costs a build most. A first
+   * build's staging folder becomes the site: it has the site's folders.
+   */
   live: string | null;
   threads: number;
   /** Where the .gz and .br are kept between builds; null for none. */
@@ -62,6 +72,7 @@ export function startWriter(dir: string, { live, threads, cache }: WriterOptions
   );
   const stats: WriteStats = { files: 0, unchanged: 0, raw: 0, gzip: 0, brotli: 0 };
   const changed = new Map<string, boolean>();
+  const targets = new Map<string, string>();
   const pending = new Map<number, string>();
   let nextId = 0;
   let failure: Error | undefined;
@@ -109,6 +120,7 @@ export function startWriter(dir: string, { live, threads, cache }: WriterOptions
   return {
     stats,
     changed,
+    staged: (file) => targets.get(file) ?? file,
     async write(file, data, compression) {
       if (failure) throw failure;
       // A file the site has exactly so costs a read here, less than a message to a thread and back.
@@ -124,8 +136,10 @@ export function startWriter(dir: string, { live, threads, cache }: WriterOptions
       while (pending.size >= IN_FLIGHT) await new Promise<void>((resolve) => waitingForRoom.push(resolve));
       const id = nextId++;
       pending.set(id, file);
+      const target = live ? String(id) : file;
+      targets.set(file, target);
       // A copy, moved to the thread: a small Buffer may share its memory with others.
-      batches[id % workers.length]!.push({ id, file, data: new Uint8Array(data), compression });
+      batches[id % workers.length]!.push({ id, target, data: new Uint8Array(data), compression });
       if (!flushing) {
         flushing = true;
         setImmediate(flush);

@@ -19,7 +19,7 @@ import { BuildError } from './src/publish/errors.ts';
 import { lastBuild } from './src/publish/last-build.ts';
 import type { Lightweight } from './app.ts';
 import type { NameFile } from './src/publish/names.ts';
-import type { PageWork } from './src/publish/page-memo.ts';
+import type { PageWork, RenderPage } from './src/publish/page-memo.ts';
 import type { Summary } from './src/publish/report.ts';
 import { formatSummary } from './src/publish/report.ts';
 import { RenderError } from './src/pages/page-error.ts';
@@ -56,7 +56,7 @@ interface BuildOptions {
 
 /** The build itself; whether it may be recorded as one a rebuild can skip (no page used now()). */
 async function build({ settingsOf, buildDir, siteOrigin, basePath, names }: BuildOptions): Promise<{ repeatable: boolean; notes: string[]; summary: Summary }> {
-  const [{ createApp, RESERVED_PREFIXES }, { buildCacheFrom, cachingFetch }, { assertSafeBuildDir }, { createLinkSource }, { pageMemo }, { createProgress }, { buildSite, NOT_FOUND_PAGE }, { listPages }, { IMAGE_PREFIX, parsePlaceholderUrl }, { findStaticFile }] =
+  const [{ createApp, RESERVED_PREFIXES }, { buildCacheFrom, cachingFetch }, { assertSafeBuildDir }, { createLinkSource }, { pageMemo }, { createProgress }, { buildSite, NOT_FOUND_PAGE }, { listPages }, { IMAGE_PREFIX, parsePlaceholderUrl }, { findStaticFile }, { answerOf }] =
     await Promise.all([
       import('./app.ts'),
       import('./src/publish/cache.ts'),
@@ -69,6 +69,7 @@ async function build({ settingsOf, buildDir, siteOrigin, basePath, names }: Buil
       import('./src/pages/files.ts'),
       import('./src/placeholder/grammar.ts'),
       import('./src/static.ts'),
+      import('./src/publish/crawl.ts'),
     ]);
   const settings = settingsOf('pages');
   /** Placeholder images are named by their canonical parameters: /image/300x200/ is image/300x200.png. */
@@ -99,12 +100,19 @@ async function build({ settingsOf, buildDir, siteOrigin, basePath, names }: Buil
   const imageApp = () => (images ??= createApp(settingsOf('placeholder'), appLog));
   try {
     const fetch = async (request: Request) => (await (isImage(new URL(request.url)) ? imageApp() : siteApp())).app.fetch(request);
+    // A page is asked of the pages part directly, without a Request and a Response (app.ts `page`).
+    const render: RenderPage = async (urlPath) => ((await siteApp()).page?.(urlPath) ?? null);
+    const renderDirectly = async (href: string) => {
+      const url = new URL(href);
+      const page = url.search ? null : await render(url.pathname);
+      return page && answerOf(200, page.contentType, page.body);
+    };
     const work: PageWork = new Map();
     const { debug, dev, pagesDir, templatesDir, staticDir } = settings;
-    const memo = cache && pageMemo({ cache, pages, templatePages: [`/${NOT_FOUND_PAGE}`], pagesDir, staticDir, renderSettings: { debug, dev, pagesDir, templatesDir, staticDir, timeZone: localTimeZone() }, siteUrl: settings.siteUrl, work }, fetch);
+    const memo = cache && pageMemo({ cache, pages, templatePages: [`/${NOT_FOUND_PAGE}`], pagesDir, staticDir, renderSettings: { debug, dev, pagesDir, templatesDir, staticDir, timeZone: localTimeZone() }, siteUrl: settings.siteUrl, work }, fetch, render);
     const summary = await buildSite({
       fetch: cache && memo ? cachingFetch(cache, memo.fetch, isPureImage) : fetch,
-      lookup: memo?.lookup,
+      answer: memo ? memo.answer : renderDirectly,
       cache,
       pages: pages.filter((page) => names.length === 0 || names.includes(page.slug)).map((page) => page.url),
       locate: (urlPath) => (urlPath.startsWith('/static/') ? findStaticFile(settings.staticDir, urlPath.slice('/static'.length)) : null),

@@ -49,15 +49,22 @@ export interface Answer {
   bytes(): Promise<Buffer>;
 }
 
+/** An answer known in full: a page kept from the last build, or rendered without a Request. */
+export function answerOf(status: number, contentType: string, body: string | Buffer): Answer {
+  return { status, location: null, contentType, text: async () => body.toString(), bytes: async () => Buffer.from(body) };
+}
+
 export interface CrawlOptions {
   /** The app; asked with Request objects like a browser would send. */
   fetch: (request: Request) => Response | Promise<Response>;
   /**
-   * The answer kept for a URL (by its full URL and Accept) when it is known
-   * without asking the app, else null: a page unchanged since the last
-   * build costs no Request and no Response.
+   * The answer for a URL (by its full URL and Accept) when it is had
+   * without a Request and a Response, else null (the app is asked): a page
+   * kept from the last build, or a page the pages part renders directly
+   * (app.ts `page`). A request and a response per page cost as much as
+   * rendering it.
    */
-  lookup?: (url: string, accept: string) => Answer | null;
+  answer?: (url: string, accept: string) => Answer | null | Promise<Answer | null>;
   /** Disk file of a /static/ URL path. */
   locate: LocateFile;
   output: Output;
@@ -130,7 +137,7 @@ interface PageDraft extends Draft {
   digest: string | null;
 }
 
-export function createCrawl({ fetch, lookup, locate, output, check, progress, siteOrigin, basePath = ROOT_PATH, nameFile, cache, work, onlyPages }: CrawlOptions): Crawl {
+export function createCrawl({ fetch, answer, locate, output, check, progress, siteOrigin, basePath = ROOT_PATH, nameFile, cache, work, onlyPages }: CrawlOptions): Crawl {
   const outcomes = new Map<string, Outcome>();
   /** Per key: its outcome is known; and its final URL is known (later, for a stylesheet). */
   const known = new Map<string, Deferred>();
@@ -401,8 +408,8 @@ export function createCrawl({ fetch, lookup, locate, output, check, progress, si
   const host = new URL(APP_ORIGIN).host;
   const request = async (key: string): Promise<Answer> => {
     const url = appUrl(key);
-    const kept = lookup?.(url, ACCEPT);
-    if (kept) return kept;
+    const answered = await answer?.(url, ACCEPT);
+    if (answered) return answered;
     const response = await fetch(new Request(url, { headers: { host, accept: ACCEPT } }));
     return {
       status: response.status,

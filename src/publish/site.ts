@@ -22,8 +22,8 @@ import { pagesIn, robotsTxt, sitemapXml } from './sitemap.ts';
 export interface SiteOptions {
   /** The app, asked in-process. */
   fetch: (request: Request) => Response | Promise<Response>;
-  /** Answers known without asking the app (pages unchanged since the last build). */
-  lookup?: CrawlOptions['lookup'];
+  /** Answers had without asking the app a Request (pages unchanged since the last build, pages rendered directly). */
+  answer?: CrawlOptions['answer'];
   /** URL paths of the pages to start from, e.g. ['/', '/pricing/']. */
   pages: string[];
   /** Disk file of a /static/ URL path. */

@@ -19,6 +19,7 @@ import { terminalQrCode } from './src/lan-qr.ts';
 import { createRenderQueue } from './src/render-queue.ts';
 import type { PartContext } from './src/part.ts';
 import type { PageAnswer } from './src/pages/index.ts';
+import type { PageIndex } from './src/pages/files.ts';
 
 export interface Lightweight {
   app: Hono;
@@ -42,10 +43,19 @@ export interface Lightweight {
   page?: (urlPath: string) => Promise<PageAnswer | null>;
 }
 
+export interface AppOptions {
+  /**
+   * The table of pages, when the caller made it already with the settings
+   * the app has without DEBUG and dev (read once, no drafts): `npm run build`
+   * lists the pages before it starts the app, and the table is made once.
+   */
+  pageIndex?: PageIndex;
+}
+
 /** URL prefixes owned by a part; pages never shadow them, even when the part is off. */
 export const RESERVED_PREFIXES = ['/image', '/renditions', '/api', '/board', '/socket', '/static', '/healthz', '/favicon.ico'];
 
-export async function createApp(settings: Settings, log: (line: string) => void = createLog()): Promise<Lightweight> {
+export async function createApp(settings: Settings, log: (line: string) => void = createLog(), { pageIndex }: AppOptions = {}): Promise<Lightweight> {
   const context: PartContext = { settings, log };
   const closers: Array<() => Promise<void> | void> = [];
   const attachers: Array<(server: Server) => void> = [];
@@ -96,7 +106,7 @@ export async function createApp(settings: Settings, log: (line: string) => void 
     const images = createImages(context, renderQueue);
     app.route(RENDITIONS_PREFIX, images.routes); // image() renditions: /renditions/img/hero.jpg/640-<digest>.avif
     const { createPages } = await import('./src/pages/index.ts');
-    const pages = await createPages(context, RESERVED_PREFIXES, images);
+    const pages = await createPages(context, RESERVED_PREFIXES, images, pageIndex);
     app.route('/', pages.routes); // chapter 3: every pages/<slug>.html at /<slug>/
     page = pages.answer;
     detachers.push(pages.close); // live-reload streams and file watchers

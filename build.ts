@@ -56,7 +56,7 @@ interface BuildOptions {
 
 /** The build itself; whether it may be recorded as one a rebuild can skip (no page used now()). */
 async function build({ settingsOf, buildDir, siteOrigin, basePath, names }: BuildOptions): Promise<{ repeatable: boolean; notes: string[]; summary: Summary }> {
-  const [{ createApp, RESERVED_PREFIXES }, { buildCacheFrom, cachingFetch }, { assertSafeBuildDir }, { createLinkSource }, { pageMemo }, { createProgress }, { buildSite, NOT_FOUND_PAGE }, { listPages }, { IMAGE_PREFIX, parsePlaceholderUrl }, { findStaticFile }, { answerOf }] =
+  const [{ createApp, RESERVED_PREFIXES }, { buildCacheFrom, cachingFetch }, { assertSafeBuildDir }, { createLinkSource }, { pageMemo }, { createProgress }, { buildSite, NOT_FOUND_PAGE }, { createPageIndex }, { IMAGE_PREFIX, parsePlaceholderUrl }, { findStaticFile }, { answerOf }] =
     await Promise.all([
       import('./app.ts'),
       import('./src/publish/cache.ts'),
@@ -84,7 +84,9 @@ async function build({ settingsOf, buildDir, siteOrigin, basePath, names }: Buil
   const isPureImage = (url: URL) => isImage(url) && !url.searchParams.has('photo');
 
   // Validation: named pages must exist, and BUILD_DIR must be safe to replace.
-  const pages = listPages(settings.pagesDir, RESERVED_PREFIXES);
+  // One table of pages, for the build and the app (read once, as the app reads it without DEBUG).
+  const pageIndex = createPageIndex(settings.pagesDir, { cached: true });
+  const pages = pageIndex.list(RESERVED_PREFIXES);
   const invalid = names.filter((name) => !pages.some((page) => page.slug === name));
   if (invalid.length > 0) throw new BuildError(`Invalid pages: ${invalid.join(', ')}`);
   assertSafeBuildDir(buildDir, { project: ROOT, sources: [settings.pagesDir, settings.templatesDir, settings.staticDir] });
@@ -96,7 +98,7 @@ async function build({ settingsOf, buildDir, siteOrigin, basePath, names }: Buil
   const cache = buildCacheFrom(process.env, ROOT, JSON.stringify([settings.pagesDir, settings.templatesDir, settings.staticDir]));
   let site: Promise<Lightweight> | undefined;
   let images: Promise<Lightweight> | undefined;
-  const siteApp = () => (site ??= createApp(settings, appLog));
+  const siteApp = () => (site ??= createApp(settings, appLog, { pageIndex }));
   const imageApp = () => (images ??= createApp(settingsOf('placeholder'), appLog));
   try {
     const fetch = async (request: Request) => (await (isImage(new URL(request.url)) ? imageApp() : siteApp())).app.fetch(request);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import sharp from 'sharp';
 import { createApp, RESERVED_PREFIXES } from '../app.ts';
-import { listPages } from '../src/pages/files.ts';
+import { createPageIndex, listPages } from '../src/pages/files.ts';
 import { openBuildCache } from '../src/publish/cache.ts';
 import { pageMemo, usesNow, type PageWork, type RenderPage } from '../src/publish/page-memo.ts';
 import { loadSettings } from '../src/settings.ts';
@@ -222,6 +222,25 @@ describe('pages rendered without a Request (app.ts `page`)', () => {
     } finally {
       await app.close();
     }
+  });
+
+  test('the app given the build\'s table of pages answers from it, without making its own', async () => {
+    const { settings, dirs } = await site();
+    const pageIndex = createPageIndex(dirs.pagesDir, { cached: true });
+    const urls = pageIndex.list(['/image', '/static', '/renditions']).map((page) => page.url);
+    writeFileSync(path.join(dirs.pagesDir, 'later.html'), '<p>Added after the table was made</p>');
+    const app = await createApp(settings, () => {}, { pageIndex });
+    const fresh = await createApp(settings, () => {});
+    try {
+      assert.ok(urls.includes('/about/') && !urls.includes('/later/'));
+      assert.match((await app.page!('/about/'))!.body, /About/);
+      assert.equal(await app.page!('/later/'), null, 'a page the table does not have');
+      assert.match((await fresh.page!('/later/'))!.body, /Added after/, 'an app making its own table has it');
+    } finally {
+      await app.close();
+      await fresh.close();
+    }
+    await assert.rejects(createApp({ ...settings, debug: true }, () => {}, { pageIndex }), /not for DEBUG or dev/);
   });
 
   test('a page rendered directly is kept with what it read, and reused until that changes', async () => {

@@ -14,7 +14,7 @@ import { errorPage, escapeHtml, notFound, prefersHtml } from '../http.ts';
 import type { PartContext } from '../part.ts';
 import { safeSegments } from '../safe-path.ts';
 import { errorExcerptHtml } from './excerpt.ts';
-import { createPageIndex, INDEX_SLUG, isReserved, NOT_FOUND_PAGE, type PageInfo } from './files.ts';
+import { createPageIndex, INDEX_SLUG, isReserved, NOT_FOUND_PAGE, type PageIndex, type PageInfo } from './files.ts';
 import { createLiveReload, injectLiveReload, LIVE_RELOAD_PATH } from './live-reload.ts';
 import { createPageChecker, describeProblem, injectDraftNote, injectProblemsBadge } from './problems.ts';
 import { contentTypeOf } from '../static.ts';
@@ -41,13 +41,15 @@ type Located =
 
 const HTML_TYPE = 'text/html; charset=UTF-8';
 
-/** `pictures`: responsive images (src/images/), whose renditions app.ts serves. */
+/** `pictures`: responsive images (src/images/), whose renditions app.ts serves. `made`: the table of pages, made already (see app.ts AppOptions). */
 export async function createPages(
   { settings, log }: PartContext,
   reservedPrefixes: string[],
   pictures: PagePictures,
+  made?: PageIndex,
 ): Promise<{ routes: Hono; answer(urlPath: string): Promise<PageAnswer | null>; close(): Promise<void> }> {
-  const index = createPageIndex(settings.pagesDir, { cached: !(settings.debug || settings.dev), drafts: settings.dev });
+  if (made && (settings.debug || settings.dev)) throw new Error('A table of pages made beforehand is read once and has no drafts: not for DEBUG or dev.');
+  const index = made ?? createPageIndex(settings.pagesDir, { cached: !(settings.debug || settings.dev), drafts: settings.dev });
   const renderer = createPageRenderer(settings, index, pictures);
   const reserved = [...reservedPrefixes, LIVE_RELOAD_PATH];
   const liveReload = settings.dev ? createLiveReload({ pagesDir: settings.pagesDir, reload: [settings.templatesDir], staticDir: settings.staticDir }, log) : null;

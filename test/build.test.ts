@@ -19,6 +19,7 @@ import { previewRoutes } from '../src/publish/preview.ts';
 import { silentProgress } from '../src/publish/report.ts';
 import { buildCacheFrom, cachingFetch, openBuildCache, type BuildCache } from '../src/publish/cache.ts';
 import { openOutput } from '../src/publish/output.ts';
+import { writeSearchIndex } from '../src/publish/search-index.ts';
 import { buildSite, type SiteOptions } from '../src/publish/site.ts';
 import { APP_ORIGIN, createResolver, resolveInternal } from '../src/publish/urls.ts';
 import { ROOT } from '../src/settings.ts';
@@ -516,6 +517,23 @@ describe('the build cache and builds over a previous build', () => {
     assert.equal(read(live, 'posts/b/deeper/index.html'), 'small');
     assert.deepEqual(allFiles(live).sort(), ['kept/index.html', 'manifest.json', 'posts/a/index.html', 'posts/a/index.html.br', 'posts/a/index.html.gz', 'posts/b/deeper/index.html']);
     assert.ok(!existsSync(output.dir), 'the staging folder is gone');
+  });
+
+  test('a full build that wrote no search box reads no page back for the search index; a rebuild of named pages reads them', async () => {
+    const output = await openOutput(path.join(work, 'no-search'));
+    const read: string[] = [];
+    const reading = { ...output, read: (file: string) => (read.push(file), output.read(file)) };
+    try {
+      await output.write('a/index.html', '<p>No box</p>');
+      await output.write('404.html', '<p>Not found</p>');
+      await output.settle();
+      assert.deepEqual(await writeSearchIndex(reading, null, '404.html', false), { pages: 0, cached: false });
+      assert.deepEqual(read, [], 'the crawl said no page has a box');
+      assert.deepEqual(await writeSearchIndex(reading, null, '404.html', null), { pages: 0, cached: false });
+      assert.deepEqual(read, ['a/index.html'], 'not known: the pages are read to see');
+    } finally {
+      await output.discard();
+    }
   });
 
   test('a leftover of the last build does not satisfy the link check', async () => {

@@ -80,7 +80,7 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
     await output.settle();
     // Every page is on disk now: the search index is made from their final bytes (search-index.ts).
     progress.update('Indexing', 'pages for search');
-    const search = await writeSearchIndex(output, options.cache, NOT_FOUND_PAGE);
+    const search = await writeSearchIndex(output, options.cache, NOT_FOUND_PAGE, incremental ? null : crawl.searchBox());
     await output.settle();
     if (siteOrigin) {
       // Every page is on disk now, including those a rebuild of single pages left alone.

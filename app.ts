@@ -18,6 +18,8 @@ import { health, type Dependency } from './src/health.ts';
 import { terminalQrCode } from './src/lan-qr.ts';
 import { createRenderQueue } from './src/render-queue.ts';
 import type { PartContext } from './src/part.ts';
+import type { PageAnswer } from './src/pages/index.ts';
+import type { PageIndex } from './src/pages/files.ts';
 
 export interface Lightweight {
   app: Hono;
@@ -30,18 +32,37 @@ export interface Lightweight {
   detach(): Promise<void>;
   /** Release databases, watchers and timers; after the server has closed. */
   close(): Promise<void>;
+  /**
+   * With the pages part: its route's answer to a GET of a page's own URL,
+   * without a Request or a Response (`npm run build` asks it first); null for
+   * anything else, which only `app` answers. Every path outside
+   * RESERVED_PREFIXES is routed to the pages part, and for a request without
+   * Accept-Encoding (the build's) the middleware above it sets headers only:
+   * the type and body are the ones `app` sends (test/build-memo.test.ts).
+   */
+  page?: (urlPath: string) => Promise<PageAnswer | null>;
+}
+
+export interface AppOptions {
+  /**
+   * The table of pages, when the caller made it already with the settings
+   * the app has without DEBUG and dev (read once, no drafts): `npm run build`
+   * lists the pages before it starts the app, and the table is made once.
+   */
+  pageIndex?: PageIndex;
 }
 
 /** URL prefixes owned by a part; pages never shadow them, even when the part is off. */
 export const RESERVED_PREFIXES = ['/image', '/renditions', '/api', '/board', '/socket', '/static', '/healthz', '/favicon.ico'];
 
-export async function createApp(settings: Settings, log: (line: string) => void = createLog()): Promise<Lightweight> {
+export async function createApp(settings: Settings, log: (line: string) => void = createLog(), { pageIndex }: AppOptions = {}): Promise<Lightweight> {
   const context: PartContext = { settings, log };
   const closers: Array<() => Promise<void> | void> = [];
   const attachers: Array<(server: Server) => void> = [];
   const detachers: Array<() => Promise<void> | void> = [];
   const dependencies: Dependency[] = [];
   const heldRoutes: HeldRoute[] = [];
+  let page: Lightweight['page'];
   // One bound on image work, shared by placeholder images and the renditions of image().
   const renderQueue = createRenderQueue(settings.placeholderConcurrency, settings.imageMemoryMb);
 
@@ -85,14 +106,16 @@ export async function createApp(settings: Settings, log: (line: string) => void 
     const images = createImages(context, renderQueue);
     app.route(RENDITIONS_PREFIX, images.routes); // image() renditions: /renditions/img/hero.jpg/640-<digest>.avif
     const { createPages } = await import('./src/pages/index.ts');
-    const pages = await createPages(context, RESERVED_PREFIXES, images);
+    const pages = await createPages(context, RESERVED_PREFIXES, images, pageIndex);
     app.route('/', pages.routes); // chapter 3: every pages/<slug>.html at /<slug>/
+    page = pages.answer;
     detachers.push(pages.close); // live-reload streams and file watchers
   }
 
   return {
     app,
     settings,
+    page,
     createServer: serverWithHeldRoutes(heldRoutes, settings, log),
     attach: (server) => attachers.forEach((attach) => attach(server)),
     detach: async () => {

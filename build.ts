@@ -19,7 +19,7 @@ import { BuildError } from './src/publish/errors.ts';
 import { lastBuild } from './src/publish/last-build.ts';
 import type { Lightweight } from './app.ts';
 import type { NameFile } from './src/publish/names.ts';
-import type { PageWork } from './src/publish/page-memo.ts';
+import type { PageWork, RenderPage } from './src/publish/page-memo.ts';
 import type { Summary } from './src/publish/report.ts';
 import { formatSummary } from './src/publish/report.ts';
 import { RenderError } from './src/pages/page-error.ts';
@@ -68,7 +68,7 @@ interface BuildOptions {
 
 /** The build itself; with the cache, what now() gave on its pages (so a rebuild knows whether it would write the same). */
 async function build({ settingsOf, buildDir, siteOrigin, basePath, names }: BuildOptions): Promise<{ clock: string[] | null; notes: string[]; summary: Summary }> {
-  const [{ createApp, RESERVED_PREFIXES }, { buildCacheFrom, cachingFetch }, { assertSafeBuildDir }, { createLinkSource }, { pageMemo }, { createProgress }, { buildSite, NOT_FOUND_PAGE }, { listPages }, { IMAGE_PREFIX, parsePlaceholderUrl }, { findStaticFile }] =
+  const [{ createApp, RESERVED_PREFIXES }, { buildCacheFrom, cachingFetch }, { assertSafeBuildDir }, { createLinkSource }, { pageMemo }, { createProgress }, { buildSite, NOT_FOUND_PAGE }, { createPageIndex }, { IMAGE_PREFIX, parsePlaceholderUrl }, { findStaticFile }, { answerOf }] =
     await Promise.all([
       import('./app.ts'),
       import('./src/publish/cache.ts'),
@@ -81,6 +81,7 @@ async function build({ settingsOf, buildDir, siteOrigin, basePath, names }: Buil
       import('./src/pages/files.ts'),
       import('./src/placeholder/grammar.ts'),
       import('./src/static.ts'),
+      import('./src/publish/crawl.ts'),
     ]);
   const settings = settingsOf('pages');
   /** Placeholder images are named by their canonical parameters: /image/300x200/ is image/300x200.png. */
@@ -95,7 +96,9 @@ async function build({ settingsOf, buildDir, siteOrigin, basePath, names }: Buil
   const isPureImage = (url: URL) => isImage(url) && !url.searchParams.has('photo');
 
   // Validation: named pages must exist, and BUILD_DIR must be safe to replace.
-  const pages = listPages(settings.pagesDir, RESERVED_PREFIXES);
+  // One table of pages, for the build and the app (read once, as the app reads it without DEBUG).
+  const pageIndex = createPageIndex(settings.pagesDir, { cached: true });
+  const pages = pageIndex.list(RESERVED_PREFIXES);
   const invalid = names.filter((name) => !pages.some((page) => page.slug === name));
   if (invalid.length > 0) throw new BuildError(`Invalid pages: ${invalid.join(', ')}`);
   assertSafeBuildDir(buildDir, { project: ROOT, sources: [settings.pagesDir, settings.templatesDir, settings.staticDir] });
@@ -107,16 +110,23 @@ async function build({ settingsOf, buildDir, siteOrigin, basePath, names }: Buil
   const cache = buildCacheFrom(process.env, ROOT, JSON.stringify([settings.pagesDir, settings.templatesDir, settings.staticDir]));
   let site: Promise<Lightweight> | undefined;
   let images: Promise<Lightweight> | undefined;
-  const siteApp = () => (site ??= createApp(settings, appLog));
+  const siteApp = () => (site ??= createApp(settings, appLog, { pageIndex }));
   const imageApp = () => (images ??= createApp(settingsOf('placeholder'), appLog));
   try {
     const fetch = async (request: Request) => (await (isImage(new URL(request.url)) ? imageApp() : siteApp())).app.fetch(request);
+    // A page is asked of the pages part directly, without a Request and a Response (app.ts `page`).
+    const render: RenderPage = async (urlPath) => ((await siteApp()).page?.(urlPath) ?? null);
+    const renderDirectly = async (href: string) => {
+      const url = new URL(href);
+      const page = url.search ? null : await render(url.pathname);
+      return page && answerOf(200, page.contentType, page.body);
+    };
     const work: PageWork = new Map();
     const { debug, dev, pagesDir, templatesDir, staticDir } = settings;
-    const memo = cache && pageMemo({ cache, pages, templatePages: [`/${NOT_FOUND_PAGE}`], pagesDir, staticDir, renderSettings: { debug, dev, pagesDir, templatesDir, staticDir, timeZone: localTimeZone() }, siteUrl: settings.siteUrl, work }, fetch);
+    const memo = cache && pageMemo({ cache, pages, templatePages: [`/${NOT_FOUND_PAGE}`], pagesDir, staticDir, renderSettings: { debug, dev, pagesDir, templatesDir, staticDir, timeZone: localTimeZone() }, siteUrl: settings.siteUrl, work }, fetch, render);
     const summary = await buildSite({
       fetch: cache && memo ? cachingFetch(cache, memo.fetch, isPureImage) : fetch,
-      lookup: memo?.lookup,
+      answer: memo ? memo.answer : renderDirectly,
       cache,
       pages: pages.filter((page) => names.length === 0 || names.includes(page.slug)).map((page) => page.url),
       locate: (urlPath) => (urlPath.startsWith('/static/') ? findStaticFile(settings.staticDir, urlPath.slice('/static'.length)) : null),

@@ -94,8 +94,8 @@ function stamp(file) {
 }
 
 function isCurrent(record, file) {
-  // A copy of the project (another checkout, node_modules copied along) has its own sources: its bundle is its own.
-  if (record.entry !== file) return false;
+  // A copy of the project (another checkout, node_modules copied along) has its own sources and launcher: its bundle is its own.
+  if (record.entry !== file || !(LAUNCHER in record.inputs)) return false;
   if (!record.unbundlable && !existsSync(path.join(CACHE, 'launch', record.folder, record.main))) return false;
   return Object.entries(record.inputs).every(([input, was]) => stamp(input) === was);
 }

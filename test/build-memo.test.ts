@@ -9,10 +9,10 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import sharp from 'sharp';
-import { createApp } from '../app.ts';
-import { listPages } from '../src/pages/files.ts';
+import { createApp, RESERVED_PREFIXES } from '../app.ts';
+import { createPageIndex, listPages } from '../src/pages/files.ts';
 import { openBuildCache } from '../src/publish/cache.ts';
-import { pageMemo, type PageWork } from '../src/publish/page-memo.ts';
+import { pageMemo, type PageWork, type RenderPage } from '../src/publish/page-memo.ts';
 import { loadSettings } from '../src/settings.ts';
 import { writeFiles } from './fixtures/site.ts';
 import { tempDir } from './helpers.ts';
@@ -80,7 +80,7 @@ async function site() {
     return { asked: asked.filter((url) => !url.includes('?')).sort(), answers, reused };
   };
   const edit = (dir: string, file: string, change: (text: string) => string) => writeFileSync(path.join(dir, file), change(readFileSync(path.join(dir, file), 'utf8')));
-  return { dirs, hero, build, edit, cacheDir };
+  return { dirs, hero, build, edit, cacheDir, cache, settings };
 }
 
 describe('pages a rebuild does not render again', () => {
@@ -202,5 +202,80 @@ describe('pages a rebuild does not render again', () => {
     const { build } = await site();
     await build({ status: 500 });
     assert.deepEqual((await build({ status: 500 })).asked, ALL.filter((url) => url !== '/404.html'), 'the pages answered 500 are asked again, the 404 page kept');
+  });
+});
+
+describe('pages rendered without a Request (app.ts `page`)', () => {
+  test("the pages part's direct answer is the app's: the same type and body for every page of the starter site, null for what only the app answers", async () => {
+    const settings = loadSettings({ SERVICES: 'pages', DEBUG: 'off', SECRET_KEY: 'k'.repeat(40), ALLOWED_HOSTS: 'localhost', IMAGE_CACHE_DIR: tempDir('lightweight-direct-renditions-') });
+    const app = await createApp(settings, () => {});
+    try {
+      const pages = listPages(settings.pagesDir, RESERVED_PREFIXES);
+      assert.ok(pages.some((page) => !page.url.endsWith('/')), 'a text page (the feed) among them');
+      for (const page of pages) {
+        const direct = await app.page!(page.url);
+        const response = await app.app.fetch(new Request(`http://localhost${page.url}`, { headers: { host: 'localhost', accept: 'text/html' } }));
+        assert.equal(response.status, 200, page.url);
+        assert.deepEqual(direct, { contentType: response.headers.get('content-type'), body: await response.text() }, page.url);
+      }
+      const about = pages.find((page) => page.url.length > 2 && page.url.endsWith('/'))!.url;
+      for (const other of ['/404.html', '/no-such-page/', about.slice(0, -1), `${about}/`, '/static/site.css', '/image/300x200/']) {
+        assert.equal(await app.page!(other), null, other);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('the app given the build\'s table of pages answers from it, without making its own', async () => {
+    const { settings, dirs } = await site();
+    const pageIndex = createPageIndex(dirs.pagesDir, { cached: true });
+    const urls = pageIndex.list(['/image', '/static', '/renditions']).map((page) => page.url);
+    writeFileSync(path.join(dirs.pagesDir, 'later.html'), '<p>Added after the table was made</p>');
+    const app = await createApp(settings, () => {}, { pageIndex });
+    const fresh = await createApp(settings, () => {});
+    try {
+      assert.ok(urls.includes('/about/') && !urls.includes('/later/'));
+      assert.match((await app.page!('/about/'))!.body, /About/);
+      assert.equal(await app.page!('/later/'), null, 'a page the table does not have');
+      assert.match((await fresh.page!('/later/'))!.body, /Added after/, 'an app making its own table has it');
+    } finally {
+      await app.close();
+      await fresh.close();
+    }
+    await assert.rejects(createApp({ ...settings, debug: true }, () => {}, { pageIndex }), /not for DEBUG or dev/);
+  });
+
+  test('a page rendered directly is kept with what it read, and reused until that changes', async () => {
+    const { settings, dirs, cache } = await site();
+    const renderedBy = async (memoOf: (render: RenderPage) => ReturnType<typeof pageMemo>) => {
+      const app = await createApp(settings, () => {});
+      const rendered: string[] = [];
+      try {
+        const memo = memoOf(async (urlPath) => {
+          rendered.push(urlPath);
+          return app.page!(urlPath);
+        });
+        const answers = await Promise.all(['/', '/about/', '/404.html'].map(async (url) => (await memo.answer(`http://localhost${url}`, 'text/html'))?.text() ?? null));
+        return { rendered, answers };
+      } finally {
+        await app.close();
+        await cache.settled();
+      }
+    };
+    const pages = listPages(dirs.pagesDir, ['/image', '/static', '/renditions']);
+    const memoOf = (render: RenderPage) =>
+      pageMemo({ cache, pages, templatePages: ['/404.html'], ...dirs, renderSettings: { debug: false } }, () => Promise.reject(new Error('no page is asked of the app here')), render);
+    const first = await renderedBy(memoOf);
+    assert.deepEqual(first.rendered, ['/', '/about/', '/404.html']);
+    assert.match(first.answers[0]!, /A card/);
+    assert.equal(first.answers[2], null, 'the 404 page is left to the app');
+    const again = await renderedBy(memoOf);
+    assert.deepEqual(again.rendered, ['/404.html'], 'the pages were kept');
+    assert.deepEqual(again.answers, first.answers);
+    writeFileSync(path.join(dirs.templatesDir, 'partials/card.html'), '<div class="card">Another card</div>');
+    const edited = await renderedBy(memoOf);
+    assert.deepEqual(edited.rendered, ['/', '/404.html'], 'the page including the edited template, alone');
+    assert.match(edited.answers[0]!, /Another card/);
   });
 });

@@ -18,6 +18,8 @@ import { decodeEntities, htmlUrls, transformHtml, transformSrcset } from '../src
 import { previewRoutes } from '../src/publish/preview.ts';
 import { silentProgress } from '../src/publish/report.ts';
 import { buildCacheFrom, cachingFetch, openBuildCache, type BuildCache } from '../src/publish/cache.ts';
+import { openOutput } from '../src/publish/output.ts';
+import { writeSearchIndex } from '../src/publish/search-index.ts';
 import { buildSite, type SiteOptions } from '../src/publish/site.ts';
 import { APP_ORIGIN, createResolver, resolveInternal } from '../src/publish/urls.ts';
 import { ROOT } from '../src/settings.ts';
@@ -418,6 +420,20 @@ describe('the build cache and builds over a previous build', () => {
     assert.equal(other.stats.hits, 0, "another builder's entries are never found");
   });
 
+  test("a hashed asset's .gz and .br are kept in the cache, a page's are not", async () => {
+    const cache = openBuildCache(path.join(work, 'cache-pages'), 'test');
+    const buildDir = path.join(work, 'kept-compressed');
+    await buildSite(cached(buildDir, cache));
+    const compressedFiles = allFiles(buildDir).filter((file) => file.endsWith('.gz')).map((file) => file.slice(0, -'.gz'.length));
+    const hashed = new Set(Object.values(JSON.parse(readFileSync(path.join(buildDir, 'manifest.json'), 'utf8')) as Record<string, string>));
+    const pages = compressedFiles.filter((file) => file.endsWith('.html'));
+    assert.ok(pages.length > 0, 'a page has .gz and .br');
+    const assets = compressedFiles.filter((file) => hashed.has(file));
+    assert.ok(assets.length > 0, 'a hashed asset has .gz and .br');
+    const kept = entries(cache).filter((file) => file.includes(`${path.sep}compressed${path.sep}`));
+    assert.equal(kept.length, assets.length, `one entry per hashed asset (${assets.join(', ')}), none for ${pages.join(', ')}`);
+  });
+
   test('a damaged or truncated cache entry is made again, never published', async () => {
     const cache = openBuildCache(path.join(work, 'cache-2'), 'test');
     await buildSite(cached(path.join(work, 'clean'), cache));
@@ -470,6 +486,53 @@ describe('the build cache and builds over a previous build', () => {
     } finally {
       state.aboutText = 'About us';
       state.indexExtra = '';
+    }
+  });
+
+  test('over a published site, changed files are staged side by side, with no folder each, and published into their folders', async () => {
+    const live = path.join(work, 'staged');
+    mkdirSync(path.join(live, 'kept'), { recursive: true });
+    writeFileSync(path.join(live, 'manifest.json'), '{}\n');
+    writeFileSync(path.join(live, 'kept/index.html'), 'kept');
+    const page = `<!doctype html><title>A</title>${'<p>Lorem ipsum dolor sit amet.</p>'.repeat(60)}`;
+    const output = await openOutput(live);
+    try {
+      await output.write('posts/a/index.html', page);
+      await output.write('posts/b/deeper/index.html', 'small');
+      await output.write('kept/index.html', 'kept');
+      await output.write('manifest.json', '{}\n');
+      await output.settle();
+      const staged = readdirSync(output.dir, { withFileTypes: true });
+      assert.deepEqual(staged.filter((entry) => entry.isDirectory()).map((entry) => entry.name), [], 'no folder made in staging');
+      assert.equal(staged.length, 4, 'the two new pages, the first with its .gz and .br; the unchanged files not written');
+      assert.equal(await output.read('posts/a/index.html'), page);
+    } catch (err) {
+      await output.discard(); // its writer threads would keep the test running
+      throw err;
+    }
+    await output.publish();
+    assert.equal(read(live, 'posts/a/index.html'), page);
+    assert.deepEqual(zlib.brotliDecompressSync(readFileSync(path.join(live, 'posts/a/index.html.br'))).toString(), page);
+    assert.deepEqual(zlib.gunzipSync(readFileSync(path.join(live, 'posts/a/index.html.gz'))).toString(), page);
+    assert.equal(read(live, 'posts/b/deeper/index.html'), 'small');
+    assert.deepEqual(allFiles(live).sort(), ['kept/index.html', 'manifest.json', 'posts/a/index.html', 'posts/a/index.html.br', 'posts/a/index.html.gz', 'posts/b/deeper/index.html']);
+    assert.ok(!existsSync(output.dir), 'the staging folder is gone');
+  });
+
+  test('a full build that wrote no search box reads no page back for the search index; a rebuild of named pages reads them', async () => {
+    const output = await openOutput(path.join(work, 'no-search'));
+    const read: string[] = [];
+    const reading = { ...output, read: (file: string) => (read.push(file), output.read(file)) };
+    try {
+      await output.write('a/index.html', '<p>No box</p>');
+      await output.write('404.html', '<p>Not found</p>');
+      await output.settle();
+      assert.deepEqual(await writeSearchIndex(reading, null, '404.html', false), { pages: 0, cached: false });
+      assert.deepEqual(read, [], 'the crawl said no page has a box');
+      assert.deepEqual(await writeSearchIndex(reading, null, '404.html', null), { pages: 0, cached: false });
+      assert.deepEqual(read, ['a/index.html'], 'not known: the pages are read to see');
+    } finally {
+      await output.discard();
     }
   });
 

@@ -4,7 +4,7 @@
 // made again; where Node strips types, directly).
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
@@ -43,6 +43,34 @@ test('runs a TypeScript entry with its arguments, its own import.meta.url, and e
     const bundles = readdirSync(launched).filter((f) => f.startsWith(`${name}-`));
     assert.equal(bundles.length, 2, `one bundle per version of the sources: ${bundles.join(', ')}`);
     for (const kept of [...bundles, `${name}.json`]) rmSync(path.join(launched, kept), { recursive: true, force: true });
+  }
+});
+
+test("a bundle kept by another checkout's launcher (node_modules copied with its cache) is not run here", { skip: (process.features as { typescript?: unknown }).typescript ? 'Node strips types: no bundle' : false }, () => {
+  const write = (dir: string, greeting: string) => {
+    writeFileSync(path.join(dir, 'greeting.ts'), `export const greeting: string = '${greeting}';\n`);
+    writeFileSync(path.join(dir, 'entry.ts'), "import { greeting } from './greeting.ts';\nconsole.log(JSON.stringify({ greeting }));\n");
+    return path.join(dir, 'entry.ts');
+  };
+  const here = write(tempDir('lightweight-launch-here-'), 'here');
+  const elsewhere = write(tempDir('lightweight-launch-elsewhere-'), 'elsewhere');
+  assert.equal(launch(elsewhere, []).greeting, 'elsewhere');
+  // The other checkout's record, under this entry's name: its sources are unchanged, its launcher is not this one.
+  const launched = path.join(ROOT, 'node_modules/.cache/lightweight/launch');
+  const recordOf = (entry: string) => path.join(launched, `${path.relative(ROOT, entry).replace(/[^\w.-]+/g, '_')}.json`);
+  const record = JSON.parse(readFileSync(recordOf(elsewhere), 'utf8')) as { folder: string; inputs: Record<string, string> };
+  const launcher = path.join(ROOT, 'scripts/launch.mjs');
+  const { [launcher]: _ours, ...inputs } = record.inputs;
+  writeFileSync(recordOf(here), JSON.stringify({ ...record, inputs: { ...inputs, [path.join(path.dirname(elsewhere), 'launch.mjs')]: 'missing' } }));
+  try {
+    assert.equal(launch(here, []).greeting, 'here', 'bundled again from its own sources');
+  } finally {
+    for (const entry of [here, elsewhere]) {
+      const kept = JSON.parse(readFileSync(recordOf(entry), 'utf8')) as { folder: string };
+      rmSync(path.join(launched, kept.folder), { recursive: true, force: true });
+      rmSync(recordOf(entry), { force: true });
+    }
+    rmSync(path.join(launched, record.folder), { recursive: true, force: true });
   }
 });
 

@@ -14,7 +14,7 @@ import { errorPage, escapeHtml, notFound, prefersHtml } from '../http.ts';
 import type { PartContext } from '../part.ts';
 import { safeSegments } from '../safe-path.ts';
 import { errorExcerptHtml } from './excerpt.ts';
-import { createPageIndex, INDEX_SLUG, isReserved, NOT_FOUND_PAGE, type PageInfo } from './files.ts';
+import { createPageIndex, INDEX_SLUG, isReserved, NOT_FOUND_PAGE, type PageIndex, type PageInfo } from './files.ts';
 import { createLiveReload, injectLiveReload, LIVE_RELOAD_PATH } from './live-reload.ts';
 import { createPageChecker, describeProblem, injectDraftNote, injectProblemsBadge } from './problems.ts';
 import { contentTypeOf } from '../static.ts';
@@ -23,9 +23,33 @@ import { createPageRenderer, RenderError, type PagePictures } from './render.ts'
 export { listPages, pageUrl, type PageInfo } from './files.ts';
 export { RenderError } from './render.ts';
 
-/** `pictures`: responsive images (src/images/), whose renditions app.ts serves. */
-export async function createPages({ settings, log }: PartContext, reservedPrefixes: string[], pictures: PagePictures): Promise<{ routes: Hono; close(): Promise<void> }> {
-  const index = createPageIndex(settings.pagesDir, { cached: !(settings.debug || settings.dev), drafts: settings.dev });
+/** A page as the route answers a GET of its URL (200): its type and body. */
+export interface PageAnswer {
+  contentType: string;
+  body: string;
+}
+
+/** Where a URL path leads among the pages. */
+type Located =
+  | { kind: 'reserved' }
+  | { kind: 'missing' }
+  /** A page whose metadata cannot be read, or that cannot be told apart from another. */
+  | { kind: 'broken'; error: RenderError }
+  /** A page, asked for at another spelling of its URL (no trailing slash, empty segments). */
+  | { kind: 'moved'; page: PageInfo; canonical: string }
+  | { kind: 'page'; page: PageInfo };
+
+const HTML_TYPE = 'text/html; charset=UTF-8';
+
+/** `pictures`: responsive images (src/images/), whose renditions app.ts serves. `made`: the table of pages, made already (see app.ts AppOptions). */
+export async function createPages(
+  { settings, log }: PartContext,
+  reservedPrefixes: string[],
+  pictures: PagePictures,
+  made?: PageIndex,
+): Promise<{ routes: Hono; answer(urlPath: string): Promise<PageAnswer | null>; close(): Promise<void> }> {
+  if (made && (settings.debug || settings.dev)) throw new Error('A table of pages made beforehand is read once and has no drafts: not for DEBUG or dev.');
+  const index = made ?? createPageIndex(settings.pagesDir, { cached: !(settings.debug || settings.dev), drafts: settings.dev });
   const renderer = createPageRenderer(settings, index, pictures);
   const reserved = [...reservedPrefixes, LIVE_RELOAD_PATH];
   const liveReload = settings.dev ? createLiveReload({ pagesDir: settings.pagesDir, reload: [settings.templatesDir], staticDir: settings.staticDir }, log) : null;
@@ -84,42 +108,54 @@ export async function createPages({ settings, log }: PartContext, reservedPrefix
     return answer(c, 500, () => errorPage(500, `Page error: ${err.reason}`, errorExcerptHtml(err)), json);
   };
 
-  const page = async (c: Context) => {
-    const url = new URL(c.req.url);
-    const rawPath = url.pathname;
-    if (isReserved(rawPath, reserved)) return notFound(c);
+  const locate = (rawPath: string): Located => {
+    if (isReserved(rawPath, reserved)) return { kind: 'reserved' };
     const segments = safeSegments(rawPath);
-    if (!segments) return pageNotFound(c);
+    if (!segments) return { kind: 'missing' };
     if (segments.length === 0) segments.push(INDEX_SLUG);
     let found: PageInfo | null;
     try {
       found = index.find(segments);
     } catch (err) {
-      if (err instanceof RenderError) return renderFailed(c, err);
+      if (err instanceof RenderError) return { kind: 'broken', error: err };
       throw err;
     }
-    if (!found) return pageNotFound(c);
+    if (!found) return { kind: 'missing' };
+    const slug = segments.join('/');
+    // One URL per page: with its trailing slash (a text page without), without empty segments, / for the index.
+    const path = rawPath.split('/').filter(Boolean).join('/');
+    const canonical = slug === INDEX_SLUG ? '/' : found.url.endsWith('/') ? `/${path}/` : `/${path}`;
+    return rawPath === canonical ? { kind: 'page', page: found } : { kind: 'moved', page: found, canonical };
+  };
+
+  /** The body and type the route sends for `page`, rendered as `html`. A text page (feed.xml) is served as its file would be, with its type. */
+  const served = (page: PageInfo, html: string): PageAnswer =>
+    page.url.endsWith('/')
+      ? { contentType: HTML_TYPE, body: withLiveReload(withProblems(page, page.draft ? injectDraftNote(html) : html)) }
+      : { contentType: contentTypeOf(page.file), body: html };
+
+  const page = async (c: Context) => {
+    const url = new URL(c.req.url);
+    const at = locate(url.pathname);
+    if (at.kind === 'reserved') return notFound(c);
+    if (at.kind === 'missing') return pageNotFound(c);
+    if (at.kind === 'broken') return renderFailed(c, at.error);
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
       const detail = `${c.req.path} is a page: it answers GET and HEAD only.`;
       c.header('Allow', 'GET, HEAD');
       return answer(c, 405, () => errorPage(405, detail), { detail });
     }
-    const slug = segments.join('/');
-    // One URL per page: with its trailing slash (a text page without), without empty segments, / for the index.
-    const path = rawPath.split('/').filter(Boolean).join('/');
-    const canonical = slug === INDEX_SLUG ? '/' : found.url.endsWith('/') ? `/${path}/` : `/${path}`;
-    if (rawPath !== canonical) return c.redirect(canonical + url.search, 301);
+    if (at.kind === 'moved') return c.redirect(at.canonical + url.search, 301);
     let html: string;
     try {
-      html = await renderer.renderPage(found);
+      html = await renderer.renderPage(at.page);
     } catch (err) {
       if (err instanceof RenderError) return renderFailed(c, err);
       throw err;
     }
     c.header('Cache-Control', 'no-cache');
-    // A text page (feed.xml) is served as its file would be, with its type.
-    if (!found.url.endsWith('/')) return c.body(html, 200, { 'Content-Type': contentTypeOf(found.file) });
-    return c.html(withLiveReload(withProblems(found, found.draft ? injectDraftNote(html) : html)));
+    const { contentType, body } = served(at.page, html);
+    return c.body(body, 200, { 'Content-Type': contentType });
   };
 
   const routes = new Hono();
@@ -128,6 +164,21 @@ export async function createPages({ settings, log }: PartContext, reservedPrefix
 
   return {
     routes,
+    /**
+     * What the route answers a GET of `urlPath` with, when that is a page's
+     * own URL and the page renders, without a Request or a Response (the
+     * build asks this first, for every page). Null for anything else: the
+     * route answers it (a redirect, a 404, an error page, and its log line).
+     */
+    async answer(urlPath) {
+      const at = locate(urlPath);
+      if (at.kind !== 'page') return null;
+      try {
+        return served(at.page, await renderer.renderPage(at.page));
+      } catch {
+        return null; // the route answers a page that fails as it answers every failure: its log line, its error page
+      }
+    },
     close: async () => liveReload?.close(),
   };
 }

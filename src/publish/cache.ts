@@ -1,7 +1,8 @@
 // The persistent build cache (node_modules/.cache/lightweight/build/): what
 // a build makes from its inputs and can make again identically, kept from
 // one build to the next, so a rebuild does not redo it. It holds
-//   compressed  the .gz and .br of a file (made on the writer threads),
+//   compressed  the .gz and .br of a hashed asset (made on the writer
+//               threads; a page's are made again, see compress.ts),
 //   bundle      a bundled, minified stylesheet or script,
 //   response    a generated file the app answers the same for every time
 //               (placeholder images),

@@ -17,6 +17,7 @@ import { referencesIn, type FileReferences, type LinkCheck } from './check.ts';
 import { cssUrls, transformCss } from './css.ts';
 import { BuildError } from './errors.ts';
 import { htmlUrls, transformHtml } from './html.ts';
+import { hasSearchBox } from './search-index.ts';
 import { contentSecurityPolicies, withPolicyMeta } from '../security-policy.ts';
 import { limit } from './limit.ts';
 import { generatedFile, pageFile, type NameFile } from './names.ts';
@@ -49,15 +50,22 @@ export interface Answer {
   bytes(): Promise<Buffer>;
 }
 
+/** An answer known in full: a page kept from the last build, or rendered without a Request. */
+export function answerOf(status: number, contentType: string, body: string | Buffer): Answer {
+  return { status, location: null, contentType, text: async () => body.toString(), bytes: async () => Buffer.from(body) };
+}
+
 export interface CrawlOptions {
   /** The app; asked with Request objects like a browser would send. */
   fetch: (request: Request) => Response | Promise<Response>;
   /**
-   * The answer kept for a URL (by its full URL and Accept) when it is known
-   * without asking the app, else null: a page unchanged since the last
-   * build costs no Request and no Response.
+   * The answer for a URL (by its full URL and Accept) when it is had
+   * without a Request and a Response, else null (the app is asked): a page
+   * kept from the last build, or a page the pages part renders directly
+   * (app.ts `page`). A request and a response per page cost as much as
+   * rendering it.
    */
-  lookup?: (url: string, accept: string) => Answer | null;
+  answer?: (url: string, accept: string) => Answer | null | Promise<Answer | null>;
   /** Disk file of a /static/ URL path. */
   locate: LocateFile;
   output: Output;
@@ -81,6 +89,8 @@ export interface CrawlOptions {
 export interface Crawl {
   /** Pages (of them, rendered by the app and reused from the build cache), assets and images. */
   counts: { pages: number; rendered: number; reused: number; assets: number; images: number };
+  /** Whether a page it wrote holds a search box (the site is then indexed, search-index.ts). */
+  searchBox(): boolean;
   /** Crawl from this URL key (a path, e.g. /pricing/), after what is already waiting. */
   visit(key: string): void;
   /** Render the app's page for a missing URL as `file` (404.html) and crawl from it. */
@@ -128,9 +138,11 @@ interface Draft {
 interface PageDraft extends Draft {
   urls: string[];
   digest: string | null;
+  /** The 404 page: not one of the site's pages (not searched, not counted). */
+  notFound: boolean;
 }
 
-export function createCrawl({ fetch, lookup, locate, output, check, progress, siteOrigin, basePath = ROOT_PATH, nameFile, cache, work, onlyPages }: CrawlOptions): Crawl {
+export function createCrawl({ fetch, answer, locate, output, check, progress, siteOrigin, basePath = ROOT_PATH, nameFile, cache, work, onlyPages }: CrawlOptions): Crawl {
   const outcomes = new Map<string, Outcome>();
   /** Per key: its outcome is known; and its final URL is known (later, for a stylesheet). */
   const known = new Map<string, Deferred>();
@@ -139,6 +151,7 @@ export function createCrawl({ fetch, lookup, locate, output, check, progress, si
   const policies = new Map<string, string>();
   const resolve = createResolver(siteOrigin);
   let written = 0;
+  let searchBox = false;
   /** Output files already taken, by the key that took them. */
   const claimed = new Map<string, string>();
   // Enough requests in flight to overlap image rendering and bundling with page rendering.
@@ -283,6 +296,7 @@ export function createCrawl({ fetch, lookup, locate, output, check, progress, si
           const { html, references, policy, rewritten } = await finalPage(draft);
           await output.write(draft.file, html);
           policies.set(draft.file, policy);
+          if (!searchBox && !draft.notFound && hasSearchBox(html)) searchBox = true;
           // Asked only for what the check reports.
           check.add(draft.file, html, references, (url) => {
             const at = rewritten.indexOf(url);
@@ -375,7 +389,7 @@ export function createCrawl({ fetch, lookup, locate, output, check, progress, si
       await output.keepDraft(page.file, html);
       const digest = cache ? createHash('sha256').update(html).digest('hex') : null;
       const urls = urlsOf(html, digest);
-      finishPage({ file: page.file, base, references: follow(urls, base), urls, digest });
+      finishPage({ file: page.file, base, references: follow(urls, base), urls, digest, notFound: Boolean(notFoundFile) });
       if (!notFoundFile) {
         counts.pages++;
         counts[work?.get(url.pathname) === 'reused' ? 'reused' : 'rendered']++;
@@ -401,8 +415,8 @@ export function createCrawl({ fetch, lookup, locate, output, check, progress, si
   const host = new URL(APP_ORIGIN).host;
   const request = async (key: string): Promise<Answer> => {
     const url = appUrl(key);
-    const kept = lookup?.(url, ACCEPT);
-    if (kept) return kept;
+    const answered = await answer?.(url, ACCEPT);
+    if (answered) return answered;
     const response = await fetch(new Request(url, { headers: { host, accept: ACCEPT } }));
     return {
       status: response.status,
@@ -471,6 +485,7 @@ export function createCrawl({ fetch, lookup, locate, output, check, progress, si
 
   return {
     counts,
+    searchBox: () => searchBox,
     visit(key) {
       roots.push({ key, handle: handle(key) });
       startRoots();

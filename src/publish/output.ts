@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } fro
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildCache } from './cache.ts';
-import { brotliQuality, isCompressible } from './compress.ts';
+import { compressionOf } from './compress.ts';
 import { BuildError } from './errors.ts';
 import { startWriter, type WriteStats } from './writer.ts';
 
@@ -154,11 +154,12 @@ export async function openOutput(buildDir: string, { incremental = false, cache 
         mkdirSync(folder, { recursive: true });
         madeDirs.add(folder);
       }
+      const staged = path.join(staging, writer.staged(file));
       for (const sibling of SIBLINGS) {
-        if (compressed) renameSync(path.join(staging, file + sibling), path.join(site, file + sibling));
+        if (compressed) renameSync(staged + sibling, path.join(site, file + sibling));
         else rmSync(path.join(site, file + sibling), { force: true });
       }
-      renameSync(path.join(staging, file), path.join(site, file));
+      renameSync(staged, path.join(site, file));
     }
     if (incremental) return;
     const removed = filesUnder(site).filter((file) => {
@@ -174,11 +175,11 @@ export async function openOutput(buildDir: string, { incremental = false, cache 
     stats: writer.stats,
     has: (file) => siteFiles.has(file),
     files: () => [...siteFiles].sort(),
-    read: (file) => readFile(path.join(writer.changed.has(file) || !live ? staging : live, file), 'utf8'),
+    read: (file) => readFile(writer.changed.has(file) || !live ? path.join(staging, writer.staged(file)) : path.join(live, file), 'utf8'),
     async write(file, data, options = { hashed: false }) {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
       siteFiles.add(file);
-      await writer.write(file, bytes, isCompressible(file, bytes.length) ? brotliQuality(options) : 0);
+      await writer.write(file, bytes, compressionOf(file, bytes.length, options));
     },
     async keepDraft(file, text) {
       if (draftBytes + text.length > DRAFTS_IN_MEMORY) {

@@ -31,14 +31,17 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BuildCache } from './cache.ts';
-import type { Answer } from './crawl.ts';
+import { answerOf, type Answer } from './crawl.ts';
 import { DATA_FOLDER } from '../pages/data.ts';
 import { DEFAULTS_FILE_NAMES } from '../pages/defaults.ts';
 import { TAG_LIST, type Collections, type TagEntry } from '../pages/collections.ts';
 import { createPageIndex } from '../pages/files.ts';
 import { ALL_DATA, clockNow, emptyReads, parseClockRead, recordReads, type PageReads } from '../pages/reads.ts';
+import type { PageAnswer } from '../pages/index.ts';
 
 type Fetch = (request: Request) => Response | Promise<Response>;
+/** The pages part's answer for a page's URL path without a Request (app.ts `page`); null where only the app answers. */
+export type RenderPage = (urlPath: string) => Promise<PageAnswer | null>;
 
 export interface MemoPage {
   /** Its URL path, e.g. /pricing/. */
@@ -146,6 +149,8 @@ function createInputs(options: PageMemoOptions) {
 export interface PageMemo {
   /** The page kept for this URL and Accept, when nothing it was rendered from changed; else null. */
   lookup(url: string, accept: string): Answer | null;
+  /** `lookup`, else the page rendered by `render` (and kept, with what it read); null when neither has it (the app is asked). */
+  answer(url: string, accept: string): Promise<Answer | null>;
   /** `fetch`, answering from `lookup` where it can and keeping the app's other answers for pages, with what each read. */
   fetch: Fetch;
   /** What now() gave on the pages it answered, rendered or kept (clock reads, reads.ts): a build is the same again while now() gives the same. */
@@ -155,9 +160,10 @@ export interface PageMemo {
 /**
  * The pages in `options.pages` (and `templatePages`) from the build cache
  * when what they were rendered from is unchanged; the app's answers, with
- * what each read, kept for the next build.
+ * what each read, kept for the next build. `render`: pages rendered without
+ * a Request (see `answer`).
  */
-export function pageMemo(options: PageMemoOptions, fetch: Fetch): PageMemo {
+export function pageMemo(options: PageMemoOptions, fetch: Fetch, render?: RenderPage): PageMemo {
   const { cache, work } = options;
   const inputs = createInputs(options);
   const known = new Map<string, string>(options.pages.map((page) => [page.url, page.file]));
@@ -192,12 +198,39 @@ export function pageMemo(options: PageMemoOptions, fetch: Fetch): PageMemo {
     if (!unchanged(kept)) return null;
     work?.set(url.pathname, 'reused');
     for (const [kind, name] of kept.reads) if (kind === 'clock') clock.add(name);
-    const body = hit.subarray(newline + 1);
-    return { status: kept.status, location: null, contentType: kept.contentType, text: async () => body.toString(), bytes: async () => body };
+    return answerOf(kept.status, kept.contentType, hit.subarray(newline + 1));
+  };
+
+  /** What rendering a page reads, starting with its own file ('' for a template page). */
+  const readsOf = (file: string) => {
+    const reads = emptyReads();
+    if (file) reads.files.add(file);
+    return reads;
+  };
+
+  /** Keep a page rendered for this URL and Accept, with what it read. */
+  const keep = (href: string, accept: string, status: number, contentType: string, body: Buffer, reads: PageReads) => {
+    const list: Read[] = (Object.keys(reads) as Array<keyof PageReads>).flatMap((kind) => [...reads[kind]].sort().map((name): Read => [kind, name, recorded(kind, name)]));
+    for (const name of reads.clock) clock.add(name);
+    const kept: Kept = { status, contentType, reads: list };
+    cache.put('page', keyOf(href, accept), Buffer.concat([Buffer.from(`${JSON.stringify(kept)}\n`), body]));
   };
 
   return {
     lookup,
+    async answer(href, accept) {
+      const kept = lookup(href, accept);
+      if (kept || !render) return kept;
+      const url = new URL(href);
+      const file = fileOf(url);
+      if (file === undefined) return null;
+      const reads = readsOf(file);
+      const page = await recordReads(reads, () => render(url.pathname));
+      if (!page) return null;
+      work?.set(url.pathname, 'rendered');
+      keep(href, accept, 200, page.contentType, Buffer.from(page.body), reads);
+      return answerOf(200, page.contentType, page.body);
+    },
     clockReads: () => [...clock].sort(),
     async fetch(request) {
       const url = new URL(request.url);
@@ -206,17 +239,13 @@ export function pageMemo(options: PageMemoOptions, fetch: Fetch): PageMemo {
       const accept = request.headers.get('accept') ?? '';
       const kept = lookup(request.url, accept);
       if (kept) return new Response(new Uint8Array(await kept.bytes()), { status: kept.status, headers: { 'content-type': kept.contentType! } });
-      const reads = emptyReads();
-      if (file) reads.files.add(file);
+      const reads = readsOf(file);
       const response = await recordReads(reads, () => fetch(request));
       work?.set(url.pathname, 'rendered');
       const contentType = response.headers.get('content-type');
       if ((response.status !== 200 && response.status !== 404) || response.headers.has('location') || !contentType) return response;
       const body = Buffer.from(await response.arrayBuffer());
-      const list: Read[] = (Object.keys(reads) as Array<keyof PageReads>).flatMap((kind) => [...reads[kind]].sort().map((name): Read => [kind, name, recorded(kind, name)]));
-      for (const name of reads.clock) clock.add(name);
-      const entry: Kept = { status: response.status, contentType, reads: list };
-      cache.put('page', keyOf(request.url, accept), Buffer.concat([Buffer.from(`${JSON.stringify(entry)}\n`), body]));
+      keep(request.url, accept, response.status, contentType, body, reads);
       return new Response(new Uint8Array(body), { status: response.status, headers: { 'content-type': contentType } });
     },
   };

@@ -33,6 +33,9 @@ const NOT_CONTENT = ['nav', `[${SEARCH_BOX_ATTRIBUTE}]`, '[data-search-ignore]']
 
 const HAS_SEARCH_BOX = new RegExp(`<[^>]+\\s${SEARCH_BOX_ATTRIBUTE}[\\s=>]`);
 
+/** Whether a page holds a search box: a site is indexed when one of its pages does. */
+export const hasSearchBox = (html: string): boolean => HAS_SEARCH_BOX.test(html);
+
 interface IndexFile {
   path: string;
   content: Uint8Array;
@@ -82,12 +85,15 @@ function unpack(payload: Buffer): IndexFile[] {
 /**
  * Index the site's pages into pagefind/ when a page has a search box;
  * returns how many pages were indexed (0 without a box) and whether the
- * index came from the cache.
+ * index came from the cache. `boxes`: whether a page has one, when the
+ * build has seen every page (a full build); else (null) the pages are read
+ * to see.
  */
-export async function writeSearchIndex(output: Output, cache: BuildCache | null | undefined, notFoundPage: string): Promise<{ pages: number; cached: boolean }> {
+export async function writeSearchIndex(output: Output, cache: BuildCache | null | undefined, notFoundPage: string, boxes: boolean | null): Promise<{ pages: number; cached: boolean }> {
+  if (boxes === false) return { pages: 0, cached: false };
   const files = output.files().filter((file) => /\.html$/.test(file) && file !== notFoundPage);
   const pages = await Promise.all(files.map(async (file): Promise<[string, string]> => [file, await output.read(file)]));
-  if (!pages.some(([, html]) => HAS_SEARCH_BOX.test(html))) return { pages: 0, cached: false };
+  if (!pages.some(([, html]) => hasSearchBox(html))) return { pages: 0, cached: false };
   const key = cache?.key('search', ...pages.flatMap(([file, html]) => [file, html]));
   const kept = key ? cache!.get('search', key) : null;
   const index = kept ? unpack(kept) : await indexPages(pages);

@@ -22,8 +22,8 @@ import { pagesIn, robotsTxt, sitemapXml } from './sitemap.ts';
 export interface SiteOptions {
   /** The app, asked in-process. */
   fetch: (request: Request) => Response | Promise<Response>;
-  /** Answers known without asking the app (pages unchanged since the last build). */
-  lookup?: CrawlOptions['lookup'];
+  /** Answers had without asking the app a Request (pages unchanged since the last build, pages rendered directly). */
+  answer?: CrawlOptions['answer'];
   /** URL paths of the pages to start from, e.g. ['/', '/pricing/']. */
   pages: string[];
   /** Disk file of a /static/ URL path. */
@@ -80,7 +80,7 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
     await output.settle();
     // Every page is on disk now: the search index is made from their final bytes (search-index.ts).
     progress.update('Indexing', 'pages for search');
-    const search = await writeSearchIndex(output, options.cache, NOT_FOUND_PAGE);
+    const search = await writeSearchIndex(output, options.cache, NOT_FOUND_PAGE, incremental ? null : crawl.searchBox());
     await output.settle();
     if (siteOrigin) {
       // Every page is on disk now, including those a rebuild of single pages left alone.

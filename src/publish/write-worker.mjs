@@ -4,7 +4,8 @@
 // several trips through libuv's pool per file.
 //
 // Only files that changed come here (writer.ts leaves out those the
-// published site has exactly so); output.ts moves them into the site once
+// published site has exactly so), into the staging folder under the name
+// writer.ts gives each; output.ts moves them into the site once
 // the build is checked. The .gz and .br come from the build cache when it
 // has them.
 //
@@ -22,8 +23,9 @@ const { dir, cache } = workerData;
 const madeDirs = new Set();
 const GZIP_LEVEL = zlib.constants.Z_BEST_COMPRESSION;
 
-function put(file, data) {
-  const target = path.join(dir, file);
+/** Write `data` as `name` in the staging folder (writer.ts names each file: its place in the site, or a number). */
+function put(name, data) {
+  const target = path.join(dir, name);
   const folder = path.dirname(target);
   if (!madeDirs.has(folder)) {
     mkdirSync(folder, { recursive: true });
@@ -45,9 +47,12 @@ function compress(data, brotliQuality) {
   };
 }
 
-/** The .gz and .br of `data`: from the cache (keyed by the bytes, both compressors' settings and the builder), or made and kept. */
-function compressed(data, brotliQuality) {
-  if (!cache) return compress(data, brotliQuality);
+/**
+ * The .gz and .br of `data`: from the cache (keyed by the bytes, both compressors' settings and the builder), or
+ * made and kept; made each time for a file whose compression is not `cached` (compress.ts says which).
+ */
+function compressed(data, { brotliQuality, cached }) {
+  if (!cache || !cached) return compress(data, brotliQuality);
   const key = createHash('sha256').update(`${cache.version}\0compressed\0gzip ${GZIP_LEVEL}\0brotli ${brotliQuality} text\0`).update(data).digest('hex');
   const file = entryFile(cache.dir, 'compressed', key);
   const hit = readEntry(file);
@@ -63,18 +68,18 @@ function compressed(data, brotliQuality) {
 }
 
 /** Write one file (and its siblings); the reply for the main thread. */
-function write({ id, file, data, brotliQuality }) {
+function write({ id, target, data, compression }) {
   try {
-    put(file, data);
+    put(target, data);
     const sizes = { raw: data.length, gzip: data.length, brotli: data.length };
-    if (brotliQuality) {
-      const { gzip, brotli } = compressed(data, brotliQuality);
-      put(`${file}.gz`, gzip);
-      put(`${file}.br`, brotli);
+    if (compression) {
+      const { gzip, brotli } = compressed(data, compression);
+      put(`${target}.gz`, gzip);
+      put(`${target}.br`, brotli);
       sizes.gzip = gzip.length;
       sizes.brotli = brotli.length;
     }
-    return { id, sizes, compressed: brotliQuality > 0 };
+    return { id, sizes, compressed: compression !== null };
   } catch (err) {
     return { id, error: err instanceof Error ? err.message : String(err) };
   }

@@ -290,5 +290,13 @@ export function runProcess(command: string, args: string[], options: { cwd: stri
 /** The fastest of a measure's rounds (noise on a shared machine only ever adds time). */
 export const fastest = (runs: ProcessRun[]): ProcessRun => runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
 
-/** `npm run build` as package.json starts it (scripts/launch.mjs), over these sources. */
-export const LAUNCH_BUILD = [path.join(ROOT, 'scripts/launch.mjs'), 'build.ts'];
+/**
+ * `npm run build` as package.json starts it (`node [flags] scripts/launch.mjs build.ts`): its arguments to Node, the
+ * launcher's path made absolute, so a build is measured with the flags a person's build runs with.
+ */
+export const LAUNCH_BUILD: string[] = (() => {
+  const script = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.build!;
+  const [command, ...args] = script.trim().split(/\s+/);
+  if (command !== 'node') throw new Error(`package.json's build script does not start with node: ${script}`);
+  return args.map((arg) => (arg.endsWith('.mjs') ? path.join(ROOT, arg) : arg));
+})();

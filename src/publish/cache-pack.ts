@@ -24,8 +24,8 @@ const digestOf = (data: Buffer) => createHash('sha256').update(data).digest('hex
 export interface EntryPack {
   get(key: string): Buffer | null;
   put(key: string, payload: Buffer): void;
-  /** Makes the entries found or stored since the last call the pack. */
-  finish(): void;
+  /** Makes the entries found or stored since the last call the pack; `keepUnread`: and those of the pack not read. */
+  finish(keepUnread?: boolean): void;
 }
 
 export function openEntryPack(file: string): EntryPack {
@@ -99,7 +99,12 @@ export function openEntryPack(file: string): EntryPack {
     put(key, payload) {
       append(key, payload, digestOf(payload), true);
     },
-    finish() {
+    finish(keepUnread = false) {
+      const old = keepUnread && Object.keys(next.index).length > 0 ? readPrevious() : null;
+      if (old) {
+        const unread = Object.entries(old.index).filter(([key, [offset, length]]) => !next.index[key] && offset + length <= old.bytes.length - LENGTH_BYTES);
+        for (const [key, [offset, length, digest]] of unread.sort(([, a], [, b]) => a[0] - b[0])) append(key, old.bytes.subarray(offset, offset + length), digest);
+      }
       const entries = Object.keys(next.index).length;
       // The same entries at the same places as the pack on disk: nothing to write.
       const same = !changed && previous && entries === Object.keys(previous.index).length;

@@ -38,6 +38,8 @@ export interface BuildCache {
   put(kind: CacheKind, key: string, payload: Buffer): void;
   /** Resolves once every entry put is on disk (or failed). */
   settled(): Promise<void>;
+  /** A build of some pages: the packs keep the entries it did not read too (else they keep what a build read or stored). */
+  keepUnread(): void;
   stats: { hits: number; misses: number };
 }
 
@@ -75,6 +77,7 @@ export function openBuildCache(dir: string, version: string, site?: string): Bui
   const stats = { hits: 0, misses: 0 };
   const writing = new Set<Promise<void>>();
   const packs = new Map<CacheKind, EntryPack>();
+  let keepUnread = false;
   const packOf = (kind: CacheKind): EntryPack | undefined => {
     if (!PACKED.has(kind)) return undefined;
     let pack = packs.get(kind);
@@ -110,7 +113,10 @@ export function openBuildCache(dir: string, version: string, site?: string): Bui
     },
     async settled() {
       while (writing.size > 0) await Promise.all(writing);
-      for (const pack of packs.values()) pack.finish();
+      for (const pack of packs.values()) pack.finish(keepUnread);
+    },
+    keepUnread() {
+      keepUnread = true;
     },
   };
 }

@@ -12,10 +12,13 @@
 //   - the sources are stamped when a build starts, so an edit made while it
 //     runs is seen by the next one;
 //   - a build removes the record before it starts, and writes one only once
-//     its site is published, and only a full build whose every page can be
-//     built again to the same bytes (no page using now());
+//     its site is published; a site with a page using now() is never
+//     "nothing changed" (that page is rendered by every build);
 //   - the output is stamped after it is published: a file of the site
 //     edited, removed or added by hand means a real build.
+// When stamps differ, the record says which files changed: a rebuild that
+// only edited some files can work out the pages they affect (delta.ts).
+//
 // The change time cannot be set back by hand (touch -d, cp -p, an editor
 // keeping the modification time all move it), so an edit is seen even where
 // the size and modification time come out as before.
@@ -24,17 +27,24 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import path from 'node:path';
 import type { Summary } from './report.ts';
 
+/** File path to its stamp. */
+export type Stamps = Record<string, string>;
+
 /** What a record says about the build it was written after. */
-interface BuildRecord {
+interface BuildRecord<Pages> {
   /** The settings and Node the site was built with. */
   key: string;
-  /** The stamps of the sources and the builder's code, as the build started. */
-  inputs: string;
-  /** The stamps of the published site, as the build left it. */
-  output: string;
+  /** The stamps of the sources and the builder's code (by path), as the build started. */
+  inputs: Stamps;
+  /** The stamps of the published site (by path under it), as the build left it. */
+  output: Stamps;
   summary: Summary;
   /** What the build warned about, said again when it is skipped. */
   notes: string[];
+  /** What each page read and wrote (delta.ts), or null. */
+  pages: Pages | null;
+  /** Pages using now(): no build is ever the same twice while there is one. */
+  volatile: boolean;
 }
 
 export interface LastBuildOptions {
@@ -47,76 +57,149 @@ export interface LastBuildOptions {
   settings: unknown;
 }
 
-export interface LastBuild {
+/** Since the last build: the settings and site as recorded, and these input files changed, added or removed. */
+export interface Changes<Pages> {
+  changed: string[];
+  added: string[];
+  removed: string[];
+  summary: Summary;
+  notes: string[];
+  pages: Pages;
+}
+
+export interface LastBuild<Pages> {
   /** The last build's summary when nothing changed since it; else null. */
-  unchanged(): Omit<BuildRecord, 'key' | 'inputs' | 'output'> | null;
+  unchanged(): { summary: Summary; notes: string[] } | null;
+  /** What changed since the last build, when it left a record of its pages and the site is as it left it; else null. */
+  changes(): Changes<Pages> | null;
   /** Before a real build: forget the record (the site is about to change). */
   forget(): void;
-  /** After a full build that is published: record it (its inputs stamped when `lastBuild` was called). */
-  remember(summary: Summary, notes: string[]): void;
+  /**
+   * After a full build that is published: record it (its inputs stamped when `lastBuild` was called). `touched`: the
+   * files of the site it wrote, replaced or removed, when it published over the site as recorded; else the site is stamped whole.
+   */
+  remember(summary: Summary, notes: string[], pages: Pages | null, volatile: boolean, touched?: string[] | null): void;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-type Hash = ReturnType<typeof createHash>;
-
 /** A file's stamp: what changes when it is written, replaced or touched. */
-const stampLine = (name: string, stat: Stats | undefined) => (stat ? `${name}\0${stat.size}\0${stat.mtimeMs}\0${stat.ctimeMs}\0${stat.ino}\n` : `${name}\0missing\n`);
+const stampOfFile = (stat: Stats | undefined) => (stat ? `${stat.size} ${stat.mtimeMs} ${stat.ctimeMs} ${stat.ino}` : 'missing');
 
-/** Every file under the folder `dir`, by name, with its stamp (one stat per file: a site has thousands). */
-function addFolder(hash: Hash, dir: string): void {
-  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
-  for (const entry of entries) {
+/** Every file under the folder `dir` with its stamp, as `prefix` + its path (one stat per file: a site has thousands). */
+function addFolder(stamps: Stamps, dir: string, prefix: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
+    const name = prefix + entry.name;
     if (entry.isDirectory()) {
-      hash.update(`${entry.name}/\n`);
-      addFolder(hash, full);
+      addFolder(stamps, full, `${name}/`);
       continue;
     }
     const stat = statSync(full, { throwIfNoEntry: false });
-    if (stat?.isDirectory()) {
-      // a link to a folder: what is in it
-      hash.update(`${entry.name}/\n`);
-      addFolder(hash, full);
-    } else hash.update(stampLine(entry.name, stat));
+    // a link to a folder: what is in it
+    if (stat?.isDirectory()) addFolder(stamps, full, `${name}/`);
+    else stamps[name] = stampOfFile(stat);
   }
-  hash.update('..\n');
 }
 
-/** The stamps of `targets` (files or folders) as one digest. */
-function stampOf(targets: string[]): string {
-  const hash = createHash('sha256');
+/** The stamps of `targets` (files or folders), by path. */
+function stampsOf(targets: string[]): Stamps {
+  const stamps: Stamps = {};
   for (const target of targets) {
     const stat = statSync(target, { throwIfNoEntry: false });
-    if (stat?.isDirectory()) {
-      hash.update(`${target}/\n`);
-      addFolder(hash, target);
-    } else hash.update(stampLine(target, stat));
+    if (stat?.isDirectory()) addFolder(stamps, target, `${target}/`);
+    else stamps[target] = stampOfFile(stat);
   }
-  return hash.digest('hex');
+  return stamps;
 }
 
-export function lastBuild({ cacheDir, buildDir, inputs, settings }: LastBuildOptions): LastBuild {
+/**
+ * Every file and folder of the published site with its stamp (folders as
+ * "name/"): a file added, removed or renamed by hand changes its folder's.
+ */
+function outputStamps(buildDir: string): Stamps {
+  const stamps: Stamps = {};
+  const walk = (dir: string, prefix: string) => {
+    stamps[prefix] = stampOfFile(statSync(dir, { throwIfNoEntry: false }));
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(path.join(dir, entry.name), `${prefix}${entry.name}/`);
+      else stamps[prefix + entry.name] = stampOfFile(statSync(path.join(dir, entry.name), { throwIfNoEntry: false }));
+    }
+  };
+  if (statSync(buildDir, { throwIfNoEntry: false })?.isDirectory()) walk(buildDir, '');
+  return stamps;
+}
+
+/** Whether the published site is as `recorded` says: a stat per file and folder, no listing (folders' stamps tell). */
+const siteAsRecorded = (buildDir: string, recorded: Stamps): boolean =>
+  Object.entries(recorded).every(([name, stamp]) => stampOfFile(statSync(path.join(buildDir, name), { throwIfNoEntry: false })) === stamp);
+
+/** `recorded` after a build wrote, replaced or removed `touched` (paths of files in the site): those and their folders stamped again. */
+function restamped(buildDir: string, recorded: Stamps, touched: string[]): Stamps {
+  const stamps = { ...recorded };
+  const names = new Set<string>(['']);
+  for (const file of touched) {
+    names.add(file);
+    for (let at = file.lastIndexOf('/'); at > 0; at = file.lastIndexOf('/', at - 1)) names.add(file.slice(0, at + 1));
+  }
+  for (const name of names) {
+    const stat = statSync(path.join(buildDir, name), { throwIfNoEntry: false });
+    if (stat) stamps[name] = stampOfFile(stat);
+    else delete stamps[name];
+  }
+  return stamps;
+}
+
+/** Whether two stamp sets are the same files with the same stamps. */
+function same(a: Stamps, b: Stamps): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => a[key] === b[key]);
+}
+
+export function lastBuild<Pages>({ cacheDir, buildDir, inputs, settings }: LastBuildOptions): LastBuild<Pages> {
   const file = path.join(cacheDir, `last-build-${sha256(path.resolve(buildDir)).slice(0, 16)}.json`);
   const key = sha256(JSON.stringify([settings, path.resolve(buildDir), process.version, process.versions.zlib, process.versions.brotli]));
-  const inputStamp = stampOf(inputs);
+  const inputStamps = stampsOf(inputs);
+  let read: BuildRecord<Pages> | null | undefined;
+  /** The record, when it is of these settings and the site is as it left it. */
+  const current = (): BuildRecord<Pages> | null => {
+    if (read !== undefined) return read;
+    try {
+      read = JSON.parse(readFileSync(file, 'utf8')) as BuildRecord<Pages>;
+    } catch {
+      return (read = null);
+    }
+    if (read.key !== key || typeof read.inputs !== 'object' || typeof read.output !== 'object' || !siteAsRecorded(buildDir, read.output)) read = null;
+    return read;
+  };
 
   return {
     unchanged() {
-      let record: BuildRecord;
-      try {
-        record = JSON.parse(readFileSync(file, 'utf8')) as BuildRecord;
-      } catch {
-        return null;
-      }
-      if (record.key !== key || record.inputs !== inputStamp || record.output !== stampOf([buildDir])) return null;
+      const record = current();
+      if (!record || record.volatile || !same(record.inputs, inputStamps)) return null;
       return { summary: record.summary, notes: record.notes };
+    },
+    changes() {
+      const record = current();
+      if (!record?.pages) return null;
+      const changed: string[] = [];
+      const added: string[] = [];
+      for (const [name, stamp] of Object.entries(inputStamps)) {
+        const was = record.inputs[name];
+        if (was === undefined) added.push(name);
+        else if (was !== stamp) changed.push(name);
+      }
+      const removed = Object.keys(record.inputs).filter((name) => inputStamps[name] === undefined);
+      return { changed, added, removed, summary: record.summary, notes: record.notes, pages: record.pages };
     },
     forget() {
       rmSync(file, { force: true });
     },
-    remember(summary, notes) {
-      const record: BuildRecord = { key, inputs: inputStamp, output: stampOf([buildDir]), summary, notes };
+    remember(summary, notes, pages, volatile, touched) {
+      const previous = touched && current();
+      const output = previous ? restamped(buildDir, previous.output, touched) : outputStamps(buildDir);
+      const record: BuildRecord<Pages> = { key, inputs: inputStamps, output, summary, notes, pages, volatile };
       try {
         mkdirSync(cacheDir, { recursive: true });
         const temporary = `${file}.${process.pid}.tmp`;

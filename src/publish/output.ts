@@ -73,12 +73,16 @@ export interface Output {
   has(file: string): boolean;
   /** Every file of the new site (without .gz and .br). */
   files(): string[];
+  /** A rebuild of named pages: the live site's files under `prefix` (a folder, "pagefind/") go unless written again. */
+  drop(prefix: string): void;
   /** A file of the new site as text, once settled: as this build wrote it, else as the live site has it. */
   read(file: string): Promise<string>;
   /** Put the new site in BUILD_DIR (see the top of this file). */
   publish(): Promise<void>;
   /** Remove the staging folder after a failure. */
   discard(): Promise<void>;
+  /** Once published over a live site: the files of it written, replaced or removed (with .gz and .br), else null. */
+  touched(): string[] | null;
 }
 
 const isAlive = (pid: number): boolean => {
@@ -140,6 +144,8 @@ export async function openOutput(buildDir: string, { incremental = false, cache 
   const writer = startWriter(staging, { live, threads: WRITER_THREADS, cache: cache ?? null });
   /** The files of the new site (each with its .gz and .br when it has them). */
   const siteFiles = new Set<string>(incremental && live ? filesUnder(live).filter((f) => !SIBLINGS.includes(path.extname(f))) : []);
+  const dropped = new Set<string>();
+  let touched: string[] | null = null;
   const drafts = new Map<string, string>();
   let draftBytes = 0;
   let draftsSpilled = false;
@@ -160,13 +166,13 @@ export async function openOutput(buildDir: string, { incremental = false, cache 
       }
       renameSync(path.join(staging, file), path.join(site, file));
     }
-    if (incremental) return;
-    const removed = filesUnder(site).filter((file) => {
+    const removed = (incremental ? [...dropped].filter((file) => !siteFiles.has(file)).flatMap((file) => [file, ...SIBLINGS.map((sibling) => file + sibling)]) : filesUnder(site)).filter((file) => {
       const sibling = SIBLINGS.includes(path.extname(file));
       return !siteFiles.has(file) && !(sibling && siteFiles.has(file.slice(0, -3)));
     });
     for (const file of removed) rmSync(path.join(site, file), { force: true });
     removeEmptyFolders(site, removed);
+    touched = [...changed.flatMap(([file]) => [file, ...SIBLINGS.map((sibling) => file + sibling)]), ...removed];
   };
 
   return {
@@ -174,6 +180,13 @@ export async function openOutput(buildDir: string, { incremental = false, cache 
     stats: writer.stats,
     has: (file) => siteFiles.has(file),
     files: () => [...siteFiles].sort(),
+    drop(prefix) {
+      for (const file of siteFiles) {
+        if (!file.startsWith(prefix)) continue;
+        siteFiles.delete(file);
+        dropped.add(file);
+      }
+    },
     read: (file) => readFile(path.join(writer.changed.has(file) || !live ? staging : live, file), 'utf8'),
     async write(file, data, options = { hashed: false }) {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
@@ -218,6 +231,7 @@ export async function openOutput(buildDir: string, { incremental = false, cache 
       }
       if (hadFolder) rmSync(retired, { recursive: true, force: true });
     },
+    touched: () => touched,
     async discard() {
       await writer.close();
       await rm(draftsDir, { recursive: true, force: true });

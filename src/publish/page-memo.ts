@@ -155,6 +155,10 @@ export interface PageMemo {
   fetch: Fetch;
   /** Whether a page it rendered used now(): rendered again by every build, so never the same build twice. */
   renderedVolatile(): boolean;
+  /** What each page it answered (by URL path) was rendered from, by kind and name (delta.ts). */
+  readsOf: ReadonlyMap<string, Array<[kind: keyof PageReads, name: string]>>;
+  /** The URL paths of the pages it rendered that used now(). */
+  volatilePages: ReadonlySet<string>;
 }
 
 /**
@@ -192,14 +196,18 @@ export function pageMemo(options: PageMemoOptions, fetch: Fetch): PageMemo {
     const kept = JSON.parse(hit.subarray(0, newline).toString()) as Kept;
     if (!unchanged(kept)) return null;
     work?.set(url.pathname, 'reused');
+    readsOf.set(url.pathname, kept.reads.map(([kind, name]) => [kind, name]));
     const body = hit.subarray(newline + 1);
     return { status: kept.status, location: null, contentType: kept.contentType, text: async () => body.toString(), bytes: async () => body };
   };
 
-  let volatile = false;
+  const readsOf = new Map<string, Array<[keyof PageReads, string]>>();
+  const volatilePages = new Set<string>();
   return {
     lookup,
-    renderedVolatile: () => volatile,
+    renderedVolatile: () => volatilePages.size > 0,
+    readsOf,
+    volatilePages,
     async fetch(request) {
       const url = new URL(request.url);
       const file = fileOf(url, request.method);
@@ -215,7 +223,8 @@ export function pageMemo(options: PageMemoOptions, fetch: Fetch): PageMemo {
       if ((response.status !== 200 && response.status !== 404) || response.headers.has('location') || !contentType) return response;
       const body = Buffer.from(await response.arrayBuffer());
       const list: Read[] = (Object.keys(reads) as Array<keyof PageReads>).flatMap((kind) => [...reads[kind]].sort().map((name): Read => [kind, name, inputs.digest(kind, name)]));
-      if (list.some((read) => read[2] === VOLATILE)) volatile = true;
+      readsOf.set(url.pathname, list.map(([kind, name]) => [kind, name]));
+      if (list.some((read) => read[2] === VOLATILE)) volatilePages.add(url.pathname);
       else {
         const kept: Kept = { status: response.status, contentType, reads: list };
         cache.put('page', keyOf(request.url, accept), Buffer.concat([Buffer.from(`${JSON.stringify(kept)}\n`), body]));

@@ -33,6 +33,9 @@ const NOT_CONTENT = ['nav', `[${SEARCH_BOX_ATTRIBUTE}]`, '[data-search-ignore]']
 
 const HAS_SEARCH_BOX = new RegExp(`<[^>]+\\s${SEARCH_BOX_ATTRIBUTE}[\\s=>]`);
 
+/** Whether a page has a search box (and so the site an index). */
+export const hasSearchBox = (html: string): boolean => HAS_SEARCH_BOX.test(html);
+
 interface IndexFile {
   path: string;
   content: Uint8Array;

@@ -138,6 +138,7 @@ async function build({ settingsOf, buildDir, siteOrigin, basePath, names, delta 
       basePath,
       incremental: names.length > 0 || Boolean(delta),
       notFound: delta?.plan.notFound,
+      liveFiles: delta?.last.output,
       keptPolicy: delta && ((file) => delta.last.pages.policies[file]),
       search: delta ? delta.last.summary.searchIndexed > 0 : undefined,
       onCrawl: (crawl) => {

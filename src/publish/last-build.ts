@@ -59,6 +59,8 @@ export interface LastBuildOptions {
 
 /** Since the last build: the settings and site as recorded, and these input files changed, added or removed. */
 export interface Changes<Pages> {
+  /** The files of the published site (paths under it). */
+  output: string[];
   changed: string[];
   added: string[];
   removed: string[];
@@ -191,7 +193,8 @@ export function lastBuild<Pages>({ cacheDir, buildDir, inputs, settings }: LastB
         else if (was !== stamp) changed.push(name);
       }
       const removed = Object.keys(record.inputs).filter((name) => inputStamps[name] === undefined);
-      return { changed, added, removed, summary: record.summary, notes: record.notes, pages: record.pages };
+      const output = Object.keys(record.output).filter((name) => name !== '' && !name.endsWith('/'));
+      return { output, changed, added, removed, summary: record.summary, notes: record.notes, pages: record.pages };
     },
     forget() {
       rmSync(file, { force: true });

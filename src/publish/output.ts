@@ -130,10 +130,13 @@ const publishOrder = (file: string): number => (/\.html?$/i.test(file) ? 1 : /^(
 
 /**
  * Open the staging folder. `incremental` (a rebuild of named pages) keeps
- * every file of the previous build that it does not write; a full build
- * keeps only what it writes.
+ * every file of the previous build that it does not write (`liveFiles`, when
+ * they are known without listing the site); a full build keeps only what it writes.
  */
-export async function openOutput(buildDir: string, { incremental = false, cache }: { incremental?: boolean; cache?: BuildCache | null } = {}): Promise<Output> {
+export async function openOutput(
+  buildDir: string,
+  { incremental = false, cache, liveFiles }: { incremental?: boolean; cache?: BuildCache | null; liveFiles?: readonly string[] } = {},
+): Promise<Output> {
   await removeLeftovers(buildDir);
   const staging = `${buildDir}.next-${process.pid}`;
   const draftsDir = `${buildDir}.drafts-${process.pid}`;
@@ -143,7 +146,7 @@ export async function openOutput(buildDir: string, { incremental = false, cache 
 
   const writer = startWriter(staging, { live, threads: WRITER_THREADS, cache: cache ?? null });
   /** The files of the new site (each with its .gz and .br when it has them). */
-  const siteFiles = new Set<string>(incremental && live ? filesUnder(live).filter((f) => !SIBLINGS.includes(path.extname(f))) : []);
+  const siteFiles = new Set<string>(incremental && live ? (liveFiles ?? filesUnder(live)).filter((f) => !SIBLINGS.includes(path.extname(f))) : []);
   const dropped = new Set<string>();
   let touched: string[] | null = null;
   const drafts = new Map<string, string>();

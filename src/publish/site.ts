@@ -41,6 +41,8 @@ export interface SiteOptions {
   notFound?: boolean;
   /** With `incremental`: the header policy of a page kept as it is, known without reading it (else it is read from the site). */
   keptPolicy?: (file: string) => string | undefined;
+  /** With `incremental`: the files of the live site, when known without listing it. */
+  liveFiles?: readonly string[];
   /** With `incremental`: false when no page can have a search box (none had, none rebuilt has), so the index is not made. */
   search?: boolean;
   /** Told, once the site is published over a live one, the files of it written, replaced or removed. */
@@ -65,7 +67,7 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
   if (incremental && !existsSync(path.join(buildDir, MANIFEST))) {
     throw new BuildError(`There is no previous build in ${buildDir} to rebuild pages in. Run a full build first: npm run build`);
   }
-  const output = await openOutput(buildDir, { incremental, cache: options.cache });
+  const output = await openOutput(buildDir, { incremental, cache: options.cache, liveFiles: options.liveFiles });
   try {
     const check = createLinkCheck((file) => output.has(file), siteOrigin, options.basePath);
     const notFound = !incremental || options.notFound === true;

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { openEntryPack, openPartialPack } from '../src/publish/cache-pack.ts';
 import { runBuild } from './fixtures/build-process.ts';
 import { writeFiles } from './fixtures/site.ts';
 import { tempDir } from './helpers.ts';
@@ -109,6 +110,11 @@ describe('a rebuild after editing some files', () => {
 
     const again = await build();
     assert.match(again.stdout, /Nothing changed since the last build/, 'and then it has nothing to do');
+
+    // The cache kept every page through the builds of some pages: a full build finds them all.
+    edit(dirs.STATIC_DIR, 'css/site.css', '#222', '#333');
+    const full = await build();
+    assert.deepEqual([full.rendered, full.reused, full.built], [0, PAGES, PAGES]);
   });
 
   test('renders exactly the pages using an edited layout or include, reading an edited data name, under edited folder defaults', async () => {
@@ -216,5 +222,47 @@ describe('a rebuild after editing some files', () => {
     assert.notEqual(read('_headers'), headers, 'the page policy follows its script');
     assert.notDeepEqual(allFiles(path.join(buildDir, 'pagefind')), chunks, 'the index follows its text');
     assert.deepEqual(contents(buildDir), await fresh(), 'with no chunk of the last index left');
+  });
+});
+
+describe('the cache pack of a build of some pages', () => {
+  test('keeps the entries it does not read, appends what it stores, and is written whole again once mostly left over', () => {
+    const file = path.join(tempDir('lightweight-pack-'), 'pack');
+    const full = openEntryPack(file);
+    for (let i = 0; i < 20; i++) full.put(`page${i}`, Buffer.from(`page ${i} `.repeat(1000)));
+    full.finish();
+    const size = () => readFileSync(file).length;
+    const before = size();
+
+    const some = openPartialPack(file);
+    assert.equal(some.get('page3')?.toString(), 'page 3 '.repeat(1000));
+    some.put('page3', Buffer.from('page 3, edited'));
+    some.put('new', Buffer.from('a new page'));
+    some.finish();
+    assert.ok(size() > before, 'appended, not written again');
+
+    const next = openEntryPack(file);
+    assert.equal(next.get('page3')?.toString(), 'page 3, edited');
+    assert.equal(next.get('new')?.toString(), 'a new page');
+    assert.equal(next.get('page19')?.toString(), 'page 19 '.repeat(1000), 'an entry not read is kept');
+
+    // Stored again and again, the left-over payloads outgrow the live ones: the pack is written whole, with every entry.
+    for (let round = 0; round < 4; round++) {
+      const again = openPartialPack(file);
+      for (let i = 0; i < 20; i++) again.put(`page${i}`, Buffer.from(`round ${round} `.repeat(20_000 + i)));
+      again.finish();
+    }
+    const last = openPartialPack(file);
+    assert.equal(last.get('page7')?.toString(), 'round 3 '.repeat(20_007));
+    assert.equal(last.get('new')?.toString(), 'a new page');
+    last.finish();
+    assert.ok(size() < 3 * 20 * 'round 3 '.length * 20_020, `compacted (${size()} bytes)`);
+
+    writeFileSync(file, 'damaged');
+    const damaged = openPartialPack(file);
+    assert.equal(damaged.get('page7'), null, 'a damaged pack reads as empty');
+    damaged.put('page7', Buffer.from('made again'));
+    damaged.finish();
+    assert.equal(openEntryPack(file).get('page7')?.toString(), 'made again');
   });
 });

@@ -71,7 +71,7 @@ interface Built {
 
 /** The build itself. */
 async function build({ settingsOf, buildDir, siteOrigin, basePath, names, delta }: BuildOptions): Promise<Built> {
-  const [{ createApp, RESERVED_PREFIXES }, { buildCacheFrom, cachingFetch }, { assertSafeBuildDir }, { createLinkSource }, { pageMemo }, { createProgress }, { buildSite, NOT_FOUND_PAGE }, { listPages }, { IMAGE_PREFIX, parsePlaceholderUrl }, { findStaticFile }, { assertSameGenerated, recordPages }] =
+  const [{ createApp, RESERVED_PREFIXES }, { buildCacheFrom, cachingFetch }, { assertSafeBuildDir }, { createLinkSource }, { pageMemo }, { createProgress }, { buildSite, NOT_FOUND_PAGE }, { createPageIndex }, { IMAGE_PREFIX, parsePlaceholderUrl }, { findStaticFile }, { assertSameGenerated, collectionsDigest, recordPages }] =
     await Promise.all([
       import('./app.ts'),
       import('./src/publish/cache.ts'),
@@ -100,9 +100,14 @@ async function build({ settingsOf, buildDir, siteOrigin, basePath, names, delta 
 
   // Validation: named pages must exist, and BUILD_DIR must be safe to replace.
   // A build of the affected pages knows the pages from the last build (none was added or removed), without reading them all.
+  const index = () => createPageIndex(settings.pagesDir, { cached: true });
+  const listed = delta ? null : index();
   const pages: RecordedPage[] =
     delta?.last.pages.pages ??
-    listPages(settings.pagesDir, RESERVED_PREFIXES).map(({ url, slug, file, source, entry, pagination }) => ({ url, slug, file, source, ...(entry || pagination ? { generated: true as const } : {}) }));
+    listed!.list(RESERVED_PREFIXES).map(({ url, slug, file, source, entry, pagination }) => ({ url, slug, file, source, ...(entry || pagination ? { generated: true as const } : {}) }));
+  // Pages made from data or paginated: how many there are depends on the collections.
+  const collections = pages.some((page) => page.generated) ? collectionsDigest((listed ?? index()).collections()) : undefined;
+  if (delta?.plan.sameCollections && collections !== delta.last.pages.collections) throw new FullBuildNeeded('the collections changed');
   const invalid = names.filter((name) => !pages.some((page) => page.slug === name));
   if (invalid.length > 0) throw new BuildError(`Invalid pages: ${invalid.join(', ')}`);
   assertSafeBuildDir(buildDir, { project: ROOT, sources: [settings.pagesDir, settings.templatesDir, settings.staticDir] });
@@ -151,7 +156,7 @@ async function build({ settingsOf, buildDir, siteOrigin, basePath, names, delta 
       work: memo ? work : undefined,
       sourceOf: createLinkSource(pages, settings.templatesDir),
     });
-    const recorded = memo && crawled ? recordPages(delta?.last.pages ?? null, pages, memo.readsOf, memo.volatilePages, crawled) : null;
+    const recorded = memo && crawled ? recordPages(delta?.last.pages ?? null, { pages, readsOf: memo.readsOf, volatile: memo.volatilePages, collections }, crawled) : null;
     const volatile = Boolean(recorded?.volatile.length);
     if (delta) {
       // Of the whole site, as a full build counts it; the files are those this build wrote or found unchanged.

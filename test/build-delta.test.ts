@@ -206,6 +206,32 @@ describe('a rebuild after editing some files', () => {
     assert.ok(readdirSync(buildDir).includes('sitemap.xml'));
   });
 
+  test('in a site with pages made from data and from collections, builds an edited page alone unless the collections change', async () => {
+    const { dirs, buildDir, build, fresh, edit } = site();
+    writeFiles(dirs.PAGES_DIR, {
+      'people/[member].html': '---\neach: team\n---\n<h1>{{ member.name }}</h1>\n',
+      'tags/[tag].html': '---\neach: collections\n---\n<h1>{{ tag.name }}</h1>\n<ul>{% for post in tag.items %}<li>{{ post.title }}</li>{% endfor %}</ul>\n',
+    });
+    // The pages above, two people, and the one tag (post).
+    const pages = PAGES + 3;
+    assert.equal((await build()).pages, pages);
+
+    edit(dirs.PAGES_DIR, 'about.md', 'We make', 'We draw');
+    const about = await build();
+    assert.deepEqual([about.pages, about.rendered, about.built], [pages, 1, 3], 'the page, and the two pages listing a collection (the index, the tag page), found the same');
+    assert.deepEqual(contents(buildDir), await fresh());
+
+    edit(dirs.PAGES_DIR, 'posts/second.md', 'tags: post', 'tags: [post, news]');
+    const tagged = await build();
+    assert.deepEqual([tagged.pages, tagged.built], [pages + 1, pages + 1], 'a new tag: a full build');
+    assert.deepEqual(contents(buildDir), await fresh());
+
+    edit(dirs.PAGES_DIR, '_data/team.yaml', '- name: Ada', '- name: Ada\n- name: Alan');
+    const data = await build();
+    assert.deepEqual([data.pages, data.built], [pages + 2, pages + 2], 'a data edit: a full build');
+    assert.deepEqual(contents(buildDir), await fresh());
+  });
+
   test('brings _headers and the search index up to date: a changed inline script has its new hash in the page policy', async () => {
     const { dirs, buildDir, build, fresh, edit, read } = site({ search: true });
     writeFiles(dirs.PAGES_DIR, { 'about.md': '---\ntitle: About\nlayout: wide\n---\n\nWe make prototypes.\n\n<script>console.log("one")</script>\n' });

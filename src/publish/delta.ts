@@ -18,17 +18,20 @@
 //
 // Anything else is a full build, which is always right: a file added or
 // removed, a static file, the builder's code, a file under pages/ that is
-// none of the above, a site with pages made from data or paginated when a
-// file under pages/ changed (their number may change), a changed page using
+// none of the above, in a site with pages made from data or paginated (their
+// number may change) a data file, folder defaults or the page making them
+// changed, or a page edited so that a collection has other pages, a changed page using
 // absolute_url (the build's note names those pages). And, found while
 // building: a page that no longer answers at its URL (a new permalink, now a
 // draft) and a page whose placeholder images or other generated files
 // changed (the full build removes those no page uses any more).
+import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { Crawl } from './crawl.ts';
 import { DATA_FOLDER } from '../pages/data.ts';
 import { DEFAULTS_FILE_NAMES } from '../pages/defaults.ts';
+import type { CollectionItem, Collections, TagEntry } from '../pages/collections.ts';
 import type { PageReads } from '../pages/reads.ts';
 import type { Changes } from './last-build.ts';
 import { isStaticPath } from './urls.ts';
@@ -57,6 +60,8 @@ export interface SitePages {
   policies: Record<string, string>;
   /** By page file: the keys of the internal URLs it references that are no page and no static file, sorted. */
   generated: Record<string, string[]>;
+  /** With pages made from data or paginated: what their number and URLs depend on in the collections (collectionsDigest). */
+  collections?: string;
 }
 
 /** What a build of only the affected pages builds. */
@@ -65,6 +70,8 @@ export interface DeltaPlan {
   urls: string[];
   /** Whether the 404 page is built again. */
   notFound: boolean;
+  /** Whether the build must first find the collections as recorded (a page edited in a site with pages made from them). */
+  sameCollections: boolean;
 }
 
 export const NOT_FOUND_URL = '/404.html';
@@ -90,6 +97,7 @@ export function planDelta(changes: Changes<SitePages>, { pagesDir, templatesDir,
   const templatesRoot = real(templatesDir);
   const pageFiles = new Set(pages.map((page) => page.file));
   const hasGenerated = pages.some((page) => page.generated);
+  const generators = new Set(pages.flatMap((page) => (page.generated ? [page.file] : [])));
   const affected = new Set<string>(volatile);
   const readers = (kind: keyof PageReads, names: ReadonlySet<string>) => {
     for (const [url, list] of Object.entries(reads)) if (list.some(([k, name]) => k === kind && names.has(name))) affected.add(url);
@@ -102,11 +110,13 @@ export function planDelta(changes: Changes<SitePages>, { pagesDir, templatesDir,
     const file = real(changed);
     files.add(file).add(changed);
     if (inside(file, templatesRoot)) continue;
-    if (!inside(file, pagesRoot) || hasGenerated) return null;
+    if (!inside(file, pagesRoot) || generators.has(file)) return null;
     const segments = path.relative(pagesRoot, file).split(path.sep);
-    if (segments[0] === DATA_FOLDER) data.add(path.basename(file, path.extname(file)));
-    else if (DEFAULTS_FILE_NAMES.includes(segments.at(-1)!)) defaults.add(segments.slice(0, -1).join('/'));
-    else if (!pageFiles.has(file) || readFile(file).includes('absolute_url')) return null;
+    if (segments[0] === DATA_FOLDER || DEFAULTS_FILE_NAMES.includes(segments.at(-1)!)) {
+      if (hasGenerated) return null;
+      if (segments[0] === DATA_FOLDER) data.add(path.basename(file, path.extname(file)));
+      else defaults.add(segments.slice(0, -1).join('/'));
+    } else if (!pageFiles.has(file) || readFile(file).includes('absolute_url')) return null;
     // An edited page or defaults may change what a collection lists.
     if (segments[0] !== DATA_FOLDER) listed = true;
   }
@@ -117,7 +127,18 @@ export function planDelta(changes: Changes<SitePages>, { pagesDir, templatesDir,
   // A page whose reads are not known (not rendered as a page last time) is always built.
   for (const page of pages) if (!reads[page.url]) affected.add(page.url);
   const notFound = affected.delete(NOT_FOUND_URL) || !reads[NOT_FOUND_URL];
-  return { urls: [...affected].sort(), notFound };
+  return { urls: [...affected].sort(), notFound, sameCollections: hasGenerated && listed };
+}
+
+/**
+ * What the number and URLs of pages made from collections depend on: each
+ * collection's and each tag's items, by URL and slug (an edit that changes
+ * only a title or an excerpt leaves them as they are).
+ */
+export function collectionsDigest({ collections, tags }: { collections: Collections; tags: TagEntry[] }): string {
+  const items = (list: CollectionItem[]) => list.map((item) => `${item.url} ${item.slug}`).sort();
+  const shape = [Object.entries(collections).map(([tag, list]) => [tag, items(list)]).sort(), tags.map((tag) => [tag.name, tag.slug, items(tag.items)])];
+  return createHash('sha256').update(JSON.stringify(shape)).digest('hex');
 }
 
 /** The references of a page's keys that are neither pages nor static files. */
@@ -127,9 +148,13 @@ const generatedOf = (keys: readonly string[], pageUrls: ReadonlySet<string>) => 
  * The record of the pages after a build: `previous` (for a build of some
  * pages, updated in place) with what this build's crawl wrote and its pages read.
  */
-export function recordPages(previous: SitePages | null, pages: RecordedPage[], readsOf: ReadonlyMap<string, Reads>, volatile: ReadonlySet<string>, crawl: Crawl): SitePages {
+export function recordPages(
+  previous: SitePages | null,
+  { pages, readsOf, volatile, collections }: { pages: RecordedPage[]; readsOf: ReadonlyMap<string, Reads>; volatile: ReadonlySet<string>; collections: string | undefined },
+  crawl: Crawl,
+): SitePages {
   const pageUrls = new Set(pages.map((page) => page.url));
-  const record: SitePages = previous ?? { pages, reads: {}, volatile: [], policies: {}, generated: {} };
+  const record: SitePages = previous ?? { pages, reads: {}, volatile: [], policies: {}, generated: {}, collections };
   for (const [url, reads] of readsOf) record.reads[url] = reads;
   for (const [file, policy] of crawl.policies) record.policies[file] = policy;
   for (const [file, keys] of crawl.references) record.generated[file] = generatedOf(keys, pageUrls);

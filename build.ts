@@ -71,7 +71,7 @@ interface Built {
 
 /** The build itself. */
 async function build({ settingsOf, buildDir, siteOrigin, basePath, names, delta }: BuildOptions): Promise<Built> {
-  const [{ createApp, RESERVED_PREFIXES }, { buildCacheFrom, cachingFetch }, { assertSafeBuildDir }, { createLinkSource }, { pageMemo }, { createProgress }, { buildSite, NOT_FOUND_PAGE }, { createPageIndex }, { IMAGE_PREFIX, parsePlaceholderUrl }, { findStaticFile }, { assertSameGenerated, collectionsDigest, recordPages }] =
+  const [{ createApp, RESERVED_PREFIXES }, { buildCacheFrom, cachingFetch }, { assertSafeBuildDir }, { createLinkSource }, { pageMemo }, { createProgress }, { buildSite, NOT_FOUND_PAGE }, { createPageIndex }, { IMAGE_PREFIX, parsePlaceholderUrl }, { findStaticFile }, { assertSameGenerated, collectionsDigest, recordedPolicy, recordPages }] =
     await Promise.all([
       import('./app.ts'),
       import('./src/publish/cache.ts'),
@@ -144,7 +144,7 @@ async function build({ settingsOf, buildDir, siteOrigin, basePath, names, delta 
       incremental: names.length > 0 || Boolean(delta),
       notFound: delta?.plan.notFound,
       liveFiles: delta?.last.output,
-      keptPolicy: delta && ((file) => delta.last.pages.policies[file]),
+      keptPolicy: delta && ((file) => recordedPolicy(delta.last.pages, file)),
       search: delta ? delta.last.summary.searchIndexed > 0 : undefined,
       onCrawl: (crawl) => {
         if (delta) assertSameGenerated(delta.last.pages, crawl);

@@ -56,9 +56,10 @@ export interface SitePages {
   reads: Record<string, Reads>;
   /** URL paths of the pages that used now(). */
   volatile: string[];
-  /** By page file (pricing/index.html). */
-  policies: Record<string, string>;
-  /** By page file: the keys of the internal URLs it references that are no page and no static file, sorted. */
+  /** The header policies of the pages, each once (most pages share one), and each page's (by file, pricing/index.html) by its place there. */
+  policyList: string[];
+  policies: Record<string, number>;
+  /** By page file: the keys of the internal URLs it references that are no page and no static file, sorted (absent for none). */
   generated: Record<string, string[]>;
   /** With pages made from data or paginated: what their number and URLs depend on in the collections (collectionsDigest). */
   collections?: string;
@@ -141,6 +142,12 @@ export function collectionsDigest({ collections, tags }: { collections: Collecti
   return createHash('sha256').update(JSON.stringify(shape)).digest('hex');
 }
 
+/** The header policy of a page file, as the record has it. */
+export const recordedPolicy = (record: SitePages, file: string): string | undefined => {
+  const place = record.policies[file];
+  return place === undefined ? undefined : record.policyList[place];
+};
+
 /** The references of a page's keys that are neither pages nor static files. */
 const generatedOf = (keys: readonly string[], pageUrls: ReadonlySet<string>) => [...new Set(keys.filter((key) => !isStaticPath(key) && !pageUrls.has(key)))].sort();
 
@@ -154,10 +161,27 @@ export function recordPages(
   crawl: Crawl,
 ): SitePages {
   const pageUrls = new Set(pages.map((page) => page.url));
-  const record: SitePages = previous ?? { pages, reads: {}, volatile: [], policies: {}, generated: {}, collections };
+  const record: SitePages = previous ?? { pages, reads: {}, volatile: [], policyList: [], policies: {}, generated: {}, collections };
+  const places = new Map(record.policyList.map((policy, i) => [policy, i]));
   for (const [url, reads] of readsOf) record.reads[url] = reads;
-  for (const [file, policy] of crawl.policies) record.policies[file] = policy;
-  for (const [file, keys] of crawl.references) record.generated[file] = generatedOf(keys, pageUrls);
+  for (const [file, policy] of crawl.policies) {
+    let place = places.get(policy);
+    if (place === undefined) places.set(policy, (place = record.policyList.push(policy) - 1));
+    record.policies[file] = place;
+  }
+  const used = new Set(Object.values(record.policies));
+  if (used.size < record.policyList.length) {
+    // Policies no page has any more: left out.
+    const list = [...used].map((place) => record.policyList[place]!);
+    const renumbered = new Map(list.map((policy, i) => [policy, i]));
+    for (const file of Object.keys(record.policies)) record.policies[file] = renumbered.get(record.policyList[record.policies[file]!]!)!;
+    record.policyList = list;
+  }
+  for (const [file, keys] of crawl.references) {
+    const generated = generatedOf(keys, pageUrls);
+    if (generated.length > 0) record.generated[file] = generated;
+    else delete record.generated[file];
+  }
   record.volatile = [...new Set([...record.volatile.filter((url) => !readsOf.has(url)), ...volatile])].sort();
   return record;
 }

@@ -16,8 +16,12 @@
 //     "nothing changed" (that page is rendered by every build);
 //   - the output is stamped after it is published: a file of the site
 //     edited, removed or added by hand means a real build.
-// When stamps differ, the record says which files changed: a rebuild that
-// only edited some files can work out the pages they affect (delta.ts).
+// The record is two files: a small one (the settings, a digest of the
+// input stamps and one of the site's, the summary), all a rebuild with
+// nothing changed reads, and beside it the stamps themselves and what the
+// build recorded of its pages, read when something changed: it says which
+// files changed, so a rebuild that only edited some can work out the pages
+// they affect (delta.ts).
 //
 // The change time cannot be set back by hand (touch -d, cp -p, an editor
 // keeping the modification time all move it), so an edit is seen even where
@@ -30,21 +34,27 @@ import type { Summary } from './report.ts';
 /** File path to its stamp. */
 export type Stamps = Record<string, string>;
 
-/** What a record says about the build it was written after. */
-interface BuildRecord<Pages> {
+/** What a record says about the build it was written after: small, as a rebuild with nothing changed reads it alone. */
+interface BuildRecord {
   /** The settings and Node the site was built with. */
   key: string;
-  /** The stamps of the sources and the builder's code (by path), as the build started. */
-  inputs: Stamps;
-  /** The stamps of the published site (by path under it), as the build left it. */
-  output: Stamps;
+  /** The digest of the stamps of the sources and the builder's code, as the build started. */
+  inputs: string;
+  /** The digest of the stamps of the published site (its files and folders), as the build left it. */
+  output: string;
   summary: Summary;
   /** What the build warned about, said again when it is skipped. */
   notes: string[];
-  /** What each page read and wrote (delta.ts), or null. */
-  pages: Pages | null;
   /** Pages using now(): no build is ever the same twice while there is one. */
   volatile: boolean;
+}
+
+/** Beside it, read only when something changed: the stamps themselves, and what the build recorded of its pages. */
+interface BuildDetail<Pages> {
+  /** The record's `inputs`: the two files were written by the same build. */
+  of: string;
+  inputs: Stamps;
+  pages: Pages | null;
 }
 
 export interface LastBuildOptions {
@@ -132,9 +142,12 @@ function outputStamps(buildDir: string): Stamps {
   return stamps;
 }
 
-/** Whether the published site is as `recorded` says: a stat per file and folder, no listing (folders' stamps tell). */
-const siteAsRecorded = (buildDir: string, recorded: Stamps): boolean =>
-  Object.entries(recorded).every(([name, stamp]) => stampOfFile(statSync(path.join(buildDir, name), { throwIfNoEntry: false })) === stamp);
+/** One digest of a set of stamps. */
+function digestOf(stamps: Stamps): string {
+  const hash = createHash('sha256');
+  for (const name of Object.keys(stamps).sort()) hash.update(`${name}\0${stamps[name]}\n`);
+  return hash.digest('hex');
+}
 
 /** `recorded` after a build wrote, replaced or removed `touched` (paths of files in the site): those and their folders stamped again. */
 function restamped(buildDir: string, recorded: Stamps, touched: string[]): Stamps {
@@ -152,62 +165,72 @@ function restamped(buildDir: string, recorded: Stamps, touched: string[]): Stamp
   return stamps;
 }
 
-/** Whether two stamp sets are the same files with the same stamps. */
-function same(a: Stamps, b: Stamps): boolean {
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  return keys.every((key) => a[key] === b[key]);
-}
-
 export function lastBuild<Pages>({ cacheDir, buildDir, inputs, settings }: LastBuildOptions): LastBuild<Pages> {
   const file = path.join(cacheDir, `last-build-${sha256(path.resolve(buildDir)).slice(0, 16)}.json`);
+  const detailFile = file.replace(/\.json$/, '.detail.json');
   const key = sha256(JSON.stringify([settings, path.resolve(buildDir), process.version, process.versions.zlib, process.versions.brotli]));
   const inputStamps = stampsOf(inputs);
-  let read: BuildRecord<Pages> | null | undefined;
-  /** The record, when it is of these settings and the site is as it left it. */
-  const current = (): BuildRecord<Pages> | null => {
+  const inputDigest = digestOf(inputStamps);
+  let read: { record: BuildRecord; site: Stamps } | null | undefined;
+  /** The record, when it is of these settings and the site is as it left it; with the site's stamps. */
+  const current = () => {
     if (read !== undefined) return read;
+    read = null;
     try {
-      read = JSON.parse(readFileSync(file, 'utf8')) as BuildRecord<Pages>;
+      const record = JSON.parse(readFileSync(file, 'utf8')) as BuildRecord;
+      if (record.key !== key || typeof record.inputs !== 'string') return read;
+      const site = outputStamps(buildDir);
+      if (digestOf(site) === record.output) read = { record, site };
     } catch {
-      return (read = null);
+      // no record (or not one of ours): a real build
     }
-    if (read.key !== key || typeof read.inputs !== 'object' || typeof read.output !== 'object' || !siteAsRecorded(buildDir, read.output)) read = null;
     return read;
   };
 
   return {
     unchanged() {
-      const record = current();
-      if (!record || record.volatile || !same(record.inputs, inputStamps)) return null;
-      return { summary: record.summary, notes: record.notes };
+      const found = current();
+      if (!found || found.record.volatile || found.record.inputs !== inputDigest) return null;
+      return { summary: found.record.summary, notes: found.record.notes };
     },
     changes() {
-      const record = current();
-      if (!record?.pages) return null;
+      const found = current();
+      if (!found) return null;
+      let detail: BuildDetail<Pages>;
+      try {
+        detail = JSON.parse(readFileSync(detailFile, 'utf8')) as BuildDetail<Pages>;
+      } catch {
+        return null;
+      }
+      if (detail.of !== found.record.inputs || !detail.pages) return null;
       const changed: string[] = [];
       const added: string[] = [];
       for (const [name, stamp] of Object.entries(inputStamps)) {
-        const was = record.inputs[name];
+        const was = detail.inputs[name];
         if (was === undefined) added.push(name);
         else if (was !== stamp) changed.push(name);
       }
-      const removed = Object.keys(record.inputs).filter((name) => inputStamps[name] === undefined);
-      const output = Object.keys(record.output).filter((name) => name !== '' && !name.endsWith('/'));
-      return { output, changed, added, removed, summary: record.summary, notes: record.notes, pages: record.pages };
+      const removed = Object.keys(detail.inputs).filter((name) => inputStamps[name] === undefined);
+      const output = Object.keys(found.site).filter((name) => name !== '' && !name.endsWith('/'));
+      const { summary, notes } = found.record;
+      return { output, changed, added, removed, summary, notes, pages: detail.pages };
     },
     forget() {
       rmSync(file, { force: true });
     },
     remember(summary, notes, pages, volatile, touched) {
       const previous = touched && current();
-      const output = previous ? restamped(buildDir, previous.output, touched) : outputStamps(buildDir);
-      const record: BuildRecord<Pages> = { key, inputs: inputStamps, output, summary, notes, pages, volatile };
+      const site = previous ? restamped(buildDir, previous.site, touched) : outputStamps(buildDir);
+      const record: BuildRecord = { key, inputs: inputDigest, output: digestOf(site), summary, notes, volatile };
+      const detail: BuildDetail<Pages> = { of: inputDigest, inputs: inputStamps, pages };
       try {
         mkdirSync(cacheDir, { recursive: true });
-        const temporary = `${file}.${process.pid}.tmp`;
-        writeFileSync(temporary, JSON.stringify(record));
-        renameSync(temporary, file);
+        // The detail first: a record is only taken with the detail written with it.
+        for (const [target, value] of [[detailFile, detail], [file, record]] as const) {
+          const temporary = `${target}.${process.pid}.tmp`;
+          writeFileSync(temporary, JSON.stringify(value));
+          renameSync(temporary, target);
+        }
       } catch {
         // without a record, the next build is a real one
       }

@@ -21,7 +21,7 @@ import type { Lightweight } from './app.ts';
 import type { NameFile } from './src/publish/names.ts';
 import type { PageWork } from './src/publish/page-memo.ts';
 import type { Crawl, CrawlOptions } from './src/publish/crawl.ts';
-import { FullBuildNeeded, planDelta, type DeltaPlan, type RecordedPage, type SitePages } from './src/publish/delta.ts';
+import type { DeltaPlan, RecordedPage, SitePages } from './src/publish/delta.ts';
 import type { Changes } from './src/publish/last-build.ts';
 import type { Summary } from './src/publish/report.ts';
 import { formatSummary } from './src/publish/report.ts';
@@ -71,7 +71,7 @@ interface Built {
 
 /** The build itself. */
 async function build({ settingsOf, buildDir, siteOrigin, basePath, names, delta }: BuildOptions): Promise<Built> {
-  const [{ createApp, RESERVED_PREFIXES }, { buildCacheFrom, cachingFetch }, { assertSafeBuildDir }, { createLinkSource }, { pageMemo }, { createProgress }, { buildSite, NOT_FOUND_PAGE }, { createPageIndex }, { IMAGE_PREFIX, parsePlaceholderUrl }, { findStaticFile }, { assertSameGenerated, collectionsDigest, recordedPolicy, recordPages }] =
+  const [{ createApp, RESERVED_PREFIXES }, { buildCacheFrom, cachingFetch }, { assertSafeBuildDir }, { createLinkSource }, { pageMemo }, { createProgress }, { buildSite, NOT_FOUND_PAGE }, { createPageIndex }, { IMAGE_PREFIX, parsePlaceholderUrl }, { findStaticFile }, { assertSameGenerated, collectionsDigest, FullBuildNeeded, recordedPolicy, recordPages }] =
     await Promise.all([
       import('./app.ts'),
       import('./src/publish/cache.ts'),
@@ -219,6 +219,7 @@ try {
     for (const note of notes) console.warn(note);
   } else {
     // Only some files edited: build only the pages they affect (delta.ts), else everything.
+    const { FullBuildNeeded, planDelta } = await import('./src/publish/delta.ts');
     const changes = full && last ? last.changes() : null;
     const plan = changes && planDelta(changes, { pagesDir: settings.pagesDir, templatesDir: settings.templatesDir, readFile: (file) => readFileSync(file, 'utf8') });
     last?.forget();

@@ -125,17 +125,17 @@ function stampsOf(targets: string[]): Stamps {
   return stamps;
 }
 
-/**
- * Every file and folder of the published site with its stamp (folders as
- * "name/"): a file added, removed or renamed by hand changes its folder's.
- */
+/** What a folder's entry in the site's stamps says: it is there (what is in it is listed). */
+const FOLDER = 'folder';
+
+/** Every file of the published site with its stamp, and its folders (as "name/"). */
 function outputStamps(buildDir: string): Stamps {
   const stamps: Stamps = {};
   const walk = (dir: string, prefix: string) => {
-    stamps[prefix] = stampOfFile(statSync(dir, { throwIfNoEntry: false }));
+    stamps[prefix] = FOLDER;
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.isDirectory()) walk(path.join(dir, entry.name), `${prefix}${entry.name}/`);
-      else stamps[prefix + entry.name] = stampOfFile(statSync(path.join(dir, entry.name), { throwIfNoEntry: false }));
+      if (entry.isDirectory()) walk(`${dir}/${entry.name}`, `${prefix}${entry.name}/`);
+      else stamps[prefix + entry.name] = stampOfFile(statSync(`${dir}/${entry.name}`, { throwIfNoEntry: false }));
     }
   };
   if (statSync(buildDir, { throwIfNoEntry: false })?.isDirectory()) walk(buildDir, '');
@@ -159,7 +159,7 @@ function restamped(buildDir: string, recorded: Stamps, touched: string[]): Stamp
   }
   for (const name of names) {
     const stat = statSync(path.join(buildDir, name), { throwIfNoEntry: false });
-    if (stat) stamps[name] = stampOfFile(stat);
+    if (stat) stamps[name] = name === '' || name.endsWith('/') ? FOLDER : stampOfFile(stat);
     else delete stamps[name];
   }
   return stamps;

@@ -13,6 +13,11 @@
 // templates/base.html, the same page bodies, static files copied through).
 // Wall time includes start-up; peak memory is each process's max RSS.
 //
+// Last, the starter site itself (pages/, templates/, static/ as a new
+// project has them) rebuilt with a warm cache, against Eleventy building the
+// same pages: our built HTML pages as plain HTML templates (no template
+// engine), with static/ copied through.
+//
 // The starter layout has a search box, so each build of ours also indexes
 // its pages with Pagefind (issue 25). What that adds is measured in the same
 // rounds: ours cold and with nothing changed under a copy of the templates
@@ -28,8 +33,8 @@ const CACHE_DIR = path.join(ROOT, 'node_modules/.cache/lightweight/build');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ELEVENTY = path.join(ROOT, 'node_modules/@11ty/eleventy/cmd.cjs');
 
-/** The starter site's page names stay, as the layout's navigation links to them. */
-const NAV_SLUGS = ['index', 'pricing', 'contact', 'login', 'about', 'team'];
+/** The starter site's page names stay, as the layout's navigation links to them (and to feed.xml, written beside them). */
+const NAV_SLUGS = ['index', 'pricing', 'contact', 'login', 'about', 'team', 'blog'];
 const slugOf = (i: number) => NAV_SLUGS[i] ?? `page-${String(i).padStart(4, '0')}`;
 const urlOf = (slug: string) => (slug === 'index' ? '/' : `/${slug}/`);
 
@@ -59,6 +64,7 @@ function pageBody(i: number, n: number): string {
 
 export function generateLightweight(dir: string, n: number): void {
   mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'feed.xml'), '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"><title>Pages</title></feed>\n');
   for (let i = 0; i < n; i++) {
     writeFileSync(path.join(dir, `${slugOf(i)}.html`), `{% block context %}{ "description": "Page ${i}" }{% endblock %}\n${pageBody(i, n)}`);
   }
@@ -148,6 +154,49 @@ const line = (name: string, pages: number, run: ProcessRun, baseline?: ProcessRu
   return `${name.padEnd(28)} ${fmt(run.seconds, 2).padStart(6)} s (${fmt(run.cpuSeconds, 2).padStart(5)} s CPU) ${fmt(pages / run.seconds).padStart(6)} pages/s ${fmt(run.maxRssMb).padStart(5)} MB peak${ratio}${goal}`;
 };
 
+/** Eleventy's project of the same pages as a site we built: each HTML page as a plain HTML template at its place, static/ copied through. */
+function eleventyOfBuiltSite(siteDir: string, dir: string): void {
+  mkdirSync(path.join(dir, 'src'), { recursive: true });
+  writeFileSync(
+    path.join(dir, 'eleventy.config.cjs'),
+    `module.exports = (config) => {
+  config.addPassthroughCopy({ ${JSON.stringify(path.join(ROOT, 'static'))}: 'static' });
+  return { dir: { input: 'src', output: '_site' }, htmlTemplateEngine: false };
+};
+`,
+  );
+  const pages = readdirSync(siteDir, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.html') && !file.startsWith('pagefind'));
+  for (const page of pages) {
+    mkdirSync(path.dirname(path.join(dir, 'src', page)), { recursive: true });
+    cpSync(path.join(siteDir, page), path.join(dir, 'src', page));
+  }
+}
+
+/** The starter site rebuilt with a warm cache: with its output kept, and with its output deleted; Eleventy building the same pages. */
+async function starterSite(work: string): Promise<void> {
+  const siteDir = path.join(work, 'starter/site');
+  const pagesDir = path.join(ROOT, 'pages');
+  rmSync(CACHE_DIR, { recursive: true, force: true });
+  const first = await buildOurs(pagesDir, siteDir);
+  const pages = Number(/^Built (\d+) pages/m.exec(first.stdout)?.[1]);
+  eleventyOfBuiltSite(siteDir, path.join(work, 'starter/eleventy'));
+  const eleventy: ProcessRun[] = [];
+  const kept: ProcessRun[] = [];
+  const noOutput: ProcessRun[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    eleventy.push(await buildEleventy(path.join(work, 'starter/eleventy')));
+    kept.push(await buildOurs(pagesDir, siteDir));
+    rmSync(siteDir, { recursive: true, force: true });
+    noOutput.push(await buildOurs(pagesDir, siteDir));
+  }
+  const b = fastest(eleventy);
+  console.log(`\nThe starter site, ${pages} pages (fastest of ${ROUNDS} rounds)`);
+  console.log(`  ${line('eleventy 3.1.7 (same pages)', pages, b)}`);
+  console.log(`  ${line('warm cache, output kept', pages, fastest(kept), b, 0.3)}`);
+  console.log(`  ${line('warm cache, output deleted', pages, fastest(noOutput), b, 0.3)}`);
+  console.log(`  output kept: ${fastest(kept).stdout.split('\n').find((l) => /^Built/.test(l))}`);
+}
+
 export async function run(): Promise<void> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'lightweight-bench-build-'));
   try {
@@ -219,6 +268,7 @@ export async function run(): Promise<void> {
     const from = rss.find((r) => r.n === 100);
     const to = rss.find((r) => r.n === 5000);
     if (from && to) console.log(`  growth from 100 to 5000 pages: ${fmt((to.ours / from.ours - 1) * 100, 1)}% (target < 15%)`);
+    await starterSite(work);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

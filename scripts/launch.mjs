@@ -39,7 +39,7 @@ async function bundleOf(file) {
   const name = path.relative(ROOT, file).replace(/[^\w.-]+/g, '_');
   const recordFile = path.join(dir, `${name}.json`);
   const record = readRecord(recordFile);
-  if (record && isCurrent(record)) return record.unbundlable ? null : path.join(dir, record.folder, record.main);
+  if (record && isCurrent(record, file)) return record.unbundlable ? null : path.join(dir, record.folder, record.main);
 
   const { build } = await import('esbuild');
   const folder = `${name}-${process.pid}-${Date.now().toString(36)}`;
@@ -66,7 +66,7 @@ async function bundleOf(file) {
   for (const input of [...Object.keys(result.metafile.inputs).map((p) => path.resolve(ROOT, p)), LAUNCHER]) inputs[input] = stamp(input);
   // One entry point: its bundle is named after it (the chunks are named after what they hold).
   const main = `${path.basename(file).replace(/\.[^.]+$/, '')}.mjs`;
-  const next = { folder, main, inputs, unbundlable };
+  const next = { entry: file, folder, main, inputs, unbundlable };
   const temporary = `${recordFile}.${process.pid}.tmp`;
   writeFileSync(temporary, JSON.stringify(next));
   renameSync(temporary, recordFile);
@@ -93,7 +93,9 @@ function stamp(file) {
   }
 }
 
-function isCurrent(record) {
+function isCurrent(record, file) {
+  // A copy of the project (another checkout, node_modules copied along) has its own sources: its bundle is its own.
+  if (record.entry !== file) return false;
   if (!record.unbundlable && !existsSync(path.join(CACHE, 'launch', record.folder, record.main))) return false;
   return Object.entries(record.inputs).every(([input, was]) => stamp(input) === was);
 }

@@ -79,6 +79,24 @@ async function openDetails({ page, goto }: Visit, name: string): Promise<void> {
   await page.waitForSelector('dialog.task-detail[open]', WAIT);
 }
 
+/** The details of a task with a Markdown description and a comment, the renderer's chunk never arriving (`held`) or failing. */
+async function detailsWithoutRenderer(visit: Visit, how: 'held' | 'offline'): Promise<void> {
+  const name = `Plain ${how} sprint`;
+  const sprint = await sprintWith(name, 1);
+  if (!sprints.has(`${name}, described`)) {
+    sprints.set(`${name}, described`, (async () => {
+      await b.api('PATCH', `/api/tasks/${sprint.tasks[0]}/`, { description: '# Goal\n\nShip **it**,\nthen tell everyone.' });
+      await b.api('POST', `/api/tasks/${sprint.tasks[0]}/comments/`, { body: 'A *comment*\non two lines' });
+      return sprint;
+    })());
+  }
+  await sprints.get(`${name}, described`);
+  await visit.page.route('**/board/assets/markdown-*.js', (route) => (how === 'offline' ? route.abort('internetdisconnected') : undefined));
+  await openDetails(visit, name);
+  await visit.page.waitForSelector(`dialog .comment .markdown-pending${how === 'offline' ? ' .markdown-unavailable' : ''}`, WAIT);
+  await visit.page.waitForSelector(`dialog .description-view .markdown-pending${how === 'offline' ? ' .markdown-unavailable' : ''}`, WAIT);
+}
+
 /** The states the issue lists; the empty sprint list must come before any sprint exists. */
 export const STATES: BoardState[] = [
   { name: 'login', loggedOut: true, reach: async ({ page, goto }) => void (await goto(''), await page.waitForSelector('form #login-username', WAIT)) },
@@ -464,6 +482,9 @@ export const STATES: BoardState[] = [
       await visit.page.waitForSelector('#task-detail-description-preview h3', WAIT);
     },
   },
+  // The Markdown renderer is a chunk loaded apart: the details before it arrives, and when it cannot be fetched.
+  { name: 'task details, the Markdown renderer still on its way', reach: (visit) => detailsWithoutRenderer(visit, 'held') },
+  { name: 'task details, the Markdown renderer unavailable (offline)', reach: (visit) => detailsWithoutRenderer(visit, 'offline') },
   {
     name: 'task details, the points picker',
     reach: async (visit) => {

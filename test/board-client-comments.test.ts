@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
-import { markdown } from '../src/board/client/views/markdown-editor.ts';
+import { headingsUnder } from '../src/board/client/markdown.ts';
+import { renderMarkdown } from '../src/board/markdown.ts';
 import { BoardBrowser, card, column, type Board, WAIT } from './board-browser.ts';
 
 const TEST_TIMEOUT = 40_000;
@@ -214,6 +215,7 @@ const HOSTILE = [
 
 describe('Markdown in the task details', () => {
   it('puts typed headings under the heading they are shown beneath, skipping no level', () => {
+    const markdown = (source: string, under: number) => ({ value: headingsUnder(renderMarkdown(source), under) });
     assert.equal(markdown('# Goal\n\n### Detail\n\n## Next', 2).value, '<h3>Goal</h3>\n<h4>Detail</h4>\n<h4>Next</h4>\n');
     assert.equal(markdown('### Small\n\n# Big', 3).value, '<h4>Small</h4>\n<h4>Big</h4>\n');
     assert.equal(markdown('# A\n\n## B\n\n### C\n\n#### D', 3).value, '<h4>A</h4>\n<h5>B</h5>\n<h6>C</h6>\n<h6>D</h6>\n');

@@ -147,12 +147,18 @@ describe('a rebuild with nothing changed', () => {
     assert.equal((await build({ SITE_URL: 'https://example.com' })).skipped, false, 'the full build after it');
   });
 
-  test('is never found for a site with a page using now(): that page is rendered every time', async () => {
-    const { dirs, build } = site();
+  test('is found for a site showing what now() gives while it gives the same (the year), never for one showing the time', async () => {
+    const { dirs, buildDir, build, fresh } = site();
     writeFiles(dirs.PAGES_DIR, { 'year.html': "<p>&copy; {{ now('Y') }}</p>" });
     await build();
     const again = await build();
-    assert.equal(again.skipped, false);
-    assert.match(again.stdout, /\(1 rendered, 2 reused\)/);
+    assert.equal(again.skipped, true, again.stdout);
+    assert.match(again.stdout, /\(0 rendered, 3 reused\)/);
+    assert.deepEqual(contents(buildDir), await fresh(), 'the site as a build without the cache writes it');
+    writeFiles(dirs.PAGES_DIR, { 'year.html': "<p>{{ now('H:i:s.u') }}</p>" });
+    assert.equal((await build()).skipped, false);
+    const timed = await build();
+    assert.equal(timed.skipped, false, 'the time has moved since');
+    assert.match(timed.stdout, /\(1 rendered, 2 reused\)/);
   });
 });

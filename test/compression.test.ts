@@ -79,7 +79,7 @@ describe('compression over HTTP', () => {
     mkdirSync(path.join(staticDir, 'img'));
     app = await startApp({ STATIC_DIR: staticDir });
     const board = (await get(`${app.url}/board/`)).body.toString();
-    boardScript = `/board/${/<script src="(assets\/[^"]+)"/.exec(board)![1]}`;
+    boardScript = `/board/${/<script type="module" src="(assets\/[^"]+)"/.exec(board)![1]}`;
   });
   after(async () => {
     await app?.close();

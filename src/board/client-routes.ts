@@ -1,7 +1,8 @@
 // The Scrum board's single-page client (chapters 5–8), served at /board/.
 //
 //   /board/                 the page (templates/board.html), its configuration embedded as JSON
-//   /board/assets/<file>    the client: src/board/client/ bundled by esbuild (JS and CSS)
+//   /board/assets/<file>    the client: src/board/client/ bundled by esbuild (JS and CSS), an ES module
+//                           whose chunks (the Markdown renderer) it imports when wanted
 //
 // Under `npm run dev` the bundle is rebuilt (incrementally) on every page
 // request, so an edit shows on reload. Otherwise it is built once at
@@ -30,16 +31,24 @@ interface Bundle {
   files: Map<string, Uint8Array>;
   script: string;
   stylesheet: string;
+  /** The chunks the script imports before it runs (esbuild's shared helpers), fetched beside it rather than after it. */
+  preloads: string[];
 }
 
 function buildOptions(dev: boolean): esbuild.BuildOptions {
   return {
     entryPoints: { board: ENTRY },
+    absWorkingDir: ROOT,
     bundle: true,
     write: false,
     outdir: OUT_DIR,
+    // ES modules, split: what the client imports only when wanted (the Markdown renderer) is a chunk of its own.
+    format: 'esm',
+    splitting: true,
     entryNames: dev ? '[name]' : '[name]-[hash]',
-    format: 'iife',
+    // Hashed in dev too: a chunk's name is how the entry imports it, and chunks that share a name would collide.
+    chunkNames: '[name]-[hash]',
+    metafile: true,
     target: 'es2020',
     minify: !dev,
     sourcemap: dev ? 'linked' : false,
@@ -50,11 +59,17 @@ function buildOptions(dev: boolean): esbuild.BuildOptions {
 function toBundle(result: esbuild.BuildResult): Bundle {
   const files = new Map<string, Uint8Array>();
   for (const file of result.outputFiles ?? []) files.set(path.relative(OUT_DIR, file.path), file.contents);
-  const named = (ext: string) => [...files.keys()].find((name) => name.startsWith('board') && name.endsWith(ext));
-  const script = named('.js');
-  const stylesheet = named('.css');
+  // The metafile's paths are relative to absWorkingDir (ROOT).
+  const [script, output] = Object.entries(result.metafile?.outputs ?? {}).find(([, output]) => output.entryPoint && path.join(ROOT, output.entryPoint) === ENTRY) ?? [];
+  const stylesheet = output?.cssBundle;
   if (!script || !stylesheet) throw new Error(`The board bundle lacks its ${script ? 'CSS' : 'JavaScript'} file.`);
-  return { files, script, stylesheet };
+  const name = (file: string) => path.relative(OUT_DIR, path.join(ROOT, file));
+  return {
+    files,
+    script: name(script),
+    stylesheet: name(stylesheet),
+    preloads: output!.imports.filter((imported) => imported.kind === 'import-statement').map((imported) => name(imported.path)),
+  };
 }
 
 /** esbuild's errors, one per line, for the log and the dev error page. */
@@ -126,6 +141,7 @@ export async function createBoardClient({ settings, log }: PartContext): Promise
         // Relative to the page, so the client works wherever app.ts mounts it.
         script: `assets/${current.script}`,
         stylesheet: `assets/${current.stylesheet}`,
+        preloads: current.preloads.map((file) => `assets/${file}`),
       }),
     );
   };

@@ -2,8 +2,9 @@
 // template nunjucks hands out for it: layouts, includes, imports, whatever
 // chose them), the folders whose defaults apply to it, the data names it
 // looks up, the pages whose URL it asks for, the collections it lists, the
-// site's address (absolute_url), and the static files image() makes
-// renditions of. The build keeps a
+// site's address (absolute_url), the static files image() makes
+// renditions of, and what now() gave (each format with its text: a page
+// showing the year is the same page until the year turns). The build keeps a
 // page's HTML with this list (src/publish/page-memo.ts) and renders the
 // page again only when one of them changed.
 //
@@ -12,6 +13,7 @@
 // lookup and keeps nothing.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type nunjucks from 'nunjucks';
+import { formatDate } from '../templates/date-format.ts';
 
 export interface PageReads {
   /** Absolute paths of files read: the page's own file, its templates. */
@@ -28,13 +30,15 @@ export interface PageReads {
   collections: Set<string>;
   /** "url" when it made absolute URLs (SITE_URL and BASE_PATH). */
   site: Set<string>;
+  /** What now() gave: each call's format and text, as clockRead() writes them. */
+  clock: Set<string>;
 }
 
 export const ALL_DATA = '*';
 
 const current = new AsyncLocalStorage<PageReads>();
 
-export const emptyReads = (): PageReads => ({ files: new Set(), defaults: new Set(), data: new Set(), pages: new Set(), statics: new Set(), collections: new Set(), site: new Set() });
+export const emptyReads = (): PageReads => ({ files: new Set(), defaults: new Set(), data: new Set(), pages: new Set(), statics: new Set(), collections: new Set(), site: new Set(), clock: new Set() });
 
 /** Run `render`, noting into `reads` what it (and anything it awaits) reads. */
 export function recordReads<T>(reads: PageReads, render: () => T): T {
@@ -45,6 +49,20 @@ export function recordReads<T>(reads: PageReads, render: () => T): T {
 export function unrecorded<T>(work: () => T): T {
   return current.exit(work);
 }
+
+/** A now() call as a read: its format (null for the default) and the text it gave. */
+export const clockRead = (format: string | null, text: string): string => JSON.stringify([format, text]);
+
+export const parseClockRead = (read: string): { format: string | null; text: string } => {
+  const [format, text] = JSON.parse(read) as [string | null, string];
+  return { format, text };
+};
+
+/** What now() gives at this moment for the format of a clock read. */
+export const clockNow = (read: string): string => formatDate(new Date(), parseClockRead(read).format ?? undefined);
+
+/** Whether now() still gives what it gave for each of these clock reads. */
+export const clockUnchanged = (reads: readonly string[]): boolean => reads.every((read) => clockNow(read) === parseClockRead(read).text);
 
 export function noteRead(kind: keyof PageReads, name: string): void {
   current.getStore()?.[kind].add(name);

@@ -10,8 +10,9 @@
 // defaults changed, and the settings and the published site are as recorded,
 // works out the pages whose reads name a changed file, the pages listing
 // collections when a page or defaults changed (page-memo.ts then reuses
-// those whose collections came out the same), the pages using now() and
-// pages with no reads recorded, and builds only these, in place (the
+// those whose collections came out the same), the pages where now() gives
+// something else than it gave (the time; a new year), and pages with no
+// reads recorded, and builds only these, in place (the
 // incremental mode of site.ts): the app still answers every page built, and
 // `_headers`, the manifest, sitemap, robots.txt and the search index are
 // written as a full build writes them.
@@ -32,7 +33,7 @@ import type { Crawl } from './crawl.ts';
 import { DATA_FOLDER } from '../pages/data.ts';
 import { DEFAULTS_FILE_NAMES } from '../pages/defaults.ts';
 import type { CollectionItem, Collections, TagEntry } from '../pages/collections.ts';
-import type { PageReads } from '../pages/reads.ts';
+import { clockUnchanged, type PageReads } from '../pages/reads.ts';
 import type { Changes } from './last-build.ts';
 import { isStaticPath } from './urls.ts';
 
@@ -54,8 +55,6 @@ export interface SitePages {
   pages: RecordedPage[];
   /** By URL path (/404.html for the 404 page). */
   reads: Record<string, Reads>;
-  /** URL paths of the pages that used now(). */
-  volatile: string[];
   /** The header policies of the pages, each once (most pages share one), and each page's (by file, pricing/index.html) by its place there. */
   policyList: string[];
   policies: Record<string, number>;
@@ -93,13 +92,18 @@ const inside = (file: string, dir: string) => file.startsWith(dir + path.sep);
 /** The pages to build after `changes`, or null when a full build is needed. */
 export function planDelta(changes: Changes<SitePages>, { pagesDir, templatesDir, readFile }: { pagesDir: string; templatesDir: string; readFile: (file: string) => string }): DeltaPlan | null {
   if (changes.added.length > 0 || changes.removed.length > 0) return null;
-  const { pages, reads, volatile } = changes.pages;
+  const { pages, reads } = changes.pages;
   const pagesRoot = real(pagesDir);
   const templatesRoot = real(templatesDir);
   const pageFiles = new Set(pages.map((page) => page.file));
   const hasGenerated = pages.some((page) => page.generated);
   const generators = new Set(pages.flatMap((page) => (page.generated ? [page.file] : [])));
-  const affected = new Set<string>(volatile);
+  const affected = new Set<string>();
+  // A page showing what now() gives, when it gives something else (the time, or a new year).
+  for (const [url, list] of Object.entries(reads)) {
+    const clock = list.flatMap(([kind, name]) => (kind === 'clock' ? [name] : []));
+    if (clock.length > 0 && !clockUnchanged(clock)) affected.add(url);
+  }
   const readers = (kind: keyof PageReads, names: ReadonlySet<string>) => {
     for (const [url, list] of Object.entries(reads)) if (list.some(([k, name]) => k === kind && names.has(name))) affected.add(url);
   };
@@ -142,6 +146,10 @@ export function collectionsDigest({ collections, tags }: { collections: Collecti
   return createHash('sha256').update(JSON.stringify(shape)).digest('hex');
 }
 
+/** What now() gave on the site's pages (clock reads, src/pages/reads.ts). */
+export const clockOf = (record: SitePages): string[] =>
+  [...new Set(Object.values(record.reads).flatMap((list) => list.flatMap(([kind, name]) => (kind === 'clock' ? [name] : []))))].sort();
+
 /** The header policy of a page file, as the record has it. */
 export const recordedPolicy = (record: SitePages, file: string): string | undefined => {
   const place = record.policies[file];
@@ -157,11 +165,11 @@ const generatedOf = (keys: readonly string[], pageUrls: ReadonlySet<string>) => 
  */
 export function recordPages(
   previous: SitePages | null,
-  { pages, readsOf, volatile, collections }: { pages: RecordedPage[]; readsOf: ReadonlyMap<string, Reads>; volatile: ReadonlySet<string>; collections: string | undefined },
+  { pages, readsOf, collections }: { pages: RecordedPage[]; readsOf: ReadonlyMap<string, Reads>; collections: string | undefined },
   crawl: Crawl,
 ): SitePages {
   const pageUrls = new Set(pages.map((page) => page.url));
-  const record: SitePages = previous ?? { pages, reads: {}, volatile: [], policyList: [], policies: {}, generated: {}, collections };
+  const record: SitePages = previous ?? { pages, reads: {}, policyList: [], policies: {}, generated: {}, collections };
   const places = new Map(record.policyList.map((policy, i) => [policy, i]));
   for (const [url, reads] of readsOf) record.reads[url] = reads;
   for (const [file, policy] of crawl.policies) {
@@ -182,7 +190,6 @@ export function recordPages(
     if (generated.length > 0) record.generated[file] = generated;
     else delete record.generated[file];
   }
-  record.volatile = [...new Set([...record.volatile.filter((url) => !readsOf.has(url)), ...volatile])].sort();
   return record;
 }
 

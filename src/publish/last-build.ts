@@ -12,8 +12,10 @@
 //   - the sources are stamped when a build starts, so an edit made while it
 //     runs is seen by the next one;
 //   - a build removes the record before it starts, and writes one only once
-//     its site is published; a site with a page using now() is never
-//     "nothing changed" (that page is rendered by every build);
+//     its site is published;
+//   - what now() gave on the site's pages is recorded too, by format and
+//     text: a site showing the year is the same site until the year turns;
+//     one showing the time, never;
 //   - the output is stamped after it is published: a file of the site
 //     edited, removed or added by hand means a real build.
 // The record is two files: a small one (the settings, a digest of the
@@ -30,6 +32,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { Summary } from './report.ts';
+import { clockUnchanged } from '../pages/reads.ts';
 
 /** File path to its stamp. */
 export type Stamps = Record<string, string>;
@@ -45,8 +48,8 @@ interface BuildRecord {
   summary: Summary;
   /** What the build warned about, said again when it is skipped. */
   notes: string[];
-  /** Pages using now(): no build is ever the same twice while there is one. */
-  volatile: boolean;
+  /** What now() gave on its pages (clock reads, src/pages/reads.ts). */
+  clock: string[];
 }
 
 /** Beside it, read only when something changed: the stamps themselves, and what the build recorded of its pages. */
@@ -87,10 +90,11 @@ export interface LastBuild<Pages> {
   /** Before a real build: forget the record (the site is about to change). */
   forget(): void;
   /**
-   * After a full build that is published: record it (its inputs stamped when `lastBuild` was called). `touched`: the
+   * After a full build that is published: record it (its inputs stamped when `lastBuild` was called) with what now() gave on
+   * its pages. `touched`: the
    * files of the site it wrote, replaced or removed, when it published over the site as recorded; else the site is stamped whole.
    */
-  remember(summary: Summary, notes: string[], pages: Pages | null, volatile: boolean, touched?: string[] | null): void;
+  remember(summary: Summary, notes: string[], pages: Pages | null, clock: string[], touched?: string[] | null): void;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -190,7 +194,7 @@ export function lastBuild<Pages>({ cacheDir, buildDir, inputs, settings }: LastB
   return {
     unchanged() {
       const found = current();
-      if (!found || found.record.volatile || found.record.inputs !== inputDigest) return null;
+      if (!found || found.record.inputs !== inputDigest || !Array.isArray(found.record.clock) || !clockUnchanged(found.record.clock)) return null;
       return { summary: found.record.summary, notes: found.record.notes };
     },
     changes() {
@@ -218,10 +222,10 @@ export function lastBuild<Pages>({ cacheDir, buildDir, inputs, settings }: LastB
     forget() {
       rmSync(file, { force: true });
     },
-    remember(summary, notes, pages, volatile, touched) {
+    remember(summary, notes, pages, clock, touched) {
       const previous = touched && current();
       const site = previous ? restamped(buildDir, previous.site, touched) : outputStamps(buildDir);
-      const record: BuildRecord = { key, inputs: inputDigest, output: digestOf(site), summary, notes, volatile };
+      const record: BuildRecord = { key, inputs: inputDigest, output: digestOf(site), summary, notes, clock };
       const detail: BuildDetail<Pages> = { of: inputDigest, inputs: inputStamps, pages };
       try {
         mkdirSync(cacheDir, { recursive: true });

@@ -24,8 +24,9 @@
 // references are followed and rewritten to this build's names, so an edited
 // stylesheet still reaches every page that links it.
 //
-// now() is the one input allowed to change the output: a page that calls it,
-// or whose templates do, is rendered every time.
+// now() is an input like the others, by what it gave: a page showing the
+// year is reused until the year turns; one showing the time to the second
+// is rendered every time.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -35,7 +36,7 @@ import { DATA_FOLDER } from '../pages/data.ts';
 import { DEFAULTS_FILE_NAMES } from '../pages/defaults.ts';
 import { TAG_LIST, type Collections, type TagEntry } from '../pages/collections.ts';
 import { createPageIndex } from '../pages/files.ts';
-import { ALL_DATA, emptyReads, recordReads, type PageReads } from '../pages/reads.ts';
+import { ALL_DATA, clockNow, emptyReads, parseClockRead, recordReads, type PageReads } from '../pages/reads.ts';
 
 type Fetch = (request: Request) => Response | Promise<Response>;
 
@@ -79,11 +80,6 @@ function filesUnder(dir: string): string[] {
     .flatMap((entry) => (entry.isDirectory() ? filesUnder(path.join(dir, entry.name)) : entry.isFile() ? [path.join(dir, entry.name)] : []));
 }
 
-/** A template tag's or output's contents naming now (a call, or the function handed on). */
-const USES_NOW = /\{[{%]-?(?:(?![%}]\}).)*?\bnow\b/s;
-
-export const usesNow = (source: string): boolean => USES_NOW.test(source);
-
 /** What a kept page was rendered from: [kind, name, digest] per read. */
 type Read = [kind: keyof PageReads, name: string, digest: string];
 
@@ -95,7 +91,7 @@ interface Kept {
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
-/** The digest of an input as this build sees it; "volatile" for a file using now(), "missing" for what is not there. */
+/** The digest of an input as this build sees it ("missing" for what is not there); for now(), the text it gives. */
 function createInputs(options: PageMemoOptions) {
   const memo = new Map<string, string>();
   const cached = (key: string, make: () => string) => {
@@ -103,25 +99,25 @@ function createInputs(options: PageMemoOptions) {
     if (digest === undefined) memo.set(key, (digest = make()));
     return digest;
   };
-  const fileDigest = (file: string, checkNow: boolean) => {
+  const fileDigest = (file: string) => {
     let bytes: Buffer;
     try {
       bytes = readFileSync(file);
     } catch {
       return 'missing';
     }
-    return checkNow && usesNow(bytes.toString('utf8')) ? VOLATILE : sha256(bytes);
+    return sha256(bytes);
   };
   const dataFolder = path.join(options.pagesDir, DATA_FOLDER);
   const dataFiles = filesUnder(dataFolder);
   const dataDigest = (name: string) => {
     const files = name === ALL_DATA ? dataFiles : dataFiles.filter((file) => path.basename(file, path.extname(file)) === name);
     if (files.length === 0) return 'missing';
-    return sha256(files.map((file) => `${path.relative(dataFolder, file)}\0${fileDigest(file, false)}`).join('\0'));
+    return sha256(files.map((file) => `${path.relative(dataFolder, file)}\0${fileDigest(file)}`).join('\0'));
   };
   /** A folder's defaults as they are: which of the names it has, with their bytes. */
   const defaultsDigest = (folder: string) =>
-    sha256(DEFAULTS_FILE_NAMES.map((name) => `${name}\0${fileDigest(path.join(options.pagesDir, ...folder.split('/'), name), false)}`).join('\0'));
+    sha256(DEFAULTS_FILE_NAMES.map((name) => `${name}\0${fileDigest(path.join(options.pagesDir, ...folder.split('/'), name))}`).join('\0'));
   const urlOf = new Map(options.pages.map((page) => [page.slug, page.url]));
   let made: { collections: Collections; tags: TagEntry[] } | undefined;
   /** A collection's contents (every item's URL, title, date, tags, data, excerpt), all of them, or the tag list. */
@@ -134,31 +130,28 @@ function createInputs(options: PageMemoOptions) {
     dataFiles,
     digest(kind: keyof PageReads, name: string): string {
       return cached(`${kind}\0${name}`, () => {
-        if (kind === 'files') return fileDigest(name, true);
+        if (kind === 'files') return fileDigest(name);
         if (kind === 'defaults') return defaultsDigest(name);
         if (kind === 'data') return dataDigest(name);
         if (kind === 'pages') return urlOf.get(name) ?? 'missing';
         if (kind === 'collections') return collectionDigest(name);
         if (kind === 'site') return sha256(String(options.siteUrl ?? null));
-        return fileDigest(path.join(options.staticDir, name), false);
+        if (kind === 'clock') return clockNow(name);
+        return fileDigest(path.join(options.staticDir, name));
       });
     },
   };
 }
-
-const VOLATILE = 'volatile';
 
 export interface PageMemo {
   /** The page kept for this URL and Accept, when nothing it was rendered from changed; else null. */
   lookup(url: string, accept: string): Answer | null;
   /** `fetch`, answering from `lookup` where it can and keeping the app's other answers for pages, with what each read. */
   fetch: Fetch;
-  /** Whether a page it rendered used now(): rendered again by every build, so never the same build twice. */
-  renderedVolatile(): boolean;
+  /** What now() gave on the pages it answered, rendered or kept (clock reads, reads.ts): a build is the same again while now() gives the same. */
+  clockReads(): string[];
   /** What each page it answered (by URL path) was rendered from, by kind and name (delta.ts). */
   readsOf: ReadonlyMap<string, Array<[kind: keyof PageReads, name: string]>>;
-  /** The URL paths of the pages it rendered that used now(). */
-  volatilePages: ReadonlySet<string>;
 }
 
 /**
@@ -186,6 +179,10 @@ export function pageMemo(options: PageMemoOptions, fetch: Fetch): PageMemo {
   const fileOf = (url: URL, method = 'GET') => (method === 'GET' && !url.search ? known.get(url.pathname) : undefined);
   const keyOf = (url: string, accept: string) => cache.key('page', sharedDigest, url, accept);
 
+  const clock = new Set<string>();
+  /** What a kept page records of a read: the input's digest; for now(), the text the page shows. */
+  const recorded = (kind: keyof PageReads, name: string) => (kind === 'clock' ? parseClockRead(name).text : inputs.digest(kind, name));
+
   const lookup = (href: string, accept: string): Answer | null => {
     const url = new URL(href);
     if (fileOf(url) === undefined) return null;
@@ -196,18 +193,17 @@ export function pageMemo(options: PageMemoOptions, fetch: Fetch): PageMemo {
     const kept = JSON.parse(hit.subarray(0, newline).toString()) as Kept;
     if (!unchanged(kept)) return null;
     work?.set(url.pathname, 'reused');
+    for (const [kind, name] of kept.reads) if (kind === 'clock') clock.add(name);
     readsOf.set(url.pathname, kept.reads.map(([kind, name]) => [kind, name]));
     const body = hit.subarray(newline + 1);
     return { status: kept.status, location: null, contentType: kept.contentType, text: async () => body.toString(), bytes: async () => body };
   };
 
   const readsOf = new Map<string, Array<[keyof PageReads, string]>>();
-  const volatilePages = new Set<string>();
   return {
     lookup,
-    renderedVolatile: () => volatilePages.size > 0,
+    clockReads: () => [...clock].sort(),
     readsOf,
-    volatilePages,
     async fetch(request) {
       const url = new URL(request.url);
       const file = fileOf(url, request.method);
@@ -222,13 +218,11 @@ export function pageMemo(options: PageMemoOptions, fetch: Fetch): PageMemo {
       const contentType = response.headers.get('content-type');
       if ((response.status !== 200 && response.status !== 404) || response.headers.has('location') || !contentType) return response;
       const body = Buffer.from(await response.arrayBuffer());
-      const list: Read[] = (Object.keys(reads) as Array<keyof PageReads>).flatMap((kind) => [...reads[kind]].sort().map((name): Read => [kind, name, inputs.digest(kind, name)]));
+      const list: Read[] = (Object.keys(reads) as Array<keyof PageReads>).flatMap((kind) => [...reads[kind]].sort().map((name): Read => [kind, name, recorded(kind, name)]));
+      for (const name of reads.clock) clock.add(name);
       readsOf.set(url.pathname, list.map(([kind, name]) => [kind, name]));
-      if (list.some((read) => read[2] === VOLATILE)) volatilePages.add(url.pathname);
-      else {
-        const kept: Kept = { status: response.status, contentType, reads: list };
-        cache.put('page', keyOf(request.url, accept), Buffer.concat([Buffer.from(`${JSON.stringify(kept)}\n`), body]));
-      }
+      const entry: Kept = { status: response.status, contentType, reads: list };
+      cache.put('page', keyOf(request.url, accept), Buffer.concat([Buffer.from(`${JSON.stringify(entry)}\n`), body]));
       return new Response(new Uint8Array(body), { status: response.status, headers: { 'content-type': contentType } });
     },
   };

@@ -16,6 +16,7 @@ import { placeholderUrl } from '../placeholder/grammar.ts';
 import { searchBox, type SearchBoxOptions } from '../search/box.ts';
 import { versionedStaticPath } from '../static.ts';
 import { formatDate, parseDate } from './date-format.ts';
+import { clockRead, noteRead } from '../pages/reads.ts';
 import { LoremExtension } from './lorem.ts';
 
 /** Django's capfirst: the first character in upper case, the rest untouched. */
@@ -64,6 +65,14 @@ export function dateFilter(value: unknown, format?: unknown): string {
   return formatDate(date, format === undefined ? undefined : String(format), { utc: true });
 }
 
+/** `now(format)`: the current date, in local time; what it gave is noted, so a build knows when the page would change. */
+function now(format?: unknown): string {
+  const given = format === undefined ? null : String(format);
+  const text = formatDate(new Date(), given ?? undefined);
+  noteRead('clock', clockRead(given, text));
+  return text;
+}
+
 /** `url('page', slug)`: a page's URL, or an error naming the missing page, so a broken link shows up while designing. */
 function urlHelper(pageUrl: (slug: string) => string): (name: string, slug?: unknown) => string {
   return (name, slug = 'index') => {
@@ -77,7 +86,7 @@ function urlHelper(pageUrl: (slug: string) => string): (name: string, slug?: unk
 export function registerHelpers(env: nunjucks.Environment, options: HelperOptions): void {
   env.addExtension('lorem', new LoremExtension());
   env.addGlobal('static', staticUrl);
-  env.addGlobal('now', (format?: string) => formatDate(new Date(), format));
+  env.addGlobal('now', now);
   env.addGlobal('placeholder', placeholderUrl);
   env.addGlobal('search', (options?: SearchBoxOptions) => searchBox(staticUrl('vendor/search/search.js'), options));
   if (options.pageUrl) env.addGlobal('url', urlHelper(options.pageUrl));

@@ -14,7 +14,8 @@ import type { BoardMessage } from '../live.ts';
 import { fetchAllPages, type Task } from '../models.ts';
 import { avatar, displayName, type People } from '../people.ts';
 import { html, View } from '../view.ts';
-import { markdown, MarkdownEditor } from './markdown-editor.ts';
+import { markdown } from '../markdown.ts';
+import { MarkdownEditor } from './markdown-editor.ts';
 
 export interface CommentData {
   id: number;

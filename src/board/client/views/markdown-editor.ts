@@ -1,28 +1,10 @@
 // A Markdown text field with a Write/Preview toggle, as the task details'
 // description, the comment composer and a comment being edited use it. The
 // preview is the one renderer's HTML (src/board/markdown.ts: raw HTML shown
-// as text, safe links only), so what it shows is what everyone will see.
-import { renderMarkdown } from '../../markdown.ts';
-import { html, SafeHtml, View } from '../view.ts';
-
-/**
- * Rendered Markdown for `html` templates: safe as it is (renderMarkdown
- * escapes raw HTML and drops unsafe links). Its headings go under the
- * heading it is shown beneath (`under`, a level), the first at the next
- * level and none skipping one, so the page's outline stays whole whatever
- * `#`s were typed.
- */
-export function markdown(source: string, under: number): SafeHtml {
-  const rendered = renderMarkdown(source);
-  const typed = [...rendered.matchAll(/<h([1-6])>/g)].map((match) => Number(match[1]));
-  const top = Math.min(...typed);
-  let previous = under;
-  const levels = typed.map((level) => (previous = Math.min(6, previous + 1, under + 1 + level - top)));
-  // Only markdown-it's own tags look like this (typed HTML is escaped: &lt;h1&gt;), and headings do not nest.
-  let opened = 0;
-  let closed = 0;
-  return new SafeHtml(rendered.replace(/<h[1-6]>/g, () => `<h${levels[opened++]}>`).replace(/<\/h[1-6]>/g, () => `</h${levels[closed++]}>`));
-}
+// as text, safe links only), so what it shows is what everyone will see; the
+// text as typed until the renderer has loaded (../markdown.ts).
+import { markdown } from '../markdown.ts';
+import { html, View } from '../view.ts';
 
 export interface MarkdownEditorOptions {
   /** The textarea's id; the preview's and hint's ids derive from it. */

@@ -16,6 +16,7 @@ import { Shortcuts, ShortcutsHelp } from '../shortcuts.ts';
 import { columnSummary, limitOf, overLimitWords } from '../points.ts';
 import { busy, clearErrors, formValues, showErrors, tooLong } from '../forms.ts';
 import { LiveChannel, type BoardMessage, type LiveState } from '../live.ts';
+import { loadRendererWhenIdle } from '../markdown.ts';
 import { isTemporaryId, unreachable, type QueuedWrite } from '../outbox.ts';
 import { save, Sprint, Task, Tasks, type SprintAttributes, type TaskAttributes } from '../models.ts';
 import { refusal, TOAST_KEY, UndoRefused, UndoView, type Undoable } from '../undo.ts';
@@ -279,6 +280,7 @@ export class SprintView extends View implements TaskMover {
       this.showWaiting();
       this.find('.board-error').hidden = true;
       this.layout();
+      loadRendererWhenIdle(); // for the details of its tasks: here by the time one opens, without slowing the board's load
     } catch (error) {
       if (this.removed) return;
       const problem = this.find('.board-error');

@@ -18,7 +18,8 @@ import { POINT_CHOICES, pointsText } from '../points.ts';
 import { DialogView } from '../dialog.ts';
 import { html } from '../view.ts';
 import { CommentsView } from './comments.ts';
-import { markdown, MarkdownEditor } from './markdown-editor.ts';
+import { loadRenderer, markdown } from '../markdown.ts';
+import { MarkdownEditor } from './markdown-editor.ts';
 import { PersonPicker } from './person-picker.ts';
 import type { Labels } from '../labels.ts';
 import { LabelPicker } from './label-picker.ts';
@@ -103,6 +104,7 @@ export class TaskDetailView extends DialogView<Task> {
     this.listenTo(this.picker, 'chosen', () => (this.find('.save-note').textContent = ''));
     this.labelPicker = new LabelPicker(board.labels, task.get('labels') ?? []);
     this.listenTo(this.labelPicker, 'chosen', () => (this.find('.save-note').textContent = ''));
+    void loadRenderer().catch(() => {}); // at once, unless the board's idle time brought it already; a failure is shown where Markdown is
     this.description = new MarkdownEditor({ id: 'task-detail-description', name: 'description', label: 'Description', placeholder: 'Add details (Markdown)', rows: 5, under: 2 });
     this.description.value = task.get('description') ?? '';
     this.describing = !this.description.value;

@@ -132,6 +132,8 @@ export function planDelta(changes: Changes<SitePages>, { pagesDir, templatesDir,
   // A page whose reads are not known (not rendered as a page last time) is always built.
   for (const page of pages) if (!reads[page.url]) affected.add(page.url);
   const notFound = affected.delete(NOT_FOUND_URL) || !reads[NOT_FOUND_URL];
+  // Most of the site (a layout every page uses): a full build does the same work with less bookkeeping.
+  if (affected.size > pages.length / 2) return null;
   return { urls: [...affected].sort(), notFound, sameCollections: hasGenerated && listed };
 }
 

@@ -1,30 +1,31 @@
 // A rebuild after editing some files builds only the pages they affect.
 //
-// After each full build the last build's record (last-build.ts) keeps, with
-// the stamp of every input file, what each page read as it was rendered (the
+// After each build the last build's record (last-build.ts) keeps, with the
+// stamp of every input file, what each page read as it was rendered (the
 // reads page-memo.ts notes: its file, its templates, the folder defaults,
-// data names, collections), the header policy of each page written (for
-// `_headers`) and the URLs each references that are neither a page nor a
-// static file (placeholder images and other generated files). The next full
-// build, when only existing page files, templates, data files and folder
-// defaults changed, and the settings and the published site are as recorded,
-// works out the pages whose reads name a changed file, the pages listing
-// collections when a page or defaults changed (page-memo.ts then reuses
-// those whose collections came out the same), the pages where now() gives
-// something else than it gave (the time; a new year), and pages with no
-// reads recorded, and builds only these, in place (the
-// incremental mode of site.ts): the app still answers every page built, and
-// `_headers`, the manifest, sitemap, robots.txt and the search index are
-// written as a full build writes them.
+// data names, collections, what now() gave), the header policy of each page
+// written (for `_headers`) and the URLs each references that are neither a
+// page nor a static file (placeholder images and other generated files).
+// The next full build, when only existing page files, templates, data files
+// and folder defaults changed, and the settings and the published site are
+// as recorded, works out the pages whose reads name a changed file, the
+// pages listing collections when a page or defaults changed (page-memo.ts
+// then reuses those whose collections came out the same), the pages where
+// now() gives something else than it gave (the time; a new year), and pages
+// with no reads recorded, and builds only these, in place (the incremental
+// mode of site.ts): the app still answers every page built, and `_headers`,
+// the manifest, sitemap, robots.txt and the search index are written as a
+// full build writes them.
 //
 // Anything else is a full build, which is always right: a file added or
 // removed, a static file, the builder's code, a file under pages/ that is
-// none of the above, in a site with pages made from data or paginated (their
-// number may change) a data file, folder defaults or the page making them
-// changed, or a page edited so that a collection has other pages, a changed page using
-// absolute_url (the build's note names those pages). And, found while
-// building: a page that no longer answers at its URL (a new permalink, now a
-// draft) and a page whose placeholder images or other generated files
+// none of the above, a changed page using absolute_url (the build's note
+// names those pages), an edit affecting most pages (a layout: the same work,
+// less bookkeeping). In a site with pages made from data or paginated (their
+// number may change): an edit of a data file, folder defaults or the page
+// making them, or of a page so that a collection has other pages. And, found
+// while building: a page that no longer answers at its URL (a new permalink,
+// now a draft) and a page whose placeholder images or other generated files
 // changed (the full build removes those no page uses any more).
 import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';

@@ -206,6 +206,25 @@ describe('a rebuild after editing some files', () => {
     assert.ok(readdirSync(buildDir).includes('sitemap.xml'));
   });
 
+  test('falls back to a full build when an edited page shows other placeholder images, so the one no page shows goes', async () => {
+    const { dirs, buildDir, build, fresh, edit } = site();
+    edit(dirs.PAGES_DIR, 'about.md', 'We make prototypes.', 'We make prototypes.\n\n<img src="/image/100x50/" alt="A placeholder">');
+    await build();
+    assert.ok(readdirSync(path.join(buildDir, 'image')).includes('100x50.png'));
+
+    edit(dirs.PAGES_DIR, 'about.md', 'We make', 'We draw');
+    const text = await build();
+    assert.deepEqual([text.rendered, text.built], [1, 2], 'the same image: a build of the page');
+
+    edit(dirs.PAGES_DIR, 'about.md', '/image/100x50/', '/image/120x60/');
+    const image = await build();
+    // Rendered while building the affected pages, which found the other image; the full build reuses it.
+    assert.match(image.stderr, /^Building: 2 pages \(1 rendered, 1 reused\)/m);
+    assert.deepEqual([image.pages, image.rendered, image.built], [PAGES, 0, PAGES], image.stderr);
+    assert.deepEqual(readdirSync(path.join(buildDir, 'image')).filter((file) => file.endsWith('.png')), ['120x60.png']);
+    assert.deepEqual(contents(buildDir), await fresh());
+  });
+
   test('in a site with pages made from data and from collections, builds an edited page alone unless the collections change', async () => {
     const { dirs, buildDir, build, fresh, edit } = site();
     writeFiles(dirs.PAGES_DIR, {

@@ -112,13 +112,16 @@ async function build({ settingsOf, buildDir, siteOrigin, basePath, names, delta 
 
   // Validation: named pages must exist, and BUILD_DIR must be safe to replace.
   // A build of the affected pages knows the pages from the last build (none was added or removed), without reading them all.
-  const index = () => createPageIndex(settings.pagesDir, { cached: true });
-  const listed = delta ? null : index();
-  const pages: RecordedPage[] =
-    delta?.last.pages.pages ??
-    listed!.list(RESERVED_PREFIXES).map(({ url, slug, file, source, entry, pagination }) => ({ url, slug, file, source, ...(entry || pagination ? { generated: true as const } : {}) }));
-  // Pages made from data or paginated: how many there are depends on the collections.
-  const collections = pages.some((page) => page.generated) ? collectionsDigest((listed ?? index()).collections()) : undefined;
+  // The page table (every page's metadata) is made in a function of its own, so that it is not held for the rest of the build.
+  const { pages, collections } = (() => {
+    const index = () => createPageIndex(settings.pagesDir, { cached: true });
+    const listed = delta ? null : index();
+    const pages: RecordedPage[] =
+      delta?.last.pages.pages ??
+      listed!.list(RESERVED_PREFIXES).map(({ url, slug, file, source, entry, pagination }) => ({ url, slug, file, source, ...(entry || pagination ? { generated: true as const } : {}) }));
+    // Pages made from data or paginated: how many there are depends on the collections.
+    return { pages, collections: pages.some((page) => page.generated) ? collectionsDigest((listed ?? index()).collections()) : undefined };
+  })();
   if (delta?.plan.sameCollections && collections !== delta.last.pages.collections) throw new FullBuildNeeded('the collections changed');
   const invalid = names.filter((name) => !pages.some((page) => page.slug === name));
   if (invalid.length > 0) throw new BuildError(`Invalid pages: ${invalid.join(', ')}`);

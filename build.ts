@@ -20,6 +20,9 @@ import { lastBuild } from './src/publish/last-build.ts';
 import type { Lightweight } from './app.ts';
 import type { NameFile } from './src/publish/names.ts';
 import type { PageWork, RenderPage } from './src/publish/page-memo.ts';
+import type { Crawl, CrawlOptions } from './src/publish/crawl.ts';
+import type { DeltaPlan, RecordedPage, SitePages } from './src/publish/delta.ts';
+import type { Changes } from './src/publish/last-build.ts';
 import type { Summary } from './src/publish/report.ts';
 import { formatSummary } from './src/publish/report.ts';
 import { RenderError } from './src/pages/page-error.ts';
@@ -64,11 +67,23 @@ interface BuildOptions {
   basePath: string;
   /** Pages named on the command line (a rebuild of just these), or none for the whole site. */
   names: string[];
+  /** A full build of only the pages affected by the files changed since the last one (delta.ts), in place. */
+  delta?: { plan: DeltaPlan; last: Changes<SitePages> };
 }
 
-/** The build itself; with the cache, what now() gave on its pages (so a rebuild knows whether it would write the same). */
-async function build({ settingsOf, buildDir, siteOrigin, basePath, names }: BuildOptions): Promise<{ clock: string[] | null; notes: string[]; summary: Summary }> {
-  const [{ createApp, RESERVED_PREFIXES }, { buildCacheFrom, cachingFetch }, { assertSafeBuildDir }, { createLinkSource }, { pageMemo }, { createProgress }, { buildSite, NOT_FOUND_PAGE }, { createPageIndex }, { IMAGE_PREFIX, parsePlaceholderUrl }, { findStaticFile }, { answerOf }] =
+interface Built {
+  notes: string[];
+  summary: Summary;
+  /** What the last-build record keeps of the pages (null without the cache); what now() gave on them. */
+  pages: SitePages | null;
+  clock: string[];
+  /** The files of the live site it wrote, replaced or removed (null for a first build). */
+  touched: string[] | null;
+}
+
+/** The build itself. */
+async function build({ settingsOf, buildDir, siteOrigin, basePath, names, delta }: BuildOptions): Promise<Built> {
+  const [{ createApp, RESERVED_PREFIXES }, { buildCacheFrom, cachingFetch }, { assertSafeBuildDir }, { createLinkSource }, { pageMemo }, { createProgress }, { buildSite, NOT_FOUND_PAGE }, { createPageIndex }, { IMAGE_PREFIX, parsePlaceholderUrl }, { findStaticFile }, { answerOf }, { assertSameGenerated, clockOf, collectionsDigest, FullBuildNeeded, recordedPolicy, recordPages }] =
     await Promise.all([
       import('./app.ts'),
       import('./src/publish/cache.ts'),
@@ -82,6 +97,7 @@ async function build({ settingsOf, buildDir, siteOrigin, basePath, names }: Buil
       import('./src/placeholder/grammar.ts'),
       import('./src/static.ts'),
       import('./src/publish/crawl.ts'),
+      import('./src/publish/delta.ts'),
     ]);
   const settings = settingsOf('pages');
   /** Placeholder images are named by their canonical parameters: /image/300x200/ is image/300x200.png. */
@@ -96,9 +112,15 @@ async function build({ settingsOf, buildDir, siteOrigin, basePath, names }: Buil
   const isPureImage = (url: URL) => isImage(url) && !url.searchParams.has('photo');
 
   // Validation: named pages must exist, and BUILD_DIR must be safe to replace.
-  // One table of pages, for the build and the app (read once, as the app reads it without DEBUG).
+  // One table of pages, for the build and the app (as the app reads it without DEBUG); it reads the pages only when
+  // asked. A build of the affected pages knows them from the last build (none was added or removed), without reading them all.
   const pageIndex = createPageIndex(settings.pagesDir, { cached: true });
-  const pages = pageIndex.list(RESERVED_PREFIXES);
+  const pages: RecordedPage[] =
+    delta?.last.pages.pages ??
+    pageIndex.list(RESERVED_PREFIXES).map(({ url, slug, file, source, entry, pagination }) => ({ url, slug, file, source, ...(entry || pagination ? { generated: true as const } : {}) }));
+  // Pages made from data or paginated: how many there are depends on the collections.
+  const collections = pages.some((page) => page.generated) ? collectionsDigest(pageIndex.collections()) : undefined;
+  if (delta?.plan.sameCollections && collections !== delta.last.pages.collections) throw new FullBuildNeeded('the collections changed');
   const invalid = names.filter((name) => !pages.some((page) => page.slug === name));
   if (invalid.length > 0) throw new BuildError(`Invalid pages: ${invalid.join(', ')}`);
   assertSafeBuildDir(buildDir, { project: ROOT, sources: [settings.pagesDir, settings.templatesDir, settings.staticDir] });
@@ -124,28 +146,64 @@ async function build({ settingsOf, buildDir, siteOrigin, basePath, names }: Buil
     const work: PageWork = new Map();
     const { debug, dev, pagesDir, templatesDir, staticDir } = settings;
     const memo = cache && pageMemo({ cache, pages, templatePages: [`/${NOT_FOUND_PAGE}`], pagesDir, staticDir, renderSettings: { debug, dev, pagesDir, templatesDir, staticDir, timeZone: localTimeZone() }, siteUrl: settings.siteUrl, work }, fetch, render);
+    // The pages not built keep their entries, for the next build.
+    if (delta || names.length > 0) cache?.keepUnread();
+    let crawled: Crawl | undefined;
+    let touched: string[] | null = null;
+    const only = delta ? new Set(delta.plan.urls) : null;
     const summary = await buildSite({
       fetch: cache && memo ? cachingFetch(cache, memo.fetch, isPureImage) : fetch,
-      answer: memo ? memo.answer : renderDirectly,
+      answer: memo ? (only ? unaffectedPages(new Set(pages.map((page) => page.url)), only, memo.answer) : memo.answer) : renderDirectly,
       cache,
-      pages: pages.filter((page) => names.length === 0 || names.includes(page.slug)).map((page) => page.url),
+      pages: only ? [...only] : pages.filter((page) => names.length === 0 || names.includes(page.slug)).map((page) => page.url),
       locate: (urlPath) => (urlPath.startsWith('/static/') ? findStaticFile(settings.staticDir, urlPath.slice('/static'.length)) : null),
       staticDir: settings.staticDir,
       buildDir,
       siteOrigin,
       basePath,
-      incremental: names.length > 0,
+      incremental: names.length > 0 || Boolean(delta),
+      notFound: delta?.plan.notFound,
+      liveFiles: delta?.last.output,
+      keptPolicy: delta && ((file) => recordedPolicy(delta.last.pages, file)),
+      search: delta ? delta.last.summary.searchIndexed > 0 : undefined,
+      onCrawl: (crawl) => {
+        if (delta) assertSameGenerated(delta.last.pages, crawl);
+        crawled = crawl;
+      },
+      onPublished: (files) => (touched = files),
       progress: createProgress(),
       nameFile: nameImage,
       work: memo ? work : undefined,
       sourceOf: createLinkSource(pages, settings.templatesDir),
     });
+    const recorded = memo && crawled ? recordPages(delta?.last.pages ?? null, { pages, readsOf: memo.readsOf, collections }, crawled) : null;
+    const clock = recorded ? clockOf(recorded) : [];
+    if (delta) {
+      // Of the whole site, as a full build counts it; the files are those this build wrote or found unchanged.
+      const { pages: all, assets, images: drawn } = delta.last.summary;
+      return { summary: { ...summary, pages: all, reused: all - summary.rendered, assets, images: drawn }, notes: delta.last.notes, pages: recorded, clock, touched };
+    }
     const note = siteOrigin ? null : absoluteUrlNote(pages, settings.port);
-    return { summary, notes: note ? [note] : [], clock: memo ? memo.clockReads() : null };
+    return { summary, notes: note ? [note] : [], pages: recorded, clock, touched };
   } finally {
     if (site) await (await site).close();
     if (images) await (await images).close();
   }
+}
+
+/**
+ * Building the affected pages: a page they link to that is not affected is
+ * answered as the HTML page it was (the crawl only needs to know it is
+ * one), without a look in the cache.
+ */
+function unaffectedPages(pageUrls: ReadonlySet<string>, affected: ReadonlySet<string>, answer: NonNullable<CrawlOptions['answer']>): NonNullable<CrawlOptions['answer']> {
+  return (href, accept) => {
+    const url = new URL(href);
+    if (!url.search && url.pathname.endsWith('/') && pageUrls.has(url.pathname) && !affected.has(url.pathname)) {
+      return { status: 200, location: null, contentType: 'text/html; charset=utf-8', text: async () => '', bytes: async () => Buffer.alloc(0) };
+    }
+    return answer(href, accept);
+  };
 }
 
 try {
@@ -164,14 +222,15 @@ try {
   const cacheDir = buildCacheDirFrom(process.env, ROOT);
   const { secretKey: _random, services: _pages, ...shaping } = settings;
   const last = cacheDir
-    ? lastBuild({
+    ? lastBuild<SitePages>({
         cacheDir,
         buildDir,
         inputs: [settings.pagesDir, settings.templatesDir, settings.staticDir, ...['src', 'app.ts', 'build.ts', 'package-lock.json'].map((file) => path.join(ROOT, file))],
         settings: [shaping, siteOrigin ?? null, basePath, localTimeZone()],
       })
     : null;
-  const unchanged = names.length === 0 && last ? last.unchanged() : null;
+  const full = names.length === 0;
+  const unchanged = full && last ? last.unchanged() : null;
   if (unchanged) {
     const { summary, notes } = unchanged;
     const seconds = (performance.now() - started) / 1000;
@@ -179,11 +238,29 @@ try {
     console.log('  Nothing changed since the last build: every file of it was left as it was.');
     for (const note of notes) console.warn(note);
   } else {
+    // Only some files edited: build only the pages they affect (delta.ts), else everything.
+    const { FullBuildNeeded, planDelta } = await import('./src/publish/delta.ts');
+    const changes = full && last ? last.changes() : null;
+    const plan = changes && planDelta(changes, { pagesDir: settings.pagesDir, templatesDir: settings.templatesDir, readFile: (file) => readFileSync(file, 'utf8') });
     last?.forget();
-    const { summary, notes, clock } = await build({ settingsOf, buildDir, siteOrigin, basePath, names });
-    console.log(formatSummary(summary));
+    const options = { settingsOf, buildDir, siteOrigin, basePath, names };
+    let built: Built | null = null;
+    let whole: Summary | null = null;
+    if (plan) {
+      try {
+        built = await build({ ...options, delta: { plan, last: changes! } });
+        // The record's summary is of the whole site, as a rebuild with nothing changed says it.
+        whole = { ...changes!.summary, searchIndexed: built.summary.searchIndexed };
+      } catch (err) {
+        // A page no longer at its URL, other generated files, or an error the full build will report with all it knows.
+        if (!(err instanceof FullBuildNeeded || err instanceof BuildError || err instanceof RenderError)) throw err;
+      }
+    }
+    built ??= await build(options);
+    const { summary, notes, pages, clock, touched } = built;
+    console.log(formatSummary({ ...summary, seconds: (performance.now() - started) / 1000 }));
     for (const note of notes) console.warn(note);
-    if (last && clock && names.length === 0) last.remember(summary, notes, clock);
+    if (last && full) last.remember(whole ?? summary, notes, pages, clock, touched);
   }
 } catch (err) {
   if (!(err instanceof BuildError || err instanceof SettingsError || err instanceof RenderError)) throw err;

@@ -4,14 +4,19 @@
 // entry it finds or stores goes into the next pack, written beside the old
 // one and renamed over it when the build settles, so a reader never sees half
 // of one; a build that found every entry where it was writes nothing. The
-// pack is read in one go. (A build of named pages keeps just those: the next full build
-// renders the others once again.)
+// pack is read in one go.
+//
+// A build of some pages (named ones, or those an edit affects) uses few
+// entries and must keep the others: it reads the index and then only the
+// entries it asks for, and appends what it stores after the index, with a
+// new index after it (openPartialPack); the pack is written whole again
+// once more than half of it is left over.
 //
 // Layout: the payloads one after another, then a JSON index
 // { key: [offset, length, sha256 of the payload] }, then the index's length
 // as 8 bytes. A damaged pack, or a damaged entry, reads as absent.
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 type Index = Record<string, [offset: number, length: number, digest: string]>;
@@ -128,6 +133,96 @@ export function openEntryPack(file: string): EntryPack {
       waiting = 0;
       changed = false;
       previous = undefined;
+    },
+  };
+}
+
+/** The index of the pack open as `fd`, with the pack's size; null for a damaged or empty pack. */
+function readIndex(fd: number): { index: Index; size: number } | null {
+  try {
+    const size = fstatSync(fd).size;
+    if (size < LENGTH_BYTES) return null;
+    const length = Buffer.alloc(LENGTH_BYTES);
+    readSync(fd, length, 0, LENGTH_BYTES, size - LENGTH_BYTES);
+    const indexLength = Number(length.readBigUInt64LE());
+    if (indexLength > size - LENGTH_BYTES) return null;
+    const text = Buffer.alloc(indexLength);
+    readSync(fd, text, 0, indexLength, size - LENGTH_BYTES - indexLength);
+    return { index: JSON.parse(text.toString('utf8')) as Index, size };
+  } catch {
+    return null;
+  }
+}
+
+/** A pack for a build of some pages: every entry is kept, what is stored is appended (see the top of this file). */
+export function openPartialPack(file: string): EntryPack {
+  let fd: number | null | undefined;
+  let old: { index: Index; size: number } | null = null;
+  const open = () => {
+    if (fd !== undefined) return fd;
+    try {
+      fd = openSync(file, 'r+');
+      old = readIndex(fd);
+    } catch {
+      fd = null;
+    }
+    return fd;
+  };
+  const stored = new Map<string, Buffer>();
+  return {
+    get(key) {
+      const payload = stored.get(key);
+      if (payload) return payload;
+      const handle = open();
+      const entry = old?.index[key];
+      if (handle === null || !entry) return null;
+      const [offset, length, digest] = entry;
+      if (offset + length > old!.size - LENGTH_BYTES) return null;
+      const bytes = Buffer.alloc(length);
+      if (readSync(handle, bytes, 0, length, offset) !== length || digestOf(bytes) !== digest) return null;
+      return bytes;
+    },
+    put(key, payload) {
+      stored.set(key, payload);
+    },
+    finish() {
+      const handle = open();
+      try {
+        const fresh = [...stored].map(([key, payload]) => ({ key, payload, digest: digestOf(payload) })).filter(({ key, digest }) => old?.index[key]?.[2] !== digest);
+        if (fresh.length === 0) return;
+        const index: Index = { ...old?.index };
+        const kept = Object.values(index).reduce((sum, [, length]) => sum + length, 0);
+        if (handle === null || !old || old.size > 2 * kept + FLUSH_BYTES) {
+          // No pack, a damaged one, or one mostly left over: written whole, every entry kept.
+          const whole = openEntryPack(file);
+          for (const key of Object.keys(index)) if (!stored.has(key)) whole.get(key);
+          for (const { key, payload } of fresh) whole.put(key, payload);
+          if (handle !== null) closeSync(handle);
+          fd = undefined;
+          whole.finish();
+          return;
+        }
+        // After the last index: the new payloads, then the new index and its length.
+        let at = old.size;
+        const parts: Buffer[] = [];
+        for (const { key, payload, digest } of fresh) {
+          index[key] = [at, payload.length, digest];
+          parts.push(payload);
+          at += payload.length;
+        }
+        const text = Buffer.from(JSON.stringify(index));
+        const length = Buffer.alloc(LENGTH_BYTES);
+        length.writeBigUInt64LE(BigInt(text.length));
+        const tail = Buffer.concat([...parts, text, length]);
+        writeSync(handle, tail, 0, tail.length, old.size);
+      } catch {
+        // the pages are rendered again next time
+      } finally {
+        if (fd !== undefined && fd !== null) closeSync(fd);
+        fd = undefined;
+        old = null;
+        stored.clear();
+      }
     },
   };
 }

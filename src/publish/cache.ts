@@ -20,7 +20,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { openEntryPack, type EntryPack } from './cache-pack.ts';
+import { openEntryPack, openPartialPack, type EntryPack } from './cache-pack.ts';
 import { BuildError } from './errors.ts';
 import { entryFile, readEntry, writeEntry, writeEntrySoon } from './cache-store.mjs';
 
@@ -39,6 +39,8 @@ export interface BuildCache {
   put(kind: CacheKind, key: string, payload: Buffer): void;
   /** Resolves once every entry put is on disk (or failed). */
   settled(): Promise<void>;
+  /** Before any entry is read, for a build of some pages: the packs keep the entries it does not read too (cache-pack.ts). */
+  keepUnread(): void;
   stats: { hits: number; misses: number };
 }
 
@@ -76,10 +78,11 @@ export function openBuildCache(dir: string, version: string, site?: string): Bui
   const stats = { hits: 0, misses: 0 };
   const writing = new Set<Promise<void>>();
   const packs = new Map<CacheKind, EntryPack>();
+  let keepUnread = false;
   const packOf = (kind: CacheKind): EntryPack | undefined => {
     if (!PACKED.has(kind)) return undefined;
     let pack = packs.get(kind);
-    if (!pack) packs.set(kind, (pack = openEntryPack(path.join(dir, kind, site ? `pack-${createHash('sha256').update(site).digest('hex').slice(0, 16)}` : 'pack'))));
+    if (!pack) packs.set(kind, (pack = (keepUnread ? openPartialPack : openEntryPack)(path.join(dir, kind, site ? `pack-${createHash('sha256').update(site).digest('hex').slice(0, 16)}` : 'pack'))));
     return pack;
   };
   return {
@@ -112,6 +115,9 @@ export function openBuildCache(dir: string, version: string, site?: string): Bui
     async settled() {
       while (writing.size > 0) await Promise.all(writing);
       for (const pack of packs.values()) pack.finish();
+    },
+    keepUnread() {
+      keepUnread = true;
     },
   };
 }

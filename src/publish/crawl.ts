@@ -103,6 +103,9 @@ export interface Crawl {
   hashedFiles(): Array<[source: string, hashed: string]>;
   /** The Content-Security-Policy header of each page this crawl wrote (for `_headers`), by file. */
   pagePolicy(file: string): string | undefined;
+  /** The Content-Security-Policy header of each page written, and the keys of the internal URLs each references, by file. */
+  policies: ReadonlyMap<string, string>;
+  references: ReadonlyMap<string, string[]>;
 }
 
 /** A browser's Accept, so error pages come as HTML. */
@@ -149,6 +152,7 @@ export function createCrawl({ fetch, answer, locate, output, check, progress, si
   const final = new Map<string, Deferred>();
   const counts = { pages: 0, rendered: 0, reused: 0, assets: 0, images: 0 };
   const policies = new Map<string, string>();
+  const references = new Map<string, string[]>();
   const resolve = createResolver(siteOrigin);
   let written = 0;
   let searchBox = false;
@@ -389,7 +393,9 @@ export function createCrawl({ fetch, answer, locate, output, check, progress, si
       await output.keepDraft(page.file, html);
       const digest = cache ? createHash('sha256').update(html).digest('hex') : null;
       const urls = urlsOf(html, digest);
-      finishPage({ file: page.file, base, references: follow(urls, base), urls, digest, notFound: Boolean(notFoundFile) });
+      const keys = follow(urls, base);
+      references.set(page.file, keys);
+      finishPage({ file: page.file, base, references: keys, urls, digest, notFound: Boolean(notFoundFile) });
       if (!notFoundFile) {
         counts.pages++;
         counts[work?.get(url.pathname) === 'reused' ? 'reused' : 'rendered']++;
@@ -507,5 +513,7 @@ export function createCrawl({ fetch, answer, locate, output, check, progress, si
         outcome.kind === 'file' && outcome.hashed ? [[decodeURIComponent(key.slice(1)), outcome.file]] : [],
       ),
     pagePolicy: (file) => policies.get(file),
+    policies,
+    references,
   };
 }

@@ -54,14 +54,21 @@ export function headersFile(files: readonly string[], basePath: string, policyOf
     folder.files.push(file);
   }
   const rules: Array<[pattern: string, cacheControl: string, contentPolicy?: string]> = [];
+  // Each file is looked at once per folder above it: its Cache-Control is worked out once.
+  const cacheControls = new Map<string, string>();
+  const cacheControl = (file: string) => {
+    let value = cacheControls.get(file);
+    if (value === undefined) cacheControls.set(file, (value = cacheControlOf(file)));
+    return value;
+  };
   const visit = (folder: Folder, prefix: string) => {
     const all = allFiles(folder);
-    const policies = new Set(all.map(cacheControlOf));
+    const policies = new Set(all.map(cacheControl));
     if (prefix && policies.size === 1 && !all.some((file) => file.endsWith('index.html'))) {
       rules.push([`${prefix}*`, [...policies][0]!]);
       return;
     }
-    for (const file of folder.files) rules.push([urlOfFile(file), cacheControlOf(file), file.endsWith('.html') ? policyOf(file) : undefined]);
+    for (const file of folder.files) rules.push([urlOfFile(file), cacheControl(file), file.endsWith('.html') ? policyOf(file) : undefined]);
     for (const [name, sub] of folder.folders) visit(sub, `${prefix || '/'}${encodeURIComponent(name)}/`);
   };
   visit(root, '');

@@ -12,12 +12,19 @@
 //   - the sources are stamped when a build starts, so an edit made while it
 //     runs is seen by the next one;
 //   - a build removes the record before it starts, and writes one only once
-//     its site is published, and only after a full build;
+//     its site is published;
 //   - what now() gave on the site's pages is recorded too, by format and
 //     text: a site showing the year is the same site until the year turns;
 //     one showing the time, never;
 //   - the output is stamped after it is published: a file of the site
 //     edited, removed or added by hand means a real build.
+// The record is two files: a small one (the settings, a digest of the
+// input stamps and one of the site's, the summary), all a rebuild with
+// nothing changed reads, and beside it the stamps themselves and what the
+// build recorded of its pages, read when something changed: it says which
+// files changed, so a rebuild that only edited some can work out the pages
+// they affect (delta.ts).
+//
 // The change time cannot be set back by hand (touch -d, cp -p, an editor
 // keeping the modification time all move it), so an edit is seen even where
 // the size and modification time come out as before.
@@ -27,19 +34,30 @@ import path from 'node:path';
 import type { Summary } from './report.ts';
 import { clockUnchanged } from '../pages/reads.ts';
 
-/** What a record says about the build it was written after. */
+/** File path to its stamp. */
+export type Stamps = Record<string, string>;
+
+/** What a record says about the build it was written after: small, as a rebuild with nothing changed reads it alone. */
 interface BuildRecord {
   /** The settings and Node the site was built with. */
   key: string;
-  /** The stamps of the sources and the builder's code, as the build started. */
+  /** The digest of the stamps of the sources and the builder's code, as the build started. */
   inputs: string;
-  /** The stamps of the published site, as the build left it. */
+  /** The digest of the stamps of the published site (its files and folders), as the build left it. */
   output: string;
   summary: Summary;
   /** What the build warned about, said again when it is skipped. */
   notes: string[];
   /** What now() gave on its pages (clock reads, src/pages/reads.ts). */
   clock: string[];
+}
+
+/** Beside it, read only when something changed: the stamps themselves, and what the build recorded of its pages. */
+interface BuildDetail<Pages> {
+  /** The record's `inputs`: the two files were written by the same build. */
+  of: string;
+  inputs: Stamps;
+  pages: Pages | null;
 }
 
 export interface LastBuildOptions {
@@ -52,81 +70,171 @@ export interface LastBuildOptions {
   settings: unknown;
 }
 
-export interface LastBuild {
+/** Since the last build: the settings and site as recorded, and these input files changed, added or removed. */
+export interface Changes<Pages> {
+  /** The files of the published site (paths under it). */
+  output: string[];
+  changed: string[];
+  added: string[];
+  removed: string[];
+  summary: Summary;
+  notes: string[];
+  pages: Pages;
+}
+
+export interface LastBuild<Pages> {
   /** The last build's summary when nothing changed since it; else null. */
-  unchanged(): Pick<BuildRecord, 'summary' | 'notes'> | null;
+  unchanged(): { summary: Summary; notes: string[] } | null;
+  /** What changed since the last build, when it left a record of its pages and the site is as it left it; else null. */
+  changes(): Changes<Pages> | null;
   /** Before a real build: forget the record (the site is about to change). */
   forget(): void;
-  /** After a full build that is published: record it (its inputs stamped when `lastBuild` was called) with what now() gave on its pages. */
-  remember(summary: Summary, notes: string[], clock: string[]): void;
+  /**
+   * After a full build that is published: record it (its inputs stamped when `lastBuild` was called) with what now() gave on
+   * its pages. `touched`: the
+   * files of the site it wrote, replaced or removed, when it published over the site as recorded; else the site is stamped whole.
+   */
+  remember(summary: Summary, notes: string[], pages: Pages | null, clock: string[], touched?: string[] | null): void;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-type Hash = ReturnType<typeof createHash>;
-
 /** A file's stamp: what changes when it is written, replaced or touched. */
-const stampLine = (name: string, stat: Stats | undefined) => (stat ? `${name}\0${stat.size}\0${stat.mtimeMs}\0${stat.ctimeMs}\0${stat.ino}\n` : `${name}\0missing\n`);
+const stampOfFile = (stat: Stats | undefined) => (stat ? `${stat.size} ${stat.mtimeMs} ${stat.ctimeMs} ${stat.ino}` : 'missing');
 
-/** Every file under the folder `dir`, by name, with its stamp (one stat per file: a site has thousands). */
-function addFolder(hash: Hash, dir: string): void {
-  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
-  for (const entry of entries) {
+/** Every file under the folder `dir` with its stamp, as `prefix` + its path (one stat per file: a site has thousands). */
+function addFolder(stamps: Stamps, dir: string, prefix: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
+    const name = prefix + entry.name;
     if (entry.isDirectory()) {
-      hash.update(`${entry.name}/\n`);
-      addFolder(hash, full);
+      addFolder(stamps, full, `${name}/`);
       continue;
     }
     const stat = statSync(full, { throwIfNoEntry: false });
-    if (stat?.isDirectory()) {
-      // a link to a folder: what is in it
-      hash.update(`${entry.name}/\n`);
-      addFolder(hash, full);
-    } else hash.update(stampLine(entry.name, stat));
+    // a link to a folder: what is in it
+    if (stat?.isDirectory()) addFolder(stamps, full, `${name}/`);
+    else stamps[name] = stampOfFile(stat);
   }
-  hash.update('..\n');
 }
 
-/** The stamps of `targets` (files or folders) as one digest. */
-function stampOf(targets: string[]): string {
-  const hash = createHash('sha256');
+/** The stamps of `targets` (files or folders), by path. */
+function stampsOf(targets: string[]): Stamps {
+  const stamps: Stamps = {};
   for (const target of targets) {
     const stat = statSync(target, { throwIfNoEntry: false });
-    if (stat?.isDirectory()) {
-      hash.update(`${target}/\n`);
-      addFolder(hash, target);
-    } else hash.update(stampLine(target, stat));
+    if (stat?.isDirectory()) addFolder(stamps, target, `${target}/`);
+    else stamps[target] = stampOfFile(stat);
   }
+  return stamps;
+}
+
+/** What a folder's entry in the site's stamps says: it is there (what is in it is listed). */
+const FOLDER = 'folder';
+
+/** Every file of the published site with its stamp, and its folders (as "name/"). */
+function outputStamps(buildDir: string): Stamps {
+  const stamps: Stamps = {};
+  const walk = (dir: string, prefix: string) => {
+    stamps[prefix] = FOLDER;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(`${dir}/${entry.name}`, `${prefix}${entry.name}/`);
+      else stamps[prefix + entry.name] = stampOfFile(statSync(`${dir}/${entry.name}`, { throwIfNoEntry: false }));
+    }
+  };
+  if (statSync(buildDir, { throwIfNoEntry: false })?.isDirectory()) walk(buildDir, '');
+  return stamps;
+}
+
+/** One digest of a set of stamps. */
+function digestOf(stamps: Stamps): string {
+  const hash = createHash('sha256');
+  for (const name of Object.keys(stamps).sort()) hash.update(`${name}\0${stamps[name]}\n`);
   return hash.digest('hex');
 }
 
-export function lastBuild({ cacheDir, buildDir, inputs, settings }: LastBuildOptions): LastBuild {
+/** `recorded` after a build wrote, replaced or removed `touched` (paths of files in the site): those and their folders stamped again. */
+function restamped(buildDir: string, recorded: Stamps, touched: string[]): Stamps {
+  const stamps = { ...recorded };
+  const names = new Set<string>(['']);
+  for (const file of touched) {
+    names.add(file);
+    for (let at = file.lastIndexOf('/'); at > 0; at = file.lastIndexOf('/', at - 1)) names.add(file.slice(0, at + 1));
+  }
+  for (const name of names) {
+    const stat = statSync(path.join(buildDir, name), { throwIfNoEntry: false });
+    if (stat) stamps[name] = name === '' || name.endsWith('/') ? FOLDER : stampOfFile(stat);
+    else delete stamps[name];
+  }
+  return stamps;
+}
+
+export function lastBuild<Pages>({ cacheDir, buildDir, inputs, settings }: LastBuildOptions): LastBuild<Pages> {
   const file = path.join(cacheDir, `last-build-${sha256(path.resolve(buildDir)).slice(0, 16)}.json`);
+  const detailFile = file.replace(/\.json$/, '.detail.json');
   const key = sha256(JSON.stringify([settings, path.resolve(buildDir), process.version, process.versions.zlib, process.versions.brotli]));
-  const inputStamp = stampOf(inputs);
+  const inputStamps = stampsOf(inputs);
+  const inputDigest = digestOf(inputStamps);
+  let read: { record: BuildRecord; site: Stamps } | null | undefined;
+  /** The record, when it is of these settings and the site is as it left it; with the site's stamps. */
+  const current = () => {
+    if (read !== undefined) return read;
+    read = null;
+    try {
+      const record = JSON.parse(readFileSync(file, 'utf8')) as BuildRecord;
+      if (record.key !== key || typeof record.inputs !== 'string') return read;
+      const site = outputStamps(buildDir);
+      if (digestOf(site) === record.output) read = { record, site };
+    } catch {
+      // no record (or not one of ours): a real build
+    }
+    return read;
+  };
 
   return {
     unchanged() {
-      let record: BuildRecord;
+      const found = current();
+      if (!found || found.record.inputs !== inputDigest || !Array.isArray(found.record.clock) || !clockUnchanged(found.record.clock)) return null;
+      return { summary: found.record.summary, notes: found.record.notes };
+    },
+    changes() {
+      const found = current();
+      if (!found) return null;
+      let detail: BuildDetail<Pages>;
       try {
-        record = JSON.parse(readFileSync(file, 'utf8')) as BuildRecord;
+        detail = JSON.parse(readFileSync(detailFile, 'utf8')) as BuildDetail<Pages>;
       } catch {
         return null;
       }
-      if (record.key !== key || record.inputs !== inputStamp || !Array.isArray(record.clock) || !clockUnchanged(record.clock) || record.output !== stampOf([buildDir])) return null;
-      return { summary: record.summary, notes: record.notes };
+      if (detail.of !== found.record.inputs || !detail.pages) return null;
+      const changed: string[] = [];
+      const added: string[] = [];
+      for (const [name, stamp] of Object.entries(inputStamps)) {
+        const was = detail.inputs[name];
+        if (was === undefined) added.push(name);
+        else if (was !== stamp) changed.push(name);
+      }
+      const removed = Object.keys(detail.inputs).filter((name) => inputStamps[name] === undefined);
+      const output = Object.keys(found.site).filter((name) => name !== '' && !name.endsWith('/'));
+      const { summary, notes } = found.record;
+      return { output, changed, added, removed, summary, notes, pages: detail.pages };
     },
     forget() {
       rmSync(file, { force: true });
     },
-    remember(summary, notes, clock) {
-      const record: BuildRecord = { key, inputs: inputStamp, output: stampOf([buildDir]), summary, notes, clock };
+    remember(summary, notes, pages, clock, touched) {
+      const previous = touched && current();
+      const site = previous ? restamped(buildDir, previous.site, touched) : outputStamps(buildDir);
+      const record: BuildRecord = { key, inputs: inputDigest, output: digestOf(site), summary, notes, clock };
+      const detail: BuildDetail<Pages> = { of: inputDigest, inputs: inputStamps, pages };
       try {
         mkdirSync(cacheDir, { recursive: true });
-        const temporary = `${file}.${process.pid}.tmp`;
-        writeFileSync(temporary, JSON.stringify(record));
-        renameSync(temporary, file);
+        // The detail first: a record is only taken with the detail written with it.
+        for (const [target, value] of [[detailFile, detail], [file, record]] as const) {
+          const temporary = `${target}.${process.pid}.tmp`;
+          writeFileSync(temporary, JSON.stringify(value));
+          renameSync(temporary, target);
+        }
       } catch {
         // without a record, the next build is a real one
       }

@@ -73,12 +73,16 @@ export interface Output {
   has(file: string): boolean;
   /** Every file of the new site (without .gz and .br). */
   files(): string[];
+  /** A rebuild of named pages: the live site's files under `prefix` (a folder, "pagefind/") go unless written again. */
+  drop(prefix: string): void;
   /** A file of the new site as text, once settled: as this build wrote it, else as the live site has it. */
   read(file: string): Promise<string>;
   /** Put the new site in BUILD_DIR (see the top of this file). */
   publish(): Promise<void>;
   /** Remove the staging folder after a failure. */
   discard(): Promise<void>;
+  /** Once published over a live site: the files of it written, replaced or removed (with .gz and .br), else null. */
+  touched(): string[] | null;
 }
 
 const isAlive = (pid: number): boolean => {
@@ -126,10 +130,13 @@ const publishOrder = (file: string): number => (/\.html?$/i.test(file) ? 1 : /^(
 
 /**
  * Open the staging folder. `incremental` (a rebuild of named pages) keeps
- * every file of the previous build that it does not write; a full build
- * keeps only what it writes.
+ * every file of the previous build that it does not write (`liveFiles`, when
+ * they are known without listing the site); a full build keeps only what it writes.
  */
-export async function openOutput(buildDir: string, { incremental = false, cache }: { incremental?: boolean; cache?: BuildCache | null } = {}): Promise<Output> {
+export async function openOutput(
+  buildDir: string,
+  { incremental = false, cache, liveFiles }: { incremental?: boolean; cache?: BuildCache | null; liveFiles?: readonly string[] } = {},
+): Promise<Output> {
   await removeLeftovers(buildDir);
   const staging = `${buildDir}.next-${process.pid}`;
   const draftsDir = `${buildDir}.drafts-${process.pid}`;
@@ -139,7 +146,9 @@ export async function openOutput(buildDir: string, { incremental = false, cache 
 
   const writer = startWriter(staging, { live, threads: WRITER_THREADS, cache: cache ?? null });
   /** The files of the new site (each with its .gz and .br when it has them). */
-  const siteFiles = new Set<string>(incremental && live ? filesUnder(live).filter((f) => !SIBLINGS.includes(path.extname(f))) : []);
+  const siteFiles = new Set<string>(incremental && live ? (liveFiles ?? filesUnder(live)).filter((f) => !SIBLINGS.includes(path.extname(f))) : []);
+  const dropped = new Set<string>();
+  let touched: string[] | null = null;
   const drafts = new Map<string, string>();
   let draftBytes = 0;
   let draftsSpilled = false;
@@ -161,13 +170,13 @@ export async function openOutput(buildDir: string, { incremental = false, cache 
       }
       renameSync(staged, path.join(site, file));
     }
-    if (incremental) return;
-    const removed = filesUnder(site).filter((file) => {
+    const removed = (incremental ? [...dropped].filter((file) => !siteFiles.has(file)).flatMap((file) => [file, ...SIBLINGS.map((sibling) => file + sibling)]) : filesUnder(site)).filter((file) => {
       const sibling = SIBLINGS.includes(path.extname(file));
       return !siteFiles.has(file) && !(sibling && siteFiles.has(file.slice(0, -3)));
     });
     for (const file of removed) rmSync(path.join(site, file), { force: true });
     removeEmptyFolders(site, removed);
+    touched = [...changed.flatMap(([file]) => [file, ...SIBLINGS.map((sibling) => file + sibling)]), ...removed];
   };
 
   return {
@@ -175,6 +184,13 @@ export async function openOutput(buildDir: string, { incremental = false, cache 
     stats: writer.stats,
     has: (file) => siteFiles.has(file),
     files: () => [...siteFiles].sort(),
+    drop(prefix) {
+      for (const file of siteFiles) {
+        if (!file.startsWith(prefix)) continue;
+        siteFiles.delete(file);
+        dropped.add(file);
+      }
+    },
     read: (file) => readFile(writer.changed.has(file) || !live ? path.join(staging, writer.staged(file)) : path.join(live, file), 'utf8'),
     async write(file, data, options = { hashed: false }) {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
@@ -219,6 +235,7 @@ export async function openOutput(buildDir: string, { incremental = false, cache 
       }
       if (hadFolder) rmSync(retired, { recursive: true, force: true });
     },
+    touched: () => touched,
     async discard() {
       await writer.close();
       await rm(draftsDir, { recursive: true, force: true });

@@ -155,6 +155,8 @@ export interface PageMemo {
   fetch: Fetch;
   /** What now() gave on the pages it answered, rendered or kept (clock reads, reads.ts): a build is the same again while now() gives the same. */
   clockReads(): string[];
+  /** What each page it answered (by URL path) was rendered from, by kind and name (delta.ts). */
+  readsOf: ReadonlyMap<string, Array<[kind: keyof PageReads, name: string]>>;
 }
 
 /**
@@ -184,6 +186,8 @@ export function pageMemo(options: PageMemoOptions, fetch: Fetch, render?: Render
   const keyOf = (url: string, accept: string) => cache.key('page', sharedDigest, url, accept);
 
   const clock = new Set<string>();
+  /** What each page answered read, by URL path (for the last build's record). */
+  const readsOf = new Map<string, Array<[keyof PageReads, string]>>();
   /** What a kept page records of a read: the input's digest; for now(), the text the page shows. */
   const recorded = (kind: keyof PageReads, name: string) => (kind === 'clock' ? parseClockRead(name).text : inputs.digest(kind, name));
 
@@ -198,11 +202,12 @@ export function pageMemo(options: PageMemoOptions, fetch: Fetch, render?: Render
     if (!unchanged(kept)) return null;
     work?.set(url.pathname, 'reused');
     for (const [kind, name] of kept.reads) if (kind === 'clock') clock.add(name);
+    readsOf.set(url.pathname, kept.reads.map(([kind, name]) => [kind, name]));
     return answerOf(kept.status, kept.contentType, hit.subarray(newline + 1));
   };
 
   /** What rendering a page reads, starting with its own file ('' for a template page). */
-  const readsOf = (file: string) => {
+  const startReads = (file: string) => {
     const reads = emptyReads();
     if (file) reads.files.add(file);
     return reads;
@@ -212,6 +217,7 @@ export function pageMemo(options: PageMemoOptions, fetch: Fetch, render?: Render
   const keep = (href: string, accept: string, status: number, contentType: string, body: Buffer, reads: PageReads) => {
     const list: Read[] = (Object.keys(reads) as Array<keyof PageReads>).flatMap((kind) => [...reads[kind]].sort().map((name): Read => [kind, name, recorded(kind, name)]));
     for (const name of reads.clock) clock.add(name);
+    readsOf.set(new URL(href).pathname, list.map(([kind, name]) => [kind, name]));
     const kept: Kept = { status, contentType, reads: list };
     cache.put('page', keyOf(href, accept), Buffer.concat([Buffer.from(`${JSON.stringify(kept)}\n`), body]));
   };
@@ -224,7 +230,7 @@ export function pageMemo(options: PageMemoOptions, fetch: Fetch, render?: Render
       const url = new URL(href);
       const file = fileOf(url);
       if (file === undefined) return null;
-      const reads = readsOf(file);
+      const reads = startReads(file);
       const page = await recordReads(reads, () => render(url.pathname));
       if (!page) return null;
       work?.set(url.pathname, 'rendered');
@@ -232,6 +238,7 @@ export function pageMemo(options: PageMemoOptions, fetch: Fetch, render?: Render
       return answerOf(200, page.contentType, page.body);
     },
     clockReads: () => [...clock].sort(),
+    readsOf,
     async fetch(request) {
       const url = new URL(request.url);
       const file = fileOf(url, request.method);
@@ -239,7 +246,7 @@ export function pageMemo(options: PageMemoOptions, fetch: Fetch, render?: Render
       const accept = request.headers.get('accept') ?? '';
       const kept = lookup(request.url, accept);
       if (kept) return new Response(new Uint8Array(await kept.bytes()), { status: kept.status, headers: { 'content-type': kept.contentType! } });
-      const reads = readsOf(file);
+      const reads = startReads(file);
       const response = await recordReads(reads, () => fetch(request));
       work?.set(url.pathname, 'rendered');
       const contentType = response.headers.get('content-type');

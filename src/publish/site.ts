@@ -16,7 +16,7 @@ import { BuildError } from './errors.ts';
 import { staticKeys, type NameFile } from './names.ts';
 import { MANIFEST, openOutput, type Output } from './output.ts';
 import type { Progress, Summary } from './report.ts';
-import { writeSearchIndex } from './search-index.ts';
+import { hasSearchBox, SEARCH_DIR, writeSearchIndex } from './search-index.ts';
 import { pagesIn, robotsTxt, sitemapXml } from './sitemap.ts';
 
 export interface SiteOptions {
@@ -37,6 +37,18 @@ export interface SiteOptions {
   basePath?: string;
   /** Rebuild just these pages (and what they reference) in the existing site. */
   incremental: boolean;
+  /** With `incremental`: the 404 page is built again too. */
+  notFound?: boolean;
+  /** With `incremental`: the header policy of a page kept as it is, known without reading it (else it is read from the site). */
+  keptPolicy?: (file: string) => string | undefined;
+  /** With `incremental`: the files of the live site, when known without listing it. */
+  liveFiles?: readonly string[];
+  /** With `incremental`: false when no page can have a search box (none had, none rebuilt has), so the index is not made. */
+  search?: boolean;
+  /** Told, once the site is published over a live one, the files of it written, replaced or removed. */
+  onPublished?: (touched: string[] | null) => void;
+  /** Told the crawl once it is finished (what each page references, its policy). */
+  onCrawl?: (crawl: Crawl) => void;
   progress: Progress;
   nameFile?: NameFile;
   /** Which pages came from the build cache rather than the app (page-memo.ts); absent when every page is rendered. */
@@ -55,20 +67,21 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
   if (incremental && !existsSync(path.join(buildDir, MANIFEST))) {
     throw new BuildError(`There is no previous build in ${buildDir} to rebuild pages in. Run a full build first: npm run build`);
   }
-  const output = await openOutput(buildDir, { incremental, cache: options.cache });
+  const output = await openOutput(buildDir, { incremental, cache: options.cache, liveFiles: options.liveFiles });
   try {
     const check = createLinkCheck((file) => output.has(file), siteOrigin, options.basePath);
-    const crawl = createCrawl({ ...options, output, check, onlyPages: incremental ? new Set(options.pages) : undefined });
+    const notFound = !incremental || options.notFound === true;
+    const onlyPages = incremental ? new Set([...options.pages, ...(notFound ? [`/${NOT_FOUND_PAGE}`] : [])]) : undefined;
+    const crawl = createCrawl({ ...options, output, check, onlyPages });
     // Static files first: pages reference them, and a page is written once they are.
-    if (!incremental) {
-      for (const key of staticKeys(options.staticDir)) crawl.visit(key);
-      crawl.visitNotFound(NOT_FOUND_PAGE);
-    }
+    if (!incremental) for (const key of staticKeys(options.staticDir)) crawl.visit(key);
+    if (notFound) crawl.visitNotFound(NOT_FOUND_PAGE);
     for (const page of options.pages) crawl.visit(page);
     await crawl.finished();
+    options.onCrawl?.(crawl);
 
     // The pages asked for, and the 404 page, must come out as pages (a text page, feed.xml, as its file); anything else is the link check's business.
-    const required = incremental ? options.pages : [...options.pages, `/${NOT_FOUND_PAGE}`];
+    const required = notFound ? [...options.pages, `/${NOT_FOUND_PAGE}`] : options.pages;
     const failed = required.flatMap((key) => {
       const outcome = crawl.outcomeOf(key);
       return outcome.kind === 'page' || (outcome.kind === 'file' && !key.endsWith('/')) ? [] : [`  ${key}: ${outcome.kind === 'missing' ? outcome.why : 'not a page'}`];
@@ -79,9 +92,17 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
     progress.update('Writing', 'the last files');
     await output.settle();
     // Every page is on disk now: the search index is made from their final bytes (search-index.ts).
-    progress.update('Indexing', 'pages for search');
-    const search = await writeSearchIndex(output, options.cache, NOT_FOUND_PAGE, incremental ? null : crawl.searchBox());
-    await output.settle();
+    let search = { pages: 0 };
+    // A full build knows whether a page it wrote has a search box. A build of some pages over a site none of whose
+    // pages had one knows too (did a page it wrote gain one?); over a site with one, the index reads every page.
+    const boxes = !incremental || options.search === false ? crawl.searchBox() : null;
+    if (boxes !== false) {
+      progress.update('Indexing', 'pages for search');
+      // Its chunks are named by their contents: those of the last index go unless written again.
+      if (incremental) output.drop(`${SEARCH_DIR}/`);
+      search = await writeSearchIndex(output, options.cache, NOT_FOUND_PAGE, boxes);
+      await output.settle();
+    }
     if (siteOrigin) {
       // Every page is on disk now, including those a rebuild of single pages left alone.
       const siteUrl = siteOrigin + underBasePath(options.basePath ?? ROOT_PATH, '/').slice(0, -1);
@@ -90,7 +111,7 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
       await output.settle();
     }
     // A page a rebuild of named pages left alone has its policy in the live site's copy.
-    const policyOf = (page: string) => crawl.pagePolicy(page) ?? policyOfBuiltPage(path.join(buildDir, page));
+    const policyOf = (page: string) => crawl.pagePolicy(page) ?? options.keptPolicy?.(page) ?? policyOfBuiltPage(path.join(buildDir, page));
     await output.write(HEADERS_FILE, headersFile(output.files(), options.basePath ?? ROOT_PATH, policyOf));
     await output.settle();
     progress.update('Checking', 'links and references');
@@ -100,6 +121,7 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
     }, options.sourceOf);
     progress.done();
     await output.publish();
+    options.onPublished?.(output.touched());
     await options.cache?.settled();
     return { ...crawl.counts, searchIndexed: search.pages, bytes: output.stats, seconds: (performance.now() - started) / 1000, buildDir };
   } catch (err) {

@@ -101,9 +101,7 @@ export interface Crawl {
   outcomeOf(key: string): Outcome;
   /** Source name to hashed name of each static file written. */
   hashedFiles(): Array<[source: string, hashed: string]>;
-  /** The Content-Security-Policy header of each page this crawl wrote (for `_headers`), by file. */
-  pagePolicy(file: string): string | undefined;
-  /** The Content-Security-Policy header of each page written, and the keys of the internal URLs each references, by file. */
+  /** The Content-Security-Policy header of each page written (for `_headers`), and the keys of the internal URLs each references, by file. */
   policies: ReadonlyMap<string, string>;
   references: ReadonlyMap<string, string[]>;
 }
@@ -512,7 +510,6 @@ export function createCrawl({ fetch, answer, locate, output, check, progress, si
       [...outcomes].flatMap(([key, outcome]): Array<[string, string]> =>
         outcome.kind === 'file' && outcome.hashed ? [[decodeURIComponent(key.slice(1)), outcome.file]] : [],
       ),
-    pagePolicy: (file) => policies.get(file),
     policies,
     references,
   };

@@ -102,7 +102,7 @@ export function planDelta(changes: Changes<SitePages>, { pagesDir, templatesDir,
   const affected = new Set<string>();
   // A page showing what now() gives, when it gives something else (the time, or a new year).
   for (const [url, list] of Object.entries(reads)) {
-    const clock = list.flatMap(([kind, name]) => (kind === 'clock' ? [name] : []));
+    const clock = clockReadsIn(list);
     if (clock.length > 0 && !clockUnchanged(clock)) affected.add(url);
   }
   const readers = (kind: keyof PageReads, names: ReadonlySet<string>) => {
@@ -149,9 +149,11 @@ export function collectionsDigest({ collections, tags }: { collections: Collecti
   return createHash('sha256').update(JSON.stringify(shape)).digest('hex');
 }
 
-/** What now() gave on the site's pages (clock reads, src/pages/reads.ts). */
-export const clockOf = (record: SitePages): string[] =>
-  [...new Set(Object.values(record.reads).flatMap((list) => list.flatMap(([kind, name]) => (kind === 'clock' ? [name] : []))))].sort();
+/** What now() gave on a page, from its reads (clock reads, src/pages/reads.ts). */
+const clockReadsIn = (list: Reads): string[] => list.flatMap(([kind, name]) => (kind === 'clock' ? [name] : []));
+
+/** What now() gave on the site's pages. */
+export const clockOf = (record: SitePages): string[] => [...new Set(Object.values(record.reads).flatMap(clockReadsIn))].sort();
 
 /** The header policy of a page file, as the record has it. */
 export const recordedPolicy = (record: SitePages, file: string): string | undefined => {

@@ -153,8 +153,6 @@ export interface PageMemo {
   answer(url: string, accept: string): Promise<Answer | null>;
   /** `fetch`, answering from `lookup` where it can and keeping the app's other answers for pages, with what each read. */
   fetch: Fetch;
-  /** What now() gave on the pages it answered, rendered or kept (clock reads, reads.ts): a build is the same again while now() gives the same. */
-  clockReads(): string[];
   /** What each page it answered (by URL path) was rendered from, by kind and name (delta.ts). */
   readsOf: ReadonlyMap<string, Array<[kind: keyof PageReads, name: string]>>;
 }
@@ -185,7 +183,6 @@ export function pageMemo(options: PageMemoOptions, fetch: Fetch, render?: Render
   const fileOf = (url: URL, method = 'GET') => (method === 'GET' && !url.search ? known.get(url.pathname) : undefined);
   const keyOf = (url: string, accept: string) => cache.key('page', sharedDigest, url, accept);
 
-  const clock = new Set<string>();
   /** What each page answered read, by URL path (for the last build's record). */
   const readsOf = new Map<string, Array<[keyof PageReads, string]>>();
   /** What a kept page records of a read: the input's digest; for now(), the text the page shows. */
@@ -201,7 +198,6 @@ export function pageMemo(options: PageMemoOptions, fetch: Fetch, render?: Render
     const kept = JSON.parse(hit.subarray(0, newline).toString()) as Kept;
     if (!unchanged(kept)) return null;
     work?.set(url.pathname, 'reused');
-    for (const [kind, name] of kept.reads) if (kind === 'clock') clock.add(name);
     readsOf.set(url.pathname, kept.reads.map(([kind, name]) => [kind, name]));
     return answerOf(kept.status, kept.contentType, hit.subarray(newline + 1));
   };
@@ -216,7 +212,6 @@ export function pageMemo(options: PageMemoOptions, fetch: Fetch, render?: Render
   /** Keep a page rendered for this URL and Accept, with what it read. */
   const keep = (href: string, accept: string, status: number, contentType: string, body: Buffer, reads: PageReads) => {
     const list: Read[] = (Object.keys(reads) as Array<keyof PageReads>).flatMap((kind) => [...reads[kind]].sort().map((name): Read => [kind, name, recorded(kind, name)]));
-    for (const name of reads.clock) clock.add(name);
     readsOf.set(new URL(href).pathname, list.map(([kind, name]) => [kind, name]));
     const kept: Kept = { status, contentType, reads: list };
     cache.put('page', keyOf(href, accept), Buffer.concat([Buffer.from(`${JSON.stringify(kept)}\n`), body]));
@@ -237,7 +232,6 @@ export function pageMemo(options: PageMemoOptions, fetch: Fetch, render?: Render
       keep(href, accept, 200, page.contentType, Buffer.from(page.body), reads);
       return answerOf(200, page.contentType, page.body);
     },
-    clockReads: () => [...clock].sort(),
     readsOf,
     async fetch(request) {
       const url = new URL(request.url);

@@ -16,7 +16,7 @@ import { BuildError } from './errors.ts';
 import { staticKeys, type NameFile } from './names.ts';
 import { MANIFEST, openOutput, type Output } from './output.ts';
 import type { Progress, Summary } from './report.ts';
-import { hasSearchBox, SEARCH_DIR, writeSearchIndex } from './search-index.ts';
+import { SEARCH_DIR, writeSearchIndex } from './search-index.ts';
 import { pagesIn, robotsTxt, sitemapXml } from './sitemap.ts';
 
 export interface SiteOptions {
@@ -111,7 +111,7 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
       await output.settle();
     }
     // A page a rebuild of named pages left alone has its policy in the live site's copy.
-    const policyOf = (page: string) => crawl.pagePolicy(page) ?? options.keptPolicy?.(page) ?? policyOfBuiltPage(path.join(buildDir, page));
+    const policyOf = (page: string) => crawl.policies.get(page) ?? options.keptPolicy?.(page) ?? policyOfBuiltPage(path.join(buildDir, page));
     await output.write(HEADERS_FILE, headersFile(output.files(), options.basePath ?? ROOT_PATH, policyOf));
     await output.settle();
     progress.update('Checking', 'links and references');

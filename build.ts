@@ -10,7 +10,7 @@
 //   BASE_PATH=/project/ npm run build   a site served under /project/ (GitHub Pages)
 //   BUILD_CACHE=off npm run build   without node_modules/.cache/lightweight/build/
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { basePathFrom } from './src/publish/base-path.ts';
 import { buildCacheDirFrom } from './src/publish/cache.ts';
@@ -58,6 +58,14 @@ function localTimeZone(): string {
   } catch {
     return Intl.DateTimeFormat().resolvedOptions().timeZone;
   }
+}
+
+/** A site is built from a folder of pages: without one, there is nothing to publish, and a wrong PAGES_DIR would publish an empty site. */
+function assertPagesFolder(pagesDir: string): void {
+  if (statSync(pagesDir, { throwIfNoEntry: false })?.isDirectory()) return;
+  const relative = path.relative(process.cwd(), pagesDir);
+  const shown = relative && !relative.startsWith('..') ? relative : pagesDir;
+  throw new BuildError(`No pages to build: there is no folder ${shown}${process.env.PAGES_DIR ? ' (PAGES_DIR)' : ''}. Create it with an index.html or index.md, or set PAGES_DIR to the folder of your pages.`);
 }
 
 interface BuildOptions {
@@ -217,6 +225,7 @@ try {
   const siteOrigin = siteOriginFrom(process.env);
   const basePath = basePathFrom(process.env);
   const names = process.argv.slice(2);
+  assertPagesFolder(settings.pagesDir);
 
   // A full build over the last one, with nothing changed since (last-build.ts), has nothing to do.
   const cacheDir = buildCacheDirFrom(process.env, ROOT);

@@ -18,6 +18,7 @@ import { ROOT } from '../src/settings.ts';
 import { staticUrl } from '../src/templates/helpers.ts';
 import { runBuild, type BuildResult } from './fixtures/build-process.ts';
 import { launchChromium, onFailedRequest, startApp, tempDir } from './helpers.ts';
+import { writeFiles } from './fixtures/site.ts';
 
 const read = (dir: string, file: string) => readFileSync(path.join(dir, file), 'utf8');
 const TEAM = ['ada-lovelace', 'alan-turing', 'grace-hopper', 'katherine'];
@@ -248,6 +249,23 @@ describe('npm run build on the starter site', () => {
     assert.equal(other.code, 1);
     assert.match(other.stderr, /holds files that are not a previous build/);
     assert.equal(read(notABuild, 'thesis.txt'), 'precious');
+    const noPages = await runBuild([], { BUILD_DIR: buildDir, PAGES_DIR: path.join(notABuild, 'pages') });
+    assert.equal(noPages.code, 1);
+    assert.match(noPages.stderr, /^No pages to build: there is no folder \S+pages \(PAGES_DIR\)\. Create it/m);
+  });
+
+  test('a site without a static folder builds; a page without templates/page.html to place it in is refused, naming both', async () => {
+    const root = tempDir('lightweight-build-bare-');
+    const dirs = { PAGES_DIR: path.join(root, 'pages'), TEMPLATES_DIR: path.join(root, 'templates'), STATIC_DIR: path.join(root, 'static') };
+    writeFiles(dirs.PAGES_DIR, { 'index.md': '---\ntitle: Home\n---\n# Home' });
+    writeFiles(dirs.TEMPLATES_DIR, { '404.html': '<!doctype html><html lang="en"><title>Not found</title><h1>Not found</h1></html>' });
+    const refused = await runBuild([], { ...dirs, BUILD_DIR: path.join(root, 'site') });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /pages\/index\.md: there is no templates\/page\.html, the layout a page is placed in unless it names another\. Create templates\/page\.html, or write "layout: none"/);
+    writeFiles(dirs.TEMPLATES_DIR, { 'page.html': '<!doctype html><html lang="en"><title>{{ title }}</title>{{ content | safe }}</html>' });
+    const built = await runBuild([], { ...dirs, BUILD_DIR: path.join(root, 'site') });
+    assert.equal(built.code, 0, built.stderr);
+    assert.match(read(path.join(root, 'site'), 'index.html'), /<h1 id="home">Home<\/h1>/);
   });
 
   describe('in a browser, through the preview server', () => {

@@ -3,7 +3,7 @@
 // an .md page), and the result is placed in templates/page.html. Every
 // problem a designer can cause comes out as a RenderError naming the file,
 // line and column.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import nunjucks from 'nunjucks';
 import { ImageSourceError, type Images } from '../images/index.ts';
@@ -89,7 +89,11 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
 
   /** The layout file a page is placed in, or null for a page that is a whole document; an unknown layout is a RenderError. */
   const layoutOf = (page: PageInfo, compiled: CompiledPage, defaults: PageDefaults, value: unknown): string | null => {
-    if (value === undefined) return PAGE_LAYOUT;
+    if (value === undefined) {
+      if (statSync(path.join(settings.templatesDir, PAGE_LAYOUT), { throwIfNoEntry: false })?.isFile()) return PAGE_LAYOUT;
+      const templates = path.basename(settings.templatesDir);
+      throw new RenderError(page.source, null, null, `there is no ${templates}/${PAGE_LAYOUT}, the layout a page is placed in unless it names another. Create ${templates}/${PAGE_LAYOUT}, or write "layout: none" in the page's front matter for a page that is a whole document.`, page.file);
+    }
     if (NO_LAYOUT.has(value)) return null;
     const name = typeof value === 'string' && value.trim() !== '' ? (value.endsWith('.html') ? value : `${value}.html`) : null;
     const segments = name === null ? null : safeSegments(name);

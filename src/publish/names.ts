@@ -1,6 +1,6 @@
 // The file each kind of response becomes in the built site, and the static
 // files a full build publishes whether or not a page references them.
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { safeSegments } from '../safe-path.ts';
 import { CONTENT_TYPES, contentTypeOf } from '../static.ts';
@@ -40,8 +40,9 @@ export function pageFile(segments: string[]): { file: string; url: string } {
   return { file, url: urlOfFile(file) };
 }
 
-/** URL keys of every file in the static folder, referenced or not. */
+/** URL keys of every file in the static folder, referenced or not; none without one (a link to one is then reported broken). */
 export function staticKeys(staticDir: string): string[] {
+  if (!existsSync(staticDir)) return [];
   const keys: string[] = [];
   const walk = (dir: string, prefix: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {

@@ -18,7 +18,6 @@
 // The entry sees the process as if started with `node <entry.ts> [args]`:
 // process.argv[1] is the .ts file, and import.meta.url in every bundled
 // file is that file's own URL.
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import path from 'node:path';
@@ -145,6 +144,8 @@ if (watching) {
   const [command, ...rest] = stripsTypes
     ? ['--watch', '--watch-preserve-output', LAUNCHER]
     : [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'watch', '--clear-screen=false'];
+  // Loaded here only: child_process brings net and streams, a tenth of what a build with nothing to do costs.
+  const { spawn } = await import('node:child_process');
   const watcher = spawn(process.execPath, [command, ...rest, file, ...args], { stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => watcher.kill(signal));
   watcher.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 1)));

@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { openEntryPack, openPartialPack, type EntryPack } from './cache-pack.ts';
-import { BuildError } from './errors.ts';
+import { buildCacheDirFrom } from './config.ts';
 import { entryFile, readEntry, writeEntry, writeEntrySoon } from './cache-store.mjs';
 
 export type CacheKind = 'compressed' | 'bundle' | 'response' | 'page' | 'links' | 'final' | 'search';
@@ -54,14 +54,6 @@ type Env = Record<string, string | undefined>;
 export function buildCacheFrom(env: Env, root: string, site?: string): BuildCache | null {
   const dir = buildCacheDirFrom(env, root);
   return dir ? openBuildCache(dir, builderVersion(root), site) : null;
-}
-
-/** The folder of the build cache, or null when BUILD_CACHE=off; without opening it (that reads the builder's code). */
-export function buildCacheDirFrom(env: Env, root: string): string | null {
-  const value = (env.BUILD_CACHE ?? 'on').trim().toLowerCase();
-  if (value === 'off') return null;
-  if (value !== 'on' && value !== '') throw new BuildError(`BUILD_CACHE must be on or off (got "${env.BUILD_CACHE}").`);
-  return path.join(root, 'node_modules/.cache/lightweight/build');
 }
 
 /**

@@ -1,5 +1,5 @@
 // The build's own settings, from the environment: where the site goes
-// (BUILD_DIR) and where it will be served (SITE_URL). build.ts and the
+// (BUILD_DIR), where it will be served (SITE_URL) and its cache (BUILD_CACHE). build.ts and the
 // preview server read them here, so both agree on the folder.
 import path from 'node:path';
 import { ROOT } from '../settings.ts';
@@ -30,4 +30,12 @@ export function siteOriginFrom(env: Env): string | undefined {
     throw new BuildError(`SITE_URL must be the site's origin only, such as ${url.origin} (got "${value}"): the site's links start at its root.`);
   }
   return url.origin;
+}
+
+/** The folder of the build cache, or null when BUILD_CACHE=off; without opening it (that reads the builder's code). */
+export function buildCacheDirFrom(env: Env, root: string): string | null {
+  const value = (env.BUILD_CACHE ?? 'on').trim().toLowerCase();
+  if (value === 'off') return null;
+  if (value !== 'on' && value !== '') throw new BuildError(`BUILD_CACHE must be on or off (got "${env.BUILD_CACHE}").`);
+  return path.join(root, 'node_modules/.cache/lightweight/build');
 }

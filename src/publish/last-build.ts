@@ -16,11 +16,13 @@
 //   - what now() gave on the site's pages is recorded too, by format and
 //     text: a site showing the year is the same site until the year turns;
 //     one showing the time, never;
-//   - the output is stamped after it is published: a file of the site
-//     edited, removed or added by hand means a real build.
+//   - the output is stamped after it is published, its folders too: a file
+//     of the site edited, removed or added by hand means a real build. A
+//     folder's stamp moves when an entry is added, removed or renamed in
+//     it, so the check stamps the paths recorded and lists no folder.
 // The record is two files: a small one (the settings, a digest of the
-// input stamps and one of the site's, the summary), all a rebuild with
-// nothing changed reads, and beside it the stamps themselves and what the
+// input stamps, the site's paths and a digest of their stamps, the
+// summary), all a rebuild with nothing changed reads, and beside it the stamps themselves and what the
 // build recorded of its pages, read when something changed: it says which
 // files changed, so a rebuild that only edited some can work out the pages
 // they affect (delta.ts).
@@ -45,6 +47,8 @@ interface BuildRecord {
   inputs: string;
   /** The digest of the stamps of the published site (its files and folders), as the build left it. */
   output: string;
+  /** The paths of its files and folders (folders end in "/"). */
+  site: string[];
   summary: Summary;
   /** What the build warned about, said again when it is skipped. */
   notes: string[];
@@ -130,20 +134,28 @@ function stampsOf(targets: string[]): Stamps {
   return stamps;
 }
 
-/** What a folder's entry in the site's stamps says: it is there (what is in it is listed). */
-const FOLDER = 'folder';
-
-/** Every file of the published site with its stamp, and its folders (as "name/"). */
+/**
+ * Every file and folder of the published site (folders as "name/", the site itself as ""), with its stamp. A folder's
+ * stamp moves when an entry is added to it, removed or renamed, so the site is checked again by stamping the paths
+ * recorded, without listing a folder.
+ */
 function outputStamps(buildDir: string): Stamps {
   const stamps: Stamps = {};
   const walk = (dir: string, prefix: string) => {
-    stamps[prefix] = FOLDER;
+    stamps[prefix] = stampOfFile(statSync(dir, { throwIfNoEntry: false }));
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       if (entry.isDirectory()) walk(`${dir}/${entry.name}`, `${prefix}${entry.name}/`);
       else stamps[prefix + entry.name] = stampOfFile(statSync(`${dir}/${entry.name}`, { throwIfNoEntry: false }));
     }
   };
   if (statSync(buildDir, { throwIfNoEntry: false })?.isDirectory()) walk(buildDir, '');
+  return stamps;
+}
+
+/** The stamps of the site's `paths` as they are now (a path gone is "missing"). */
+function stampsAt(buildDir: string, paths: string[]): Stamps {
+  const stamps: Stamps = {};
+  for (const name of paths) stamps[name] = stampOfFile(statSync(`${buildDir}/${name}`, { throwIfNoEntry: false }));
   return stamps;
 }
 
@@ -165,7 +177,7 @@ function restamped(buildDir: string, recorded: Stamps, touched: string[]): Stamp
   }
   for (const name of names) {
     const stat = statSync(path.join(buildDir, name), { throwIfNoEntry: false });
-    if (stat) stamps[name] = name === '' || name.endsWith('/') ? FOLDER : stampOfFile(stat);
+    if (stat) stamps[name] = stampOfFile(stat);
     else delete stamps[name];
   }
   return stamps;
@@ -185,7 +197,8 @@ export function lastBuild<Pages>({ cacheDir, buildDir, inputs, settings }: LastB
     try {
       const record = JSON.parse(readFileSync(file, 'utf8')) as BuildRecord;
       if (record.key !== key || typeof record.inputs !== 'string') return read;
-      const site = outputStamps(buildDir);
+      if (!Array.isArray(record.site)) return read;
+      const site = stampsAt(buildDir, record.site);
       if (digestOf(site) === record.output) read = { record, site };
     } catch {
       // no record (or not one of ours): a real build
@@ -227,7 +240,7 @@ export function lastBuild<Pages>({ cacheDir, buildDir, inputs, settings }: LastB
     remember(summary, notes, pages, clock, touched) {
       const previous = touched && current();
       const site = previous ? restamped(buildDir, previous.site, touched) : outputStamps(buildDir);
-      const record: BuildRecord = { key, inputs: inputDigest, output: digestOf(site), summary, notes, clock };
+      const record: BuildRecord = { key, inputs: inputDigest, output: digestOf(site), site: Object.keys(site).sort(), summary, notes, clock };
       const detail: BuildDetail<Pages> = { of: inputDigest, inputs: inputStamps, pages };
       try {
         mkdirSync(cacheDir, { recursive: true });

@@ -152,20 +152,20 @@ function outputStamps(buildDir: string): Stamps {
   return stamps;
 }
 
-/** The stamps of the site's `paths` as they are now (a path gone is "missing"). */
-function stampsAt(buildDir: string, paths: string[]): Stamps {
-  const stamps: Stamps = {};
-  for (const name of paths) stamps[name] = stampOfFile(statSync(`${buildDir}/${name}`, { throwIfNoEntry: false }));
-  return stamps;
+/** The stamps of the site's `paths` as they are now (a path gone is "missing"), in their order. */
+function stampsAt(buildDir: string, paths: string[]): string[] {
+  return paths.map((name) => stampOfFile(statSync(`${buildDir}/${name}`, { throwIfNoEntry: false })));
 }
 
-/** One digest of a set of stamps (hashed as one text: an update per stamp costs more than the hashing). */
-function digestOf(stamps: Stamps): string {
-  const lines = Object.keys(stamps)
-    .sort()
-    .map((name) => `${name}\0${stamps[name]}\n`);
-  return createHash('sha256').update(lines.join('')).digest('hex');
+/** One digest of `names` (in this order) and their stamps, hashed as one text: an update per stamp costs more than the hashing. */
+function digestOfLines(names: string[], stampOf: (name: string, i: number) => string): string {
+  return createHash('sha256')
+    .update(names.map((name, i) => `${name}\0${stampOf(name, i)}\n`).join(''))
+    .digest('hex');
 }
+
+/** One digest of a set of stamps. */
+const digestOf = (stamps: Stamps): string => digestOfLines(Object.keys(stamps).sort(), (name) => stamps[name]!);
 
 /** `recorded` after a build wrote, replaced or removed `touched` (paths of files in the site): those and their folders stamped again. */
 function restamped(buildDir: string, recorded: Stamps, touched: string[]): Stamps {
@@ -189,7 +189,8 @@ export function lastBuild<Pages>({ cacheDir, buildDir, inputs, settings }: LastB
   const key = sha256(JSON.stringify([settings, path.resolve(buildDir), process.version, process.versions.zlib, process.versions.brotli]));
   const inputStamps = stampsOf(inputs);
   const inputDigest = digestOf(inputStamps);
-  let read: { record: BuildRecord; site: Stamps } | null | undefined;
+  /** The record, and the site's stamps by path (made when asked: a rebuild with nothing changed needs only their digest). */
+  let read: { record: BuildRecord; site: () => Stamps } | null | undefined;
   /** The record, when it is of these settings and the site is as it left it; with the site's stamps. */
   const current = () => {
     if (read !== undefined) return read;
@@ -198,8 +199,9 @@ export function lastBuild<Pages>({ cacheDir, buildDir, inputs, settings }: LastB
       const record = JSON.parse(readFileSync(file, 'utf8')) as BuildRecord;
       if (record.key !== key || typeof record.inputs !== 'string') return read;
       if (!Array.isArray(record.site)) return read;
-      const site = stampsAt(buildDir, record.site);
-      if (digestOf(site) === record.output) read = { record, site };
+      // The paths are recorded sorted: digested in their order, as `remember` digested them.
+      const stamps = stampsAt(buildDir, record.site);
+      if (digestOfLines(record.site, (_, i) => stamps[i]!) === record.output) read = { record, site: () => Object.fromEntries(record.site.map((name, i) => [name, stamps[i]!])) };
     } catch {
       // no record (or not one of ours): a real build
     }
@@ -230,7 +232,7 @@ export function lastBuild<Pages>({ cacheDir, buildDir, inputs, settings }: LastB
         else if (was !== stamp) changed.push(name);
       }
       const removed = Object.keys(detail.inputs).filter((name) => inputStamps[name] === undefined);
-      const output = Object.keys(found.site).filter((name) => name !== '' && !name.endsWith('/'));
+      const output = found.record.site.filter((name) => name !== '' && !name.endsWith('/'));
       const { summary, notes } = found.record;
       return { output, changed, added, removed, summary, notes, pages: detail.pages };
     },
@@ -239,7 +241,7 @@ export function lastBuild<Pages>({ cacheDir, buildDir, inputs, settings }: LastB
     },
     remember(summary, notes, pages, clock, touched) {
       const previous = touched && current();
-      const site = previous ? restamped(buildDir, previous.site, touched) : outputStamps(buildDir);
+      const site = previous ? restamped(buildDir, previous.site(), touched) : outputStamps(buildDir);
       const record: BuildRecord = { key, inputs: inputDigest, output: digestOf(site), site: Object.keys(site).sort(), summary, notes, clock };
       const detail: BuildDetail<Pages> = { of: inputDigest, inputs: inputStamps, pages };
       try {

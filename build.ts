@@ -67,6 +67,19 @@ function assertPagesFolder(pagesDir: string): void {
   throw new BuildError(`No pages to build: there is no folder ${shown}${process.env.PAGES_DIR ? ' (PAGES_DIR)' : ''}. Create it with an index.html or index.md, or set PAGES_DIR to the folder of your pages.`);
 }
 
+/**
+ * Pages are named by slug (`npm run build -- index about`): for names written as a URL or a file (/about/,
+ * pages/about.md), the slugs meant, as a line to add to the book's message; else nothing.
+ */
+function slugHint(invalid: string[], pages: RecordedPage[]): string {
+  const slugOf = (name: string) => {
+    const bare = name.replace(/^\/+|\/+$/g, '').replace(/^pages\//, '').replace(/\.(md|html)$/, '').replace(/\/index$/, '');
+    return bare === '' ? 'index' : bare;
+  };
+  const meant = invalid.map(slugOf).filter((slug) => pages.some((page) => page.slug === slug));
+  return meant.length > 0 ? `\nPages are named by slug: npm run build -- ${meant.join(' ')}` : '';
+}
+
 interface BuildOptions {
   settingsOf: (services: string) => Settings;
   buildDir: string;
@@ -129,7 +142,7 @@ async function build({ settingsOf, buildDir, siteOrigin, basePath, names, delta 
   const collections = pages.some((page) => page.generated) ? collectionsDigest(pageIndex.collections()) : undefined;
   if (delta?.plan.sameCollections && collections !== delta.last.pages.collections) throw new FullBuildNeeded('the collections changed');
   const invalid = names.filter((name) => !pages.some((page) => page.slug === name));
-  if (invalid.length > 0) throw new BuildError(`Invalid pages: ${invalid.join(', ')}`);
+  if (invalid.length > 0) throw new BuildError(`Invalid pages: ${invalid.join(', ')}${slugHint(invalid, pages)}`);
   assertSafeBuildDir(buildDir, { project: ROOT, sources: [settings.pagesDir, settings.templatesDir, settings.staticDir] });
 
   // The build. The pages and the placeholder images are two apps, each

@@ -195,10 +195,13 @@ describe('npm run build on the starter site', () => {
     for (const file of files) assert.ok(readFileSync(path.join(site, file)).equals(readFileSync(path.join(fresh, file))), file);
   });
 
-  test('unknown page names exit 1 with the book\'s message', async () => {
+  test('unknown page names exit 1 with the book\'s message, and the slugs meant by names written as URLs or files', async () => {
     const result = await runBuild(['index', 'foo', 'bar'], { BUILD_DIR: buildDir });
     assert.equal(result.code, 1);
     assert.equal(result.stderr.trim(), 'Invalid pages: foo, bar');
+    const asUrls = await runBuild(['/about/', 'pages/pricing.md', 'foo'], { BUILD_DIR: buildDir });
+    assert.equal(asUrls.code, 1);
+    assert.equal(asUrls.stderr.trim(), 'Invalid pages: /about/, pages/pricing.md, foo\nPages are named by slug: npm run build -- about pricing');
   });
 
   test('a broken link or an image without alt fails the build, naming the page file and line and the URL, and the last good site stays', async () => {

@@ -140,6 +140,8 @@ async function build({ settingsOf, buildDir, siteOrigin, basePath, names, delta 
     pageIndex.list(RESERVED_PREFIXES).map(({ url, slug, file, source, entry, pagination }) => ({ url, slug, file, source, ...(entry || pagination ? { generated: true as const } : {}) }));
   // Pages made from data or paginated: how many there are depends on the collections.
   const collections = pages.some((page) => page.generated) ? collectionsDigest(pageIndex.collections()) : undefined;
+  // Otherwise a build of the affected pages finds them where the last build had them, unless an edit moved one.
+  if (delta && !collections) pageIndex.assume(pages, delta.last.changed);
   if (delta?.plan.sameCollections && collections !== delta.last.pages.collections) throw new FullBuildNeeded('the collections changed');
   const invalid = names.filter((name) => !pages.some((page) => page.slug === name));
   if (invalid.length > 0) throw new BuildError(`Invalid pages: ${invalid.join(', ')}${slugHint(invalid, pages)}`);

@@ -169,7 +169,7 @@ describe('a rebuild after editing some files', () => {
     assert.match(readFileSync(path.join(buildDir, 'year/index.html'), 'utf8'), new RegExp(`© ${new Date().getFullYear()}|&copy; ${new Date().getFullYear()}`));
   });
 
-  test('falls back to a full build for a static edit, a page added or removed, a new permalink, a hand-edited output, other settings', async () => {
+  test('falls back to a full build for a static edit, a page added or removed, a permalink added or removed, a hand-edited output, other settings; a bad date fails it', async () => {
     const { dirs, buildDir, build, fresh, edit } = site();
     await build();
     /** A full build: every page built, the cache reusing what it can. */
@@ -192,6 +192,17 @@ describe('a rebuild after editing some files', () => {
     edit(dirs.PAGES_DIR, 'team.html', 'title: Team', 'title: Team\npermalink: /people/');
     await full();
     assert.ok(readdirSync(buildDir).includes('people') && !readdirSync(buildDir).includes('team'), 'the page moved');
+
+    edit(dirs.PAGES_DIR, 'team.html', 'title: Team\npermalink: /people/', 'title: Team');
+    await full();
+    assert.ok(readdirSync(buildDir).includes('team') && !readdirSync(buildDir).includes('people'), 'the page moved back');
+
+    edit(dirs.PAGES_DIR, 'posts/first.md', 'date: 2026-01-01', 'date: someday');
+    const badDate = await runBuild([], { ...dirs, BUILD_DIR: buildDir });
+    assert.equal(badDate.code, 1);
+    assert.match(badDate.stderr, /posts\/first\.md, line 4: date: "someday" is not a date/);
+    edit(dirs.PAGES_DIR, 'posts/first.md', 'date: someday', 'date: 2026-01-01');
+    await full();
 
     edit(dirs.PAGES_DIR, 'docs/intro.md', 'title: Intro', 'title: Intro\ndraft: true');
     await full({}, PAGES - 1);

@@ -20,7 +20,7 @@ import { MetadataError } from '../templates/metadata-error.ts';
 import { splitPageSource } from '../templates/page-source.ts';
 import { collect, COLLECTIONS, excerptOf, tagsOf, type CollectionItem, type Collections, type TagEntry } from './collections.ts';
 import { dataAt, DATA_FOLDER, entryLines, loadData, type SiteData } from './data.ts';
-import { createFolderDefaults, keyLine } from './defaults.ts';
+import { createFolderDefaults, DEFAULTS_FILE_NAMES, keyLine } from './defaults.ts';
 import { locatedMetadataError, pathNamer, RenderError } from './page-error.ts';
 import { unrecorded } from './reads.ts';
 
@@ -126,6 +126,12 @@ export interface PageIndex {
   list(reservedPrefixes?: readonly string[]): PageInfo[];
   /** `url('page', slug)`: the page's URL, or an error naming what is missing. */
   urlOf(slug: string): string;
+  /**
+   * A build of the pages some edits affect: take `pages` (the last build's, none made from data) as the table for
+   * `find` and `urlOf`, without reading every page, when the `changed` files cannot have moved a page (see the
+   * function). True when taken; the whole table is still made for the collections, a list, or a URL not among them.
+   */
+  assume(pages: readonly PageInfo[], changed: readonly string[]): boolean;
   /** The shared data (pages/_data/). */
   data(): SiteData;
   /** Every tag's pages and `all`, and the tags as a list. */
@@ -472,6 +478,25 @@ export function createPageIndex(pagesDir: string, { cached = false, drafts = fal
 
   const brokenAt = (t: SiteTable, url: string, dirSegments: readonly string[]): RenderError | undefined => t.brokenUrls.get(url) ?? t.brokenFolders.get(dirSegments.join('/'));
 
+  /** The pages `assume` took, by URL and by slug; null until then, and once the whole table is made. */
+  let assumed: { byUrl: Map<string, PageInfo>; bySlug: Map<string, PageInfo> } | null = null;
+  const tableOrAssumed = () => (table ? null : assumed);
+
+  /**
+   * Whether the page file `file` (edited) is still where the table had it, and served: it is `page`, at the URL its
+   * file gives, and its metadata (its folders' defaults under its own, as makeTable reads them) moves it nowhere
+   * (no permalink, draft, paginate or each) and has tags and a date the table takes (else its URL answers an error).
+   */
+  const unmoved = (file: string, relative: string, bySlug: ReadonlyMap<string, PageInfo>): boolean => {
+    const slug = ownPageSlug(relative);
+    const reachable = slug === null ? null : slugSegments(slug);
+    const page = reachable && bySlug.get(reachable.join('/'));
+    if (!page || page.url !== pageUrl(page.slug)) return false;
+    const { values } = metaOf(file);
+    if (['permalink', 'draft', 'paginate', 'each'].some((key) => values[key] !== undefined)) return false;
+    return typeof tagsOf(values.tags) !== 'string' && parseDate(values.date) !== undefined;
+  };
+
   return {
     data: siteData,
     collections: () => {
@@ -480,8 +505,10 @@ export function createPageIndex(pagesDir: string, { cached = false, drafts = fal
     },
     find(segments) {
       if (segments.length === 0 || segments.some(isHidden)) return null;
-      const t = site();
       const url = pageUrl(segments.join('/'));
+      const known = tableOrAssumed()?.byUrl.get(url);
+      if (known) return known;
+      const t = site();
       const found = t.byUrl.get(url);
       if (found) return found;
       const broken = brokenAt(t, url, segments.slice(0, -1));
@@ -489,6 +516,8 @@ export function createPageIndex(pagesDir: string, { cached = false, drafts = fal
       return null;
     },
     urlOf(slug) {
+      const known = tableOrAssumed()?.bySlug.get(slug);
+      if (known) return known.url;
       const t = site();
       const page = t.bySlug.get(slug);
       if (page) return page.url;
@@ -497,6 +526,20 @@ export function createPageIndex(pagesDir: string, { cached = false, drafts = fal
       if (broken) throw broken;
       if (t.drafts.has(slug)) throw new Error(`url('page', '${slug}'): ${folder}/${slug} is a draft (draft: true), so it is not published; link to it once it is.`);
       throw new Error(`url('page', '${slug}'): there is no page ${folder}/${slug}.html or ${folder}/${slug}.md, and none made from data at ${pageUrl(slug)}.`);
+    },
+    assume(pages, changed) {
+      if (!cached || drafts || table || pages.some((page) => page.entry || page.pagination)) return false;
+      const bySlug = new Map(pages.map((page) => [page.slug, page]));
+      for (const file of changed) {
+        const relative = path.relative(pagesDir, file);
+        // Templates and static files move no page; data moves none where no page is made from it.
+        if (relative.startsWith('..') || path.isAbsolute(relative) || relative.split(path.sep)[0] === DATA_FOLDER) continue;
+        // Folder defaults may give their pages a permalink, a draft or a date.
+        if (DEFAULTS_FILE_NAMES.includes(path.basename(file))) return false;
+        if (!unmoved(file, relative, bySlug)) return false;
+      }
+      assumed = { byUrl: new Map(pages.map((page) => [page.url, page])), bySlug };
+      return true;
     },
     list(reservedPrefixes = []) {
       const t = site();

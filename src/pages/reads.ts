@@ -89,6 +89,34 @@ export function trackedData<T extends object>(data: T, kind: 'data' | 'collectio
   });
 }
 
+/**
+ * `trackedData` of what `make` returns, made when a template first reads it:
+ * the collections need every page's metadata, and most pages never list them.
+ */
+export function lazyTrackedData<T extends object>(make: () => T, kind: 'data' | 'collections' = 'data'): T {
+  let made: T | undefined;
+  const real = () => (made ??= make());
+  // The target stays empty (and extensible), so the traps may report the real object's keys as its own.
+  return new Proxy({} as T, {
+    get(_, key) {
+      if (typeof key === 'string') noteRead(kind, key);
+      return Reflect.get(real(), key);
+    },
+    has(_, key) {
+      if (typeof key === 'string') noteRead(kind, key);
+      return Reflect.has(real(), key);
+    },
+    ownKeys() {
+      noteRead(kind, ALL_DATA);
+      return Reflect.ownKeys(real());
+    },
+    getOwnPropertyDescriptor(_, key) {
+      const descriptor = Reflect.getOwnPropertyDescriptor(real(), key);
+      return descriptor && { ...descriptor, configurable: true };
+    },
+  });
+}
+
 type Callback = (err: unknown, result?: unknown) => void;
 
 /**

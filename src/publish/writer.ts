@@ -27,6 +27,8 @@ export interface Writer {
   /** Wait for every file handed over; throws the first failure. */
   settle(): Promise<void>;
   close(): Promise<void>;
+  /** How many writer threads it has started so far. */
+  threads(): number;
 }
 
 /**
@@ -37,6 +39,9 @@ const WRITER_YOUNG_MB = 2;
 
 /** Files handed over and not yet written, across all threads. */
 const IN_FLIGHT = 64;
+
+/** Files waiting for the threads started, past which another is started (up to `threads`). */
+const THREAD_MORE_AFTER = 8;
 
 /** A file for a writer thread. */
 interface Job {
@@ -70,12 +75,7 @@ export interface WriterOptions {
 }
 
 export function startWriter(dir: string, { live, threads, cache }: WriterOptions): Writer {
-  // No execArgv: a worker inherits the parent's by default, and with it tsx's
-  // loader (`--import tsx`), which takes a core for a third of a second to start.
-  const workers = Array.from(
-    { length: threads },
-    () => new Worker(new URL('./write-worker.mjs', import.meta.url), { workerData: { dir, cache: cache && { dir: cache.dir, version: cache.version } }, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: WRITER_YOUNG_MB } }),
-  );
+  const workers: Worker[] = [];
   const stats: WriteStats = { files: 0, unchanged: 0, raw: 0, gzip: 0, brotli: 0 };
   const changed = new Map<string, boolean>();
   const targets = new Map<string, string>();
@@ -90,7 +90,17 @@ export function startWriter(dir: string, { live, threads, cache }: WriterOptions
     waitingForRoom.shift()?.();
     if (pending.size === 0) waitingForNone.splice(0).forEach((resolve) => resolve());
   };
-  for (const worker of workers) {
+  /**
+   * A writer thread more. The first starts at once, to be ready when the first file is; the others only once files
+   * wait (THREAD_MORE_AFTER): starting one costs tens of milliseconds of a core, more than a build writing a few files
+   * gains from it.
+   */
+  const startWorker = () => {
+    // No execArgv: a worker inherits the parent's by default, and with it tsx's
+    // loader (`--import tsx`), which takes a core for a third of a second to start.
+    const worker = new Worker(new URL('./write-worker.mjs', import.meta.url), { workerData: { dir, cache: cache && { dir: cache.dir, version: cache.version } }, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: WRITER_YOUNG_MB } });
+    workers.push(worker);
+    batches.push([]);
     worker.on('message', (replies: Reply[]) => {
       for (const { id, sizes, compressed, error } of replies) {
         if (error) failure ??= new Error(`Could not write ${pending.get(id)}: ${error}`);
@@ -108,11 +118,12 @@ export function startWriter(dir: string, { live, threads, cache }: WriterOptions
       failure ??= err;
       for (const id of [...pending.keys()]) finished(id);
     });
-  }
+  };
 
   // Files handed over in one turn of the event loop go to each thread as one
   // message: a message costs far more than the bytes of a page in it.
-  const batches: Job[][] = workers.map(() => []);
+  const batches: Job[][] = [];
+  startWorker();
   let flushing = false;
   const flush = () => {
     flushing = false;
@@ -145,6 +156,7 @@ export function startWriter(dir: string, { live, threads, cache }: WriterOptions
       const target = live ? String(id) : file;
       targets.set(file, target);
       // A copy, moved to the thread: a small Buffer may share its memory with others.
+      if (pending.size > THREAD_MORE_AFTER && workers.length < threads) startWorker();
       batches[id % workers.length]!.push({ id, target, data: new Uint8Array(data), compression });
       if (!flushing) {
         flushing = true;
@@ -158,5 +170,6 @@ export function startWriter(dir: string, { live, threads, cache }: WriterOptions
     async close() {
       await Promise.all(workers.map((worker) => worker.terminate()));
     },
+    threads: () => workers.length,
   };
 }

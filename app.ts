@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { createServer, Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { allowedHosts, contentSecurity, createLog, errorHandler, ICON_URL, notFound, requestLog, securityHeaders, serverWithHeldRoutes, type HeldRoute } from './src/http.ts';
 import { addressOf, lanAddresses, loadSettings, ROOT, SettingsError, type Settings } from './src/settings.ts';
@@ -171,6 +170,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     console.error(`Cannot start: ${err.message}`);
     process.exit(1);
   }
+  // Loaded here, not at the top: a build imports this file for createApp, and never serves.
+  const { serve } = await import('@hono/node-server');
   const server = serve({ fetch: lightweight.app.fetch, createServer: lightweight.createServer, port: settings.port, hostname: settings.host }) as Server;
   lightweight.attach(server);
   server.on('error', (err: NodeJS.ErrnoException) => {

@@ -3,9 +3,9 @@
 // it, with the line and column.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isSeq, parseDocument } from 'yaml';
 import { parseJsonText, parseYamlText } from '../templates/data-text.ts';
 import { lineAndColumn, MetadataError } from '../templates/metadata-error.ts';
+import { loadYaml } from '../templates/yaml.ts';
 import { locatedMetadataError, pathNamer, RenderError } from './page-error.ts';
 
 export const DATA_FOLDER = '_data';
@@ -73,6 +73,7 @@ export function entryLines(pagesDir: string, dotted: string, indexes: number[]):
       continue;
     }
     // JSON is YAML too: one parser that keeps where each node is.
+    const { isSeq, parseDocument } = loadYaml();
     const list = parseDocument(text).getIn(rest, true);
     const items = isSeq(list) ? list.items : [];
     const lines = indexes.map((i) => {

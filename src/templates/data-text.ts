@@ -1,9 +1,9 @@
 // JSON and YAML text (data files, front matter) parsed into values, or a
 // MetadataError saying why and where (an offset into the text).
-import { parseDocument } from 'yaml';
 import { invalidJson } from './context-block.ts';
 import { MetadataError } from './metadata-error.ts';
 import { describeYamlError } from './yaml-problem.ts';
+import { loadYaml } from './yaml.ts';
 
 export function parseJsonText(text: string): unknown {
   try {
@@ -39,7 +39,7 @@ export function parseYamlText(text: string): unknown {
   const plain = plainKeysAndWords(text);
   if (plain) return plain;
   // prettyErrors off: the message without yaml's own excerpt; the caller says where.
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = loadYaml().parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const error = doc.errors[0];
   if (error) {
     const problem = describeYamlError(text, error);

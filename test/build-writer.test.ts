@@ -1,7 +1,7 @@
 // The build's writer threads (src/publish/writer.ts): real threads writing
 // real files, compressed, into a staging folder.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import zlib from 'node:zlib';
@@ -29,3 +29,27 @@ test('a build writing a few files starts one writer thread; one writing many sta
   await busy.close();
   assert.equal(zlib.gunzipSync(readFileSync(path.join(many, 'p199/index.html.gz'))).toString(), page(199).toString());
 });
+
+test('a build of a few files writes them on its own thread, compressed and kept in the cache as a thread would', async () => {
+  const dir = tempDir('lightweight-writer-here-');
+  const cacheDir = tempDir('lightweight-writer-cache-');
+  const writer = startWriter(dir, { live: null, threads: 0, cache: { dir: cacheDir, version: 'test' } });
+  await writer.write('a/index.html', page(1), { brotliQuality: 5, cached: true });
+  await writer.write('robots.txt', Buffer.from('User-agent: *\n'), null);
+  await writer.settle();
+  assert.equal(writer.threads(), 0);
+  assert.deepEqual([...writer.changed], [['a/index.html', true], ['robots.txt', false]]);
+  assert.equal(zlib.brotliDecompressSync(readFileSync(path.join(dir, 'a/index.html.br'))).toString(), page(1).toString());
+  assert.equal(readFileSync(path.join(dir, 'robots.txt'), 'utf8'), 'User-agent: *\n');
+  await writer.close();
+  assert.ok((readdirSync(cacheDir, { recursive: true }) as string[]).some((file) => file.startsWith('compressed')), 'the .gz and .br kept in the cache');
+
+  // A thread writes the same siblings from that cache.
+  const again = tempDir('lightweight-writer-again-');
+  const threaded = startWriter(again, { live: null, threads: 1, cache: { dir: cacheDir, version: 'test' } });
+  await threaded.write('a/index.html', page(1), { brotliQuality: 5, cached: true });
+  await threaded.settle();
+  await threaded.close();
+  assert.deepEqual(readFileSync(path.join(again, 'a/index.html.gz')), readFileSync(path.join(dir, 'a/index.html.gz')));
+});
+

@@ -132,10 +132,12 @@ const publishOrder = (file: string): number => (/\.html?$/i.test(file) ? 1 : /^(
  * Open the staging folder. `incremental` (a rebuild of named pages) keeps
  * every file of the previous build that it does not write (`liveFiles`, when
  * they are known without listing the site); a full build keeps only what it writes.
+ * `fewFiles`: the build writes a handful of files (a page or two and the
+ * site's lists), on this thread.
  */
 export async function openOutput(
   buildDir: string,
-  { incremental = false, cache, liveFiles }: { incremental?: boolean; cache?: BuildCache | null; liveFiles?: readonly string[] } = {},
+  { incremental = false, cache, liveFiles, fewFiles = false }: { incremental?: boolean; cache?: BuildCache | null; liveFiles?: readonly string[]; fewFiles?: boolean } = {},
 ): Promise<Output> {
   await removeLeftovers(buildDir);
   const staging = `${buildDir}.next-${process.pid}`;
@@ -144,7 +146,8 @@ export async function openOutput(
   await mkdir(staging, { recursive: true });
   const live = existsSync(path.join(buildDir, MANIFEST)) ? buildDir : null;
 
-  const writer = startWriter(staging, { live, threads: WRITER_THREADS, cache: cache ?? null });
+  // A few files are written here: a thread costs more to start than writing them.
+  const writer = startWriter(staging, { live, threads: fewFiles ? 0 : WRITER_THREADS, cache: cache ?? null });
   /** The files of the new site (each with its .gz and .br when it has them). */
   const siteFiles = new Set<string>(incremental && live ? (liveFiles ?? filesUnder(live)).filter((f) => !SIBLINGS.includes(path.extname(f))) : []);
   const dropped = new Set<string>();

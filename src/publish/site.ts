@@ -61,13 +61,18 @@ export interface SiteOptions {
 
 export { NOT_FOUND_PAGE };
 
+/** Pages a build of some pages builds at most to write its files without writer threads. */
+const FEW_PAGES = 4;
+
 export async function buildSite(options: SiteOptions): Promise<Summary> {
   const started = performance.now();
   const { buildDir, siteOrigin, incremental, progress } = options;
   if (incremental && !existsSync(path.join(buildDir, MANIFEST))) {
     throw new BuildError(`There is no previous build in ${buildDir} to rebuild pages in. Run a full build first: npm run build`);
   }
-  const output = await openOutput(buildDir, { incremental, cache: options.cache, liveFiles: options.liveFiles });
+  // A build of a page or two, without a search index to make again, writes a handful of files.
+  const fewFiles = incremental && options.pages.length <= FEW_PAGES && options.search === false;
+  const output = await openOutput(buildDir, { incremental, cache: options.cache, liveFiles: options.liveFiles, fewFiles });
   try {
     const check = createLinkCheck((file) => output.has(file), siteOrigin, options.basePath);
     const notFound = !incremental || options.notFound === true;

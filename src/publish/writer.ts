@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { BuildCache } from './cache.ts';
 import type { Compression } from './compress.ts';
 import { unchangedInLive } from './live-site.mjs';
+import { jobWriter, type WriteJob as Job, type WriteReply as Reply } from './write-job.mjs';
 
 export interface WriteStats {
   files: number;
@@ -43,22 +44,6 @@ const IN_FLIGHT = 64;
 /** Files waiting for the threads started, past which another is started (up to `threads`). */
 const THREAD_MORE_AFTER = 8;
 
-/** A file for a writer thread. */
-interface Job {
-  id: number;
-  /** Where it goes in the staging folder. */
-  target: string;
-  data: Uint8Array;
-  compression: Compression | null;
-}
-
-interface Reply {
-  id: number;
-  sizes?: { raw: number; gzip: number; brotli: number };
-  compressed?: boolean;
-  error?: string;
-}
-
 export interface WriterOptions {
   /**
    * The published site: a file whose bytes it already has is not written
@@ -69,6 +54,7 @@ export interface WriterOptions {
    * build's staging folder becomes the site: it has the site's folders.
    */
   live: string | null;
+  /** Writer threads at most; 0 to write on this thread (a build of a few files, where starting one costs more). */
   threads: number;
   /** Where the .gz and .br are kept between builds; null for none. */
   cache: Pick<BuildCache, 'dir' | 'version'> | null;
@@ -90,6 +76,19 @@ export function startWriter(dir: string, { live, threads, cache }: WriterOptions
     waitingForRoom.shift()?.();
     if (pending.size === 0) waitingForNone.splice(0).forEach((resolve) => resolve());
   };
+  const received = ({ id, sizes, compressed, error }: Reply) => {
+    if (error) failure ??= new Error(`Could not write ${pending.get(id)}: ${error}`);
+    if (sizes) {
+      stats.files++;
+      changed.set(pending.get(id)!, compressed === true);
+      stats.raw += sizes.raw;
+      stats.gzip += sizes.gzip;
+      stats.brotli += sizes.brotli;
+    }
+    finished(id);
+  };
+  // No threads: the jobs are written here, as they come.
+  const writeHere = threads === 0 ? jobWriter({ dir, cache: cache && { dir: cache.dir, version: cache.version } }) : null;
   /**
    * A writer thread more. The first starts at once, to be ready when the first file is; the others only once files
    * wait (THREAD_MORE_AFTER): starting one costs tens of milliseconds of a core, more than a build writing a few files
@@ -101,19 +100,7 @@ export function startWriter(dir: string, { live, threads, cache }: WriterOptions
     const worker = new Worker(new URL('./write-worker.mjs', import.meta.url), { workerData: { dir, cache: cache && { dir: cache.dir, version: cache.version } }, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: WRITER_YOUNG_MB } });
     workers.push(worker);
     batches.push([]);
-    worker.on('message', (replies: Reply[]) => {
-      for (const { id, sizes, compressed, error } of replies) {
-        if (error) failure ??= new Error(`Could not write ${pending.get(id)}: ${error}`);
-        if (sizes) {
-          stats.files++;
-          changed.set(pending.get(id)!, compressed === true);
-          stats.raw += sizes.raw;
-          stats.gzip += sizes.gzip;
-          stats.brotli += sizes.brotli;
-        }
-        finished(id);
-      }
-    });
+    worker.on('message', (replies: Reply[]) => replies.forEach(received));
     worker.on('error', (err) => {
       failure ??= err;
       for (const id of [...pending.keys()]) finished(id);
@@ -123,7 +110,7 @@ export function startWriter(dir: string, { live, threads, cache }: WriterOptions
   // Files handed over in one turn of the event loop go to each thread as one
   // message: a message costs far more than the bytes of a page in it.
   const batches: Job[][] = [];
-  startWorker();
+  if (!writeHere) startWorker();
   let flushing = false;
   const flush = () => {
     flushing = false;
@@ -156,6 +143,7 @@ export function startWriter(dir: string, { live, threads, cache }: WriterOptions
       const target = live ? String(id) : file;
       targets.set(file, target);
       // A copy, moved to the thread: a small Buffer may share its memory with others.
+      if (writeHere) return received(writeHere({ id, target, data, compression }));
       if (pending.size > THREAD_MORE_AFTER && workers.length < threads) startWorker();
       batches[id % workers.length]!.push({ id, target, data: new Uint8Array(data), compression });
       if (!flushing) {

@@ -87,8 +87,10 @@ export function startWriter(dir: string, { live, threads, cache }: WriterOptions
     }
     finished(id);
   };
+  /** What a job is written with, in a thread or here. */
+  const jobOptions = { dir, cache: cache && { dir: cache.dir, version: cache.version } };
   // No threads: the jobs are written here, as they come.
-  const writeHere = threads === 0 ? jobWriter({ dir, cache: cache && { dir: cache.dir, version: cache.version } }) : null;
+  const writeHere = threads === 0 ? jobWriter(jobOptions) : null;
   /**
    * A writer thread more. The first starts at once, to be ready when the first file is; the others only once files
    * wait (THREAD_MORE_AFTER): starting one costs tens of milliseconds of a core, more than a build writing a few files
@@ -97,7 +99,7 @@ export function startWriter(dir: string, { live, threads, cache }: WriterOptions
   const startWorker = () => {
     // No execArgv: a worker inherits the parent's by default, and with it tsx's
     // loader (`--import tsx`), which takes a core for a third of a second to start.
-    const worker = new Worker(new URL('./write-worker.mjs', import.meta.url), { workerData: { dir, cache: cache && { dir: cache.dir, version: cache.version } }, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: WRITER_YOUNG_MB } });
+    const worker = new Worker(new URL('./write-worker.mjs', import.meta.url), { workerData: jobOptions, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: WRITER_YOUNG_MB } });
     workers.push(worker);
     batches.push([]);
     worker.on('message', (replies: Reply[]) => replies.forEach(received));
@@ -142,9 +144,9 @@ export function startWriter(dir: string, { live, threads, cache }: WriterOptions
       pending.set(id, file);
       const target = live ? String(id) : file;
       targets.set(file, target);
-      // A copy, moved to the thread: a small Buffer may share its memory with others.
       if (writeHere) return received(writeHere({ id, target, data, compression }));
       if (pending.size > THREAD_MORE_AFTER && workers.length < threads) startWorker();
+      // A copy, moved to the thread: a small Buffer may share its memory with others.
       batches[id % workers.length]!.push({ id, target, data: new Uint8Array(data), compression });
       if (!flushing) {
         flushing = true;

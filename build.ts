@@ -69,11 +69,13 @@ function assertPagesFolder(pagesDir: string): void {
 
 /**
  * Pages are named by slug (`npm run build -- index about`): for names written as a URL or a file (/about/,
- * pages/about.md), the slugs meant, as a line to add to the book's message; else nothing.
+ * pages/about.md, under the pages folder's own name), the slugs meant, as a line to add to the book's message; else nothing.
  */
-function slugHint(invalid: string[], pages: RecordedPage[]): string {
+function slugHint(invalid: string[], pages: RecordedPage[], pagesDir: string): string {
+  const folder = `${path.basename(pagesDir)}/`;
   const slugOf = (name: string) => {
-    const bare = name.replace(/^\/+|\/+$/g, '').replace(/^pages\//, '').replace(/\.(md|html)$/, '').replace(/\/index$/, '');
+    const trimmed = name.replace(/^\/+|\/+$/g, '');
+    const bare = (trimmed.startsWith(folder) ? trimmed.slice(folder.length) : trimmed).replace(/\.(md|html)$/, '').replace(/\/index$/, '');
     return bare === '' ? 'index' : bare;
   };
   const meant = invalid.map(slugOf).filter((slug) => pages.some((page) => page.slug === slug));
@@ -144,7 +146,7 @@ async function build({ settingsOf, buildDir, siteOrigin, basePath, names, delta 
   if (delta && !collections) pageIndex.assume(pages, delta.last.changed);
   if (delta?.plan.sameCollections && collections !== delta.last.pages.collections) throw new FullBuildNeeded('the collections changed');
   const invalid = names.filter((name) => !pages.some((page) => page.slug === name));
-  if (invalid.length > 0) throw new BuildError(`Invalid pages: ${invalid.join(', ')}${slugHint(invalid, pages)}`);
+  if (invalid.length > 0) throw new BuildError(`Invalid pages: ${invalid.join(', ')}${slugHint(invalid, pages, settings.pagesDir)}`);
   assertSafeBuildDir(buildDir, { project: ROOT, sources: [settings.pagesDir, settings.templatesDir, settings.staticDir] });
 
   // The build. The pages and the placeholder images are two apps, each

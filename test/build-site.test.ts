@@ -202,6 +202,10 @@ describe('npm run build on the starter site', () => {
     const asUrls = await runBuild(['/about/', 'pages/pricing.md', 'foo'], { BUILD_DIR: buildDir });
     assert.equal(asUrls.code, 1);
     assert.equal(asUrls.stderr.trim(), 'Invalid pages: /about/, pages/pricing.md, foo\nPages are named by slug: npm run build -- about pricing');
+    const otherFolder = path.join(tempDir('lightweight-build-named-'), 'site-pages');
+    cpSync(path.join(ROOT, 'pages'), otherFolder, { recursive: true });
+    const underItsName = await runBuild(['site-pages/about.md'], { BUILD_DIR: buildDir, PAGES_DIR: otherFolder });
+    assert.equal(underItsName.stderr.trim(), 'Invalid pages: site-pages/about.md\nPages are named by slug: npm run build -- about');
   });
 
   test('a broken link or an image without alt fails the build, naming the page file and line and the URL, and the last good site stays', async () => {

@@ -87,10 +87,19 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
   const showPath = pathNamer([settings.pagesDir, settings.templatesDir]);
   const folderDefaults = createFolderDefaults(settings.pagesDir, showPath, { cached: cache !== null });
 
+  /** Whether templates/page.html is there: looked for once in production (where templates are compiled once too), else on every page. */
+  let pageLayoutFound = false;
+  const hasPageLayout = (): boolean => {
+    if (pageLayoutFound) return true;
+    const found = statSync(path.join(settings.templatesDir, PAGE_LAYOUT), { throwIfNoEntry: false })?.isFile() === true;
+    pageLayoutFound = found && cache !== null;
+    return found;
+  };
+
   /** The layout file a page is placed in, or null for a page that is a whole document; an unknown layout is a RenderError. */
   const layoutOf = (page: PageInfo, compiled: CompiledPage, defaults: PageDefaults, value: unknown): string | null => {
     if (value === undefined) {
-      if (statSync(path.join(settings.templatesDir, PAGE_LAYOUT), { throwIfNoEntry: false })?.isFile()) return PAGE_LAYOUT;
+      if (hasPageLayout()) return PAGE_LAYOUT;
       const templates = path.basename(settings.templatesDir);
       throw new RenderError(page.source, null, null, `there is no ${templates}/${PAGE_LAYOUT}, the layout a page is placed in unless it names another. Create ${templates}/${PAGE_LAYOUT}, or write "layout: none" in the page's front matter for a page that is a whole document.`, page.file);
     }

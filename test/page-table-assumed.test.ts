@@ -1,14 +1,14 @@
 // A build of the pages some edits affect renders them without reading every
 // page: the table of pages is taken from the last build (files.ts `assume`)
 // unless an edit moved a page, and the collections are made only when a
-// template reads them (reads.ts `lazyTrackedData`). Real files, real nunjucks.
+// template reads them (reads.ts `trackedData`). Real files, real nunjucks.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import nunjucks from 'nunjucks';
 import { createPageIndex, listPages } from '../src/pages/files.ts';
-import { lazyTrackedData } from '../src/pages/reads.ts';
+import { trackedData } from '../src/pages/reads.ts';
 import { writeFiles } from './fixtures/site.ts';
 import { tempDir } from './temp-dir.ts';
 
@@ -78,14 +78,14 @@ describe('collections made when first read', () => {
   const env = new nunjucks.Environment(null, { autoescape: true });
   test('are not made for a template that never reads them', () => {
     let made = 0;
-    const collections = lazyTrackedData(() => (made++, { post: [{ title: 'A' }] }), 'collections');
+    const collections = trackedData(() => (made++, { post: [{ title: 'A' }] }), 'collections');
     assert.equal(env.renderString('<h1>{{ title }}</h1>', { title: 'Plain', collections }), '<h1>Plain</h1>');
     assert.equal(made, 0);
   });
 
   test('read as the object itself: members, loops over them, length and membership, made once', () => {
     let made = 0;
-    const collections = lazyTrackedData(() => (made++, { post: [{ title: 'A' }, { title: 'B' }], news: [] }), 'collections');
+    const collections = trackedData(() => (made++, { post: [{ title: 'A' }, { title: 'B' }], news: [] }), 'collections');
     const template = '{% for item in collections.post %}{{ item.title }}{% endfor %}|{% for tag, items in collections %}{{ tag }}:{{ items | length }} {% endfor %}|{{ collections | length }}|{{ "post" in collections }}';
     assert.equal(env.renderString(template, { collections }), 'AB|post:2 news:0 |2|true');
     assert.deepEqual(Object.keys(collections), ['post', 'news']);

@@ -69,31 +69,12 @@ export function noteRead(kind: keyof PageReads, name: string): void {
 }
 
 /**
- * The shared data (or the collections), noting which names are read.
- * Listing it (a loop over `data`) reads all of it.
+ * The shared data (or the collections) that `make` returns, noting which
+ * names are read; listing it (a loop over `data`) reads all of it. Made when
+ * a template first reads it: the collections need every page's metadata,
+ * and most pages never list them.
  */
-export function trackedData<T extends object>(data: T, kind: 'data' | 'collections' = 'data'): T {
-  return new Proxy(data, {
-    get(target, key, receiver) {
-      if (typeof key === 'string') noteRead(kind, key);
-      return Reflect.get(target, key, receiver);
-    },
-    has(target, key) {
-      if (typeof key === 'string') noteRead(kind, key);
-      return Reflect.has(target, key);
-    },
-    ownKeys(target) {
-      noteRead(kind, ALL_DATA);
-      return Reflect.ownKeys(target);
-    },
-  });
-}
-
-/**
- * `trackedData` of what `make` returns, made when a template first reads it:
- * the collections need every page's metadata, and most pages never list them.
- */
-export function lazyTrackedData<T extends object>(make: () => T, kind: 'data' | 'collections' = 'data'): T {
+export function trackedData<T extends object>(make: () => T, kind: 'data' | 'collections' = 'data'): T {
   let made: T | undefined;
   const real = () => (made ??= make());
   // The target stays empty (and extensible), so the traps may report the real object's keys as its own.

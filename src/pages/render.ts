@@ -20,7 +20,7 @@ import { safeSegments, resolveInside } from '../safe-path.ts';
 import { createFolderDefaults, keyLine, type PageDefaults } from './defaults.ts';
 import type { PageIndex, PageInfo } from './files.ts';
 import { locatedMetadataError, pathNamer, RenderError } from './page-error.ts';
-import { lazyTrackedData, noteRead, trackedData, trackTemplates } from './reads.ts';
+import { noteRead, trackedData, trackTemplates } from './reads.ts';
 import { COLLECTIONS, TAG_LIST } from './collections.ts';
 import { parseDate } from '../templates/date-format.ts';
 
@@ -80,8 +80,12 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
   };
   const env = createTemplateEnvironment(settings, helpers);
   trackTemplates(env);
-  const data = () => trackedData(index.data());
-  const collections = () => lazyTrackedData(() => index.collections().collections, 'collections');
+  // The data is read before the page renders: a data file that does not parse is every page's error.
+  const data = () => {
+    const read = index.data();
+    return trackedData(() => read);
+  };
+  const collections = () => trackedData(() => index.collections().collections, 'collections');
   // Production compiles each page once; debug and dev read it on every request.
   const cache = settings.debug || settings.dev ? null : new Map<string, CompiledPage>();
   const showPath = pathNamer([settings.pagesDir, settings.templatesDir]);

@@ -165,11 +165,11 @@ async function build({ settingsOf, buildDir, siteOrigin, basePath, names, delta 
     const renderDirectly = async (href: string) => {
       const url = new URL(href);
       const page = url.search ? null : await render(url.pathname);
-      return page && answerOf(200, page.contentType, page.body);
+      return page && answerOf(page.status ?? 200, page.contentType, page.body);
     };
     const work: PageWork = new Map();
     const { debug, dev, pagesDir, templatesDir, staticDir } = settings;
-    const memo = cache && pageMemo({ cache, pages, templatePages: [`/${NOT_FOUND_PAGE}`], pagesDir, staticDir, renderSettings: { debug, dev, pagesDir, templatesDir, staticDir, timeZone: localTimeZone() }, siteUrl: settings.siteUrl, work }, fetch, render);
+    const memo = cache && pageMemo({ cache, pages, templatePages: [`/${NOT_FOUND_PAGE}`], pagesDir, staticDir, renderSettings: { debug, dev, pagesDir, templatesDir, staticDir, timeZone: localTimeZone() }, siteUrl: settings.siteUrl, work, pageText: pageIndex.text }, fetch, render);
     // The pages not built keep their entries, for the next build.
     if (delta || names.length > 0) cache?.keepUnread();
     let crawled: Crawl | undefined;

@@ -206,7 +206,7 @@ describe('pages a rebuild does not render again', () => {
 });
 
 describe('pages rendered without a Request (app.ts `page`)', () => {
-  test("the pages part's direct answer is the app's: the same type and body for every page of the starter site, null for what only the app answers", async () => {
+  test("the pages part's direct answer is the app's: the same type and body for every page of the starter site and the 404 page, null for what only the app answers", async () => {
     const settings = loadSettings({ SERVICES: 'pages', DEBUG: 'off', SECRET_KEY: 'k'.repeat(40), ALLOWED_HOSTS: 'localhost', IMAGE_CACHE_DIR: tempDir('lightweight-direct-renditions-') });
     const app = await createApp(settings, () => {});
     try {
@@ -218,8 +218,11 @@ describe('pages rendered without a Request (app.ts `page`)', () => {
         assert.equal(response.status, 200, page.url);
         assert.deepEqual(direct, { contentType: response.headers.get('content-type'), body: await response.text() }, page.url);
       }
+      const notFound = await app.app.fetch(new Request('http://localhost/404.html', { headers: { host: 'localhost', accept: 'text/html' } }));
+      assert.equal(notFound.status, 404);
+      assert.deepEqual(await app.page!('/404.html'), { status: 404, contentType: notFound.headers.get('content-type'), body: await notFound.text() }, 'the 404 page a static host serves');
       const about = pages.find((page) => page.url.length > 2 && page.url.endsWith('/'))!.url;
-      for (const other of ['/404.html', '/no-such-page/', about.slice(0, -1), `${about}/`, '/static/site.css', '/image/300x200/']) {
+      for (const other of ['/no-such-page/', about.slice(0, -1), `${about}/`, '/static/site.css', '/image/300x200/']) {
         assert.equal(await app.page!(other), null, other);
       }
     } finally {
@@ -269,13 +272,13 @@ describe('pages rendered without a Request (app.ts `page`)', () => {
     const first = await renderedBy(memoOf);
     assert.deepEqual(first.rendered, ['/', '/about/', '/404.html']);
     assert.match(first.answers[0]!, /A card/);
-    assert.equal(first.answers[2], null, 'the 404 page is left to the app');
+    assert.match(first.answers[2]!, /Not found/, 'the 404 page, rendered directly too');
     const again = await renderedBy(memoOf);
-    assert.deepEqual(again.rendered, ['/404.html'], 'the pages were kept');
+    assert.deepEqual(again.rendered, [], 'the pages were kept');
     assert.deepEqual(again.answers, first.answers);
     writeFileSync(path.join(dirs.templatesDir, 'partials/card.html'), '<div class="card">Another card</div>');
     const edited = await renderedBy(memoOf);
-    assert.deepEqual(edited.rendered, ['/', '/404.html'], 'the page including the edited template, alone');
+    assert.deepEqual(edited.rendered, ['/'], 'the page including the edited template, alone');
     assert.match(edited.answers[0]!, /Another card/);
   });
 });

@@ -132,6 +132,11 @@ export interface PageIndex {
    * function). True when taken; the whole table is still made for the collections, a list, or a URL not among them.
    */
   assume(pages: readonly PageInfo[], changed: readonly string[]): boolean;
+  /**
+   * The text of a page file. Production (`cached`) reads each file once: the text the table was made from is the text
+   * the page renders from, and the build digests.
+   */
+  text(file: string): string;
   /** The shared data (pages/_data/). */
   data(): SiteData;
   /** Every tag's pages and `all`, and the tags as a list. */
@@ -173,6 +178,13 @@ export function createPageIndex(pagesDir: string, { cached = false, drafts = fal
   let data: SiteData | undefined;
 
   const siteData = () => (cached ? (data ??= loadData(pagesDir)) : loadData(pagesDir));
+  const texts = new Map<string, string>();
+  const textOf = (file: string): string => {
+    if (!cached) return readFileSync(file, 'utf8');
+    let text = texts.get(file);
+    if (text === undefined) texts.set(file, (text = readFileSync(file, 'utf8')));
+    return text;
+  };
 
   /** The file of a page of its own (not made from data), or null; both an .html and an .md is an error. */
   const ownFile = (segments: readonly string[]): string | null => {
@@ -191,7 +203,7 @@ export function createPageIndex(pagesDir: string, { cached = false, drafts = fal
   const metaOf = (file: string): PageMeta => {
     let text = '';
     try {
-      text = readFileSync(file, 'utf8');
+      text = textOf(file);
       const split = splitPageSource(text);
       return { values: { ...folderDefaults(file).values, ...split.context }, template: split.template, text };
     } catch (err) {
@@ -246,7 +258,7 @@ export function createPageIndex(pagesDir: string, { cached = false, drafts = fal
   /** `each:` of a [name].* file, or a RenderError. */
   const eachOf = (name: string, file: string): string => {
     const shown = show(file);
-    const source = readFileSync(file, 'utf8');
+    const source = textOf(file);
     let each: unknown;
     try {
       each = splitPageSource(source).context.each;
@@ -498,6 +510,7 @@ export function createPageIndex(pagesDir: string, { cached = false, drafts = fal
   };
 
   return {
+    text: textOf,
     data: siteData,
     collections: () => {
       const t = site();

@@ -23,8 +23,9 @@ import { createPageRenderer, RenderError, type PagePictures } from './render.ts'
 export { listPages, pageUrl, type PageInfo } from './files.ts';
 export { RenderError } from './render.ts';
 
-/** A page as the route answers a GET of its URL (200): its type and body. */
+/** A page as the route answers a GET of its URL: its type and body; 404 for the site's 404 page. */
 export interface PageAnswer {
+  status?: 404;
   contentType: string;
   body: string;
 }
@@ -75,9 +76,22 @@ export async function createPages(
     return prefersHtml(c) ? c.html(withLiveReload(await html()), status) : c.json(json, status);
   };
 
+  /** The 404 page's HTML: templates/404.html, or a plain page naming what went wrong with it. */
+  const notFoundHtml = async (detail: string, pages: PageInfo[]): Promise<string> => {
+    try {
+      return await renderer.renderTemplate('404.html', { detail, pages, debug: settings.debug });
+    } catch (err) {
+      // A broken layout must not hide the 404 behind a 500; say both.
+      log(`ERROR rendering templates/404.html: ${err instanceof Error ? err.message : String(err)}`);
+      const list = pages.map((p) => `<li><a href="${escapeHtml(p.url)}">${escapeHtml(p.url)}</a></li>`).join('');
+      return errorPage(404, detail, settings.debug && list ? `<p>Pages that exist:</p><ul>${list}</ul>` : '');
+    }
+  };
+  /** A static host serves the built 404 page for every missing URL: it names none. */
+  const SITE_NOT_FOUND = 'There is no page at this address.';
+
   const pageNotFound = (c: Context) => {
-    // A static host serves the built 404 page for every missing URL: it names none.
-    const detail = c.req.path === `/${NOT_FOUND_PAGE}` ? 'There is no page at this address.' : `There is no page at ${c.req.path}.`;
+    const detail = c.req.path === `/${NOT_FOUND_PAGE}` ? SITE_NOT_FOUND : `There is no page at ${c.req.path}.`;
     let pages: PageInfo[] = [];
     try {
       if (settings.debug) pages = index.list(reserved);
@@ -86,16 +100,7 @@ export async function createPages(
       if (!(err instanceof RenderError)) throw err;
     }
     const json = settings.debug ? { detail, pages: pages.map((p) => p.url) } : { detail };
-    return answer(c, 404, async () => {
-      try {
-        return await renderer.renderTemplate('404.html', { detail, pages, debug: settings.debug });
-      } catch (err) {
-        // A broken layout must not hide the 404 behind a 500; say both.
-        log(`ERROR rendering templates/404.html: ${err instanceof Error ? err.message : String(err)}`);
-        const list = pages.map((p) => `<li><a href="${escapeHtml(p.url)}">${escapeHtml(p.url)}</a></li>`).join('');
-        return errorPage(404, detail, settings.debug && list ? `<p>Pages that exist:</p><ul>${list}</ul>` : '');
-      }
-    }, json);
+    return answer(c, 404, () => notFoundHtml(detail, pages), json);
   };
 
   const renderFailed = (c: Context, err: RenderError) => {
@@ -167,10 +172,13 @@ export async function createPages(
     /**
      * What the route answers a GET of `urlPath` with, when that is a page's
      * own URL and the page renders, without a Request or a Response (the
-     * build asks this first, for every page). Null for anything else: the
-     * route answers it (a redirect, a 404, an error page, and its log line).
+     * build asks this first, for every page), and of /404.html without
+     * DEBUG, the page a static host serves for every missing URL. Null for
+     * anything else: the route answers it (a redirect, a 404, an error page,
+     * and its log line).
      */
     async answer(urlPath) {
+      if (urlPath === `/${NOT_FOUND_PAGE}` && !settings.debug && !liveReload) return { status: 404, contentType: HTML_TYPE, body: await notFoundHtml(SITE_NOT_FOUND, []) };
       const at = locate(urlPath);
       if (at.kind !== 'page') return null;
       try {

@@ -113,7 +113,7 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
     if (name !== null && segments?.length && resolveInside(settings.templatesDir, segments)) return name;
     // Where `layout:` is written: the page itself, else the nearest folder defaults that set it.
     const from = Object.hasOwn(compiled.context, 'layout') ? null : defaults.origin.get('layout');
-    const [shown, file, text] = from ? [from.shown, from.file, from.text] : [page.source, page.file, readFileSync(page.file, 'utf8')];
+    const [shown, file, text] = from ? [from.shown, from.file, from.text] : [page.source, page.file, index.text(page.file)];
     const templates = path.basename(settings.templatesDir);
     const asked = name === null ? `layout: ${JSON.stringify(value)} names no layout` : `layout: ${String(value)}: there is no ${templates}/${name}`;
     const choices = templateNames(settings.templatesDir).join(', ') || 'none yet';
@@ -127,7 +127,7 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
   const wholeDocument = (page: PageInfo, compiled: CompiledPage, content: string): string => {
     const own = compiled.context.layout;
     if (!Object.hasOwn(compiled.context, 'layout') || NO_LAYOUT.has(own)) return content;
-    const text = readFileSync(page.file, 'utf8');
+    const text = index.text(page.file);
     throw new RenderError(
       page.source,
       keyLine(text, 'layout'),
@@ -141,14 +141,14 @@ export function createPageRenderer(settings: RendererSettings, index: PageIndex,
   const textPage = (page: PageInfo, compiled: CompiledPage, content: string): string => {
     // The lines that stood for its front matter are not part of the file (<?xml must come first).
     if (!Object.hasOwn(compiled.context, 'layout') || NO_LAYOUT.has(compiled.context.layout)) return content.replace(/^(?:\r?\n)+/, '');
-    const text = readFileSync(page.file, 'utf8');
+    const text = index.text(page.file);
     throw new RenderError(page.source, keyLine(text, 'layout'), null, `layout: ${String(compiled.context.layout)}: ${path.extname(page.file)} pages are served as they render, without a layout; remove "layout:".`, page.file);
   };
 
   const compilePage = (file: string): CompiledPage => {
     const cached = cache?.get(file);
     if (cached) return cached;
-    const source = readFileSync(file, 'utf8');
+    const source = index.text(file);
     let split;
     try {
       split = splitPageSource(source);

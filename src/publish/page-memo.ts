@@ -65,6 +65,8 @@ export interface PageMemoOptions {
   siteUrl?: string | null;
   /** Told, per URL path, whether the app rendered it or the cache had it. */
   work?: PageWork;
+  /** A page file's text as the renderer reads it (the table of pages has read it already); else read here. */
+  pageText?: (file: string) => string;
 }
 
 /** URL path to how its page came: rendered by the app, or reused from the cache. */
@@ -111,6 +113,17 @@ function createInputs(options: PageMemoOptions) {
     }
     return sha256(bytes);
   };
+  /** A page file or a template by its text: what the renderer reads of it, a page's read once a build (options.pageText). */
+  const textDigest = (file: string) => {
+    let text: string;
+    try {
+      text = options.pageText && file.startsWith(pagesFolder) ? options.pageText(file) : readFileSync(file, 'utf8');
+    } catch {
+      return 'missing';
+    }
+    return sha256(text);
+  };
+  const pagesFolder = path.join(options.pagesDir, path.sep);
   const dataFolder = path.join(options.pagesDir, DATA_FOLDER);
   const dataFiles = filesUnder(dataFolder);
   const dataDigest = (name: string) => {
@@ -133,7 +146,7 @@ function createInputs(options: PageMemoOptions) {
     dataFiles,
     digest(kind: keyof PageReads, name: string): string {
       return cached(`${kind}\0${name}`, () => {
-        if (kind === 'files') return fileDigest(name);
+        if (kind === 'files') return textDigest(name);
         if (kind === 'defaults') return defaultsDigest(name);
         if (kind === 'data') return dataDigest(name);
         if (kind === 'pages') return urlOf.get(name) ?? 'missing';
@@ -229,8 +242,9 @@ export function pageMemo(options: PageMemoOptions, fetch: Fetch, render?: Render
       const page = await recordReads(reads, () => render(url.pathname));
       if (!page) return null;
       work?.set(url.pathname, 'rendered');
-      keep(href, accept, 200, page.contentType, Buffer.from(page.body), reads);
-      return answerOf(200, page.contentType, page.body);
+      const status = page.status ?? 200;
+      keep(href, accept, status, page.contentType, Buffer.from(page.body), reads);
+      return answerOf(status, page.contentType, page.body);
     },
     readsOf,
     async fetch(request) {

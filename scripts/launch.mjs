@@ -1,19 +1,23 @@
 // How the npm scripts start Node: `node scripts/launch.mjs <entry.ts> [args]`.
 // Plain JavaScript, so it runs on every Node the project supports, and it
-// picks the fastest way that Node has to run TypeScript:
+// runs TypeScript the fastest way we measured, on every Node:
 //
-//   Node with type stripping (22.18+, 23.6+): the .ts entry itself, with
-//     Node's module compile cache on, so a second start compiles nothing.
-//   Older Node (20): a bundle of the entry made with esbuild (as Vite bundles
-//     its config), kept under node_modules/.cache/lightweight/launch/ and
-//     made again when one of its source files changes. Parts loaded with
-//     import() stay separate chunks, loaded only when asked for. No loader
-//     hooks, no compiling at start: tsx's costs a core for most of a second.
+//   A bundle of the entry made with esbuild (as Vite bundles its config),
+//     kept under node_modules/.cache/lightweight/launch/ and made again when
+//     one of its source files changes. Parts loaded with import() stay
+//     separate chunks, loaded only when asked for. No loader hooks, no
+//     compiling at start: tsx's costs a core for most of a second. Where Node
+//     strips types itself (22.18+, 23.6+), the bundle is still faster: Node 22
+//     loads its TypeScript stripper (WebAssembly) at each start, and a
+//     build with nothing to do took 0.31 s and 89 MB from the .ts files
+//     against 0.25 s and 64 MB from the bundle.
 //   An entry that imports files by a computed name (bench/run.ts) cannot be
-//     bundled: it runs with tsx's loader.
+//     bundled: it runs from its .ts files where Node strips types, else with
+//     tsx's loader.
 //
 // `node scripts/launch.mjs --watch <entry.ts>` starts it again on each edit of
-// a file it loaded (Node's watch mode where it strips types, else tsx watch).
+// a file it loaded: Node's watch mode where it strips types, running the .ts
+// files themselves (a bundle would be all it saw loaded), else tsx watch.
 //
 // The entry sees the process as if started with `node <entry.ts> [args]`:
 // process.argv[1] is the .ts file, and import.meta.url in every bundled
@@ -130,7 +134,9 @@ const ownImportMeta = {
 };
 
 const watching = process.argv[2] === '--watch';
-const [entry, ...args] = process.argv.slice(watching ? 3 : 2);
+/** `--source`: run the .ts files themselves, for Node's watch mode to see which were loaded. */
+const fromSource = process.argv[2] === '--source';
+const [entry, ...args] = process.argv.slice(watching || fromSource ? 3 : 2);
 if (!entry) {
   console.error('Usage: node scripts/launch.mjs [--watch] <entry.ts> [arguments]');
   process.exit(2);
@@ -142,7 +148,7 @@ if (watching) {
   // `npm run dev`: the entry started again on each edit of a file it loaded. Node's own watch mode where it strips
   // types (each start through this launcher, so with the compile cache), else tsx's.
   const [command, ...rest] = stripsTypes
-    ? ['--watch', '--watch-preserve-output', LAUNCHER]
+    ? ['--watch', '--watch-preserve-output', LAUNCHER, '--source']
     : [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'watch', '--clear-screen=false'];
   // Loaded here only: child_process brings net and streams, a tenth of what a build with nothing to do costs.
   const { spawn } = await import('node:child_process');
@@ -155,21 +161,22 @@ if (watching) {
 }
 
 async function run(file) {
-  if (stripsTypes) {
-    module.enableCompileCache(path.join(CACHE, 'compile'));
-    await import(pathToFileURL(file).href);
-    return;
-  }
   let bundled = null;
-  try {
-    bundled = await bundleOf(file);
-  } catch (err) {
-    // A read-only node_modules, say: slower with tsx, but the same program.
-    console.error(`launch: could not bundle ${entry} (${err instanceof Error ? err.message.split('\n')[0] : err}); running it with tsx.`);
+  if (!fromSource) {
+    try {
+      bundled = await bundleOf(file);
+    } catch (err) {
+      // A read-only node_modules, say: slower from the .ts files, but the same program.
+      console.error(`launch: could not bundle ${entry} (${err instanceof Error ? err.message.split('\n')[0] : err}); running it ${stripsTypes ? 'from its .ts files' : 'with tsx'}.`);
+    }
   }
   if (bundled) {
     // Source maps are written beside it, not loaded: NODE_OPTIONS=--enable-source-maps maps stack traces to the .ts files.
     await import(pathToFileURL(bundled).href);
+  } else if (stripsTypes) {
+    // With Node's module compile cache, so a second start compiles nothing.
+    module.enableCompileCache(path.join(CACHE, 'compile'));
+    await import(pathToFileURL(file).href);
   } else {
     const { register } = await import('tsx/esm/api');
     register();

@@ -1,6 +1,6 @@
 // Cross-cutting HTTP behaviour shared by every part: middleware, content
 // negotiation for errors, and the error pages themselves.
-import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import type { createServer, IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import zlib from 'node:zlib';
 import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -345,8 +345,10 @@ export function serverWithHeldRoutes(
     log(requestLine('GET', query === -1 ? url : url.slice(0, query), response.status, started));
     return true;
   };
+  // node:http is taken when a server is made, not imported: on Node 22 an import of it loads undici (its lazy
+  // WebSocket export), a tenth of a second of a build, which imports this file and never serves.
   return ((options: object, listener: RequestListener) =>
-    createServer(options, (incoming, outgoing) => {
+    process.getBuiltinModule('node:http').createServer(options, (incoming, outgoing) => {
       if (!held(incoming, outgoing)) listener(incoming, outgoing);
     })) as typeof createServer;
 }

@@ -321,4 +321,29 @@ describe('the cache pack of a build of some pages', () => {
     damaged.finish();
     assert.equal(openEntryPack(file).get('page7')?.toString(), 'made again');
   });
+
+  test('a build stopped before it settles leaves the pack as it was, however much it stored', () => {
+    const file = path.join(tempDir('lightweight-pack-stopped-'), 'pack');
+    const full = openEntryPack(file);
+    for (let i = 0; i < 20; i++) full.put(`page${i}`, Buffer.from(`page ${i} `.repeat(1000)));
+    full.finish();
+    const before = readFileSync(file);
+
+    // More than a piece (a megabyte) stored, and no finish: the process stopped.
+    const some = openPartialPack(file);
+    for (let i = 0; i < 20; i++) some.put(`page${i}`, Buffer.from(`edited ${i} `.repeat(20_000)));
+    assert.equal(some.get('page4')?.toString(), 'edited 4 '.repeat(20_000), 'what it stored is read back before it settles');
+    const whole = openEntryPack(file);
+    whole.get('page1');
+    for (let i = 0; i < 20; i++) whole.put(`other${i}`, Buffer.from(`other ${i} `.repeat(20_000)));
+    assert.deepEqual(readFileSync(file), before, 'the pack on disk is untouched');
+    assert.equal(openEntryPack(file).get('page19')?.toString(), 'page 19 '.repeat(1000));
+
+    // Settled, each is the pack: the full one with what it found and stored, big payloads and small.
+    whole.finish();
+    const next = openEntryPack(file);
+    assert.equal(next.get('page1')?.toString(), 'page 1 '.repeat(1000));
+    assert.equal(next.get('other13')?.toString(), 'other 13 '.repeat(20_000));
+    assert.equal(next.get('page2'), null, 'an entry the full build did not use is gone');
+  });
 });

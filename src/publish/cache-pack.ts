@@ -12,6 +12,13 @@
 // new index after it (openPartialPack); the pack is written whole again
 // once more than half of it is left over.
 //
+// A payload stored goes to disk as it comes (copied into a piece written a
+// megabyte at a time, see openSpool), never held until the end: at 4000
+// pages, a build holding them held 24 MB more at its peak. A build of some
+// pages writes what it stores to a file beside the pack, copied after the
+// pack's index once the build settles: a build stopped half-way leaves the
+// pack as it was.
+//
 // Layout: the payloads one after another, then a JSON index
 // { key: [offset, length, sha256 of the payload] }, then the index's length
 // as 8 bytes. A damaged pack, or a damaged entry, reads as absent.
@@ -22,9 +29,13 @@ import path from 'node:path';
 type Index = Record<string, [offset: number, length: number, digest: string]>;
 
 const LENGTH_BYTES = 8;
-/** Payloads of a changed pack are written to its file in pieces of about this size (memory stays bounded). */
+/** Payloads are written to a pack in pieces of about this size (memory stays bounded). */
 const FLUSH_BYTES = 1024 * 1024;
 const digestOf = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+let opened = 0;
+/** A file beside `file` of this pack alone: another pack of the same file open in this process has its own. */
+const besidePack = (file: string, suffix: string) => `${file}.${process.pid}-${++opened}.${suffix}`;
 
 export interface EntryPack {
   get(key: string): Buffer | null;
@@ -33,30 +44,79 @@ export interface EntryPack {
   finish(): void;
 }
 
+/**
+ * Bytes written to the open file `fd` from `at` on, copied into one buffer and written a piece at a time: a write per
+ * payload costs a system call each, and a payload kept until its piece is written would outlive a young-generation
+ * collection and wait in memory for a full one.
+ */
+interface Spool {
+  /** Where `bytes` will be in the file. */
+  write(bytes: Buffer): number;
+  /** `length` bytes from the file's `offset`, written already or waiting. */
+  read(offset: number, length: number): Buffer;
+  /** Write what waits; the file's size past it. */
+  flush(): number;
+}
+
+function openSpool(fd: number, at: number): Spool {
+  const piece = Buffer.allocUnsafeSlow(FLUSH_BYTES);
+  let used = 0;
+  /** Where the piece starts in the file. */
+  let start = at;
+  const flush = () => {
+    if (used > 0) writeSync(fd, piece, 0, used, start);
+    start += used;
+    used = 0;
+    return start;
+  };
+  return {
+    write(bytes) {
+      if (used + bytes.length > FLUSH_BYTES) flush();
+      const offset = start + used;
+      if (bytes.length > FLUSH_BYTES) {
+        writeSync(fd, bytes, 0, bytes.length, start);
+        start += bytes.length;
+      } else {
+        bytes.copy(piece, used);
+        used += bytes.length;
+      }
+      return offset;
+    },
+    read(offset, length) {
+      if (offset >= start) return Buffer.from(piece.subarray(offset - start, offset - start + length));
+      const bytes = Buffer.allocUnsafe(length);
+      readSync(fd, bytes, 0, length, offset);
+      return bytes;
+    },
+    flush,
+  };
+}
+
+/** The index and its length, written after the payloads: the end of a pack. */
+function indexBytes(index: Index): Buffer {
+  const text = Buffer.from(JSON.stringify(index));
+  const length = Buffer.alloc(LENGTH_BYTES);
+  length.writeBigUInt64LE(BigInt(text.length));
+  return Buffer.concat([text, length]);
+}
+
 export function openEntryPack(file: string): EntryPack {
   let previous: { bytes: Buffer; index: Index } | null | undefined;
   /**
-   * The next pack. Its payloads wait in memory while it is the same as the
-   * previous pack so far (a rebuild that changed nothing writes nothing);
-   * once it differs, they go to a temporary file, a megabyte at a time.
+   * The next pack. While it is the same as the previous pack so far (a rebuild that changed nothing writes nothing),
+   * its payloads are views of the previous one, kept here; once it differs, they go to a temporary file (`output`).
    */
-  const next: { index: Index; parts: Buffer[]; size: number } = { index: {}, parts: [], size: 0 };
-  let changed = false;
-  let output: { fd: number; temporary: string; written: number } | null = null;
+  const next: { index: Index; same: Buffer[]; size: number } = { index: {}, same: [], size: 0 };
+  let output: { fd: number; temporary: string; spool: Spool } | null = null;
 
-  /** Payloads waiting to be written, in bytes: written in large pieces, as a write per page costs a system call each. */
-  let waiting = 0;
-  const flush = () => {
-    if (!output) {
-      mkdirSync(path.dirname(file), { recursive: true });
-      const temporary = `${file}.${process.pid}.tmp`;
-      output = { fd: openSync(temporary, 'w'), temporary, written: 0 };
-    }
-    const parts = Buffer.concat(next.parts);
-    writeSync(output.fd, parts, 0, parts.length, output.written);
-    output.written += parts.length;
-    next.parts = [];
-    waiting = 0;
+  const openOutput = () => {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const temporary = besidePack(file, 'tmp');
+    const fd = openSync(temporary, 'w');
+    output = { fd, temporary, spool: openSpool(fd, 0) };
+    for (const payload of next.same) output.spool.write(payload);
+    next.same = [];
+    return output;
   };
 
   const readPrevious = (): { bytes: Buffer; index: Index } | null => {
@@ -81,12 +141,11 @@ export function openEntryPack(file: string): EntryPack {
     const old = next.index[key];
     if (old && !replace) return;
     const unchanged = previous?.index[key];
-    if (!unchanged || unchanged[0] !== next.size || unchanged[2] !== digest || (old && replace)) changed = true;
+    const differs = !unchanged || unchanged[0] !== next.size || unchanged[2] !== digest || (old && replace);
     next.index[key] = [next.size, payload.length, digest];
-    next.parts.push(payload);
     next.size += payload.length;
-    waiting += payload.length;
-    if (changed && waiting >= FLUSH_BYTES) flush();
+    if (output || differs) (output ?? openOutput()).spool.write(payload);
+    else next.same.push(payload);
   };
 
   return {
@@ -107,31 +166,27 @@ export function openEntryPack(file: string): EntryPack {
     finish() {
       const entries = Object.keys(next.index).length;
       // The same entries at the same places as the pack on disk: nothing to write.
-      const same = !changed && previous && entries === Object.keys(previous.index).length;
-      if (entries > 0 && !same) {
-        try {
-          flush();
-          const { fd, temporary, written } = output!;
-          const text = Buffer.from(JSON.stringify(next.index));
-          const length = Buffer.alloc(LENGTH_BYTES);
-          length.writeBigUInt64LE(BigInt(text.length));
-          writeSync(fd, Buffer.concat([text, length]), 0, text.length + LENGTH_BYTES, written);
-          closeSync(fd);
-          output = null;
-          renameSync(temporary, file);
-        } catch {
-          if (output) rmSync(output.temporary, { force: true }); // the pages are rendered again next time
+      const same = !output && previous && entries === Object.keys(previous.index).length;
+      let written = output as { fd: number; temporary: string; spool: Spool } | null;
+      try {
+        if (entries > 0 && !same) {
+          written ??= openOutput();
+          written.spool.write(indexBytes(next.index));
+          written.spool.flush();
+          closeSync(written.fd);
+          written = null;
+          renameSync(output!.temporary, file);
         }
-      } else if (output) {
-        closeSync(output.fd);
-        rmSync(output.temporary, { force: true });
+      } catch {
+        // the pages are rendered again next time
+      } finally {
+        if (written) closeSync(written.fd);
+        if (output) rmSync(output.temporary, { force: true });
       }
       output = null;
       next.index = {};
-      next.parts = [];
+      next.same = [];
       next.size = 0;
-      waiting = 0;
-      changed = false;
       previous = undefined;
     },
   };
@@ -168,11 +223,22 @@ export function openPartialPack(file: string): EntryPack {
     }
     return fd;
   };
-  const stored = new Map<string, Buffer>();
+  /** What this build stored, in a file beside the pack (made with the first entry), by key. */
+  let added: { fd: number; file: string; spool: Spool } | null = null;
+  const stored = new Map<string, [offset: number, length: number, digest: string]>();
+  const storedPayload = (key: string) => {
+    const [offset, length] = stored.get(key)!;
+    return added!.spool.read(offset, length);
+  };
+  const closeAdded = () => {
+    if (!added) return;
+    closeSync(added.fd);
+    rmSync(added.file, { force: true });
+    added = null;
+  };
   return {
     get(key) {
-      const payload = stored.get(key);
-      if (payload) return payload;
+      if (stored.has(key)) return storedPayload(key);
       const handle = open();
       const entry = old?.index[key];
       if (handle === null || !entry) return null;
@@ -183,12 +249,18 @@ export function openPartialPack(file: string): EntryPack {
       return bytes;
     },
     put(key, payload) {
-      stored.set(key, payload);
+      if (!added) {
+        mkdirSync(path.dirname(file), { recursive: true });
+        const addedFile = besidePack(file, 'added');
+        const addedFd = openSync(addedFile, 'w+');
+        added = { fd: addedFd, file: addedFile, spool: openSpool(addedFd, 0) };
+      }
+      stored.set(key, [added.spool.write(payload), payload.length, digestOf(payload)]);
     },
     finish() {
       const handle = open();
       try {
-        const fresh = [...stored].map(([key, payload]) => ({ key, payload, digest: digestOf(payload) })).filter(({ key, digest }) => old?.index[key]?.[2] !== digest);
+        const fresh = [...stored].filter(([key, [, , digest]]) => old?.index[key]?.[2] !== digest);
         if (fresh.length === 0) return;
         const index: Index = { ...old?.index };
         const kept = Object.values(index).reduce((sum, [, length]) => sum + length, 0);
@@ -196,25 +268,17 @@ export function openPartialPack(file: string): EntryPack {
           // No pack, a damaged one, or one mostly left over: written whole, every entry kept.
           const whole = openEntryPack(file);
           for (const key of Object.keys(index)) if (!stored.has(key)) whole.get(key);
-          for (const { key, payload } of fresh) whole.put(key, payload);
+          for (const [key] of fresh) whole.put(key, storedPayload(key));
           if (handle !== null) closeSync(handle);
           fd = undefined;
           whole.finish();
           return;
         }
         // After the last index: the new payloads, then the new index and its length.
-        let at = old.size;
-        const parts: Buffer[] = [];
-        for (const { key, payload, digest } of fresh) {
-          index[key] = [at, payload.length, digest];
-          parts.push(payload);
-          at += payload.length;
-        }
-        const text = Buffer.from(JSON.stringify(index));
-        const length = Buffer.alloc(LENGTH_BYTES);
-        length.writeBigUInt64LE(BigInt(text.length));
-        const tail = Buffer.concat([...parts, text, length]);
-        writeSync(handle, tail, 0, tail.length, old.size);
+        const spool = openSpool(handle, old.size);
+        for (const [key, [, length, digest]] of fresh) index[key] = [spool.write(storedPayload(key)), length, digest];
+        spool.write(indexBytes(index));
+        spool.flush();
       } catch {
         // the pages are rendered again next time
       } finally {
@@ -222,6 +286,7 @@ export function openPartialPack(file: string): EntryPack {
         fd = undefined;
         old = null;
         stored.clear();
+        closeAdded();
       }
     },
   };

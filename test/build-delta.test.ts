@@ -6,7 +6,7 @@
 // its output is compared, file by file, with a build of the same sources
 // without the cache.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { openEntryPack, openPartialPack } from '../src/publish/cache-pack.ts';
@@ -345,5 +345,29 @@ describe('the cache pack of a build of some pages', () => {
     assert.equal(next.get('page1')?.toString(), 'page 1 '.repeat(1000));
     assert.equal(next.get('other13')?.toString(), 'other 13 '.repeat(20_000));
     assert.equal(next.get('page2'), null, 'an entry the full build did not use is gone');
+  });
+
+  test('a full build that finds every entry where it was writes nothing; one that differs part-way keeps what it found before', () => {
+    const file = path.join(tempDir('lightweight-pack-same-'), 'pack');
+    const first = openEntryPack(file);
+    // More than a piece (a megabyte) of them, so that what is the same is copied in pieces too.
+    for (let i = 0; i < 30; i++) first.put(`page${i}`, Buffer.from(`page ${i} `.repeat(10_000)));
+    first.finish();
+    const written = statSync(file);
+
+    const again = openEntryPack(file);
+    for (let i = 0; i < 30; i++) assert.equal(again.get(`page${i}`)?.toString(), `page ${i} `.repeat(10_000));
+    again.finish();
+    assert.equal(statSync(file).mtimeMs, written.mtimeMs, 'not written again');
+    assert.equal(statSync(file).ino, written.ino);
+
+    const edited = openEntryPack(file);
+    for (let i = 0; i < 20; i++) edited.get(`page${i}`);
+    edited.put('page20', Buffer.from('page 20, edited'));
+    edited.finish();
+    const next = openEntryPack(file);
+    for (let i = 0; i < 20; i++) assert.equal(next.get(`page${i}`)?.toString(), `page ${i} `.repeat(10_000), `page${i}`);
+    assert.equal(next.get('page20')?.toString(), 'page 20, edited');
+    assert.equal(next.get('page21'), null, 'not used by the last build');
   });
 });

@@ -3,8 +3,9 @@
 // one costs next to nothing. The pack holds what the last build used: each
 // entry it finds or stores goes into the next pack, written beside the old
 // one and renamed over it when the build settles, so a reader never sees half
-// of one; a build that found every entry where it was writes nothing. The
-// pack is read in one go.
+// of one; a build that found every entry where it was writes nothing. Its
+// index is read, and an entry when it is asked for: a pack is never all in
+// memory (at 4000 pages, a layout edit held 16 MB of packs it rendered anew).
 //
 // A build of some pages (named ones, or those an edit affects) uses few
 // entries and must keep the others: it reads the index and then only the
@@ -23,7 +24,7 @@
 // { key: [offset, length, sha256 of the payload] }, then the index's length
 // as 8 bytes. A damaged pack, or a damaged entry, reads as absent.
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 type Index = Record<string, [offset: number, length: number, digest: string]>;
@@ -101,12 +102,14 @@ function indexBytes(index: Index): Buffer {
 }
 
 export function openEntryPack(file: string): EntryPack {
-  let previous: { bytes: Buffer; index: Index } | null | undefined;
+  /** The pack on disk: its index, and the file open to read entries from as they are asked for. */
+  let previous: { fd: number; index: Index; size: number } | null | undefined;
   /**
    * The next pack. While it is the same as the previous pack so far (a rebuild that changed nothing writes nothing),
-   * its payloads are views of the previous one, kept here; once it differs, they go to a temporary file (`output`).
+   * its payloads are the previous pack's first `size` bytes, left where they are; once it differs, those bytes and
+   * every payload after them go to a temporary file (`output`).
    */
-  const next: { index: Index; same: Buffer[]; size: number } = { index: {}, same: [], size: 0 };
+  const next: { index: Index; size: number } = { index: {}, size: 0 };
   let output: { fd: number; temporary: string; spool: Spool } | null = null;
 
   const openOutput = () => {
@@ -114,25 +117,24 @@ export function openEntryPack(file: string): EntryPack {
     const temporary = besidePack(file, 'tmp');
     const fd = openSync(temporary, 'w');
     output = { fd, temporary, spool: openSpool(fd, 0) };
-    for (const payload of next.same) output.spool.write(payload);
-    next.same = [];
+    // The payloads the same as the previous pack's so far are its first bytes.
+    for (let at = 0; at < next.size; at += FLUSH_BYTES) output.spool.write(readAt(previous!.fd, at, Math.min(FLUSH_BYTES, next.size - at)));
     return output;
   };
 
-  const readPrevious = (): { bytes: Buffer; index: Index } | null => {
+  const readPrevious = () => {
     if (previous !== undefined) return previous;
     previous = null;
+    let fd: number | undefined;
     try {
-      // One read of the whole pack: far cheaper than a read per entry.
-      const bytes = readFileSync(file);
-      if (bytes.length < LENGTH_BYTES) return null;
-      const indexLength = Number(bytes.readBigUInt64LE(bytes.length - LENGTH_BYTES));
-      if (indexLength > bytes.length - LENGTH_BYTES) return null;
-      const index = JSON.parse(bytes.subarray(bytes.length - LENGTH_BYTES - indexLength, bytes.length - LENGTH_BYTES).toString('utf8')) as Index;
-      previous = { bytes, index };
+      // The index alone: an entry is read when asked for, so a pack of thousands of pages is never all in memory.
+      fd = openSync(file, 'r');
+      const found = readIndex(fd);
+      if (found) previous = { fd, ...found };
     } catch {
-      // no pack, or a damaged one: every entry is made again
+      // no pack: every entry is made again
     }
+    if (!previous && fd !== undefined) closeSync(fd);
     return previous;
   };
 
@@ -142,10 +144,10 @@ export function openEntryPack(file: string): EntryPack {
     if (old && !replace) return;
     const unchanged = previous?.index[key];
     const differs = !unchanged || unchanged[0] !== next.size || unchanged[2] !== digest || (old && replace);
+    if (!output && differs) openOutput();
     next.index[key] = [next.size, payload.length, digest];
     next.size += payload.length;
-    if (output || differs) (output ?? openOutput()).spool.write(payload);
-    else next.same.push(payload);
+    output?.spool.write(payload);
   };
 
   return {
@@ -154,13 +156,14 @@ export function openEntryPack(file: string): EntryPack {
       const entry = old?.index[key];
       if (!old || !entry) return null;
       const [offset, length, digest] = entry;
-      if (offset + length > old.bytes.length - LENGTH_BYTES) return null;
-      const payload = old.bytes.subarray(offset, offset + length);
-      if (digestOf(payload) !== digest) return null;
+      if (offset + length > old.size - LENGTH_BYTES) return null;
+      const payload = readAt(old.fd, offset, length);
+      if (payload.length !== length || digestOf(payload) !== digest) return null;
       append(key, payload, digest);
       return payload;
     },
     put(key, payload) {
+      readPrevious();
       append(key, payload, digestOf(payload), true);
     },
     finish() {
@@ -182,14 +185,21 @@ export function openEntryPack(file: string): EntryPack {
       } finally {
         if (written) closeSync(written.fd);
         if (output) rmSync(output.temporary, { force: true });
+        if (previous) closeSync(previous.fd);
       }
       output = null;
       next.index = {};
-      next.same = [];
       next.size = 0;
       previous = undefined;
     },
   };
+}
+
+/** `length` bytes of the open file `fd` from `offset` (fewer at its end). */
+function readAt(fd: number, offset: number, length: number): Buffer {
+  const bytes = Buffer.allocUnsafe(length);
+  const read = readSync(fd, bytes, 0, length, offset);
+  return read === length ? bytes : bytes.subarray(0, read);
 }
 
 /** The index of the pack open as `fd`, with the pack's size; null for a damaged or empty pack. */

@@ -39,6 +39,12 @@ import { clockUnchanged } from '../pages/reads.ts';
 /** File path to its stamp. */
 export type Stamps = Record<string, string>;
 
+/** The published site's paths, sorted, and their stamps as stampsAt gives them. */
+interface SiteStamps {
+  paths: string[];
+  stamps: Float64Array;
+}
+
 /** What a record says about the build it was written after: small, as a rebuild with nothing changed reads it alone. */
 interface BuildRecord {
   /** The settings and Node the site was built with. */
@@ -103,12 +109,11 @@ export interface LastBuild<Pages> {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-const MISSING = 'missing';
 /** Numbers in a stamp: size, modification and change times, inode. */
 const STAMP_FIELDS = 4;
 
 /** A file's stamp: what changes when it is written, replaced or touched. */
-const stampOfFile = (stat: Stats | undefined) => (stat ? `${stat.size} ${stat.mtimeMs} ${stat.ctimeMs} ${stat.ino}` : MISSING);
+const stampOfFile = (stat: Stats | undefined) => (stat ? `${stat.size} ${stat.mtimeMs} ${stat.ctimeMs} ${stat.ino}` : 'missing');
 
 /** Every file under the folder `dir` with its stamp, as `prefix` + its path (one stat per file: a site has thousands). */
 function addFolder(stamps: Stamps, dir: string, prefix: string): void {
@@ -139,21 +144,22 @@ function stampsOf(targets: string[]): Stamps {
 }
 
 /**
- * Every file and folder of the published site (folders as "name/", the site itself as ""), with its stamp. A folder's
- * stamp moves when an entry is added to it, removed or renamed, so the site is checked again by stamping the paths
- * recorded, without listing a folder.
+ * Every file and folder of the published site (folders as "name/", the site itself as ""), sorted, with its stamp. A
+ * folder's stamp moves when an entry is added to it, removed or renamed, so the site is checked again by stamping the
+ * paths recorded, without listing a folder.
  */
-function outputStamps(buildDir: string): Stamps {
-  const stamps: Stamps = {};
+function outputStamps(buildDir: string): SiteStamps {
+  const paths: string[] = [];
   const walk = (dir: string, prefix: string) => {
-    stamps[prefix] = stampOfFile(statSync(dir, { throwIfNoEntry: false }));
+    paths.push(prefix);
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       if (entry.isDirectory()) walk(`${dir}/${entry.name}`, `${prefix}${entry.name}/`);
-      else stamps[prefix + entry.name] = stampOfFile(statSync(`${dir}/${entry.name}`, { throwIfNoEntry: false }));
+      else paths.push(prefix + entry.name);
     }
   };
   if (statSync(buildDir, { throwIfNoEntry: false })?.isDirectory()) walk(buildDir, '');
-  return stamps;
+  paths.sort();
+  return { paths, stamps: stampsAt(buildDir, paths) };
 }
 
 /**
@@ -178,41 +184,37 @@ function stampsAt(buildDir: string, paths: string[]): Float64Array {
 /** The digest of the site's stamps, as stampsAt gives them. */
 const digestOfSite = (stamps: Float64Array): string => createHash('sha256').update(stamps).digest('hex');
 
-/** Text stamps (stampOfFile's) as stampsAt gives them: the same numbers, so the same digest. */
-function stampsAsNumbers(stamps: string[]): Float64Array {
-  const numbers = new Float64Array(stamps.length * STAMP_FIELDS).fill(-1);
-  stamps.forEach((stamp, i) => {
-    if (stamp !== MISSING) numbers.set(stamp.split(' ').map(Number), i * STAMP_FIELDS);
-  });
-  return numbers;
-}
-
-/** stampsAt's numbers for the path at `i` as stampOfFile writes them. */
-function stampText(stamps: Float64Array, i: number): string {
-  const at = i * STAMP_FIELDS;
-  return stamps[at] === -1 ? MISSING : `${stamps[at]} ${stamps[at + 1]} ${stamps[at + 2]} ${stamps[at + 3]}`;
-}
-
 /** One digest of a set of stamps (the sources'), hashed as one text: an update per stamp costs more than the hashing. */
 const digestOf = (stamps: Stamps): string =>
   createHash('sha256')
     .update(Object.keys(stamps).sort().map((name) => `${name}\0${stamps[name]}\n`).join(''))
     .digest('hex');
 
-/** `recorded` after a build wrote, replaced or removed `touched` (paths of files in the site): those and their folders stamped again. */
-function restamped(buildDir: string, recorded: Stamps, touched: string[]): Stamps {
-  const stamps = { ...recorded };
+/** The site as recorded, `site`, after a build wrote, replaced or removed `touched` (paths of files in it): those and their folders stamped again. */
+function restamped(buildDir: string, site: SiteStamps, touched: string[]): SiteStamps {
   const names = new Set<string>(['']);
   for (const file of touched) {
     names.add(file);
     for (let at = file.lastIndexOf('/'); at > 0; at = file.lastIndexOf('/', at - 1)) names.add(file.slice(0, at + 1));
   }
-  for (const name of names) {
-    const stat = statSync(path.join(buildDir, name), { throwIfNoEntry: false });
-    if (stat) stamps[name] = stampOfFile(stat);
-    else delete stamps[name];
+  const again = [...names];
+  const fresh = stampsAt(buildDir, again);
+  /** A path's stamp: from `stamps` at `i`. */
+  const stampOf = (stamps: Float64Array, i: number) => stamps.subarray(i * STAMP_FIELDS, (i + 1) * STAMP_FIELDS);
+  const isThere = (n: number) => fresh[n * STAMP_FIELDS] !== -1;
+  const place = new Map(site.paths.map((name, i) => [name, i]));
+  // The same paths (files replaced): their stamps replaced in place.
+  if (again.every((name, n) => place.has(name) === isThere(n))) {
+    const stamps = site.stamps.slice();
+    again.forEach((name, n) => place.has(name) && stamps.set(stampOf(fresh, n), place.get(name)! * STAMP_FIELDS));
+    return { paths: site.paths, stamps };
   }
-  return stamps;
+  // Paths came or went: the list sorted again, each path with its stamp.
+  const freshPlace = new Map(again.map((name, n) => [name, n]));
+  const paths = [...new Set([...site.paths, ...again])].filter((name) => (freshPlace.has(name) ? isThere(freshPlace.get(name)!) : true)).sort();
+  const stamps = new Float64Array(paths.length * STAMP_FIELDS);
+  paths.forEach((name, i) => stamps.set(freshPlace.has(name) ? stampOf(fresh, freshPlace.get(name)!) : stampOf(site.stamps, place.get(name)!), i * STAMP_FIELDS));
+  return { paths, stamps };
 }
 
 export function lastBuild<Pages>({ cacheDir, buildDir, inputs, settings }: LastBuildOptions): LastBuild<Pages> {
@@ -222,7 +224,7 @@ export function lastBuild<Pages>({ cacheDir, buildDir, inputs, settings }: LastB
   const inputStamps = stampsOf(inputs);
   const inputDigest = digestOf(inputStamps);
   /** The record, and the site's stamps by path (made when asked: a rebuild with nothing changed needs only their digest). */
-  let read: { record: BuildRecord; site: () => Stamps } | null | undefined;
+  let read: { record: BuildRecord; site: SiteStamps } | null | undefined;
   /** The record, when it is of these settings and the site is as it left it; with the site's stamps. */
   const current = () => {
     if (read !== undefined) return read;
@@ -233,7 +235,7 @@ export function lastBuild<Pages>({ cacheDir, buildDir, inputs, settings }: LastB
       if (!Array.isArray(record.site)) return read;
       // The paths are recorded sorted: stamped in their order, as `remember` digested them.
       const stamps = stampsAt(buildDir, record.site);
-      if (digestOfSite(stamps) === record.output) read = { record, site: () => Object.fromEntries(record.site.map((name, i) => [name, stampText(stamps, i)])) };
+      if (digestOfSite(stamps) === record.output) read = { record, site: { paths: record.site, stamps } };
     } catch {
       // no record (or not one of ours): a real build
     }
@@ -273,9 +275,8 @@ export function lastBuild<Pages>({ cacheDir, buildDir, inputs, settings }: LastB
     },
     remember(summary, notes, pages, clock, touched) {
       const previous = touched && current();
-      const site = previous ? restamped(buildDir, previous.site(), touched) : outputStamps(buildDir);
-      const paths = Object.keys(site).sort();
-      const record: BuildRecord = { key, inputs: inputDigest, output: digestOfSite(stampsAsNumbers(paths.map((name) => site[name]!))), site: paths, summary, notes, clock };
+      const site = previous ? restamped(buildDir, previous.site, touched) : outputStamps(buildDir);
+      const record: BuildRecord = { key, inputs: inputDigest, output: digestOfSite(site.stamps), site: site.paths, summary, notes, clock };
       const detail: BuildDetail<Pages> = { of: inputDigest, inputs: inputStamps, pages };
       try {
         mkdirSync(cacheDir, { recursive: true });

@@ -36,9 +36,6 @@ import path from 'node:path';
 import type { Summary } from './report.ts';
 import { clockUnchanged } from '../pages/reads.ts';
 
-/** File path to its stamp. */
-export type Stamps = Record<string, string>;
-
 /** The published site's paths, sorted, and their stamps as stampsAt gives them. */
 interface SiteStamps {
   paths: string[];
@@ -66,7 +63,8 @@ interface BuildRecord {
 interface BuildDetail<Pages> {
   /** The record's `inputs`: the two files were written by the same build. */
   of: string;
-  inputs: Stamps;
+  /** The sources' paths, sorted, and their stamps (four numbers a path, as stampsAt gives them). */
+  inputs: { paths: string[]; stamps: number[] };
   pages: Pages | null;
 }
 
@@ -112,35 +110,47 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 /** Numbers in a stamp: size, modification and change times, inode. */
 const STAMP_FIELDS = 4;
 
-/** A file's stamp: what changes when it is written, replaced or touched. */
-const stampOfFile = (stat: Stats | undefined) => (stat ? `${stat.size} ${stat.mtimeMs} ${stat.ctimeMs} ${stat.ino}` : 'missing');
+/** Whether the stamp at `i` of `a` is the one at `j` of `b`. */
+const sameStamp = (a: ArrayLike<number>, i: number, b: ArrayLike<number>, j: number): boolean => {
+  for (let k = 0; k < STAMP_FIELDS; k++) if (a[i * STAMP_FIELDS + k] !== b[j * STAMP_FIELDS + k]) return false;
+  return true;
+};
 
-/** Every file under the folder `dir` with its stamp, as `prefix` + its path (one stat per file: a site has thousands). */
-function addFolder(stamps: Stamps, dir: string, prefix: string): void {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    // Not path.join: `dir` is already normal, and a site has thousands of entries.
-    const full = `${dir}/${entry.name}`;
-    const name = prefix + entry.name;
-    if (entry.isDirectory()) {
-      addFolder(stamps, full, `${name}/`);
-      continue;
+/**
+ * The files `targets` (files or folders, every file under a folder, through links to folders) and their stamps,
+ * sorted by path (one stat per file: a site has thousands).
+ */
+function stampsOf(targets: string[]): SiteStamps {
+  const found: string[] = [];
+  const numbers: number[] = [];
+  const add = (file: string, stat: Stats | undefined) => {
+    found.push(file);
+    if (stat) numbers.push(stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino);
+    else numbers.push(-1, -1, -1, -1);
+  };
+  const addFolder = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      // Not path.join: `dir` is already normal, and a site has thousands of entries.
+      const full = `${dir}/${entry.name}`;
+      if (entry.isDirectory()) {
+        addFolder(full);
+        continue;
+      }
+      const stat = statSync(full, { throwIfNoEntry: false });
+      // a link to a folder: what is in it
+      if (stat?.isDirectory()) addFolder(full);
+      else add(full, stat);
     }
-    const stat = statSync(full, { throwIfNoEntry: false });
-    // a link to a folder: what is in it
-    if (stat?.isDirectory()) addFolder(stamps, full, `${name}/`);
-    else stamps[name] = stampOfFile(stat);
-  }
-}
-
-/** The stamps of `targets` (files or folders), by path. */
-function stampsOf(targets: string[]): Stamps {
-  const stamps: Stamps = {};
+  };
   for (const target of targets) {
     const stat = statSync(target, { throwIfNoEntry: false });
-    if (stat?.isDirectory()) addFolder(stamps, target, `${target}/`);
-    else stamps[target] = stampOfFile(stat);
+    if (stat?.isDirectory()) addFolder(target);
+    else add(target, stat);
   }
-  return stamps;
+  const order = found.map((_, i) => i).sort((a, b) => (found[a]! < found[b]! ? -1 : found[a]! > found[b]! ? 1 : 0));
+  const stamps = new Float64Array(found.length * STAMP_FIELDS);
+  order.forEach((from, i) => stamps.set(numbers.slice(from * STAMP_FIELDS, (from + 1) * STAMP_FIELDS), i * STAMP_FIELDS));
+  return { paths: order.map((i) => found[i]!), stamps };
 }
 
 /**
@@ -184,11 +194,8 @@ function stampsAt(buildDir: string, paths: string[]): Float64Array {
 /** The digest of the site's stamps, as stampsAt gives them. */
 const digestOfSite = (stamps: Float64Array): string => createHash('sha256').update(stamps).digest('hex');
 
-/** One digest of a set of stamps (the sources'), hashed as one text: an update per stamp costs more than the hashing. */
-const digestOf = (stamps: Stamps): string =>
-  createHash('sha256')
-    .update(Object.keys(stamps).sort().map((name) => `${name}\0${stamps[name]}\n`).join(''))
-    .digest('hex');
+/** One digest of the sources' paths and stamps. */
+const digestOfSources = ({ paths, stamps }: SiteStamps): string => createHash('sha256').update(paths.join('\0')).update('\n').update(stamps).digest('hex');
 
 /** The site as recorded, `site`, after a build wrote, replaced or removed `touched` (paths of files in it): those and their folders stamped again. */
 function restamped(buildDir: string, site: SiteStamps, touched: string[]): SiteStamps {
@@ -222,7 +229,7 @@ export function lastBuild<Pages>({ cacheDir, buildDir, inputs, settings }: LastB
   const detailFile = file.replace(/\.json$/, '.detail.json');
   const key = sha256(JSON.stringify([settings, path.resolve(buildDir), process.version, process.versions.zlib, process.versions.brotli]));
   const inputStamps = stampsOf(inputs);
-  const inputDigest = digestOf(inputStamps);
+  const inputDigest = digestOfSources(inputStamps);
   /** The record, and the site's stamps by path (made when asked: a rebuild with nothing changed needs only their digest). */
   let read: { record: BuildRecord; site: SiteStamps } | null | undefined;
   /** The record, when it is of these settings and the site is as it left it; with the site's stamps. */
@@ -257,15 +264,17 @@ export function lastBuild<Pages>({ cacheDir, buildDir, inputs, settings }: LastB
       } catch {
         return null;
       }
-      if (detail.of !== found.record.inputs || !detail.pages) return null;
+      if (detail.of !== found.record.inputs || !detail.pages || !Array.isArray(detail.inputs?.paths)) return null;
+      const was = new Map(detail.inputs.paths.map((name, i) => [name, i]));
       const changed: string[] = [];
       const added: string[] = [];
-      for (const [name, stamp] of Object.entries(inputStamps)) {
-        const was = detail.inputs[name];
-        if (was === undefined) added.push(name);
-        else if (was !== stamp) changed.push(name);
-      }
-      const removed = Object.keys(detail.inputs).filter((name) => inputStamps[name] === undefined);
+      inputStamps.paths.forEach((name, i) => {
+        const at = was.get(name);
+        if (at === undefined) added.push(name);
+        else if (!sameStamp(inputStamps.stamps, i, detail.inputs.stamps, at)) changed.push(name);
+      });
+      const now = new Set(inputStamps.paths);
+      const removed = detail.inputs.paths.filter((name) => !now.has(name));
       const output = found.record.site.filter((name) => name !== '' && !name.endsWith('/'));
       const { summary, notes } = found.record;
       return { output, changed, added, removed, summary, notes, pages: detail.pages };
@@ -277,7 +286,7 @@ export function lastBuild<Pages>({ cacheDir, buildDir, inputs, settings }: LastB
       const previous = touched && current();
       const site = previous ? restamped(buildDir, previous.site, touched) : outputStamps(buildDir);
       const record: BuildRecord = { key, inputs: inputDigest, output: digestOfSite(site.stamps), site: site.paths, summary, notes, clock };
-      const detail: BuildDetail<Pages> = { of: inputDigest, inputs: inputStamps, pages };
+      const detail: BuildDetail<Pages> = { of: inputDigest, inputs: { paths: inputStamps.paths, stamps: [...inputStamps.stamps] }, pages };
       try {
         mkdirSync(cacheDir, { recursive: true });
         // The detail first: a record is only taken with the detail written with it.

@@ -36,7 +36,7 @@ import path from 'node:path';
 import type { Summary } from './report.ts';
 import { clockUnchanged } from '../pages/reads.ts';
 
-/** The published site's paths, sorted, and their stamps as stampsAt gives them. */
+/** Paths (of the published site, or of the sources), sorted, and their stamps: STAMP_FIELDS numbers a path (see putStamp). */
 interface SiteStamps {
   paths: string[];
   stamps: Float64Array;
@@ -110,6 +110,18 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 /** Numbers in a stamp: size, modification and change times, inode. */
 const STAMP_FIELDS = 4;
 
+/** Write the stamp of `stat` at the `i`th place of `stamps`: size, modification and change times, inode; -1 for a path that is not there. */
+function putStamp(stamps: { [at: number]: number }, i: number, stat: Stats | undefined): void {
+  const at = i * STAMP_FIELDS;
+  stamps[at] = stat ? stat.size : -1;
+  stamps[at + 1] = stat ? stat.mtimeMs : -1;
+  stamps[at + 2] = stat ? stat.ctimeMs : -1;
+  stamps[at + 3] = stat ? stat.ino : -1;
+}
+
+/** The `i`th stamp of `stamps`. */
+const stampAt = (stamps: Float64Array, i: number): Float64Array => stamps.subarray(i * STAMP_FIELDS, (i + 1) * STAMP_FIELDS);
+
 /** Whether the stamp at `i` of `a` is the one at `j` of `b`. */
 const sameStamp = (a: ArrayLike<number>, i: number, b: ArrayLike<number>, j: number): boolean => {
   for (let k = 0; k < STAMP_FIELDS; k++) if (a[i * STAMP_FIELDS + k] !== b[j * STAMP_FIELDS + k]) return false;
@@ -123,11 +135,7 @@ const sameStamp = (a: ArrayLike<number>, i: number, b: ArrayLike<number>, j: num
 function stampsOf(targets: string[]): SiteStamps {
   const found: string[] = [];
   const numbers: number[] = [];
-  const add = (file: string, stat: Stats | undefined) => {
-    found.push(file);
-    if (stat) numbers.push(stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino);
-    else numbers.push(-1, -1, -1, -1);
-  };
+  const add = (file: string, stat: Stats | undefined) => putStamp(numbers, found.push(file) - 1, stat);
   const addFolder = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       // Not path.join: `dir` is already normal, and a site has thousands of entries.
@@ -148,8 +156,9 @@ function stampsOf(targets: string[]): SiteStamps {
     else add(target, stat);
   }
   const order = found.map((_, i) => i).sort((a, b) => (found[a]! < found[b]! ? -1 : found[a]! > found[b]! ? 1 : 0));
+  const unsorted = Float64Array.from(numbers);
   const stamps = new Float64Array(found.length * STAMP_FIELDS);
-  order.forEach((from, i) => stamps.set(numbers.slice(from * STAMP_FIELDS, (from + 1) * STAMP_FIELDS), i * STAMP_FIELDS));
+  order.forEach((from, i) => stamps.set(stampAt(unsorted, from), i * STAMP_FIELDS));
   return { paths: order.map((i) => found[i]!), stamps };
 }
 
@@ -173,21 +182,12 @@ function outputStamps(buildDir: string): SiteStamps {
 }
 
 /**
- * The stamps of the site's `paths` as they are now, in their order, as numbers: four a path (size, modification and
- * change times, inode; -1 for a path that is not there). The check of a site of thousands of files is their digest:
+ * The stamps of the site's `paths` as they are now, in their order, as numbers (putStamp's). The check of a site of thousands of files is their digest:
  * numbers written straight into one array, where text stamps cost a string each, and their collection.
  */
 function stampsAt(buildDir: string, paths: string[]): Float64Array {
-  const stamps = new Float64Array(paths.length * STAMP_FIELDS).fill(-1);
-  paths.forEach((name, i) => {
-    const stat = statSync(`${buildDir}/${name}`, { throwIfNoEntry: false });
-    if (!stat) return;
-    const at = i * STAMP_FIELDS;
-    stamps[at] = stat.size;
-    stamps[at + 1] = stat.mtimeMs;
-    stamps[at + 2] = stat.ctimeMs;
-    stamps[at + 3] = stat.ino;
-  });
+  const stamps = new Float64Array(paths.length * STAMP_FIELDS);
+  paths.forEach((name, i) => putStamp(stamps, i, statSync(`${buildDir}/${name}`, { throwIfNoEntry: false })));
   return stamps;
 }
 
@@ -206,21 +206,19 @@ function restamped(buildDir: string, site: SiteStamps, touched: string[]): SiteS
   }
   const again = [...names];
   const fresh = stampsAt(buildDir, again);
-  /** A path's stamp: from `stamps` at `i`. */
-  const stampOf = (stamps: Float64Array, i: number) => stamps.subarray(i * STAMP_FIELDS, (i + 1) * STAMP_FIELDS);
   const isThere = (n: number) => fresh[n * STAMP_FIELDS] !== -1;
   const place = new Map(site.paths.map((name, i) => [name, i]));
   // The same paths (files replaced): their stamps replaced in place.
   if (again.every((name, n) => place.has(name) === isThere(n))) {
     const stamps = site.stamps.slice();
-    again.forEach((name, n) => place.has(name) && stamps.set(stampOf(fresh, n), place.get(name)! * STAMP_FIELDS));
+    again.forEach((name, n) => place.has(name) && stamps.set(stampAt(fresh, n), place.get(name)! * STAMP_FIELDS));
     return { paths: site.paths, stamps };
   }
   // Paths came or went: the list sorted again, each path with its stamp.
   const freshPlace = new Map(again.map((name, n) => [name, n]));
   const paths = [...new Set([...site.paths, ...again])].filter((name) => (freshPlace.has(name) ? isThere(freshPlace.get(name)!) : true)).sort();
   const stamps = new Float64Array(paths.length * STAMP_FIELDS);
-  paths.forEach((name, i) => stamps.set(freshPlace.has(name) ? stampOf(fresh, freshPlace.get(name)!) : stampOf(site.stamps, place.get(name)!), i * STAMP_FIELDS));
+  paths.forEach((name, i) => stamps.set(freshPlace.has(name) ? stampAt(fresh, freshPlace.get(name)!) : stampAt(site.stamps, place.get(name)!), i * STAMP_FIELDS));
   return { paths, stamps };
 }
 
@@ -230,7 +228,7 @@ export function lastBuild<Pages>({ cacheDir, buildDir, inputs, settings }: LastB
   const key = sha256(JSON.stringify([settings, path.resolve(buildDir), process.version, process.versions.zlib, process.versions.brotli]));
   const inputStamps = stampsOf(inputs);
   const inputDigest = digestOfSources(inputStamps);
-  /** The record, and the site's stamps by path (made when asked: a rebuild with nothing changed needs only their digest). */
+  /** The record, and the site's stamps as the check made them (a build over the site stamps again only what it touched). */
   let read: { record: BuildRecord; site: SiteStamps } | null | undefined;
   /** The record, when it is of these settings and the site is as it left it; with the site's stamps. */
   const current = () => {

@@ -35,8 +35,17 @@ const FLUSH_BYTES = 1024 * 1024;
 const digestOf = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 let opened = 0;
-/** A file beside `file` of this pack alone: another pack of the same file open in this process has its own. */
-const besidePack = (file: string, suffix: string) => `${file}.${process.pid}-${++opened}.${suffix}`;
+
+/**
+ * A file beside the pack `file`, made to be spooled into, of this pack alone: another pack of the same file open in
+ * this process has its own.
+ */
+function spoolBeside(file: string, suffix: string): { fd: number; file: string; spool: Spool } {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const beside = `${file}.${process.pid}-${++opened}.${suffix}`;
+  const fd = openSync(beside, 'w+');
+  return { fd, file: beside, spool: openSpool(fd, 0) };
+}
 
 export interface EntryPack {
   get(key: string): Buffer | null;
@@ -85,9 +94,7 @@ function openSpool(fd: number, at: number): Spool {
     },
     read(offset, length) {
       if (offset >= start) return Buffer.from(piece.subarray(offset - start, offset - start + length));
-      const bytes = Buffer.allocUnsafe(length);
-      readSync(fd, bytes, 0, length, offset);
-      return bytes;
+      return readAt(fd, offset, length);
     },
     flush,
   };
@@ -110,13 +117,10 @@ export function openEntryPack(file: string): EntryPack {
    * every payload after them go to a temporary file (`output`).
    */
   const next: { index: Index; size: number } = { index: {}, size: 0 };
-  let output: { fd: number; temporary: string; spool: Spool } | null = null;
+  let output: { fd: number; file: string; spool: Spool } | null = null;
 
   const openOutput = () => {
-    mkdirSync(path.dirname(file), { recursive: true });
-    const temporary = besidePack(file, 'tmp');
-    const fd = openSync(temporary, 'w');
-    output = { fd, temporary, spool: openSpool(fd, 0) };
+    output = spoolBeside(file, 'tmp');
     // The payloads the same as the previous pack's so far are its first bytes.
     for (let at = 0; at < next.size; at += FLUSH_BYTES) output.spool.write(readAt(previous!.fd, at, Math.min(FLUSH_BYTES, next.size - at)));
     return output;
@@ -170,7 +174,7 @@ export function openEntryPack(file: string): EntryPack {
       const entries = Object.keys(next.index).length;
       // The same entries at the same places as the pack on disk: nothing to write.
       const same = !output && previous && entries === Object.keys(previous.index).length;
-      let written = output as { fd: number; temporary: string; spool: Spool } | null;
+      let written = output as { fd: number; file: string; spool: Spool } | null;
       try {
         if (entries > 0 && !same) {
           written ??= openOutput();
@@ -178,13 +182,13 @@ export function openEntryPack(file: string): EntryPack {
           written.spool.flush();
           closeSync(written.fd);
           written = null;
-          renameSync(output!.temporary, file);
+          renameSync(output!.file, file);
         }
       } catch {
         // the pages are rendered again next time
       } finally {
         if (written) closeSync(written.fd);
-        if (output) rmSync(output.temporary, { force: true });
+        if (output) rmSync(output.file, { force: true });
         if (previous) closeSync(previous.fd);
       }
       output = null;
@@ -254,17 +258,11 @@ export function openPartialPack(file: string): EntryPack {
       if (handle === null || !entry) return null;
       const [offset, length, digest] = entry;
       if (offset + length > old!.size - LENGTH_BYTES) return null;
-      const bytes = Buffer.alloc(length);
-      if (readSync(handle, bytes, 0, length, offset) !== length || digestOf(bytes) !== digest) return null;
-      return bytes;
+      const bytes = readAt(handle, offset, length);
+      return bytes.length === length && digestOf(bytes) === digest ? bytes : null;
     },
     put(key, payload) {
-      if (!added) {
-        mkdirSync(path.dirname(file), { recursive: true });
-        const addedFile = besidePack(file, 'added');
-        const addedFd = openSync(addedFile, 'w+');
-        added = { fd: addedFd, file: addedFile, spool: openSpool(addedFd, 0) };
-      }
+      added ??= spoolBeside(file, 'added');
       stored.set(key, [added.spool.write(payload), payload.length, digestOf(payload)]);
     },
     finish() {

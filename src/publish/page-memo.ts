@@ -104,26 +104,21 @@ function createInputs(options: PageMemoOptions) {
     if (digest === undefined) memo.set(key, (digest = make()));
     return digest;
   };
-  const fileDigest = (file: string) => {
-    let bytes: Buffer;
+  /** The digest of what `read` gives, or "missing" for a file that is not there. */
+  const digestOfRead = (read: () => string | Buffer) => {
+    let content: string | Buffer;
     try {
-      bytes = readFileSync(file);
+      content = read();
     } catch {
       return 'missing';
     }
-    return sha256(bytes);
+    return sha256(content);
   };
-  /** A page file or a template by its text: what the renderer reads of it, a page's read once a build (options.pageText). */
-  const textDigest = (file: string) => {
-    let text: string;
-    try {
-      text = options.pageText && file.startsWith(pagesFolder) ? options.pageText(file) : readFileSync(file, 'utf8');
-    } catch {
-      return 'missing';
-    }
-    return sha256(text);
-  };
+  const fileDigest = (file: string) => digestOfRead(() => readFileSync(file));
   const pagesFolder = path.join(options.pagesDir, path.sep);
+  /** A page file or a template by its text: what the renderer reads of it, a page's read once a build (options.pageText). */
+  const textDigest = (file: string) =>
+    digestOfRead(() => (options.pageText && file.startsWith(pagesFolder) ? options.pageText(file) : readFileSync(file, 'utf8')));
   const dataFolder = path.join(options.pagesDir, DATA_FOLDER);
   const dataFiles = filesUnder(dataFolder);
   const dataDigest = (name: string) => {

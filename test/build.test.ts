@@ -17,7 +17,7 @@ import { BuildError } from '../src/publish/errors.ts';
 import { decodeEntities, htmlUrls, transformHtml, transformSrcset } from '../src/publish/html.ts';
 import { previewRoutes } from '../src/publish/preview.ts';
 import { silentProgress } from '../src/publish/report.ts';
-import { buildCacheFrom, cachingFetch, openBuildCache, type BuildCache } from '../src/publish/cache.ts';
+import { buildCacheFrom, builderVersion, cachingFetch, openBuildCache, type BuildCache } from '../src/publish/cache.ts';
 import { openOutput } from '../src/publish/output.ts';
 import { writeSearchIndex } from '../src/publish/search-index.ts';
 import { buildSite, type SiteOptions } from '../src/publish/site.ts';
@@ -418,6 +418,34 @@ describe('the build cache and builds over a previous build', () => {
     const other = openBuildCache(cache.dir, 'another builder version');
     await buildSite(cached(path.join(work, 'other'), other));
     assert.equal(other.stats.hits, 0, "another builder's entries are never found");
+  });
+
+  test("the builder's version is kept under its files' stamps, and any edit of the code makes a new one", () => {
+    const root = path.join(work, 'builder');
+    mkdirSync(path.join(root, 'src', 'part'), { recursive: true });
+    const files: Array<[string, string]> = [['package-lock.json', '{}'], ['app.ts', 'app'], ['build.ts', 'build'], ['src/a.ts', 'a'], ['src/part/b.css', 'b'], ['src/notes.txt', 'not code']];
+    for (const [file, text] of files) writeFileSync(path.join(root, file), text);
+    const memoDir = path.join(work, 'builder-cache');
+    const read = builderVersion(root);
+    assert.equal(builderVersion(root, memoDir), read, 'the same version, kept or not');
+    assert.ok(existsSync(path.join(memoDir, 'builder-version.json')));
+    assert.equal(builderVersion(root, memoDir), read, 'the same version, taken from the memo');
+
+    // Same size, so only the stamp's times tell: the code is read again.
+    writeFileSync(path.join(root, 'src/part/b.css'), 'c');
+    const edited = builderVersion(root, memoDir);
+    assert.notEqual(edited, read);
+    assert.equal(edited, builderVersion(root), 'what reading the code gives');
+    writeFileSync(path.join(root, 'src/part/b.css'), 'b');
+    assert.equal(builderVersion(root, memoDir), read, 'the code as it was: the version as it was');
+    // Files that are not code are not part of it; a file added is.
+    writeFileSync(path.join(root, 'src/notes.txt'), 'still not code');
+    assert.equal(builderVersion(root, memoDir), read);
+    writeFileSync(path.join(root, 'src/c.ts'), 'c');
+    assert.notEqual(builderVersion(root, memoDir), read);
+    // A damaged memo is read past.
+    writeFileSync(path.join(memoDir, 'builder-version.json'), '{"stamp":');
+    assert.equal(builderVersion(root, memoDir), builderVersion(root));
   });
 
   test("a hashed asset's .gz and .br are kept in the cache, a page's are not", async () => {

@@ -6,6 +6,7 @@
 // its output is compared, file by file, with a build of the same sources
 // without the cache.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -345,6 +346,29 @@ describe('the cache pack of a build of some pages', () => {
     assert.equal(next.get('page1')?.toString(), 'page 1 '.repeat(1000));
     assert.equal(next.get('other13')?.toString(), 'other 13 '.repeat(20_000));
     assert.equal(next.get('page2'), null, 'an entry the full build did not use is gone');
+  });
+
+  test("the files a stopped build spooled beside a pack are removed by the next build that writes it, a running build's are not", () => {
+    const dir = tempDir('lightweight-pack-leftovers-');
+    const file = path.join(dir, 'pack');
+    // A process that has ended: its pid names nothing running.
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const running = process.ppid;
+    const leftovers = [`pack.${gone}-1.tmp`, `pack.${gone}-2.added`];
+    const kept = [`pack.${running}-1.tmp`, `pack.${running}-3.added`, `other.${gone}-1.tmp`, `pack.${gone}-1.json`];
+    for (const name of [...leftovers, ...kept]) writeFileSync(path.join(dir, name), 'left over');
+
+    const pack = openEntryPack(file);
+    assert.deepEqual(readdirSync(dir).sort(), [...leftovers, ...kept].sort(), 'a build that only reads removes nothing');
+    pack.put('page1', Buffer.from('page 1'));
+    pack.finish();
+    assert.deepEqual(readdirSync(dir).sort(), ['pack', ...kept].sort());
+    writeFileSync(path.join(dir, `pack.${gone}-5.added`), 'left over');
+    const some = openPartialPack(file);
+    some.put('page2', Buffer.from('page 2'));
+    some.finish();
+    assert.deepEqual(readdirSync(dir).sort(), ['pack', ...kept].sort());
+    assert.equal(openEntryPack(file).get('page2')?.toString(), 'page 2');
   });
 
   test('a full build that finds every entry where it was writes nothing; one that differs part-way keeps what it found before', () => {

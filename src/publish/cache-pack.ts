@@ -18,13 +18,14 @@
 // pages, a build holding them held 24 MB more at its peak. A build of some
 // pages writes what it stores to a file beside the pack, copied after the
 // pack's index once the build settles: a build stopped half-way leaves the
-// pack as it was.
+// pack as it was, and the next build that writes the pack removes the file
+// the stopped one spooled into.
 //
 // Layout: the payloads one after another, then a JSON index
 // { key: [offset, length, sha256 of the payload] }, then the index's length
 // as 8 bytes. A damaged pack, or a damaged entry, reads as absent.
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 type Index = Record<string, [offset: number, length: number, digest: string]>;
@@ -42,9 +43,33 @@ let opened = 0;
  */
 function spoolBeside(file: string, suffix: string): { fd: number; file: string; spool: Spool } {
   mkdirSync(path.dirname(file), { recursive: true });
+  removeLeftovers(file);
   const beside = `${file}.${process.pid}-${++opened}.${suffix}`;
   const fd = openSync(beside, 'w+');
   return { fd, file: beside, spool: openSpool(fd, 0) };
+}
+
+/**
+ * The files spooled beside the pack `file` by builds that were stopped before they settled (their process is gone):
+ * nothing else would remove them. A file of a build still running, here or in another process, is left alone.
+ */
+function removeLeftovers(file: string): void {
+  const prefix = `${path.basename(file)}.`;
+  for (const name of readdirSync(path.dirname(file))) {
+    const pid = name.startsWith(prefix) ? /^(\d+)-\d+\.(?:tmp|added)$/.exec(name.slice(prefix.length))?.[1] : undefined;
+    if (pid !== undefined && !isRunning(Number(pid))) rmSync(path.join(path.dirname(file), name), { force: true });
+  }
+}
+
+/** Whether process `pid` is running (signal 0 only asks; EPERM: it runs as another user). */
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export interface EntryPack {

@@ -616,3 +616,29 @@ describe('caching', () => {
     });
   }
 });
+
+describe('the table of pages and links', () => {
+  // The walk takes a listed file where it is listed; a link is resolved as any request's path is (safe-path.ts).
+  const tableOf = (pagesDir: string) => Object.fromEntries(listPages(pagesDir).map((page) => [page.url, page.file]));
+
+  it('lists a page linked to a file inside the pages folder as that file, none linked to one outside, and the same pages through a linked pages folder', () => {
+    const root = tempDir();
+    const pagesDir = path.join(root, 'pages');
+    writeFiles(pagesDir, { 'index.md': '# Home', 'docs/intro.md': '# Intro', 'docs/setup.html': '<p>Setup</p>' });
+    writeFiles(root, { 'outside/secret.md': 'SECRET' });
+    symlinkSync(path.join(pagesDir, 'docs/intro.md'), path.join(pagesDir, 'welcome.md'));
+    symlinkSync(path.join(root, 'outside/secret.md'), path.join(pagesDir, 'secret.md'));
+    symlinkSync(path.join(root, 'outside'), path.join(pagesDir, 'more'));
+
+    const expected = {
+      '/': path.join(pagesDir, 'index.md'),
+      '/docs/intro/': path.join(pagesDir, 'docs/intro.md'),
+      '/docs/setup/': path.join(pagesDir, 'docs/setup.html'),
+      '/welcome/': path.join(pagesDir, 'docs/intro.md'),
+    };
+    assert.deepEqual(tableOf(pagesDir), expected);
+    const linked = path.join(root, 'linked-pages');
+    symlinkSync(pagesDir, linked);
+    assert.deepEqual(tableOf(linked), expected, 'files are named by their real path');
+  });
+});

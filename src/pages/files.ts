@@ -11,7 +11,7 @@
 // The whole table of pages is made at once (URLs may be claimed by any page,
 // and collections need every page's metadata): once in production, and in
 // dev again whenever a file under pages/ changed.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { resolveInside, safeSegments } from '../safe-path.ts';
 import { parseDate } from '../templates/date-format.ts';
@@ -186,13 +186,22 @@ export function createPageIndex(pagesDir: string, { cached = false, drafts = fal
     return text;
   };
 
-  /** The file of a page of its own (not made from data), or null; both an .html and an .md is an error. */
-  const ownFile = (segments: readonly string[]): string | null => {
+  /**
+   * The file at `segments` under the pages folder, or null. `listing`, the entries of its folder as the walk of the
+   * table listed them, says where a regular file is without the stat and realpath of resolveInside (three system calls
+   * a page): a folder reached from a pages folder that is its own real path, through folders that are no links, holds
+   * its listed files where they are. A link, or a name it does not list, is resolveInside's to find.
+   */
+  const fileAt = (segments: readonly string[], listing?: ReadonlyMap<string, Dirent>): string | null =>
+    listing?.get(segments.at(-1)!)?.isFile() ? path.join(pagesDir, ...segments) : resolveInside(pagesDir, [...segments]);
+
+  /** The file of a page of its own (not made from data), or null; both an .html and an .md is an error. `listing`: see fileAt. */
+  const ownFile = (segments: readonly string[], listing?: ReadonlyMap<string, Dirent>): string | null => {
     const last = segments.at(-1);
     if (last === undefined || segments.some(isHidden)) return null;
-    if (isTextPage(last)) return resolveInside(pagesDir, [...segments]);
+    if (isTextPage(last)) return fileAt(segments, listing);
     if (GENERATOR_NAME.test(`${last}.html`)) return null;
-    const found = PAGE_EXTENSIONS.flatMap((ext) => resolveInside(pagesDir, [...segments.slice(0, -1), last + ext]) ?? []);
+    const found = PAGE_EXTENSIONS.flatMap((ext) => fileAt([...segments.slice(0, -1), last + ext], listing) ?? []);
     if (found.length > 1) {
       throw new RenderError(show(found[1]!), null, null, `${show(found[0]!)} is the same page (${pageUrl(segments.join('/'))}); keep one of the two files.`, found[1]!);
     }
@@ -373,6 +382,14 @@ export function createPageIndex(pagesDir: string, { cached = false, drafts = fal
       else claim(page, page.url !== pageUrl(slug));
     };
 
+    // Its folders are entered as listed (a link to a folder is not one): in a pages folder that is its own real path, a
+    // file listed is where it is listed (fileAt).
+    let realPagesDir = false;
+    try {
+      realPagesDir = realpathSync.native(pagesDir) === pagesDir;
+    } catch {
+      // no pages folder: nothing is listed
+    }
     const visit = (segments: string[]) => {
       let names;
       try {
@@ -380,6 +397,8 @@ export function createPageIndex(pagesDir: string, { cached = false, drafts = fal
       } catch {
         return;
       }
+      const listing = realPagesDir ? new Map(names.map((entry) => [entry.name, entry])) : undefined;
+      const folderKey = segments.join('/');
       const own = new Set<string>();
       const generators: string[] = [];
       for (const entry of names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
@@ -395,7 +414,7 @@ export function createPageIndex(pagesDir: string, { cached = false, drafts = fal
         own.add(reachable.join('/'));
         let file: string | null;
         try {
-          file = ownFile(reachable);
+          file = ownFile(reachable, reachable.slice(0, -1).join('/') === folderKey ? listing : undefined);
         } catch (err) {
           if (!(err instanceof RenderError)) throw err;
           problem(pageUrl(reachable.join('/')), err);
@@ -403,11 +422,10 @@ export function createPageIndex(pagesDir: string, { cached = false, drafts = fal
         }
         if (file) ownPage(reachable, file);
       }
-      const folderKey = segments.join('/');
       const made = new Map<string, PageInfo>();
       try {
         for (const name of generators) {
-          const file = resolveInside(pagesDir, [...segments, name]);
+          const file = fileAt([...segments, name], listing);
           if (!file) continue;
           const each = eachOf(name, file);
           if (each === COLLECTIONS || each.startsWith(`${COLLECTIONS}.`)) {

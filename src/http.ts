@@ -43,15 +43,23 @@ const REASONS: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-/** The starter's logo: every part's icon, linked from every page (templates through static()) and behind /favicon.ico. */
+/** The starter's logo, linked from its pages (templates through static()) and behind /favicon.ico. */
 export const ICON_URL = '/static/img/logo.svg';
+
+/**
+ * The logo, in the page: an error page (and a built site's plain 404 page) must not link a file the static folder may
+ * not have. A built site's link check failed on /static/img/logo.svg where a designer's own static folder had none.
+ */
+const INLINE_ICON = `data:image/svg+xml,${encodeURIComponent(
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#0d6efd"/><rect x="7" y="8" width="18" height="4" rx="1.5" fill="#fff"/><rect x="7" y="14" width="11" height="10" rx="1.5" fill="#fff" opacity=".85"/><rect x="20" y="14" width="5" height="10" rx="1.5" fill="#fff" opacity=".6"/></svg>',
+)}`;
 
 export function errorPage(status: number, detail: string, extraHtml = ''): string {
   const title = `${status} ${REASONS[status] ?? 'Error'}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
-<link rel="icon" href="${ICON_URL}" type="image/svg+xml">
+<link rel="icon" href="${INLINE_ICON}" type="image/svg+xml">
 <style>
 body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f6f7f9;color:#1f2328}
 main{max-width:46rem;margin:12vh auto;padding:2rem;background:#fff;border:1px solid #d0d7de;border-radius:12px}

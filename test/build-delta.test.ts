@@ -283,6 +283,28 @@ describe('a rebuild after editing some files', () => {
 });
 
 describe('the cache pack of a build of some pages', () => {
+  test('publishes the plain 404 page without templates/404.html and the template once there is one; a broken one fails the build, naming its line', async () => {
+    const { dirs, buildDir, build, fresh, read } = site();
+    const template = path.join(dirs.TEMPLATES_DIR, '404.html');
+    const own = readFileSync(template, 'utf8');
+    rmSync(template);
+    const plain = await build();
+    assert.match(read('404.html'), /<h1>404 Not Found<\/h1><p>There is no page at this address\.<\/p>/);
+    assert.doesNotMatch(plain.stderr, /ERROR/);
+    assert.deepEqual(contents(buildDir), await fresh());
+
+    writeFileSync(template, own.replace('{% block content %}', '{% block content %}{{ broken( }}'));
+    const broken = await runBuild([], { ...dirs, BUILD_DIR: buildDir });
+    assert.equal(broken.code, 1);
+    assert.match(broken.stderr, /^templates\/404\.html, line 1, column \d+: /m);
+    assert.match(read('404.html'), /404 Not Found/, 'the site is left as it was');
+
+    writeFileSync(template, own);
+    await build();
+    assert.match(read('404.html'), /<h1>Not found<\/h1>/, 'the kept plain page is not taken for the template');
+    assert.deepEqual(contents(buildDir), await fresh());
+  });
+
   test('keeps the entries it does not read, appends what it stores, and is written whole again once mostly left over', () => {
     const file = path.join(tempDir('lightweight-pack-'), 'pack');
     const full = openEntryPack(file);

@@ -1,7 +1,7 @@
 // Prototype pages (book chapter 3): routing, rendering into the layout, the
 // context block, the template helpers, errors, path safety and caching.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -518,6 +518,22 @@ describe('template errors without DEBUG', () => {
       assert.equal(res.status, 500);
       assert.deepEqual(await res.json(), { detail: 'Something went wrong on our side. The error has been logged.' });
       assert.ok(app.logs.some((line) => /^ERROR GET \/broken\/: pages\/broken\.html, line 1/.test(line)));
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('answers the plain 404 page, quietly, in a site without templates/404.html', async () => {
+    const site = makeSite({}, {});
+    rmSync(path.join(site.templatesDir, '404.html'));
+    const app = await startApp(site.env);
+    try {
+      const res = await get(app, '/nope/');
+      assert.equal(res.status, 404);
+      const html = await res.text();
+      assert.match(html, /<h1>404 Not Found<\/h1><p>There is no page at \/nope\/\.<\/p>/);
+      assert.doesNotMatch(html, /\/static\//, 'it links no file of the static folder, which may not have it');
+      assert.deepEqual(app.logs.filter((line) => line.startsWith('ERROR')), []);
     } finally {
       await app.close();
     }

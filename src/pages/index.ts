@@ -8,6 +8,8 @@
 //   GET /<slug>/         the page; /<slug> answers 301 to /<slug>/
 //   GET /<name>.xml      a text page (.xml, .json, .txt), with its type
 //   anything else        404 (listing the pages in DEBUG)
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { errorPage, escapeHtml, notFound, prefersHtml } from '../http.ts';
@@ -18,6 +20,7 @@ import { createPageIndex, INDEX_SLUG, isReserved, NOT_FOUND_PAGE, type PageIndex
 import { createLiveReload, injectLiveReload, LIVE_RELOAD_PATH } from './live-reload.ts';
 import { createPageChecker, describeProblem, injectDraftNote, injectProblemsBadge } from './problems.ts';
 import { contentTypeOf } from '../static.ts';
+import { noteRead } from './reads.ts';
 import { createPageRenderer, RenderError, type PagePictures } from './render.ts';
 
 export { listPages, pageUrl, type PageInfo } from './files.ts';
@@ -76,15 +79,30 @@ export async function createPages(
     return prefersHtml(c) ? c.html(withLiveReload(await html()), status) : c.json(json, status);
   };
 
-  /** The 404 page's HTML: templates/404.html, or a plain page naming what went wrong with it. */
+  /**
+   * Whether the site has a 404 page of its own, templates/404.html; without one, the plain page is its 404 page. Noted
+   * as read either way: a build's 404 page kept without the template is made again once there is one.
+   */
+  const hasNotFoundTemplate = () => {
+    const file = path.join(settings.templatesDir, NOT_FOUND_PAGE);
+    noteRead('files', file);
+    return statSync(file, { throwIfNoEntry: false })?.isFile() === true;
+  };
+  const renderNotFound = (detail: string, pages: PageInfo[]) => renderer.renderTemplate(NOT_FOUND_PAGE, { detail, pages, debug: settings.debug });
+  const plainNotFound = (detail: string, pages: PageInfo[]) => {
+    const list = pages.map((p) => `<li><a href="${escapeHtml(p.url)}">${escapeHtml(p.url)}</a></li>`).join('');
+    return errorPage(404, detail, settings.debug && list ? `<p>Pages that exist:</p><ul>${list}</ul>` : '');
+  };
+
+  /** The 404 page's HTML: templates/404.html, else a plain page (naming what went wrong with the template, if it failed). */
   const notFoundHtml = async (detail: string, pages: PageInfo[]): Promise<string> => {
+    if (!hasNotFoundTemplate()) return plainNotFound(detail, pages);
     try {
-      return await renderer.renderTemplate('404.html', { detail, pages, debug: settings.debug });
+      return await renderNotFound(detail, pages);
     } catch (err) {
       // A broken layout must not hide the 404 behind a 500; say both.
       log(`ERROR rendering templates/404.html: ${err instanceof Error ? err.message : String(err)}`);
-      const list = pages.map((p) => `<li><a href="${escapeHtml(p.url)}">${escapeHtml(p.url)}</a></li>`).join('');
-      return errorPage(404, detail, settings.debug && list ? `<p>Pages that exist:</p><ul>${list}</ul>` : '');
+      return plainNotFound(detail, pages);
     }
   };
   /** A static host serves the built 404 page for every missing URL: it names none. */
@@ -173,12 +191,15 @@ export async function createPages(
      * What the route answers a GET of `urlPath` with, when that is a page's
      * own URL and the page renders, without a Request or a Response (the
      * build asks this first, for every page), and of /404.html without
-     * DEBUG, the page a static host serves for every missing URL. Null for
-     * anything else: the route answers it (a redirect, a 404, an error page,
-     * and its log line).
+     * DEBUG, the page a static host serves for every missing URL (a broken
+     * templates/404.html throws its error). Null for anything else: the route
+     * answers it (a redirect, a 404, an error page, and its log line).
      */
     async answer(urlPath) {
-      if (urlPath === `/${NOT_FOUND_PAGE}` && !settings.debug && !liveReload) return { status: 404, contentType: HTML_TYPE, body: await notFoundHtml(SITE_NOT_FOUND, []) };
+      // A build publishes the 404 page the templates make, or fails with their error: never the plain page in its place.
+      if (urlPath === `/${NOT_FOUND_PAGE}` && !settings.debug && !liveReload) {
+        return { status: 404, contentType: HTML_TYPE, body: hasNotFoundTemplate() ? await renderNotFound(SITE_NOT_FOUND, []) : plainNotFound(SITE_NOT_FOUND, []) };
+      }
       const at = locate(urlPath);
       if (at.kind !== 'page') return null;
       try {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { ROOT } from '../src/settings.ts';
+import { writeFiles } from './fixtures/site.ts';
 import { tempDir } from './helpers.ts';
 import { pinnedNode, pinnedNodes } from './node-versions.ts';
 
@@ -71,6 +72,28 @@ test("a bundle kept by another checkout's launcher (node_modules copied with its
     }
     rmSync(path.join(launched, record.folder), { recursive: true, force: true });
   }
+});
+
+test('npm run build through the bundle, with nunjucks and markdown-it bundled in, writes the site the .ts files write', () => {
+  const dir = tempDir('lightweight-launch-build-');
+  writeFiles(dir, {
+    'pages/index.md': '---\ntitle: Home\nlayout: base.html\n---\n# Welcome\n\nSee [the notes](/notes/), *now*: https://example.com & more.',
+    'pages/notes.html': '{% extends "base.html" %}{% block content %}{% for n in [3, 1, 2] | sort %}<p>{{ n }} {{ "a < b" }}</p>{% endfor %}{% endblock %}',
+    'templates/base.html': '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ title | default("Notes") | upper }}</title></head><body><main>{% block content %}{{ content | safe }}{% endblock %}</main></body></html>',
+    'static/.keep': '',
+  });
+  const built = (how: string[], buildDir: string) => {
+    const env = { ...process.env, PAGES_DIR: path.join(dir, 'pages'), TEMPLATES_DIR: path.join(dir, 'templates'), STATIC_DIR: path.join(dir, 'static'), BUILD_DIR: buildDir, BUILD_CACHE: 'off', SITE_URL: '' };
+    execFileSync(process.execPath, [...how, 'build.ts'], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
+    return Object.fromEntries(readdirSync(buildDir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => {
+      const file = path.join(entry.parentPath, entry.name);
+      return [path.relative(buildDir, file), readFileSync(file, 'latin1')];
+    }));
+  };
+  const bundled = built([path.join(ROOT, 'scripts/launch.mjs')], path.join(dir, 'bundled'));
+  assert.match(bundled['index.html'] ?? '', /<title>HOME<\/title>.*<h1 id="welcome">Welcome<\/h1>.*<a href="https:\/\/example.com">https:\/\/example.com<\/a> &amp; more/s, 'the Markdown page in its layout, links made by linkify');
+  assert.match(bundled['notes/index.html'] ?? '', /<p>1 a &lt; b<\/p><p>2 a &lt; b<\/p><p>3 a &lt; b<\/p>/, 'nunjucks: sort, escaping, blocks');
+  assert.deepEqual(bundled, built(['--import', 'tsx'], path.join(dir, 'from-source')));
 });
 
 /**

@@ -11,7 +11,7 @@
 // the manifest and sitemap, and last the removal of what the site no longer
 // has. Every file is whole at every moment, and every page's references
 // exist.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildCache } from './cache.ts';
@@ -79,8 +79,11 @@ export interface Output {
   files(): string[];
   /** A rebuild of named pages: the live site's files under `prefix` (a folder, "pagefind/") go unless written again. */
   drop(prefix: string): void;
-  /** A file of the new site as text, once settled: as this build wrote it, else as the live site has it. */
-  read(file: string): Promise<string>;
+  /**
+   * A file of the new site as text, once settled: as this build wrote it, else as the live site has it. Read at once:
+   * the search index reads every page, and 1000 reads through libuv's threads took 0.2 s, against 0.03 s here.
+   */
+  read(file: string): string;
   /** Put the new site in BUILD_DIR (see the top of this file). */
   publish(): Promise<void>;
   /** Remove the staging folder after a failure. */
@@ -198,7 +201,7 @@ export async function openOutput(
         dropped.add(file);
       }
     },
-    read: (file) => readFile(writer.changed.has(file) || !live ? path.join(staging, writer.staged(file)) : path.join(live, file), 'utf8'),
+    read: (file) => readFileSync(writer.changed.has(file) || !live ? path.join(staging, writer.staged(file)) : path.join(live, file), 'utf8'),
     async write(file, data, options = { hashed: false }) {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
       siteFiles.add(file);

@@ -33,6 +33,8 @@ type Index = Record<string, [offset: number, length: number, digest: string]>;
 const LENGTH_BYTES = 8;
 /** Payloads are written to a pack in pieces of about this size (memory stays bounded). */
 const FLUSH_BYTES = 1024 * 1024;
+/** What a full pack reads at once of the payloads it is asked for (see openEntryPack's `stretch`). */
+const READ_AHEAD_BYTES = 64 * 1024;
 const digestOf = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 let opened = 0;
@@ -179,6 +181,19 @@ export function openEntryPack(file: string): EntryPack {
     output?.spool.write(payload);
   };
 
+  /**
+   * The last stretch read of the previous pack. A build asks for entries mostly in the order the last one wrote them:
+   * read a stretch at a time, 4000 entries cost a few dozen system calls, not 4000 (a partial pack written whole again
+   * read its 4000 link lists in 34 ms).
+   */
+  let stretch: { at: number; bytes: Buffer } | null = null;
+  const readPayload = (fd: number, offset: number, length: number) => {
+    if (length > READ_AHEAD_BYTES) return readAt(fd, offset, length);
+    if (!stretch || offset < stretch.at || offset + length > stretch.at + stretch.bytes.length) stretch = { at: offset, bytes: readAt(fd, offset, READ_AHEAD_BYTES) };
+    // A copy: a payload kept must not hold the stretch in memory.
+    return Buffer.from(stretch.bytes.subarray(offset - stretch.at, offset - stretch.at + length));
+  };
+
   return {
     get(key) {
       const old = readPrevious();
@@ -186,7 +201,7 @@ export function openEntryPack(file: string): EntryPack {
       if (!old || !entry) return null;
       const [offset, length, digest] = entry;
       if (offset + length > old.size - LENGTH_BYTES) return null;
-      const payload = readAt(old.fd, offset, length);
+      const payload = readPayload(old.fd, offset, length);
       if (payload.length !== length || digestOf(payload) !== digest) return null;
       append(key, payload, digest);
       return payload;
@@ -220,6 +235,7 @@ export function openEntryPack(file: string): EntryPack {
       next.index = {};
       next.size = 0;
       previous = undefined;
+      stretch = null;
     },
   };
 }

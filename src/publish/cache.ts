@@ -53,7 +53,9 @@ type Env = Record<string, string | undefined>;
  */
 export function buildCacheFrom(env: Env, root: string, site?: string): BuildCache | null {
   const dir = buildCacheDirFrom(env, root);
-  return dir ? openBuildCache(dir, builderVersion(root, dir), site) : null;
+  // The version is kept beside the cache, not in it: it is of the builder's code, as the launcher's bundle beside it
+  // is, and a build with the cache emptied would read the code again.
+  return dir ? openBuildCache(dir, builderVersion(root, path.dirname(dir)), site) : null;
 }
 
 /**

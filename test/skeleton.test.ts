@@ -188,17 +188,18 @@ describe('the icon', () => {
   });
   after(() => app.close());
 
-  it('is linked from error pages and behind /favicon.ico, and is the starter logo', async () => {
+  it('is the starter logo: in the page of an error page, which links no file of the static folder, and behind /favicon.ico', async () => {
     const page = await (await fetch(app.url + '/nothing/here/', { headers: { accept: 'text/html' } })).text();
     const href = /<link rel="icon" href="([^"]+)" type="image\/svg\+xml">/.exec(page)?.[1];
-    assert.ok(href, 'the 404 page links an icon');
+    assert.ok(href?.startsWith('data:image/svg+xml,'), `the 404 page carries its icon: ${href}`);
+    const logo = readFileSync(path.join(ROOT, 'static/img/logo.svg'), 'utf8');
+    assert.equal(decodeURIComponent(href!.slice('data:image/svg+xml,'.length)), logo.replace(/>\s+</g, '><').trim());
     const redirect = await fetch(app.url + '/favicon.ico', { redirect: 'manual' });
     assert.equal(redirect.status, 301);
-    assert.equal(redirect.headers.get('location'), href);
-    const icon = await fetch(app.url + href);
+    const icon = await fetch(app.url + redirect.headers.get('location')!);
     assert.equal(icon.status, 200);
     assert.match(icon.headers.get('content-type')!, /^image\/svg\+xml/);
-    assert.deepEqual(Buffer.from(await icon.arrayBuffer()), readFileSync(path.join(ROOT, 'static/img/logo.svg')));
+    assert.deepEqual(Buffer.from(await icon.arrayBuffer()), Buffer.from(logo));
   });
 });
 

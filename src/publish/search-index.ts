@@ -20,6 +20,7 @@
 import type { BuildCache } from './cache.ts';
 import { BuildError } from './errors.ts';
 import type { Output } from './output.ts';
+import { limit } from './limit.ts';
 import { SEARCH_BOX_ATTRIBUTE } from '../search/marker.ts';
 import { urlOfFile } from './urls.ts';
 
@@ -30,6 +31,12 @@ const NEEDED = /^(pagefind\.js|pagefind-worker\.js|pagefind-entry\.json|wasm\.[\
 
 /** Parts of a page that are not its content. */
 const NOT_CONTENT = ['nav', `[${SEARCH_BOX_ATTRIBUTE}]`, '[data-search-ignore]'];
+
+/**
+ * Pages sent to Pagefind and not answered yet, at most: each waits as its HTML again, base64-encoded, in the pipe's
+ * buffer, and a site of tens of thousands of pages would hold it twice.
+ */
+const PAGES_IN_FLIGHT = 64;
 
 const HAS_SEARCH_BOX = new RegExp(`<[^>]+\\s${SEARCH_BOX_ATTRIBUTE}[\\s=>]`);
 
@@ -52,9 +59,11 @@ async function indexPages(pages: Array<[string, string]>): Promise<IndexFile[]> 
   try {
     const { index, errors } = await pagefind.createIndex({ excludeSelectors: NOT_CONTENT });
     if (!index) throw new BuildError(`Pagefind could not start: ${errors.join('; ')}`);
-    // Sent at once, not each after the last one's answer: Pagefind's service takes its messages one at a time, in the
-    // order they come, so the index is the same bytes; the round trips cost 0.3 s a thousand pages.
-    const added = await Promise.all(pages.map(([file, content]) => index.addHTMLFile({ url: urlOfFile(file), content })));
+    // Sent PAGES_IN_FLIGHT at a time, in order, not each after the last one's answer: Pagefind's service takes its
+    // messages one at a time, in the order they come, so the index is the same bytes; the round trips cost 0.3 s a
+    // thousand pages.
+    const inFlight = limit(PAGES_IN_FLIGHT);
+    const added = await Promise.all(pages.map(([file, content]) => inFlight(() => index.addHTMLFile({ url: urlOfFile(file), content }))));
     const failed = added.findIndex((result) => result.errors.length > 0);
     if (failed >= 0) throw new BuildError(`Pagefind could not index ${pages[failed]![0]}: ${added[failed]!.errors.join('; ')}`);
     const { files, errors: unwritten } = await index.getFiles();

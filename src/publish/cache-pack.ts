@@ -27,6 +27,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { isRunning } from './running.ts';
 
 type Index = Record<string, [offset: number, length: number, digest: string]>;
 
@@ -60,17 +61,6 @@ function removeLeftovers(file: string): void {
   for (const name of readdirSync(path.dirname(file))) {
     const pid = name.startsWith(prefix) ? /^(\d+)-\d+\.(?:tmp|added)$/.exec(name.slice(prefix.length))?.[1] : undefined;
     if (pid !== undefined && !isRunning(Number(pid))) rmSync(path.join(path.dirname(file), name), { force: true });
-  }
-}
-
-/** Whether process `pid` is running (signal 0 only asks; EPERM: it runs as another user). */
-function isRunning(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

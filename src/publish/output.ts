@@ -17,6 +17,7 @@ import path from 'node:path';
 import type { BuildCache } from './cache.ts';
 import { compressionOf } from './compress.ts';
 import { BuildError } from './errors.ts';
+import { isRunning } from './running.ts';
 import { startWriter, type WriteStats } from './writer.ts';
 
 /** Every build writes one; its presence is how a folder is recognised as a build. */
@@ -92,22 +93,13 @@ export interface Output {
   touched(): string[] | null;
 }
 
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /** Staging and retired folders that builds killed midway left behind. */
 async function removeLeftovers(buildDir: string): Promise<void> {
   const parent = path.dirname(buildDir);
   const pattern = new RegExp(`^${path.basename(buildDir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(?:next|old|drafts)-(\\d+)$`);
   for (const name of existsSync(parent) ? readdirSync(parent) : []) {
     const match = pattern.exec(name);
-    if (match && !isAlive(Number(match[1]))) await rm(path.join(parent, name), { recursive: true, force: true });
+    if (match && !isRunning(Number(match[1]))) await rm(path.join(parent, name), { recursive: true, force: true });
   }
 }
 

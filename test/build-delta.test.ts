@@ -118,6 +118,27 @@ describe('a rebuild after editing some files', () => {
     assert.deepEqual([full.rendered, full.reused, full.built], [0, PAGES, PAGES]);
   });
 
+  test('names the page using absolute_url without SITE_URL in every build, until an edit takes it out', async () => {
+    const { dirs, buildDir, build, fresh, edit } = site();
+    writeFiles(dirs.PAGES_DIR, { 'share.html': `---\ntitle: Share\n---\n<p><a href="{{ '/about/' | absolute_url }}">About</a></p>\n` });
+    const notes = (result: { stderr: string }) => result.stderr.split('\n').filter((line) => line.startsWith('Note:'));
+    const NOTE = /^Note: pages\/share\.html uses absolute_url, and SITE_URL is not set, so its absolute URLs point at http:\/\/localhost:\d+\./;
+    const first = await build();
+    assert.equal(notes(first).length, 1, first.stderr);
+    assert.match(notes(first)[0]!, NOTE);
+    assert.match((await build()).stdout, /Nothing changed/);
+
+    edit(dirs.PAGES_DIR, 'about.md', 'We make', 'We draw');
+    const about = await build();
+    assert.equal(about.rendered, 1, 'another page edited: the page alone is built');
+    assert.deepEqual(notes(about), notes(first));
+
+    edit(dirs.PAGES_DIR, 'share.html', "{{ '/about/' | absolute_url }}", '/about/');
+    const plain = await build();
+    assert.deepEqual(notes(plain), [], 'the page no longer makes absolute URLs: no note');
+    assert.deepEqual(contents(buildDir), await fresh());
+  });
+
   test('renders exactly the pages using an edited layout or include, reading an edited data name, under edited folder defaults', async () => {
     const { dirs, buildDir, build, fresh, edit, read } = site();
     await build();

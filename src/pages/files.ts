@@ -190,10 +190,14 @@ export function createPageIndex(pagesDir: string, { cached = false, drafts = fal
    * The file at `segments` under the pages folder, or null. `listing`, the entries of its folder as the walk of the
    * table listed them, says where a regular file is without the stat and realpath of resolveInside (three system calls
    * a page): a folder reached from a pages folder that is its own real path, through folders that are no links, holds
-   * its listed files where they are. A link, or a name it does not list, is resolveInside's to find.
+   * its listed files where they are, and not the names it does not list (a page looked for as .html and as .md). A link
+   * is resolveInside's to find.
    */
-  const fileAt = (segments: readonly string[], listing?: ReadonlyMap<string, Dirent>): string | null =>
-    listing?.get(segments.at(-1)!)?.isFile() ? path.join(pagesDir, ...segments) : resolveInside(pagesDir, [...segments]);
+  const fileAt = (segments: readonly string[], listing?: ReadonlyMap<string, Dirent>): string | null => {
+    const entry = listing?.get(segments.at(-1)!);
+    if (listing && !entry) return null;
+    return entry?.isFile() ? path.join(pagesDir, ...segments) : resolveInside(pagesDir, [...segments]);
+  };
 
   /** The file of a page of its own (not made from data), or null; both an .html and an .md is an error. `listing`: see fileAt. */
   const ownFile = (segments: readonly string[], listing?: ReadonlyMap<string, Dirent>): string | null => {

@@ -19,14 +19,15 @@
 //
 // Anything else is a full build, which is always right: a file added or
 // removed, a static file, the builder's code, a file under pages/ that is
-// none of the above, a changed page using absolute_url (the build's note
-// names those pages), an edit affecting most pages (a layout: the same work,
-// less bookkeeping). In a site with pages made from data or paginated (their
-// number may change): an edit of a data file, folder defaults or the page
-// making them, or of a page so that a collection has other pages. And, found
-// while building: a page that no longer answers at its URL (a new permalink,
-// now a draft) and a page whose placeholder images or other generated files
-// changed (the full build removes those no page uses any more).
+// none of the above, a changed page using absolute_url or whose page made
+// absolute URLs last time (the build's note names those pages), an edit
+// affecting most pages (a layout: the same work, less bookkeeping). In a
+// site with pages made from data or paginated (their number may change): an
+// edit of a data file, folder defaults or the page making them, or of a
+// page so that a collection has other pages. And, found while building: a
+// page that no longer answers at its URL (a new permalink, now a draft) and a
+// page whose placeholder images or other generated files changed (the full
+// build removes those no page uses any more).
 import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
@@ -98,6 +99,8 @@ export function planDelta(changes: Changes<SitePages>, { pagesDir, templatesDir,
   const templatesRoot = real(templatesDir);
   const pageFiles = new Set(pages.map((page) => page.file));
   const hasGenerated = pages.some((page) => page.generated);
+  // Page files whose pages made absolute URLs last time: the note naming them may go with the edit.
+  const madeAbsoluteUrls = new Set(pages.flatMap((page) => (reads[page.url]?.some(([kind]) => kind === 'site') ? [page.file] : [])));
   const generators = new Set(pages.flatMap((page) => (page.generated ? [page.file] : [])));
   const affected = new Set<string>();
   // A page showing what now() gives, when it gives something else (the time, or a new year).
@@ -122,7 +125,7 @@ export function planDelta(changes: Changes<SitePages>, { pagesDir, templatesDir,
       if (hasGenerated) return null;
       if (segments[0] === DATA_FOLDER) data.add(path.basename(file, path.extname(file)));
       else defaults.add(segments.slice(0, -1).join('/'));
-    } else if (!pageFiles.has(file) || readFile(file).includes('absolute_url')) return null;
+    } else if (!pageFiles.has(file) || readFile(file).includes('absolute_url') || madeAbsoluteUrls.has(file)) return null;
     // An edited page or defaults may change what a collection lists.
     if (segments[0] !== DATA_FOLDER) listed = true;
   }

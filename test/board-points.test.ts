@@ -72,9 +72,15 @@ describe('points and WIP limits in Chromium', () => {
     assert.equal(moved.count, 2, 'the move over the limit was made');
     // The burndown counts tasks or, switched, story points.
     await page.waitForSelector('.burndown-summary:text-matches("of 2 tasks remaining")', WAIT);
-    await page.getByRole('radio', { name: 'Story points' }).check();
+    const points = page.getByRole('radio', { name: 'Story points' });
+    const switchBefore = await points.elementHandle();
+    await points.check();
     await page.waitForSelector('.burndown-summary:text-matches("of 8 points remaining")', WAIT);
-    assert.ok(await page.getByRole('radio', { name: 'Story points' }).evaluate((input) => input === document.activeElement), 'focus stays on the switch');
+    // Redrawn at another width: the switch is kept, not drawn again under the person's focus (or click).
+    const chartBefore = await page.locator('.burndown-chart').elementHandle();
+    await page.setViewportSize({ width: 600, height: 800 });
+    await page.waitForFunction((old) => !old!.isConnected, chartBefore, WAIT);
+    assert.ok(await switchBefore!.evaluate((input) => input.isConnected && input === document.activeElement && (input as HTMLInputElement).checked), 'the same switch, checked, with the focus');
     assert.deepEqual(errors, []);
     await context.close();
   });

@@ -123,7 +123,10 @@ export class BurndownView extends View {
     });
   }
 
-  /** The switch between tasks and points, drawn with the chart (focus stays on it through a redraw). */
+  /**
+   * The switch between tasks and points, drawn once and kept through the chart's redraws: a redraw (another task moved,
+   * the window resized) replacing it under a click took the click's focus with it.
+   */
   private unitSwitch(): string {
     const option = (value: 'tasks' | 'points', label: string) =>
       html`<label><input type="radio" name="burndown-by" value="${value}" ${this.by === value ? 'checked' : ''}> ${label}</label>`.value;
@@ -143,9 +146,13 @@ export class BurndownView extends View {
     // A figure taken off the page (its sprint deleted, the board left) has no width: its padding reads as NaN.
     if (!this.data || !(width > 0) || (!force && Math.abs(width - this.drawnWidth) < 1)) return;
     this.drawnWidth = width;
-    const focused = (document.activeElement as HTMLInputElement | null)?.name === 'burndown-by' && this.el.contains(document.activeElement);
-    this.el.innerHTML = this.unitSwitch() + figure(this.data, localToday(), width).value;
-    if (focused) this.el.querySelector<HTMLInputElement>(`input[name="burndown-by"][value="${this.by}"]`)?.focus();
+    let unitSwitch = this.el.querySelector('.burndown-unit');
+    if (!unitSwitch) {
+      this.el.innerHTML = this.unitSwitch();
+      unitSwitch = this.el.firstElementChild!;
+    }
+    while (unitSwitch.nextSibling) unitSwitch.nextSibling.remove();
+    unitSwitch.insertAdjacentHTML('afterend', figure(this.data, localToday(), width).value);
   }
 
   private async load(): Promise<void> {

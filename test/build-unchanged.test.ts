@@ -5,9 +5,12 @@
 // and modification time, and check that each is built for real, to the
 // bytes a build without the cache writes.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { buildCacheDirFrom } from '../src/publish/config.ts';
+import { ROOT } from '../src/settings.ts';
 import { runBuild } from './fixtures/build-process.ts';
 import { writeFiles } from './fixtures/site.ts';
 import { tempDir } from './helpers.ts';
@@ -160,5 +163,25 @@ describe('a rebuild with nothing changed', () => {
     const timed = await build();
     assert.equal(timed.skipped, false, 'the time has moved since');
     assert.match(timed.stdout, /\(1 rendered, 2 reused\)/);
+  });
+
+  test('forgets the record of a site whose folder is gone, once another site is built', async () => {
+    const { dirs, build, buildDir } = site();
+    const other = path.join(path.dirname(buildDir), '_other');
+    const recordOf = (dir: string) => {
+      const base = path.join(buildCacheDirFrom({}, ROOT)!, `last-build-${createHash('sha256').update(path.resolve(dir)).digest('hex').slice(0, 16)}`);
+      return [`${base}.json`, `${base}.detail.json`, `${base}.site`];
+    };
+    const kept = (dir: string) => recordOf(dir).map((file) => existsSync(file));
+    await build();
+    await build({ BUILD_DIR: other });
+    assert.deepEqual([kept(buildDir), kept(other)], [[true, true, true], [true, true, true]]);
+    assert.equal(readFileSync(recordOf(other)[2]!, 'utf8'), path.resolve(other));
+
+    rmSync(other, { recursive: true });
+    writeFileSync(path.join(dirs.PAGES_DIR, 'index.html'), readFileSync(path.join(dirs.PAGES_DIR, 'index.html'), 'utf8').replace('Home</h1>', 'Home page</h1>'));
+    assert.equal((await build()).skipped, false);
+    assert.deepEqual([kept(buildDir), kept(other)], [[true, true, true], [false, false, false]], 'the gone site forgotten, this one kept');
+    assert.equal((await build()).skipped, true, 'and this one still found unchanged');
   });
 });

@@ -36,12 +36,17 @@ export function readEntry(file) {
 
 let sequence = 0;
 
-/** Store `payload` as the entry in `file`, whole or not at all. */
-export function writeEntry(file, payload) {
+/** Write `data` to `file` whole or not at all: beside it, then renamed into place (its folder made). */
+export function writeWhole(file, data) {
   mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}-${sequence++}.tmp`;
-  writeFileSync(temporary, Buffer.concat([digest(payload), payload]));
+  writeFileSync(temporary, data);
   renameSync(temporary, file);
+}
+
+/** Store `payload` as the entry in `file`, whole or not at all. */
+export function writeEntry(file, payload) {
+  writeWhole(file, Buffer.concat([digest(payload), payload]));
 }
 
 /** Folders made (or being made) by writeEntrySoon: one mkdir per folder, not per entry. */

@@ -18,11 +18,11 @@
 // Entries are checked when read (cache-store.mjs); a damaged one is made
 // again. BUILD_CACHE=off builds without it.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { openEntryPack, openPartialPack, type EntryPack } from './cache-pack.ts';
 import { buildCacheDirFrom } from './config.ts';
-import { entryFile, readEntry, writeEntry, writeEntrySoon } from './cache-store.mjs';
+import { entryFile, readEntry, writeEntry, writeEntrySoon, writeWhole } from './cache-store.mjs';
 
 export type CacheKind = 'compressed' | 'bundle' | 'response' | 'page' | 'links' | 'final' | 'search';
 
@@ -152,10 +152,7 @@ export function builderVersion(root: string, memoDir?: string): string {
   const version = hash.digest('hex');
   if (memo) {
     try {
-      mkdirSync(memoDir, { recursive: true });
-      const temporary = `${memo}.${process.pid}.tmp`;
-      writeFileSync(temporary, JSON.stringify({ stamp, version }));
-      renameSync(temporary, memo);
+      writeWhole(memo, JSON.stringify({ stamp, version }));
     } catch {
       // read again next time
     }

@@ -25,16 +25,19 @@
 // summary), all a rebuild with nothing changed reads, and beside it the stamps themselves and what the
 // build recorded of its pages, read when something changed: it says which
 // files changed, so a rebuild that only edited some can work out the pages
-// they affect (delta.ts).
+// they affect (delta.ts). A third holds the site's path: a build removes the
+// records of sites no longer there, which would otherwise pile up in the
+// cache, one per build folder ever used.
 //
 // The change time cannot be set back by hand (touch -d, cp -p, an editor
 // keeping the modification time all move it), so an edit is seen even where
 // the size and modification time come out as before.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { Summary } from './report.ts';
 import { clockUnchanged } from '../pages/reads.ts';
+import { writeWhole } from './cache-store.mjs';
 
 /** Paths (of the published site, or of the sources), sorted, and their stamps: STAMP_FIELDS numbers a path (see putStamp). */
 interface SiteStamps {
@@ -222,9 +225,42 @@ function restamped(buildDir: string, site: SiteStamps, touched: string[]): SiteS
   return { paths, stamps };
 }
 
+/** The files of the record of the site in `buildDir`: the record, its detail, and where the site is. */
+const recordFiles = (cacheDir: string, buildDir: string) => {
+  const base = path.join(cacheDir, `last-build-${sha256(path.resolve(buildDir)).slice(0, 16)}`);
+  return { file: `${base}.json`, detailFile: `${base}.detail.json`, siteFile: `${base}.site` };
+};
+
+/** Whether `file` holds `text`. */
+function isWritten(file: string, text: string): boolean {
+  try {
+    return readFileSync(file, 'utf8') === text;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Remove the records of sites no longer there: a record is kept per build folder (megabytes at thousands of pages),
+ * and build folders come and go (a temporary one, a renamed one). Each record has its site's path beside it.
+ */
+function forgetGoneSites(cacheDir: string): void {
+  for (const name of readdirSync(cacheDir)) {
+    if (!/^last-build-[0-9a-f]{16}\.site$/.test(name)) continue;
+    try {
+      const site = readFileSync(path.join(cacheDir, name), 'utf8');
+      if (statSync(site, { throwIfNoEntry: false })) continue;
+      const gone = recordFiles(cacheDir, site);
+      // Its site's path last: a removal cut short is finished by the next build.
+      for (const file of [gone.file, gone.detailFile, gone.siteFile]) rmSync(file, { force: true });
+    } catch {
+      // another build's, being written or removed: the next build looks again
+    }
+  }
+}
+
 export function lastBuild<Pages>({ cacheDir, buildDir, inputs, settings }: LastBuildOptions): LastBuild<Pages> {
-  const file = path.join(cacheDir, `last-build-${sha256(path.resolve(buildDir)).slice(0, 16)}.json`);
-  const detailFile = file.replace(/\.json$/, '.detail.json');
+  const { file, detailFile, siteFile } = recordFiles(cacheDir, buildDir);
   const key = sha256(JSON.stringify([settings, path.resolve(buildDir), process.version, process.versions.zlib, process.versions.brotli]));
   const inputStamps = stampsOf(inputs);
   const inputDigest = digestOfSources(inputStamps);
@@ -286,13 +322,11 @@ export function lastBuild<Pages>({ cacheDir, buildDir, inputs, settings }: LastB
       const record: BuildRecord = { key, inputs: inputDigest, output: digestOfSite(site.stamps), site: site.paths, summary, notes, clock };
       const detail: BuildDetail<Pages> = { of: inputDigest, inputs: { paths: inputStamps.paths, stamps: [...inputStamps.stamps] }, pages };
       try {
-        mkdirSync(cacheDir, { recursive: true });
         // The detail first: a record is only taken with the detail written with it.
-        for (const [target, value] of [[detailFile, detail], [file, record]] as const) {
-          const temporary = `${target}.${process.pid}.tmp`;
-          writeFileSync(temporary, JSON.stringify(value));
-          renameSync(temporary, target);
-        }
+        writeWhole(detailFile, JSON.stringify(detail));
+        writeWhole(file, JSON.stringify(record));
+        if (!isWritten(siteFile, path.resolve(buildDir))) writeWhole(siteFile, path.resolve(buildDir));
+        forgetGoneSites(cacheDir);
       } catch {
         // without a record, the next build is a real one
       }

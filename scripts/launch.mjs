@@ -103,17 +103,25 @@ function isCurrent(record, file) {
   return Object.entries(record.inputs).every(([input, was]) => stamp(input) === was);
 }
 
-/** Bundles of this entry replaced over an hour ago (a process started earlier may still load chunks from a recent one). */
+/**
+ * Bundles of this entry replaced over an hour ago (a process started earlier may still load chunks from a recent one),
+ * and with them the compile cache, whose entries for their files would stay forever: it is made again as it is used.
+ */
 function removeOldBundles(dir, name, current) {
   const hourAgo = Date.now() - 3600_000;
+  let removed = false;
   for (const entry of readdirSync(dir)) {
     if (entry === current || !entry.startsWith(`${name}-`) || !/-\d+-[0-9a-z]+$/.test(entry)) continue;
     try {
-      if (statSync(path.join(dir, entry)).mtimeMs < hourAgo) rmSync(path.join(dir, entry), { recursive: true, force: true });
+      if (statSync(path.join(dir, entry)).mtimeMs < hourAgo) {
+        rmSync(path.join(dir, entry), { recursive: true, force: true });
+        removed = true;
+      }
     } catch {
       // another launch removed it
     }
   }
+  if (removed) rmSync(path.join(CACHE, 'compile'), { recursive: true, force: true });
 }
 
 /**
@@ -189,6 +197,9 @@ async function run(file) {
     }
   }
   if (bundled) {
+    // With Node's module compile cache too: a build that renders a page loads nunjucks and markdown-it, whose parse
+    // cost 30 ms of a one-page rebuild's 0.4 s at 1000 pages; a rebuild with nothing to do loads too little to gain.
+    module.enableCompileCache?.(path.join(CACHE, 'compile'));
     // Source maps are written beside it, not loaded: NODE_OPTIONS=--enable-source-maps maps stack traces to the .ts files.
     await import(pathToFileURL(bundled).href);
   } else if (stripsTypes) {

@@ -4,7 +4,7 @@
 // Node; under --watch, where Node strips types, from the .ts files).
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
@@ -31,19 +31,33 @@ test('runs a TypeScript entry with its arguments, its own import.meta.url, and e
   const first = launch(entry, ['--flag', 'x']);
   assert.deepEqual(first, { greeting: 'hello', lazy: 1, args: ['--flag', 'x'], main: entry, url: pathToFileURL(entry).href });
   assert.deepEqual(launch(entry, []).args, [], 'started again from what is kept');
+  // Where Node strips types too: the bundle starts faster, and with less memory.
+  const launched = path.join(ROOT, 'node_modules/.cache/lightweight/launch');
+  const name = path.relative(ROOT, entry).replace(/[^\w.-]+/g, '_');
+  const bundles = () => readdirSync(launched).filter((f) => f.startsWith(`${name}-`));
+  const [firstBundle] = bundles();
+  assert.equal(bundles().length, 1, 'one bundle, run twice');
 
   writeFileSync(path.join(dir, 'greeting.ts'), "export const greeting: string = 'hello again, longer';\n");
   writeFileSync(path.join(dir, 'lazy.ts'), "export const lazy: number = 22;\n");
   const edited = launch(entry, []);
   assert.equal(edited.greeting, 'hello again, longer');
   assert.equal(edited.lazy, 22, 'a module loaded with import() is seen edited too');
+  assert.equal(bundles().length, 2, `one bundle per version of the sources, the last hour's kept: ${bundles().join(', ')}`);
 
-  // Where Node strips types too: the bundle starts faster, and with less memory.
-  const launched = path.join(ROOT, 'node_modules/.cache/lightweight/launch');
-  const name = path.relative(ROOT, entry).replace(/[^\w.-]+/g, '_');
-  const bundles = readdirSync(launched).filter((f) => f.startsWith(`${name}-`));
-  assert.equal(bundles.length, 2, `one bundle per version of the sources: ${bundles.join(', ')}`);
-  for (const kept of [...bundles, `${name}.json`]) rmSync(path.join(launched, kept), { recursive: true, force: true });
+  // Once a bundle was replaced over an hour ago, the next new one removes it, and the compile cache with it.
+  const twoHoursAgo = (Date.now() - 7_200_000) / 1000;
+  for (const bundle of bundles()) utimesSync(path.join(launched, bundle), twoHoursAgo, twoHoursAgo);
+  const compiled = path.join(ROOT, 'node_modules/.cache/lightweight/compile');
+  const marker = path.join(compiled, `${name}.marker`);
+  mkdirSync(compiled, { recursive: true });
+  writeFileSync(marker, '');
+  writeFileSync(path.join(dir, 'greeting.ts'), "export const greeting: string = 'hello a third time';\n");
+  assert.equal(launch(entry, []).greeting, 'hello a third time');
+  assert.equal(bundles().length, 1, `the old bundles removed: ${bundles().join(', ')}`);
+  assert.notEqual(bundles()[0], firstBundle);
+  assert.equal(existsSync(marker), false, 'the compile cache removed with them');
+  for (const kept of [...bundles(), `${name}.json`]) rmSync(path.join(launched, kept), { recursive: true, force: true });
 });
 
 test("a bundle kept by another checkout's launcher (node_modules copied with its cache) is not run here", () => {

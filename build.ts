@@ -281,7 +281,7 @@ try {
       try {
         built = await build({ ...options, delta: { plan, last: changes! } });
         // The record's summary is of the whole site, as a rebuild with nothing changed says it.
-        whole = { ...changes!.summary, searchIndexed: built.summary.searchIndexed };
+        whole = { ...changes!.summary, searchIndexed: built.summary.searchIndexed, headers: built.summary.headers };
       } catch (err) {
         // A page no longer at its URL, other generated files, or an error the full build will report with all it knows.
         if (!(err instanceof FullBuildNeeded || err instanceof BuildError || err instanceof RenderError)) throw err;

@@ -32,16 +32,26 @@ interface Folder {
   folders: Map<string, Folder>;
 }
 
+export interface HeadersFile {
+  text: string;
+  /** Its rules, the site-wide one included, and its longest line: what Cloudflare Pages limits. */
+  rules: number;
+  longestLine: number;
+}
+
 /**
  * `_headers` for the built files (paths relative to the site, "/" separated).
  * The hosts join the values of a header set by two matching rules, so no two
- * rules below the site-wide one overlap: a folder gets one rule (`/static/*`)
- * when every file under it is cached alike and none is a page, else each file
- * its own. Each rule carries what differs by file: Cache-Control,
- * Cross-Origin-Resource-Policy and, for a page, its Content-Security-Policy
- * (`policyOf`).
+ * rules below the site-wide one overlap. A folder gets one rule (`/static/*`,
+ * `/posts/*`) when every file under it takes the same: cached alike and none
+ * a page, or all pages with one policy, the 404 page's (a missing page under
+ * the folder is answered with the 404 page and the folder's headers); else
+ * each file its own. Cloudflare Pages takes 100 rules: a site of many posts
+ * has one rule for them all. Each rule carries what differs by file:
+ * Cache-Control, Cross-Origin-Resource-Policy and, for a page, its
+ * Content-Security-Policy (`policyOf`).
  */
-export function headersFile(files: readonly string[], basePath: string, policyOf: (page: string) => string | undefined): string {
+export function headersFile(files: readonly string[], basePath: string, policyOf: (page: string) => string | undefined, notFoundPage: string): HeadersFile {
   const root: Folder = { files: [], folders: new Map() };
   for (const file of files) {
     if (file === HEADERS_FILE || /\.(gz|br)$/.test(file)) continue;
@@ -54,21 +64,33 @@ export function headersFile(files: readonly string[], basePath: string, policyOf
     folder.files.push(file);
   }
   const rules: Array<[pattern: string, cacheControl: string, contentPolicy?: string]> = [];
-  // Each file is looked at once per folder above it: its Cache-Control is worked out once.
-  const cacheControls = new Map<string, string>();
-  const cacheControl = (file: string) => {
-    let value = cacheControls.get(file);
-    if (value === undefined) cacheControls.set(file, (value = cacheControlOf(file)));
-    return value;
+  // Each file is looked at once per folder above it: its Cache-Control and policy are worked out once.
+  const remembered = <T>(of: (file: string) => T) => {
+    const known = new Map<string, T>();
+    return (file: string): T => {
+      if (!known.has(file)) known.set(file, of(file));
+      return known.get(file)!;
+    };
+  };
+  const cacheControl = remembered(cacheControlOf);
+  const policy = remembered(policyOf);
+  const notFoundPolicy = files.includes(notFoundPage) ? policy(notFoundPage) : undefined;
+  /** The Cache-Control and policy every one of `all` takes, or null. */
+  const shared = (all: string[]): [string, string?] | null => {
+    const control = cacheControl(all[0]!);
+    if (all.some((file) => cacheControl(file) !== control)) return null;
+    if (!all.some((file) => file.endsWith('index.html'))) return [control];
+    const policies = new Set(all.map((file) => (file.endsWith('.html') ? policy(file) : null)));
+    const [only] = policies;
+    return policies.size === 1 && typeof only === 'string' && only === notFoundPolicy ? [control, only] : null;
   };
   const visit = (folder: Folder, prefix: string) => {
-    const all = allFiles(folder);
-    const policies = new Set(all.map(cacheControl));
-    if (prefix && policies.size === 1 && !all.some((file) => file.endsWith('index.html'))) {
-      rules.push([`${prefix}*`, [...policies][0]!]);
+    const one = prefix ? shared(allFiles(folder)) : null;
+    if (one) {
+      rules.push([`${prefix}*`, ...one]);
       return;
     }
-    for (const file of folder.files) rules.push([urlOfFile(file), cacheControl(file), file.endsWith('.html') ? policyOf(file) : undefined]);
+    for (const file of folder.files) rules.push([urlOfFile(file), cacheControl(file), file.endsWith('.html') ? policy(file) : undefined]);
     for (const [name, sub] of folder.folders) visit(sub, `${prefix || '/'}${encodeURIComponent(name)}/`);
   };
   visit(root, '');
@@ -84,7 +106,8 @@ export function headersFile(files: readonly string[], basePath: string, policyOf
       ].join('\n'),
     )
     .join('\n');
-  return `# Response headers for Netlify and Cloudflare Pages, written by npm run build.\n${underBasePath(basePath, '/')}*\n${security}\n${caching}\n`;
+  const text = `# Response headers for Netlify and Cloudflare Pages, written by npm run build.\n${underBasePath(basePath, '/')}*\n${security}\n${caching}\n`;
+  return { text, rules: rules.length + 1, longestLine: Math.max(...text.split('\n').map((line) => line.length)) };
 }
 
 /** The header policy of a page already on disk (one a rebuild of named pages kept), from its bytes. */

@@ -45,6 +45,8 @@ export interface Summary {
   images: number;
   /** Pages in the search index (0 when no page has a search box). */
   searchIndexed: number;
+  /** Of `_headers`: its rules and its longest line, which Cloudflare Pages limits. */
+  headers: { rules: number; longestLine: number };
   bytes: WriteStats;
   seconds: number;
   buildDir: string;
@@ -65,5 +67,25 @@ export function formatSummary(s: Summary): string {
     ...(s.searchIndexed > 0 ? [`  Search index of ${plural(s.searchIndexed, 'page')} in pagefind/.`] : []),
     `  ${plural(s.bytes.files, 'file')}: ${formatBytes(s.bytes.raw)} raw, ${formatBytes(s.bytes.gzip)} gzip, ${formatBytes(s.bytes.brotli)} brotli` +
       (s.bytes.unchanged > 0 ? `; ${s.bytes.files - s.bytes.unchanged} written, ${s.bytes.unchanged} unchanged` : ''),
+    ...headersNotes(s.headers),
   ].join('\n');
+}
+
+/** Cloudflare Pages takes at most this many rules from `_headers`, and lines of at most this many characters (Netlify has no limits). */
+export const CLOUDFLARE_HEADERS_LIMITS = { rules: 100, lineLength: 2000 };
+
+/** What Cloudflare Pages would drop of `_headers`, said (Netlify takes it whole). */
+function headersNotes(headers: Summary['headers'] | undefined): string[] {
+  const { rules, lineLength } = CLOUDFLARE_HEADERS_LIMITS;
+  return [
+    ...(headers && headers.rules > rules
+      ? [
+          `  Note: _headers has ${headers.rules} rules, and Cloudflare Pages takes ${rules} at most (Netlify takes them all). Pages in one folder with one ` +
+            'policy share a rule: put the pages at the top of pages/ in folders (pages/posts/), or serve the site from Netlify.',
+        ]
+      : []),
+    ...(headers && headers.longestLine > lineLength
+      ? [`  Note: _headers has a line of ${headers.longestLine} characters, and Cloudflare Pages takes ${lineLength} at most: a page's policy is that long (its inline scripts and styles).`]
+      : []),
+  ];
 }

@@ -117,7 +117,8 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
     }
     // A page a rebuild of named pages left alone has its policy in the live site's copy.
     const policyOf = (page: string) => crawl.policies.get(page) ?? options.keptPolicy?.(page) ?? policyOfBuiltPage(path.join(buildDir, page));
-    await output.write(HEADERS_FILE, headersFile(output.files(), options.basePath ?? ROOT_PATH, policyOf));
+    const headers = headersFile(output.files(), options.basePath ?? ROOT_PATH, policyOf, NOT_FOUND_PAGE);
+    await output.write(HEADERS_FILE, headers.text);
     await output.settle();
     progress.update('Checking', 'links and references');
     await check.verify((key) => {
@@ -128,7 +129,7 @@ export async function buildSite(options: SiteOptions): Promise<Summary> {
     await output.publish();
     options.onPublished?.(output.touched());
     await options.cache?.settled();
-    return { ...crawl.counts, searchIndexed: search.pages, bytes: output.stats, seconds: (performance.now() - started) / 1000, buildDir };
+    return { ...crawl.counts, searchIndexed: search.pages, headers: { rules: headers.rules, longestLine: headers.longestLine }, bytes: output.stats, seconds: (performance.now() - started) / 1000, buildDir };
   } catch (err) {
     progress.done();
     await output.discard();

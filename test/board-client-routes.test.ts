@@ -45,7 +45,11 @@ describe('the board page, built for production', () => {
     assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
     assert.equal(page.headers.get('cache-control'), 'no-cache');
     const config = /<script type="application\/json" id="config">([^<]*)<\/script>/.exec(html)?.[1];
-    assert.deepEqual(JSON.parse(config!), { apiRoot: '/api/', apiLogin: '/api/token/' });
+    const { markdownRenderer, ...urls } = JSON.parse(config!) as Record<string, string>;
+    assert.deepEqual(urls, { apiRoot: '/api/', apiLogin: '/api/token/' });
+    // And the Markdown renderer's chunk, which the client imports again by name after a failed load.
+    assert.match(markdownRenderer!, /^assets\/markdown-[A-Z0-9]{8}\.js$/);
+    assert.equal((await fetch(`${app.url}/board/${markdownRenderer}`)).status, 200);
   });
 
   it('serves the minified client under hashed names, cached for good', async () => {

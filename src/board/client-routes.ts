@@ -24,6 +24,8 @@ import { createTemplateEnvironment } from '../templates/environment.ts';
 const CLIENT_CONFIG = { apiRoot: '/api/', apiLogin: '/api/token/' };
 
 const ENTRY = path.join(ROOT, 'src', 'board', 'client', 'main.ts');
+/** The Markdown renderer, a chunk the client imports when wanted. */
+const RENDERER = path.join(ROOT, 'src', 'board', 'markdown.ts');
 /** Nothing is written there; esbuild names its in-memory output files after it. */
 const OUT_DIR = path.join(ROOT, 'board-assets');
 
@@ -33,6 +35,8 @@ interface Bundle {
   stylesheet: string;
   /** The chunks the script imports before it runs (esbuild's shared helpers), fetched beside it rather than after it. */
   preloads: string[];
+  /** The Markdown renderer's chunk: the client imports it again by this name after a failed load (markdown.ts). */
+  renderer: string;
 }
 
 function buildOptions(dev: boolean): esbuild.BuildOptions {
@@ -63,12 +67,15 @@ function toBundle(result: esbuild.BuildResult): Bundle {
   const [script, output] = Object.entries(result.metafile?.outputs ?? {}).find(([, output]) => output.entryPoint && path.join(ROOT, output.entryPoint) === ENTRY) ?? [];
   const stylesheet = output?.cssBundle;
   if (!script || !stylesheet) throw new Error(`The board bundle lacks its ${script ? 'CSS' : 'JavaScript'} file.`);
+  const [renderer] = Object.entries(result.metafile?.outputs ?? {}).find(([, chunk]) => chunk.entryPoint && path.join(ROOT, chunk.entryPoint) === RENDERER) ?? [];
+  if (!renderer) throw new Error('The board bundle lacks the Markdown renderer.');
   const name = (file: string) => path.relative(OUT_DIR, path.join(ROOT, file));
   return {
     files,
     script: name(script),
     stylesheet: name(stylesheet),
     preloads: output!.imports.filter((imported) => imported.kind === 'import-statement').map((imported) => name(imported.path)),
+    renderer: name(renderer),
   };
 }
 
@@ -105,7 +112,8 @@ export interface BoardClient {
 
 export async function createBoardClient({ settings, log }: PartContext): Promise<BoardClient> {
   const templates = createTemplateEnvironment(settings);
-  const config = JSON.stringify(CLIENT_CONFIG).replace(/</g, '\\u003c'); // inside <script>, "</" must not appear
+  // Inside <script>, "</" must not appear.
+  const configOf = (current: Bundle) => JSON.stringify({ ...CLIENT_CONFIG, markdownRenderer: `assets/${current.renderer}` }).replace(/</g, '\\u003c');
   const dev = settings.dev;
   let bundle: Bundle | null = null;
   let builder: esbuild.BuildContext | null = null;
@@ -137,8 +145,8 @@ export async function createBoardClient({ settings, log }: PartContext): Promise
     c.header('Cache-Control', 'no-cache'); // always current, so it names the current hashed files
     return c.html(
       templates.render('board.html', {
-        config,
         // Relative to the page, so the client works wherever app.ts mounts it.
+        config: configOf(current),
         script: `assets/${current.script}`,
         stylesheet: `assets/${current.stylesheet}`,
         preloads: current.preloads.map((file) => `assets/${file}`),

@@ -15,6 +15,18 @@ type Renderer = typeof import('../markdown.ts').renderMarkdown;
 let renderer: Renderer | null = null;
 let loading: Promise<void> | null = null;
 let failed = false;
+/** Loads tried and failed: a browser may keep a failed import()'s answer for its URL, so a retry asks under another. */
+let failures = 0;
+
+/**
+ * The renderer module: its chunk as the bundle imports it, and after a failure the same chunk (named in the page's
+ * configuration) under a fragment of its own: the request is the same, the browser's module map entry a new one.
+ */
+function importRenderer(): Promise<typeof import('../markdown.ts')> {
+  const chunk = (JSON.parse(document.getElementById('config')?.textContent ?? '{}') as { markdownRenderer?: string }).markdownRenderer;
+  if (failures === 0 || !chunk) return import('../markdown.ts');
+  return import(/* the chunk again */ new URL(`${chunk}#retry-${failures}`, document.baseURI).href) as Promise<typeof import('../markdown.ts')>;
+}
 
 const PENDING = 'markdown-pending';
 const UNAVAILABLE = html`<p class="markdown-unavailable">The formatting could not be loaded (offline?), so this is the text as typed. It is tried again when a task is opened.</p>`;
@@ -25,7 +37,7 @@ const UNAVAILABLE = html`<p class="markdown-unavailable">The formatting could no
  */
 export function loadRenderer(): Promise<void> {
   failed = false;
-  loading ??= import('../markdown.ts').then(
+  loading ??= importRenderer().then(
     (module) => {
       renderer = module.renderMarkdown;
       for (const pending of document.querySelectorAll<HTMLElement>(`.${PENDING}`)) {
@@ -35,6 +47,7 @@ export function loadRenderer(): Promise<void> {
     (error: unknown) => {
       loading = null;
       failed = true;
+      failures++;
       for (const pending of document.querySelectorAll<HTMLElement>(`.${PENDING}`)) {
         if (!pending.querySelector('.markdown-unavailable')) pending.insertAdjacentHTML('beforeend', UNAVAILABLE.value);
       }

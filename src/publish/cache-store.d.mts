@@ -1,6 +1,5 @@
 // Types of cache-store.mjs (plain JavaScript, for the writer threads).
 export function entryFile(dir: string, kind: string, key: string): string;
 export function readEntry(file: string): Buffer | null;
-export function writeWhole(file: string, data: string | Uint8Array): void;
 export function writeEntry(file: string, payload: Buffer | Uint8Array): void;
 export function writeEntrySoon(file: string, payload: Buffer | Uint8Array): Promise<void>;

@@ -9,9 +9,10 @@
 // written beside their place and renamed into it, so a reader never sees
 // half of one.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { temporaryBeside, writeWhole } from './write-whole.mjs';
 
 const DIGEST_BYTES = 32;
 
@@ -34,16 +35,6 @@ export function readEntry(file) {
   return null;
 }
 
-let sequence = 0;
-
-/** Write `data` to `file` whole or not at all: beside it, then renamed into place (its folder made). */
-export function writeWhole(file, data) {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}-${sequence++}.tmp`;
-  writeFileSync(temporary, data);
-  renameSync(temporary, file);
-}
-
 /** Store `payload` as the entry in `file`, whole or not at all. */
 export function writeEntry(file, payload) {
   writeWhole(file, Buffer.concat([digest(payload), payload]));
@@ -58,7 +49,7 @@ export async function writeEntrySoon(file, payload) {
   let made = madeDirs.get(folder);
   if (!made) madeDirs.set(folder, (made = mkdir(folder, { recursive: true })));
   await made;
-  const temporary = `${file}.${process.pid}-${sequence++}.tmp`;
+  const temporary = temporaryBeside(file);
   const data = Buffer.concat([digest(payload), payload]);
   try {
     await writeFile(temporary, data);

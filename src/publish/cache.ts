@@ -22,7 +22,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { openEntryPack, openPartialPack, type EntryPack } from './cache-pack.ts';
 import { buildCacheDirFrom } from './config.ts';
-import { entryFile, readEntry, writeEntry, writeEntrySoon, writeWhole } from './cache-store.mjs';
+import { entryFile, readEntry, writeEntry, writeEntrySoon } from './cache-store.mjs';
+import { writeWhole } from './write-whole.mjs';
 
 export type CacheKind = 'compressed' | 'bundle' | 'response' | 'page' | 'links' | 'final' | 'search';
 

@@ -37,7 +37,7 @@ import { readdirSync, readFileSync, rmSync, statSync, type Stats } from 'node:fs
 import path from 'node:path';
 import type { Summary } from './report.ts';
 import { clockUnchanged } from '../pages/reads.ts';
-import { writeWhole } from './cache-store.mjs';
+import { writeWhole } from './write-whole.mjs';
 
 /** Paths (of the published site, or of the sources), sorted, and their stamps: STAMP_FIELDS numbers a path (see putStamp). */
 interface SiteStamps {

@@ -1,0 +1,19 @@
+// Writing a file whole or not at all, for the build cache's entries
+// (cache-store.mjs, also run by the writer threads, so plain JavaScript) and
+// its records (last-build.ts, cache.ts). Apart from cache-store.mjs, whose
+// node:fs/promises a rebuild with nothing to do need not load.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+let sequence = 0;
+
+/** A name beside `file` for writing it before renaming it into place: no other write of this thread, or of another process, has it. */
+export const temporaryBeside = (file) => `${file}.${process.pid}-${sequence++}.tmp`;
+
+/** Write `data` to `file` whole or not at all: beside it, then renamed into place (its folder made). */
+export function writeWhole(file, data) {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = temporaryBeside(file);
+  writeFileSync(temporary, data);
+  renameSync(temporary, file);
+}

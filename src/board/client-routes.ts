@@ -63,11 +63,12 @@ function buildOptions(dev: boolean): esbuild.BuildOptions {
 function toBundle(result: esbuild.BuildResult): Bundle {
   const files = new Map<string, Uint8Array>();
   for (const file of result.outputFiles ?? []) files.set(path.relative(OUT_DIR, file.path), file.contents);
-  // The metafile's paths are relative to absWorkingDir (ROOT).
-  const [script, output] = Object.entries(result.metafile?.outputs ?? {}).find(([, output]) => output.entryPoint && path.join(ROOT, output.entryPoint) === ENTRY) ?? [];
+  /** The output file made from `entry` (an entry point, or a module the client imports when wanted); the metafile's paths are relative to ROOT. */
+  const outputOf = (entry: string) => Object.entries(result.metafile?.outputs ?? {}).find(([, output]) => output.entryPoint && path.join(ROOT, output.entryPoint) === entry) ?? [];
+  const [script, output] = outputOf(ENTRY);
   const stylesheet = output?.cssBundle;
   if (!script || !stylesheet) throw new Error(`The board bundle lacks its ${script ? 'CSS' : 'JavaScript'} file.`);
-  const [renderer] = Object.entries(result.metafile?.outputs ?? {}).find(([, chunk]) => chunk.entryPoint && path.join(ROOT, chunk.entryPoint) === RENDERER) ?? [];
+  const [renderer] = outputOf(RENDERER);
   if (!renderer) throw new Error('The board bundle lacks the Markdown renderer.');
   const name = (file: string) => path.relative(OUT_DIR, path.join(ROOT, file));
   return {

@@ -5,6 +5,7 @@ import './board.css';
 import Backbone from 'backbone';
 import { installBackboneAjax, useAuth } from './api.ts';
 import type { App } from './app.ts';
+import { pageConfig } from './config.ts';
 import { discover, type ApiRoot } from './models.ts';
 import { Outbox } from './outbox.ts';
 import { BoardRouter } from './router.ts';
@@ -18,7 +19,7 @@ interface Config {
 }
 
 function readConfig(): Config {
-  const config = JSON.parse(document.getElementById('config')?.textContent ?? '{}') as Partial<Config>;
+  const config = pageConfig();
   if (!config.apiRoot || !config.apiLogin) throw new Error('The page has no board configuration (apiRoot, apiLogin).');
   return { apiRoot: config.apiRoot, apiLogin: config.apiLogin };
 }

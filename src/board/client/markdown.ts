@@ -7,6 +7,7 @@
 // line breaks kept), and the renderer replaces every such placeholder on the
 // page the moment it arrives. A failed load (offline) says so beside the
 // text, which stays, and is tried again when details next open.
+import { pageConfig } from './config.ts';
 import { html, SafeHtml } from './view.ts';
 
 /** Only its type: the module itself is imported when wanted (loadRenderer), which makes it a chunk of its own. */
@@ -23,7 +24,7 @@ let failures = 0;
  * configuration) under a fragment of its own: the request is the same, the browser's module map entry a new one.
  */
 function importRenderer(): Promise<typeof import('../markdown.ts')> {
-  const chunk = (JSON.parse(document.getElementById('config')?.textContent ?? '{}') as { markdownRenderer?: string }).markdownRenderer;
+  const chunk = pageConfig().markdownRenderer;
   if (failures === 0 || !chunk) return import('../markdown.ts');
   return import(/* the chunk again */ new URL(`${chunk}#retry-${failures}`, document.baseURI).href) as Promise<typeof import('../markdown.ts')>;
 }

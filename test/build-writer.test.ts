@@ -53,3 +53,16 @@ test('a build of a few files writes them on its own thread, compressed and kept 
   assert.deepEqual(readFileSync(path.join(again, 'a/index.html.gz')), readFileSync(path.join(dir, 'a/index.html.gz')));
 });
 
+
+test('a writer thread and the main thread never name a temporary file alike, though each counts from 0', async () => {
+  const { temporaryBeside } = await import('../src/publish/write-whole.mjs');
+  const module = new URL('../src/publish/write-whole.mjs', import.meta.url).href;
+  const source = `import { parentPort } from 'node:worker_threads';
+    const { temporaryBeside } = await import(${JSON.stringify(module)});
+    parentPort.postMessage(temporaryBeside('/cache/entry'));`;
+  const { Worker } = await import('node:worker_threads');
+  const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(source)}`), { execArgv: [] });
+  const inThread = await new Promise<string>((resolve, reject) => worker.once('message', resolve).once('error', reject));
+  await worker.terminate();
+  assert.notEqual(temporaryBeside('/cache/entry'), inThread);
+});

@@ -4,11 +4,15 @@
 // node:fs/promises a rebuild with nothing to do need not load.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { threadId } from 'node:worker_threads';
 
 let sequence = 0;
 
-/** A name beside `file` for writing it before renaming it into place: no other write of this thread, or of another process, has it. */
-export const temporaryBeside = (file) => `${file}.${process.pid}-${sequence++}.tmp`;
+/**
+ * A name beside `file` for writing it before renaming it into place: no other write has it, of this thread, of another
+ * thread of this process (the writer threads count from 0 too) or of another process.
+ */
+export const temporaryBeside = (file) => `${file}.${process.pid}-${threadId}-${sequence++}.tmp`;
 
 /** Write `data` to `file` whole or not at all: beside it, then renamed into place (its folder made). */
 export function writeWhole(file, data) {

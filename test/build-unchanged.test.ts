@@ -184,4 +184,16 @@ describe('a rebuild with nothing changed', () => {
     assert.deepEqual([kept(buildDir), kept(other)], [[true, true, true], [false, false, false]], 'the gone site forgotten, this one kept');
     assert.equal((await build()).skipped, true, 'and this one still found unchanged');
   });
+
+  test('forgets a record with no site path beside it, as builders before the path was kept wrote them', async () => {
+    const { dirs, build } = site();
+    await build();
+    const cacheDir = buildCacheDirFrom({}, ROOT)!;
+    const old = ['last-build-00c0ffee00c0ffee.json', 'last-build-00c0ffee00c0ffee.detail.json'].map((name) => path.join(cacheDir, name));
+    for (const file of old) writeFileSync(file, '{}');
+    writeFileSync(path.join(dirs.PAGES_DIR, 'index.html'), readFileSync(path.join(dirs.PAGES_DIR, 'index.html'), 'utf8').replace('Home</h1>', 'Home page</h1>'));
+    assert.equal((await build()).skipped, false);
+    assert.deepEqual(old.map((file) => existsSync(file)), [false, false]);
+    assert.equal((await build()).skipped, true, "this site's own record kept");
+  });
 });

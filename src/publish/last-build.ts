@@ -242,13 +242,19 @@ function isWritten(file: string, text: string): boolean {
 
 /**
  * Remove the records of sites no longer there: a record is kept per build folder (megabytes at thousands of pages),
- * and build folders come and go (a temporary one, a renamed one). Each record has its site's path beside it.
+ * and build folders come and go (a temporary one, a renamed one). Each record has its site's path beside it, written
+ * before the record: a record without one is of a builder from before the path was kept, and is removed too.
  */
 function forgetGoneSites(cacheDir: string): void {
-  for (const name of readdirSync(cacheDir)) {
-    if (!/^last-build-[0-9a-f]{16}\.site$/.test(name)) continue;
+  const names = readdirSync(cacheDir);
+  const sites = new Set(names.filter((name) => /^last-build-[0-9a-f]{16}\.site$/.test(name)).map((name) => name.slice(0, -'.site'.length)));
+  for (const name of names) {
+    const base = /^(last-build-[0-9a-f]{16})\.(?:detail\.)?json$/.exec(name)?.[1];
+    if (base !== undefined && !sites.has(base)) rmSync(path.join(cacheDir, name), { force: true });
+  }
+  for (const base of sites) {
     try {
-      const site = readFileSync(path.join(cacheDir, name), 'utf8');
+      const site = readFileSync(path.join(cacheDir, `${base}.site`), 'utf8');
       if (statSync(site, { throwIfNoEntry: false })) continue;
       const gone = recordFiles(cacheDir, site);
       // Its site's path last: a removal cut short is finished by the next build.
@@ -322,10 +328,11 @@ export function lastBuild<Pages>({ cacheDir, buildDir, inputs, settings }: LastB
       const record: BuildRecord = { key, inputs: inputDigest, output: digestOfSite(site.stamps), site: site.paths, summary, notes, clock };
       const detail: BuildDetail<Pages> = { of: inputDigest, inputs: { paths: inputStamps.paths, stamps: [...inputStamps.stamps] }, pages };
       try {
-        // The detail first: a record is only taken with the detail written with it.
+        // The site's path first (a record without one is removed, see forgetGoneSites), then the detail: a record is
+        // only taken with the detail written with it.
+        if (!isWritten(siteFile, path.resolve(buildDir))) writeWhole(siteFile, path.resolve(buildDir));
         writeWhole(detailFile, JSON.stringify(detail));
         writeWhole(file, JSON.stringify(record));
-        if (!isWritten(siteFile, path.resolve(buildDir))) writeWhole(siteFile, path.resolve(buildDir));
         forgetGoneSites(cacheDir);
       } catch {
         // without a record, the next build is a real one

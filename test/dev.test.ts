@@ -234,9 +234,11 @@ describe('a Chromium tab under npm run dev', () => {
 
   it('an edit of one page reloads the tabs showing it, and no other', { timeout: 120_000 }, async () => {
     const port = /Lightweight serving pages at http:\/\/localhost:(\d+)\//.exec(output)![1];
+    const logged = output.length;
     writeFileSync(path.join(site.pagesDir, 'one.html'), '<h1 id="message">One</h1>');
     writeFileSync(path.join(site.pagesDir, 'two.html'), '<h1 id="message">Two</h1>');
-    await new Promise((resolve) => setTimeout(resolve, 500)); // the new pages' reload has gone out
+    // The reload for the pages added goes out before the tabs open: a late one would reload both.
+    await until('the reload for the pages added', () => /live reload: .*two\.html.* changed/.test(output.slice(logged)), 30_000);
     const streams = reloadStreams();
     const one = await browser.newPage();
     const two = await browser.newPage();

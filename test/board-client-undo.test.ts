@@ -41,6 +41,76 @@ describe('undo on the board', () => {
     }
   });
 
+  it('undoes a move with Ctrl+Z pressed before the server answers; the toast undoes the change it names', { timeout: TEST_TIMEOUT }, async () => {
+    const sprint = await b.createSprint('Quick undo sprint');
+    const first = await b.api('POST', '/api/tasks/', { name: 'Answered', sprint: sprint.id });
+    const second = await b.api('POST', '/api/tasks/', { name: 'In flight', sprint: sprint.id });
+    const { context, page, errors } = await b.openBoard(`#sprint/${sprint.id}`);
+    /** Hold the writes of `task` (once `arrived`) until `answer` says whether to let them through or refuse them. */
+    const holdWrite = async (task: { id: number }) => {
+      let answer!: (how: 'continue' | 'refuse') => void;
+      const how = new Promise<'continue' | 'refuse'>((resolve) => (answer = resolve));
+      let held!: () => void;
+      const arrived = new Promise<void>((resolve) => (held = resolve));
+      const isWrite = (url: URL) => url.pathname === `/api/tasks/${task.id}/`;
+      await page.route(isWrite, async (route) => {
+        if (route.request().method() !== 'PATCH') return route.continue();
+        held();
+        if ((await how) === 'continue') return route.continue();
+        return route.fulfill({ status: 400, contentType: 'application/json', body: JSON.stringify({ status: ['Not today.'] }) });
+      });
+      return { arrived, answer, done: () => page.unroute(isWrite) };
+    };
+    try {
+      await page.waitForSelector(`${column('not-started')} ${card('In flight')}`, WAIT);
+
+      // Ctrl+Z while the move's write is on its way: the move is undone once it lands.
+      const held = await holdWrite(second);
+      await page.focus(`${card('In flight')} .task-open`);
+      await page.keyboard.press('Shift+ArrowRight');
+      await held.arrived;
+      await page.waitForSelector(`${column('in-development')} ${card('In flight')}`, WAIT);
+      await page.keyboard.press('Control+z');
+      await page.waitForFunction(() => document.querySelector('.undo-label')?.textContent === 'Undoing…', undefined, WAIT);
+      held.answer('continue');
+      await page.waitForFunction(() => document.querySelector('.undo-label')?.textContent === 'Undone: Moved “In flight” to In Development.', undefined, WAIT);
+      await page.waitForSelector(`${column('not-started')} ${card('In flight')}`, WAIT);
+      await b.taskBecomes(second.id, (t) => t.status === 1);
+      await held.done();
+
+      // A move the server refuses: Ctrl+Z meanwhile says there is nothing to undo.
+      const heldAgain = await holdWrite(second);
+      await page.focus(`${card('In flight')} .task-open`);
+      await page.keyboard.press('Shift+ArrowRight');
+      await heldAgain.arrived;
+      await page.keyboard.press('Control+z');
+      heldAgain.answer('refuse');
+      await page.waitForFunction(() => document.querySelector('.undo-refused')?.textContent === 'Nothing to undo: “In flight” was not moved.', undefined, WAIT);
+      await page.waitForSelector(`${column('not-started')} ${card('In flight')}`, WAIT);
+      await heldAgain.done();
+
+      // The toast names the last answered move: its Undo undoes that one, though another move is on its way.
+      await page.focus(`${card('Answered')} .task-open`);
+      await page.keyboard.press('Shift+ArrowRight');
+      await page.waitForFunction(() => document.querySelector('.undo-label')?.textContent === 'Moved “Answered” to In Development.', undefined, WAIT);
+      await b.taskBecomes(first.id, (t) => t.status === 2);
+      const heldLast = await holdWrite(second);
+      await page.focus(`${card('In flight')} .task-open`);
+      await page.keyboard.press('Shift+ArrowRight');
+      await heldLast.arrived;
+      await page.click('.undo-toast .undo');
+      await page.waitForFunction(() => document.querySelector('.undo-label')?.textContent === 'Undone: Moved “Answered” to In Development.', undefined, WAIT);
+      await b.taskBecomes(first.id, (t) => t.status === 1);
+      heldLast.answer('continue');
+      await b.taskBecomes(second.id, (t) => t.status === 2);
+      await page.waitForSelector(`${column('in-development')} ${card('In flight')}`, WAIT);
+      await heldLast.done();
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('refuses to undo over someone else\'s change, and says so', { timeout: TEST_TIMEOUT }, async () => {
     const sprint = await b.createSprint('Contested sprint');
     const task = await b.api('POST', '/api/tasks/', { name: 'Contested', sprint: sprint.id });

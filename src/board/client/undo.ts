@@ -13,6 +13,17 @@ export interface Undoable {
   undo(): Promise<void>;
 }
 
+/** The undo of a change the board shows before the server has answered for it (see UndoView.expect). */
+export interface ExpectedUndo {
+  /** The server answered: the change is made (or queued), and this puts it back. */
+  done(change: Undoable, near?: Element | null): void;
+  /** The change did not go through: nothing to undo, as `message` says should an undo have been asked for meanwhile. No-op after `done`. */
+  failed(message: string): void;
+}
+
+/** A change on the undo stack: its undo, or one to come, or why there is none (the change did not go through). */
+type UndoEntry = Undoable | Promise<Undoable | string>;
+
 export class UndoRefused extends Error {
   override name = 'UndoRefused';
 }
@@ -39,7 +50,10 @@ export const TOAST_KEY = { label: 'Alt+U', matches: (event: KeyboardEvent) => ev
  * card it talks about.
  */
 export class UndoView extends View {
-  private readonly stack: Undoable[] = [];
+  /** Newest last; a change shown before the server answered is its undo to come. */
+  private readonly stack: UndoEntry[] = [];
+  /** What the toast's Undo undoes. */
+  private offered: UndoEntry | undefined;
   private timer: number | undefined;
   private busy = false;
   /** Where focus was before it came to the toast: where it goes back. */
@@ -61,7 +75,7 @@ export class UndoView extends View {
     super({
       className: 'undo-toast',
       attributes: { role: 'status', 'aria-live': 'polite' },
-      events: { 'click .undo': 'undoLast', focusin: 'holdFocus', focusout: 'release', mouseleave: 'release' },
+      events: { 'click .undo': 'undoOffered', focusin: 'holdFocus', focusout: 'release', mouseleave: 'release' },
     });
     this.el.hidden = true;
     document.addEventListener('keydown', this.onKey);
@@ -69,20 +83,67 @@ export class UndoView extends View {
 
   /** A change was made; `near` is the card it moved, which the toast must not cover. */
   done(change: Undoable, near?: Element | null): void {
-    this.stack.push(change);
+    this.push(change);
+    this.offer(change, near);
+  }
+
+  /**
+   * A change the board shows before the server answers for it (a move): its place on the stack is taken now, so
+   * Ctrl+Z pressed before the answer undoes this change, once answered, and not the one before it.
+   */
+  expect(): ExpectedUndo {
+    let settle!: (outcome: Undoable | string) => void;
+    const entry = new Promise<Undoable | string>((resolve) => (settle = resolve));
+    this.push(entry);
+    let settled = false;
+    return {
+      done: (change, near) => {
+        if (settled) return;
+        settled = true;
+        settle(change);
+        // Already being undone: that says how it went, not this toast.
+        if (this.stack.includes(entry)) this.offer(change, near, entry);
+      },
+      failed: (message) => {
+        if (settled) return;
+        settled = true;
+        settle(message);
+        const at = this.stack.indexOf(entry);
+        if (at !== -1) this.stack.splice(at, 1);
+      },
+    };
+  }
+
+  private push(entry: UndoEntry): void {
+    this.stack.push(entry);
     if (this.stack.length > MAX_UNDOS) this.stack.shift();
+  }
+
+  /** The toast offering to undo `change` (on the stack as `entry`): its Undo undoes that change, whatever came since. */
+  private offer(change: Undoable, near?: Element | null, entry: UndoEntry = change): void {
+    this.offered = entry;
     this.show(html`<span class="undo-label">${isolateNames(change.label)}</span> <button type="button" class="undo link" aria-keyshortcuts="Control+Z">Undo</button>`, near);
   }
 
-  async undoLast(): Promise<void> {
-    const change = this.stack.pop();
-    if (!change || this.busy) {
-      if (change) this.stack.push(change);
-      return;
-    }
+  /** Ctrl+Z: the newest change, answered or not. */
+  undoLast(): Promise<void> {
+    return this.undoEntry(this.stack.at(-1));
+  }
+
+  /** The toast's Undo. */
+  undoOffered(): Promise<void> {
+    return this.undoEntry(this.offered);
+  }
+
+  private async undoEntry(entry: UndoEntry | undefined): Promise<void> {
+    const at = entry ? this.stack.lastIndexOf(entry) : -1;
+    if (this.busy || at === -1) return;
+    this.stack.splice(at, 1);
     this.busy = true;
     this.show(html`<span class="undo-label">Undoing…</span>`);
     try {
+      const change = await entry!;
+      if (typeof change === 'string') return this.show(html`<span class="undo-label undo-refused">${isolateNames(change)}</span>`);
       await change.undo();
       this.show(html`<span class="undo-label">Undone: ${isolateNames(change.label)}</span>`);
     } catch (error) {

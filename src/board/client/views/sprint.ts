@@ -19,7 +19,7 @@ import { LiveChannel, type BoardMessage, type LiveState } from '../live.ts';
 import { loadRendererWhenIdle } from '../markdown.ts';
 import { isTemporaryId, unreachable, type QueuedWrite } from '../outbox.ts';
 import { save, Sprint, Task, Tasks, type SprintAttributes, type TaskAttributes } from '../models.ts';
-import { refusal, TOAST_KEY, UndoRefused, UndoView, type Undoable } from '../undo.ts';
+import { refusal, TOAST_KEY, UndoRefused, UndoView, type ExpectedUndo, type Undoable } from '../undo.ts';
 import { html, isolateNames, View } from '../view.ts';
 import { FilterBar } from './filter-bar.ts';
 import { LabelsDialog } from './labels-dialog.ts';
@@ -468,24 +468,36 @@ export class SprintView extends View implements TaskMover {
     const updates = task.moveUpdates(column.status, column.inSprint ? this.sprintId : null, plan.order);
     if (Object.keys(updates).length === 0) return null;
     const previous = this.valuesOf(task, Object.keys(updates));
-    const wasBeside = this.neighbourOf(task);
     const name = task.get('name') ?? '';
     const query = plan.neighbour ? { [plan.neighbour.side]: String(plan.neighbour.id) } : undefined;
     const item = this.items.get(task.key);
     item?.saving(true);
+    // The board shows the move at once: Ctrl+Z pressed before the server answers undoes it, not the change before.
+    const expected = this.undo.expect();
+    try {
+      return await this.sendMove(task, column, updates, query, previous, expected);
+    } finally {
+      item?.saving(false);
+      expected.failed(`Nothing to undo: “${name}” was not moved.`);
+    }
+  }
+
+  /** The write of a move (see `move`), and its undo once the server has it. */
+  private async sendMove(task: Task, column: Column, updates: Partial<TaskAttributes>, query: Record<string, string> | undefined, previous: Partial<TaskAttributes>, expected: ExpectedUndo): Promise<'sent' | 'queued'> {
+    const name = task.get('name') ?? '';
+    // Where the card was, before `send` shows the move.
+    const wasBeside = this.neighbourOf(task);
     let outcome: QueuedWrite | 'sent';
     try {
       outcome = await this.send(task, updates, `Move “${name}” to ${column.title}`, query);
     } catch (error) {
       await this.loadTasks();
       throw error;
-    } finally {
-      item?.saving(false);
     }
     // The API renumbered the column to make room: the neighbours' new orders too.
-    if (outcome === 'sent' && plan.neighbour) await this.loadTasks();
+    if (outcome === 'sent' && query) await this.loadTasks();
     const waiting = outcome === 'sent' ? null : outcome;
-    this.undo.done({
+    expected.done({
       // The toast is a live region too: it must not tell a screen reader that a waiting move was made.
       label: waiting ? `Moved “${name}” to ${column.title}, waiting to be sent.` : `Moved “${name}” to ${column.title}.`,
       undo: async () => {

@@ -166,6 +166,50 @@ describe('moves on the board', () => {
     }
   });
 
+  it('sends two quick moves of one card one after the other, so the server ends where the board shows it', { timeout: TEST_TIMEOUT }, async () => {
+    const sprint = await sprintWith('Quick moves sprint', [{ name: 'Hurried' }]);
+    const [task] = sprint.tasks;
+    const { context, page, errors } = await b.openBoard(`#sprint/${sprint.id}`);
+    try {
+      await page.waitForSelector(card('Hurried'), WAIT);
+      const isTask = (url: URL) => url.pathname === `/api/tasks/${task.id}/`;
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let writes = 0;
+      let firstAnswered = false;
+      const secondSentAfterFirstAnswered: boolean[] = [];
+      page.on('requestfinished', (request) => {
+        if (request.method() === 'PATCH' && isTask(new URL(request.url()))) firstAnswered = true;
+      });
+      let firstArrived!: () => void;
+      const arrived = new Promise<void>((resolve) => (firstArrived = resolve));
+      // The first write is held at the network; the second would overtake it.
+      await page.route(isTask, async (route) => {
+        if (route.request().method() !== 'PATCH') return route.continue();
+        writes++;
+        if (writes === 1) {
+          firstArrived();
+          await released;
+        } else secondSentAfterFirstAnswered.push(firstAnswered);
+        await route.continue();
+      });
+      await page.focus(`${card('Hurried')} .task-open`);
+      await page.keyboard.press('Shift+ArrowRight');
+      await arrived;
+      await page.keyboard.press('Shift+ArrowRight');
+      await page.waitForSelector(`${column('in-testing')} ${card('Hurried')}`, WAIT);
+      release();
+      await b.taskBecomes(task.id, (t) => t.status === 3);
+      assert.deepEqual(secondSentAfterFirstAnswered, [true], 'the second move left only once the first was answered');
+      await page.waitForFunction(() => /Moved “Hurried” to In Testing/.test(document.querySelector('.announce')?.textContent ?? ''), null, WAIT);
+      assert.equal((await b.api('GET', `/api/tasks/${task.id}/`)).status, 3, 'where the board shows it');
+      assert.deepEqual(await names(page, 'in-testing'), ['Hurried']);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('makes room in a column without any, in one write, and an undo puts the task back beside its old neighbour', { timeout: TEST_TIMEOUT }, async () => {
     const sprint = await b.createSprint('Dense sprint');
     const tasks = [];

@@ -66,8 +66,30 @@ export function withQuery(url: string, query: Record<string, string> = {}): stri
   return result.href;
 }
 
+/**
+ * The last write to each object (by its URL's path) still on its way. Writes to one object are sent one after another,
+ * in the order they were made: two quick moves of a card sent side by side could reach the server in either order,
+ * leaving the task where the board no longer shows it.
+ */
+const lastWrites = new Map<string, Promise<unknown>>();
+
 /** JSON in, JSON out; rejects with ApiError for network failures and every non-2xx answer. */
-export async function request(url: string, { method = 'GET', body, query, ifMatch }: RequestOptions = {}): Promise<unknown> {
+export function request(url: string, options: RequestOptions = {}): Promise<unknown> {
+  if ((options.method ?? 'GET') === 'GET') return send(url, options);
+  const path = new URL(url, location.href).pathname;
+  const before = lastWrites.get(path);
+  const write = before ? before.then(ignore, ignore).then(() => send(url, options)) : send(url, options);
+  lastWrites.set(path, write);
+  const forget = () => {
+    if (lastWrites.get(path) === write) lastWrites.delete(path);
+  };
+  write.then(forget, forget);
+  return write;
+}
+
+const ignore = () => undefined;
+
+async function send(url: string, { method = 'GET', body, query, ifMatch }: RequestOptions): Promise<unknown> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   const token = auth.token();
   if (token) headers.Authorization = `Token ${token}`;

@@ -78,7 +78,9 @@ export function request(url: string, options: RequestOptions = {}): Promise<unkn
   if ((options.method ?? 'GET') === 'GET') return send(url, options);
   const path = new URL(url, location.href).pathname;
   const before = lastWrites.get(path);
-  const write = before ? before.then(ignore, ignore).then(() => send(url, options)) : send(url, options);
+  const sendNow = () => send(url, options);
+  // After the write before it, however that went.
+  const write = before ? before.then(sendNow, sendNow) : sendNow();
   lastWrites.set(path, write);
   const forget = () => {
     if (lastWrites.get(path) === write) lastWrites.delete(path);
@@ -86,8 +88,6 @@ export function request(url: string, options: RequestOptions = {}): Promise<unkn
   write.then(forget, forget);
   return write;
 }
-
-const ignore = () => undefined;
 
 async function send(url: string, { method = 'GET', body, query, ifMatch }: RequestOptions): Promise<unknown> {
   const headers: Record<string, string> = { Accept: 'application/json' };

@@ -19,7 +19,7 @@ import { LiveChannel, type BoardMessage, type LiveState } from '../live.ts';
 import { loadRendererWhenIdle } from '../markdown.ts';
 import { isTemporaryId, unreachable, type QueuedWrite } from '../outbox.ts';
 import { save, Sprint, Task, Tasks, type SprintAttributes, type TaskAttributes } from '../models.ts';
-import { refusal, TOAST_KEY, UndoRefused, UndoView, type ExpectedUndo, type Undoable } from '../undo.ts';
+import { refusal, TOAST_KEY, UndoRefused, UndoView, type Undoable } from '../undo.ts';
 import { html, isolateNames, View } from '../view.ts';
 import { FilterBar } from './filter-bar.ts';
 import { LabelsDialog } from './labels-dialog.ts';
@@ -468,53 +468,48 @@ export class SprintView extends View implements TaskMover {
     const updates = task.moveUpdates(column.status, column.inSprint ? this.sprintId : null, plan.order);
     if (Object.keys(updates).length === 0) return null;
     const previous = this.valuesOf(task, Object.keys(updates));
+    const wasBeside = this.neighbourOf(task);
     const name = task.get('name') ?? '';
     const query = plan.neighbour ? { [plan.neighbour.side]: String(plan.neighbour.id) } : undefined;
     const item = this.items.get(task.key);
-    item?.saving(true);
     // The board shows the move at once: Ctrl+Z pressed before the server answers undoes it, not the change before.
     const expected = this.undo.expect();
     try {
-      return await this.sendMove(task, column, updates, query, previous, expected);
+      item?.saving(true);
+      let outcome: QueuedWrite | 'sent';
+      try {
+        outcome = await this.send(task, updates, `Move “${name}” to ${column.title}`, query);
+      } catch (error) {
+        await this.loadTasks();
+        throw error;
+      } finally {
+        item?.saving(false);
+      }
+      // The API renumbered the column to make room: the neighbours' new orders too.
+      if (outcome === 'sent' && plan.neighbour) await this.loadTasks();
+      const waiting = outcome === 'sent' ? null : outcome;
+      expected.done({
+        // The toast is a live region too: it must not tell a screen reader that a waiting move was made.
+        label: waiting ? `Moved “${name}” to ${column.title}, waiting to be sent.` : `Moved “${name}” to ${column.title}.`,
+        undo: async () => {
+          if (waiting && this.app.outbox.cancel(waiting)) return void task.set(previous);
+          try {
+            // Back beside the card it was next to: its old order may no longer sort there if the column was renumbered since.
+            await this.restore(task, previous, wasBeside && { [wasBeside.side]: String(wasBeside.id) });
+          } catch (error) {
+            throw refusal(error, name);
+          }
+          // The column may have been renumbered to make room: its other cards' orders too.
+          if (wasBeside) void this.loadTasks();
+        },
+      }, this.items.get(task.key)?.el);
+      const said = waiting ? 'queued' : 'sent';
+      this.announceMove(task, column, said);
+      return said;
     } finally {
-      item?.saving(false);
+      // No-op once done: a move that failed leaves nothing to undo.
       expected.failed(`Nothing to undo: “${name}” was not moved.`);
     }
-  }
-
-  /** The write of a move (see `move`), and its undo once the server has it. */
-  private async sendMove(task: Task, column: Column, updates: Partial<TaskAttributes>, query: Record<string, string> | undefined, previous: Partial<TaskAttributes>, expected: ExpectedUndo): Promise<'sent' | 'queued'> {
-    const name = task.get('name') ?? '';
-    // Where the card was, before `send` shows the move.
-    const wasBeside = this.neighbourOf(task);
-    let outcome: QueuedWrite | 'sent';
-    try {
-      outcome = await this.send(task, updates, `Move “${name}” to ${column.title}`, query);
-    } catch (error) {
-      await this.loadTasks();
-      throw error;
-    }
-    // The API renumbered the column to make room: the neighbours' new orders too.
-    if (outcome === 'sent' && query) await this.loadTasks();
-    const waiting = outcome === 'sent' ? null : outcome;
-    expected.done({
-      // The toast is a live region too: it must not tell a screen reader that a waiting move was made.
-      label: waiting ? `Moved “${name}” to ${column.title}, waiting to be sent.` : `Moved “${name}” to ${column.title}.`,
-      undo: async () => {
-        if (waiting && this.app.outbox.cancel(waiting)) return void task.set(previous);
-        try {
-          // Back beside the card it was next to: its old order may no longer sort there if the column was renumbered since.
-          await this.restore(task, previous, wasBeside && { [wasBeside.side]: String(wasBeside.id) });
-        } catch (error) {
-          throw refusal(error, name);
-        }
-        // The column may have been renumbered to make room: its other cards' orders too.
-        if (wasBeside) void this.loadTasks();
-      },
-    }, this.items.get(task.key)?.el);
-    const said = waiting ? 'queued' : 'sent';
-    this.announceMove(task, column, said);
-    return said;
   }
 
   /** Say where a move put the task (for screen readers), by keys, drag, finger or the details alike, and when it took the column over its WIP limit. */
